@@ -1,0 +1,101 @@
+"""Parsing and formatting of counts, sizes and durations (pure functions, no I/O).
+
+Counts are env steps; sizes are bytes; durations are seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from advisor.errors import BadInput
+
+_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
+_COUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s*$", re.IGNORECASE)
+
+
+def _parse_number(text: str | int | float, what: str) -> float:
+    if isinstance(text, bool):
+        raise BadInput(f"{what} must be a positive number such as 100M, 1.5B or 1e8")
+    if isinstance(text, (int, float)):
+        return float(text)
+    match = _COUNT.match(str(text).replace("_", "").replace(",", ""))
+    if not match:
+        raise BadInput(
+            f"{what} {text!r} is not a number: use a positive value such as 100M, 1.5B, 1e8 "
+            "or 100000000"
+        )
+    return float(match.group(1)) * _SUFFIX[match.group(2).lower()]
+
+
+def parse_count(text: str | int | float, what: str = "--target") -> int:
+    """Parse a positive step count such as ``100M``, ``1.5B``, ``1e8``, ``10e7`` or ``100000000``.
+
+    Returns an integer number of env steps. Raises :class:`BadInput` for anything that is not a
+    finite positive number of at least one step.
+    """
+    value = _parse_number(text, what)
+    if not math.isfinite(value) or value < 1:
+        raise BadInput(f"{what} must be at least 1 env step (got {text!r}); try 100M")
+    if value > 1e15:
+        raise BadInput(f"{what} {text!r} is beyond 1e15 env steps; give a realistic target such as 1B")
+    return int(round(value))
+
+
+def parse_int_list(
+    text: str, what: str, *, minimum: int = 1, maximum: int = 2**22
+) -> tuple[int, ...]:
+    """Parse a comma-separated list of whole numbers (``64,256,1024``; ``4k`` is allowed).
+
+    Values are returned sorted and de-duplicated; each must lie in ``[minimum, maximum]``.
+    """
+    items = [t.strip() for t in str(text).split(",") if t.strip()]
+    if not items:
+        raise BadInput(f"{what} needs at least one value, for example {what} 64,256,1024")
+    values = set()
+    for item in items:
+        try:
+            value = _parse_number(item, what)
+        except BadInput:
+            value = float("nan")
+        if not math.isfinite(value) or not value.is_integer():
+            raise BadInput(f"{what} item {item!r} is not a whole number: give integers such as {what} 64,256")
+        if not minimum <= value <= maximum:
+            raise BadInput(f"{what} item {item!r} is outside {minimum}..{maximum}; pick values in that range")
+        values.add(int(value))
+    return tuple(sorted(values))
+
+
+def format_count(value: float) -> str:
+    """``86197 -> '86.2k'``, ``1e8 -> '100M'``."""
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= div:
+            text = f"{value / div:.3g}"
+            return f"{text}{suffix}"
+    return f"{value:.3g}"
+
+
+def format_bytes(value: float | None) -> str:
+    """Binary units: ``1536 -> '1.5 KiB'``; ``None -> 'unknown'``."""
+    if value is None:
+        return "unknown"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_duration(seconds: float | None) -> str:
+    """``75 -> '1m15s'``, ``3725 -> '1h02m'``; ``None -> 'unknown'``."""
+    if seconds is None or not math.isfinite(seconds):
+        return "unknown"
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes}m{sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"

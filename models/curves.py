@@ -1,0 +1,135 @@
+"""Parametric curve forms fitted in log space, with delta-method prediction intervals.
+
+A :class:`Form` maps positive inputs ``x`` to a positive output with parameters ``theta`` that
+are unconstrained (positivity is built in through ``exp``). Fitting minimises squared log
+residuals, so errors are relative: a 5% miss costs the same at 64 envs as at 65536.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from models.stats import levenberg_marquardt, t_quantile
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    description: str
+    n_params: int
+    fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    starts: Callable[[np.ndarray, np.ndarray], list[np.ndarray]]
+
+
+def _sigmoid(z: np.ndarray | float) -> np.ndarray | float:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _linear_starts(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    slope = max((y[-1] - y[0]) / max(x[-1] - x[0], 1e-12), y[-1] / x[-1] * 1e-3, 1e-30)
+    intercept = max(y[0] - slope * x[0], y[0] * 0.05)
+    return [np.array([math.log(intercept), math.log(slope)]),
+            np.array([math.log(y[0] * 0.5), math.log(y[-1] / x[-1])])]
+
+
+def _linear(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return np.exp(theta[0]) + np.exp(theta[1]) * x
+
+
+def _power(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    exponent = 0.2 + 1.8 * _sigmoid(theta[2])
+    return np.exp(theta[0]) + np.exp(theta[1]) * x**exponent
+
+
+def _power_starts(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    starts = []
+    for base in _linear_starts(x, y):
+        for c in (0.5, 1.0, 1.5):
+            z = math.log((c - 0.2) / 1.8 / (1 - (c - 0.2) / 1.8))
+            b = base[1] + math.log(max(x[-1], 1.0)) * (1 - c)
+            starts.append(np.array([base[0], b, z]))
+    return starts
+
+
+def _roofline(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    p = 1.0 + np.exp(theta[2])
+    # (a^p + (b x)^p)^(1/p) with a = e^theta0, b = e^theta1, computed stably in log space
+    la, lb = p * theta[0], p * (theta[1] + np.log(x))
+    m = np.maximum(la, lb)
+    return np.exp((m + np.log(np.exp(la - m) + np.exp(lb - m))) / p)
+
+
+def _roofline_starts(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    return [np.array([s[0], s[1], math.log(p - 1)]) for s in _linear_starts(x, y) for p in (1.5, 3.0, 8.0)]
+
+
+#: Iteration time T(num_envs) in seconds.
+ITERATION_TIME_FORMS: dict[str, Form] = {
+    "linear": Form("linear", "fixed latency + per-env cost: T = a + b*n", 2, _linear, _linear_starts),
+    "occupancy": Form("occupancy", "latency-bound until the device is full, then per-env cost: "
+                      "T = (a^p + (b*n)^p)^(1/p)", 3, _roofline, _roofline_starts),
+    "power": Form("power", "fixed latency + growing per-env cost: T = a + b*n^c", 3, _power, _power_starts),
+}
+
+
+@dataclass(frozen=True)
+class LogFit:
+    """A form fitted in log space: parameters, their covariance scale and the residual spread."""
+
+    form: Form
+    theta: np.ndarray
+    cov_unscaled: np.ndarray  # (J^T J)^-1
+    sigma: float  # residual standard deviation of log y (shrunk toward a prior when dof is small)
+    dof: int
+    x_min: float
+    x_max: float
+
+    def predict_log(self, x: np.ndarray) -> np.ndarray:
+        return np.log(self.form.fn(self.theta, x))
+
+    def log_halfwidth(self, x: np.ndarray, confidence: float, extrapolation_widening: float) -> np.ndarray:
+        """Half-width of the prediction interval of log y at ``x``, widened outside the data."""
+        base = self.predict_log(x)
+        cols = []
+        for i in range(self.theta.size):
+            step = 1e-6 * max(1.0, abs(self.theta[i]))
+            shifted = self.theta.copy()
+            shifted[i] += step
+            cols.append((np.log(self.form.fn(shifted, x)) - base) / step)
+        g = np.stack(cols, axis=1)
+        leverage = np.einsum("ij,jk,ik->i", g, self.cov_unscaled, g)
+        t = t_quantile(0.5 + confidence / 2, max(self.dof, 1))
+        outside = np.maximum(np.log(self.x_min / x), 0) + np.maximum(np.log(x / self.x_max), 0)
+        widen = 1.0 + extrapolation_widening * outside / math.log(2)
+        return t * self.sigma * np.sqrt(1.0 + np.maximum(leverage, 0.0)) * widen
+
+
+def fit_log(form: Form, x: np.ndarray, y: np.ndarray, prior_sigma: float, prior_weight: float = 1.0) -> LogFit:
+    """Fit ``form`` to ``(x, y)`` minimising squared log residuals from several starts.
+
+    The residual spread is ``sqrt((SSR + w*prior^2) / (dof + w))``: with few points the prior
+    keeps the interval honest instead of collapsing to zero.
+    """
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+    ly = np.log(y)
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            pred = form.fn(theta, x)
+        return np.where(pred > 0, np.log(np.where(pred > 0, pred, 1.0)) - ly, 1e6)
+
+    best = None
+    for start in form.starts(x, y):
+        theta, jac, cost = levenberg_marquardt(residuals, start)
+        if best is None or cost < best[2]:
+            best = (theta, jac, cost)
+    theta, jac, cost = best
+    dof = x.size - form.n_params
+    cov = np.linalg.pinv(jac.T @ jac)
+    sigma = math.sqrt((cost + prior_weight * prior_sigma**2) / (max(dof, 0) + prior_weight))
+    return LogFit(form, theta, cov, sigma, dof, float(x[0]), float(x[-1]))

@@ -1,0 +1,117 @@
+"""Training throughput as a function of ``num_envs``: ``train_sps(n) = n * num_steps / T(n)``.
+
+``T(n)``, the seconds per PPO iteration, is modelled physically: a fixed latency (kernel
+launches, the sequential scan over ``num_steps``, minibatch updates) plus a per-env cost once the
+device is busy. Candidate forms live in :mod:`models.curves`; with ``form="auto"`` the one with
+the smallest leave-one-out error is chosen, preferring fewer parameters unless a richer form
+cuts the error by more than a tenth.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from models.base import Estimator, as_1d, check_is_fitted
+from models.curves import ITERATION_TIME_FORMS, LogFit, fit_log
+
+
+def loo_log_errors(form_name: str, x: np.ndarray, y: np.ndarray, prior_sigma: float) -> np.ndarray:
+    """Leave-one-out errors ``log(y_pred / y_true)`` of ``form_name`` at each point."""
+    form = ITERATION_TIME_FORMS[form_name]
+    errors = np.empty(x.size)
+    for i in range(x.size):
+        keep = np.arange(x.size) != i
+        fit = fit_log(form, x[keep], y[keep], prior_sigma)
+        errors[i] = fit.predict_log(x[i : i + 1])[0] - math.log(y[i])
+    return errors
+
+
+class TrainThroughputModel(Estimator):
+    """Fit ``train_sps`` (env steps/s) against ``num_envs``.
+
+    Parameters
+    ----------
+    num_steps : rollout length per iteration (env steps per env).
+    form : ``"auto"`` or a key of :data:`models.curves.ITERATION_TIME_FORMS`.
+    confidence : coverage of :meth:`predict_interval` (0.9 = 5th to 95th percentile).
+    prior_sigma : relative run-to-run noise assumed before data is seen (shrinks intervals
+        less when there are few points).
+    extrapolation_widening : growth of the interval half-width per doubling outside the data.
+
+    Learned attributes: ``form_`` (chosen form name), ``fit_`` (:class:`models.curves.LogFit`),
+    ``loo_errors_`` (form -> relative leave-one-out errors of train_sps), ``num_envs_range_``.
+    """
+
+    def __init__(self, num_steps: int = 50, form: str = "auto", confidence: float = 0.9,
+                 prior_sigma: float = 0.03, extrapolation_widening: float = 0.5):
+        self.num_steps = num_steps
+        self.form = form
+        self.confidence = confidence
+        self.prior_sigma = prior_sigma
+        self.extrapolation_widening = extrapolation_widening
+
+    def _times(self, n: np.ndarray, sps: np.ndarray) -> np.ndarray:
+        return n * self.num_steps / sps
+
+    def fit(self, X, y) -> TrainThroughputModel:
+        n = as_1d(X, "num_envs")
+        sps = as_1d(y, "train_sps")
+        if n.size != sps.size:
+            raise ValueError("X and y must have the same length")
+        if np.unique(n).size < 2:
+            raise ValueError("need measurements at two or more distinct num_envs to fit throughput")
+        times = self._times(n, sps)
+        candidates = list(ITERATION_TIME_FORMS) if self.form == "auto" else [self.form]
+        if self.form != "auto" and self.form not in ITERATION_TIME_FORMS:
+            raise ValueError(f"unknown form {self.form!r}; use auto or one of {list(ITERATION_TIME_FORMS)}")
+        self.loo_errors_ = {}
+        for name in candidates:
+            if n.size >= ITERATION_TIME_FORMS[name].n_params + 2:
+                # sps error = T_true / T_pred - 1
+                self.loo_errors_[name] = np.exp(-loo_log_errors(name, n, times, self.prior_sigma)) - 1
+        if self.form == "auto":
+            self.form_ = self._select()
+        else:
+            self.form_ = self.form
+        self.fit_: LogFit = fit_log(ITERATION_TIME_FORMS[self.form_], n, times, self.prior_sigma)
+        self.num_envs_range_ = (float(n.min()), float(n.max()))
+        return self
+
+    def _select(self) -> str:
+        if not self.loo_errors_:
+            return "linear"
+        scored = sorted(self.loo_errors_.items(), key=lambda kv: ITERATION_TIME_FORMS[kv[0]].n_params)
+        best_name, best_err = scored[0][0], _rms(scored[0][1])
+        for name, errors in scored[1:]:
+            if _rms(errors) < 0.9 * best_err:
+                best_name, best_err = name, _rms(errors)
+        return best_name
+
+    def predict_iteration_s(self, X) -> np.ndarray:
+        check_is_fitted(self, "fit_")
+        return np.exp(self.fit_.predict_log(as_1d(X, "num_envs")))
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted train_sps (env steps/s) at each num_envs."""
+        n = as_1d(X, "num_envs")
+        return n * self.num_steps / self.predict_iteration_s(n)
+
+    def predict_interval(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """``(low, high)`` train_sps bounds at ``confidence``; wider outside the measured range."""
+        check_is_fitted(self, "fit_")
+        n = as_1d(X, "num_envs")
+        log_t = self.fit_.predict_log(n)
+        half = self.fit_.log_halfwidth(n, self.confidence, self.extrapolation_widening)
+        return n * self.num_steps / np.exp(log_t + half), n * self.num_steps / np.exp(log_t - half)
+
+    def is_extrapolation(self, X) -> np.ndarray:
+        check_is_fitted(self, "fit_")
+        n = as_1d(X, "num_envs")
+        low, high = self.num_envs_range_
+        return (n < low) | (n > high)
+
+
+def _rms(values: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(values))))

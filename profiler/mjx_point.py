@@ -1,0 +1,207 @@
+"""Measure one MJX calibration point in this (fresh) process and write the result as JSON.
+
+Run by the sweep runner as ``python -m profiler.mjx_point SPEC.json RESULT.json``; one process
+per point, so an OOM or a hang costs one point and the peak memory read here is this point's
+own. JAX's preallocation is switched off before jax is imported, so the allocator's
+``peak_bytes_in_use`` is the true footprint rather than the 75% pool.
+
+Order of work: build the env and PPO functions, AOT-compile the training iteration (timed as
+``compile_s``, with XLA's memory analysis) and, if asked, the physics-only rollout; then one
+warm-up iteration and ``repeats`` timed iterations of each. With ``compile_only`` it stops after
+compiling: the sweep runs such a process first to fill JAX's persistent compilation cache, so
+the measuring process loads its executables from the cache and its peak memory is not the
+compiler's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+OOM_MARKERS = ("RESOURCE_EXHAUSTED", "Out of memory", "out of memory", "OOM", "std::bad_alloc",
+               "Failed to allocate", "MemoryError", "Cannot allocate memory")
+
+
+def looks_like_oom(text: str) -> bool:
+    return any(marker in text for marker in OOM_MARKERS)
+
+
+def configure_jax_environment(cache_dir: str | None, platform: str | None) -> None:
+    """Environment for a truthful measurement; must run before jax is imported."""
+    os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
+    os.environ.pop("XLA_PYTHON_CLIENT_MEM_FRACTION", None)
+    if platform:
+        os.environ["JAX_PLATFORMS"] = platform
+    if cache_dir:
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = cache_dir
+        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+        os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+
+
+def device_facts() -> dict[str, Any]:
+    """Platform, name and capacity of JAX's first device (NVML capacity for GPUs)."""
+    import jax
+
+    from profiler.hardware import cpu_model, nvml_gpus
+
+    device = jax.devices()[0]
+    platform = device.platform
+    if platform in ("gpu", "cuda", "rocm"):
+        gpus = nvml_gpus()
+        memory = gpus[0].memory_bytes if gpus else (device.memory_stats() or {}).get("bytes_limit")
+        return {"platform": "gpu", "name": device.device_kind, "memory_bytes": memory}
+    if platform == "tpu":
+        return {"platform": "tpu", "name": device.device_kind,
+                "memory_bytes": (device.memory_stats() or {}).get("bytes_limit")}
+    import psutil
+
+    return {"platform": "cpu", "name": cpu_model(), "memory_bytes": int(psutil.virtual_memory().total)}
+
+
+def reset_peak_rss() -> bool:
+    """Return freed heap to the OS, then reset the resident-set high-water mark (Linux
+    ``clear_refs``), so the next reading counts what runs rather than what compiled; True if done."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_bytes() -> int:
+    """The resident-set high-water mark (``VmHWM``) since start or the last reset."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _time_calls(fn: Any, state: Any, repeats: int) -> tuple[Any, list[float]]:
+    import jax
+
+    durations = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        state = fn(state)
+        jax.block_until_ready(state)
+        durations.append(time.perf_counter() - start)
+    return state, durations
+
+
+def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    """Compile and time one point; returns the result dict (see module docstring)."""
+    import jax
+    import jax.monitoring
+
+    hits: list[str] = []
+    jax.monitoring.register_event_listener(
+        lambda event, **kw: hits.append(event) if event == "/jax/compilation_cache/cache_hits" else None
+    )
+    from profiler.mjx_workload import MjxEnv, PPOConfig, make_physics_rollout, make_train
+
+    facts = device_facts()
+    num_envs = int(spec["num_envs"])
+    config = PPOConfig(
+        num_envs=num_envs,
+        num_steps=int(spec["num_steps"]),
+        num_minibatches=int(spec["num_minibatches"]),
+        update_epochs=int(spec["update_epochs"]),
+        hidden_layers=tuple(int(h) for h in spec["hidden_layers"]),
+    )
+    env = MjxEnv.from_path(spec["model_path"])
+    train = make_train(config, env)
+    repeats = int(spec["repeats"])
+    started = time.perf_counter()
+    state = jax.jit(train.init)(jax.random.PRNGKey(int(spec.get("seed", 0))))
+    jax.block_until_ready(state)
+    compiled = jax.jit(train.update, donate_argnums=0).lower(state).compile()
+    compile_s = time.perf_counter() - started
+    analysis = compiled.memory_analysis()
+    xla = None
+    if analysis is not None:
+        xla = {name: int(getattr(analysis, f"{name}_size_in_bytes", 0) or 0)
+               for name in ("temp", "argument", "output", "alias", "generated_code")}
+    rollout = None
+    if spec.get("physics", True):
+        rollout = jax.jit(make_physics_rollout(env, num_envs, config.num_steps), donate_argnums=0)
+        rollout = rollout.lower(state.env_state).compile()
+    result: dict[str, Any] = {"device": facts, "compile_s": compile_s, "compile_cache_hit": bool(hits),
+                              "xla": xla}
+    if spec.get("compile_only"):
+        return result
+
+    step = lambda s: compiled(s)[0]  # noqa: E731 - one training iteration, metrics dropped
+    rss_reset = reset_peak_rss()  # on CPU, count what training holds, not the compiler's peak
+    state, _ = _time_calls(step, state, 1)  # warm-up
+    state, durations = _time_calls(step, state, repeats)
+    result["train_sps_samples"] = [config.batch_size / d for d in durations]
+    stats = jax.devices()[0].memory_stats() or {}
+    if facts["platform"] != "cpu" and "peak_bytes_in_use" in stats:
+        result["peak_bytes"] = int(stats["peak_bytes_in_use"])
+        result["memory_source"] = "jax_allocator_peak"
+    else:
+        result["peak_bytes"] = peak_rss_bytes()
+        result["memory_source"] = "host_peak_rss" if rss_reset else "host_peak_rss_with_compile"
+    if rollout is not None:
+        env_state, _ = _time_calls(rollout, state.env_state, 1)  # warm-up
+        _, phys = _time_calls(rollout, env_state, repeats)
+        result["physics_sps_samples"] = [config.batch_size / d for d in phys]
+    return result
+
+
+def probe() -> dict[str, Any]:
+    """What JAX sees here (backend and first device), for choosing a sweep grid."""
+    import jax
+
+    return {"backend": jax.default_backend(), "device": device_facts(), "jax": jax.__version__}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m profiler.mjx_point SPEC.json RESULT.json", file=sys.stderr)
+        return 2
+    spec = json.loads(Path(argv[0]).read_text())
+    out = Path(argv[1])
+    configure_jax_environment(spec.get("cache_dir"), spec.get("platform"))
+    if spec.get("memory_limit_bytes"):
+        limit = int(spec["memory_limit_bytes"])
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    sys.stdout = sys.stderr  # `import mujoco.mjx` prints to stdout; keep it in the point's log
+    from profiler.store import write_atomic
+
+    try:
+        result = probe() if spec.get("probe") else measure(spec)
+        result["status"] = "ok"
+        code = 0
+    except MemoryError as exc:
+        result = {"status": "oom", "error": f"MemoryError: {exc}"}
+        code = 3
+    except Exception as exc:  # classified, recorded and re-raised as an exit code
+        text = f"{type(exc).__name__}: {exc}"
+        traceback.print_exc()
+        result = {"status": "oom" if looks_like_oom(text) else "error", "error": text[:2000]}
+        code = 3 if result["status"] == "oom" else 1
+    result["max_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    write_atomic(out, json.dumps(result))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

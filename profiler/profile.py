@@ -1,0 +1,217 @@
+"""The Profile: what advisor measured (or imported) about one machine, as frozen dataclasses.
+
+A profile holds the machine's fingerprint and one section per workload kind:
+
+* ``mjx``: MJX/JAX PPO training throughput and peak memory as ``num_envs`` varies;
+* ``rllib``: RLlib PPO sampling throughput as env runners vary.
+
+Units are in the field names: ``*_sps`` and ``*_per_s`` are env steps per second, ``*_bytes``
+are bytes, ``*_s`` are seconds. Derived values are properties, never stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+#: Status of one calibration point. Only ``ok`` points carry throughput; ``oom`` marks the
+#: memory boundary; ``timeout``, ``error`` and ``interrupted`` record why a point has no numbers.
+POINT_STATUSES = ("ok", "oom", "timeout", "error", "interrupted")
+
+#: How ``peak_bytes`` was measured.
+MEMORY_SOURCES = {
+    "jax_allocator_peak": "JAX allocator peak_bytes_in_use on the device, preallocation off",
+    "host_peak_rss": "peak resident set size of the measuring process while training iterations ran "
+    "(CPU backend; after compile; includes the Python and XLA runtime)",
+    "host_peak_rss_with_compile": "peak resident set size of the measuring process, compile "
+    "included (CPU backend; the kernel could not reset the high-water mark)",
+    "imported": "imported from a CSV file",
+    "unknown": "not measured",
+}
+
+
+def _positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
+    if value is None:
+        if not allow_none:
+            raise ValueError(f"{name} is required")
+        return
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """Fingerprint of the machine a profile was measured on. ``None`` means not known."""
+
+    gpu_name: str | None = None
+    gpu_memory_bytes: int | None = None
+    gpu_driver: str | None = None
+    gpu_count: int = 0
+    cpu_model: str | None = None
+    cpu_physical_cores: int | None = None
+    cpu_logical_cores: int | None = None
+    ram_bytes: int | None = None
+
+    @property
+    def summary(self) -> str:
+        parts = []
+        if self.gpu_name:
+            parts.append(self.gpu_name)
+        if self.cpu_model or self.cpu_logical_cores:
+            cores = f"{self.cpu_logical_cores} threads" if self.cpu_logical_cores else ""
+            parts.append(" ".join(p for p in (self.cpu_model or "CPU", cores) if p))
+        return ", ".join(parts) or "unknown hardware"
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """The device a workload ran on: ``platform`` is ``gpu`` or ``cpu``; ``memory_bytes`` is its
+    capacity (GPU memory, or host RAM for the CPU backend), ``None`` when unknown."""
+
+    platform: str
+    name: str
+    memory_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.platform not in ("gpu", "cpu", "tpu"):
+            raise ValueError(f"platform must be gpu, cpu or tpu, got {self.platform!r}")
+        _positive("memory_bytes", self.memory_bytes)
+
+
+@dataclass(frozen=True)
+class MjxWorkload:
+    """The PPO training shape, in LocoMuJoCo's ``experiment:`` key names (all but ``num_envs``)."""
+
+    model: str = "humanoid"
+    num_steps: int = 50
+    num_minibatches: int = 32
+    update_epochs: int = 4
+    hidden_layers: tuple[int, ...] = (512, 256)
+
+    def __post_init__(self) -> None:
+        for name in ("num_steps", "num_minibatches", "update_epochs"):
+            _positive(name, getattr(self, name), allow_none=False)
+        if not self.hidden_layers or any(h <= 0 for h in self.hidden_layers):
+            raise ValueError(f"hidden_layers must be positive sizes, got {self.hidden_layers!r}")
+
+
+@dataclass(frozen=True)
+class MjxPoint:
+    """One calibration point: a full PPO training iteration at ``num_envs`` parallel envs.
+
+    ``train_sps`` is the median env steps/s over timed iterations (rollout + GAE + PPO update),
+    after compile and one warm-up iteration; ``train_sps_samples`` keeps every timed iteration.
+    ``physics_sps`` is env steps/s of stepping alone. ``peak_bytes`` is the true peak footprint
+    (see the section's ``memory_source``); ``xla_bytes`` is XLA's compiled memory analysis of
+    the training step (temp + argument + output bytes).
+    """
+
+    num_envs: int
+    status: str = "ok"
+    num_steps: int = 50
+    num_minibatches: int = 32
+    update_epochs: int = 4
+    train_sps: float | None = None
+    train_sps_samples: tuple[float, ...] = ()
+    physics_sps: float | None = None
+    compile_s: float | None = None
+    peak_bytes: int | None = None
+    xla_bytes: int | None = None
+    wall_s: float | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        _positive("num_envs", self.num_envs, allow_none=False)
+        if self.status not in POINT_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
+        for name in ("train_sps", "physics_sps", "peak_bytes", "xla_bytes", "num_steps"):
+            _positive(name, getattr(self, name))
+        if self.compile_s is not None and self.compile_s < 0:
+            raise ValueError("compile_s must not be negative")
+        if self.status == "ok" and self.train_sps is None:
+            raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def batch_size(self) -> int:
+        """Env steps per training iteration: ``num_envs * num_steps``."""
+        return self.num_envs * self.num_steps
+
+    @property
+    def iteration_s(self) -> float | None:
+        """Seconds per training iteration, from the median throughput."""
+        return self.batch_size / self.train_sps if self.train_sps else None
+
+    @property
+    def train_sps_spread(self) -> float | None:
+        """Relative spread (max-min)/median of the timed iterations, ``None`` with fewer than 2."""
+        if len(self.train_sps_samples) < 2 or not self.train_sps:
+            return None
+        return (max(self.train_sps_samples) - min(self.train_sps_samples)) / self.train_sps
+
+
+@dataclass(frozen=True)
+class MjxSection:
+    """MJX PPO measurements on one accelerator, with how they were taken."""
+
+    workload: MjxWorkload
+    accelerator: Accelerator
+    memory_source: str = "unknown"
+    points: tuple[MjxPoint, ...] = ()
+    repeats: int = 0
+    timeout_s: float | None = None
+    requested_num_envs: tuple[int, ...] = ()
+    sweep_settings: dict[str, Any] = field(default_factory=dict)
+    method: str = ""
+
+    def __post_init__(self) -> None:
+        if self.memory_source not in MEMORY_SOURCES:
+            raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
+
+    @property
+    def ok_points(self) -> tuple[MjxPoint, ...]:
+        return tuple(sorted((p for p in self.points if p.ok), key=lambda p: p.num_envs))
+
+    @property
+    def oom_num_envs(self) -> int | None:
+        """Smallest num_envs that ran out of memory, if any did."""
+        ooms = [p.num_envs for p in self.points if p.status == "oom"]
+        return min(ooms) if ooms else None
+
+    def point(self, num_envs: int) -> MjxPoint | None:
+        return next((p for p in self.points if p.num_envs == num_envs), None)
+
+    def with_point(self, point: MjxPoint) -> MjxSection:
+        """A copy with ``point`` added, replacing any earlier point at the same num_envs."""
+        kept = tuple(p for p in self.points if p.num_envs != point.num_envs)
+        return dataclasses.replace(self, points=tuple(sorted(kept + (point,), key=lambda p: p.num_envs)))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything measured on one machine. ``source`` is ``calibrated``, ``imported`` or ``shipped``."""
+
+    name: str
+    source: str = "calibrated"
+    created: str = ""
+    hardware: Hardware = field(default_factory=Hardware)
+    software: dict[str, str] = field(default_factory=dict)
+    mjx: MjxSection | None = None
+    notes: tuple[str, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a profile needs a name")
+        if self.source not in ("calibrated", "imported", "shipped"):
+            raise ValueError(f"source must be calibrated, imported or shipped, got {self.source!r}")
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(k for k in ("mjx",) if getattr(self, k) is not None)

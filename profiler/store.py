@@ -1,0 +1,137 @@
+"""The profile store: JSON files in ``$ADVISOR_HOME/profiles``, written atomically.
+
+Reading never executes or unpickles anything: files go through ``json.loads`` and a strict
+schema check (:mod:`profiler.serde`). A file that fails to parse is reported with its path and
+left untouched; writers refuse to replace it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from profiler.errors import ProfileFormatError
+from profiler.profile import SCHEMA_VERSION, Profile
+from profiler.serde import DecodeError, from_jsonable, to_jsonable
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_PROFILE_BYTES = 64 * 1024 * 1024
+
+
+def advisor_home() -> Path:
+    """``$ADVISOR_HOME`` if set, else the platform's user data directory for advisor."""
+    env = os.environ.get("ADVISOR_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("advisor", appauthor=False))
+
+
+def profiles_dir() -> Path:
+    return advisor_home() / "profiles"
+
+
+def check_name(name: str) -> str:
+    """Profile names are file names: letters, digits, '.', '_' and '-', at most 64 characters."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ProfileFormatError(
+            f"profile name {name!r} is not allowed: use letters, digits, '.', '_' or '-' "
+            "(at most 64 characters), e.g. --name my-gpu"
+        )
+    return name
+
+
+def profile_path(name: str) -> Path:
+    return profiles_dir() / f"{check_name(name)}.json"
+
+
+def local_profile_names() -> list[str]:
+    folder = profiles_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.json") if _NAME.match(p.stem))
+
+
+def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """Bring a parsed profile of an older schema up to :data:`SCHEMA_VERSION`."""
+    version = data.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ProfileFormatError(f"{where}: not an advisor profile (no integer schema_version)")
+    if version > SCHEMA_VERSION:
+        raise ProfileFormatError(
+            f"{where}: schema_version {version} is newer than this advisor understands "
+            f"({SCHEMA_VERSION}); upgrade advisor"
+        )
+    if version < 1:
+        raise ProfileFormatError(f"{where}: schema_version {version} is not a valid version")
+    return data
+
+
+def profile_from_json_text(text: str | bytes, where: str) -> Profile:
+    """Parse and validate profile JSON; raise :class:`ProfileFormatError` naming ``where``."""
+    try:
+        data = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileFormatError(f"{where}: not valid JSON ({exc}); restore or delete the file") from None
+    except RecursionError:
+        raise ProfileFormatError(f"{where}: JSON nested too deeply; restore or delete the file") from None
+    if not isinstance(data, dict):
+        raise ProfileFormatError(f"{where}: not an advisor profile (top level is not an object)")
+    data = migrate(data, where)
+    try:
+        return from_jsonable(Profile, data, "profile")
+    except DecodeError as exc:
+        raise ProfileFormatError(f"{where}: invalid profile: {exc}") from None
+    except RecursionError:
+        raise ProfileFormatError(f"{where}: JSON nested too deeply; restore or delete the file") from None
+
+
+def load_profile_file(path: Path) -> Profile:
+    try:
+        size = path.stat().st_size
+        if size > MAX_PROFILE_BYTES:
+            raise ProfileFormatError(f"{path}: {size} bytes is too large for a profile")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ProfileFormatError(f"{path}: no such profile file") from None
+    except IsADirectoryError:
+        raise ProfileFormatError(f"{path}: is a directory, not a profile file") from None
+    except OSError as exc:
+        raise ProfileFormatError(f"{path}: cannot read ({exc.strerror})") from None
+    return profile_from_json_text(raw, str(path))
+
+
+def profile_to_json_text(profile: Profile) -> str:
+    return json.dumps(to_jsonable(profile), indent=1, allow_nan=False) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder, fsync and rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def save_profile(profile: Profile, path: Path | None = None) -> Path:
+    """Save atomically to ``path`` (default: the store). Refuses to replace an unreadable file."""
+    target = path or profile_path(profile.name)
+    if target.exists():
+        load_profile_file(target)  # raises if the existing file is damaged: never overwrite it
+    write_atomic(target, profile_to_json_text(profile))
+    return target
