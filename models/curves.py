@@ -108,11 +108,14 @@ class LogFit:
         return t * self.sigma * np.sqrt(1.0 + np.maximum(leverage, 0.0)) * widen
 
 
-def fit_log(form: Form, x: np.ndarray, y: np.ndarray, prior_sigma: float, prior_weight: float = 1.0) -> LogFit:
-    """Fit ``form`` to ``(x, y)`` minimising squared log residuals from several starts.
+def fit_log(form: Form, x: np.ndarray, y: np.ndarray, prior_sigma: float, prior_weight: float = 1.0,
+            starts: list[np.ndarray] | None = None, noise_ss: float = 0.0, noise_dof: int = 0) -> LogFit:
+    """Fit ``form`` to ``(x, y)`` minimising squared log residuals from several starts (the
+    form's own, or ``starts``: a refit on a subset starts from the full fit).
 
-    The residual spread is ``sqrt((SSR + w*prior^2) / (dof + w))``: with few points the prior
-    keeps the interval honest instead of collapsing to zero.
+    The spread is pooled: ``sqrt((SSR + noise_ss + w*prior^2) / (dof + noise_dof + w))``, where
+    ``noise_ss``/``noise_dof`` come from repeated timings at each point and ``w`` weighs a prior
+    guess; with few points this keeps the interval honest instead of collapsing or exploding.
     """
     order = np.argsort(x)
     x, y = x[order], y[order]
@@ -124,12 +127,12 @@ def fit_log(form: Form, x: np.ndarray, y: np.ndarray, prior_sigma: float, prior_
         return np.where(pred > 0, np.log(np.where(pred > 0, pred, 1.0)) - ly, 1e6)
 
     best = None
-    for start in form.starts(x, y):
+    for start in starts if starts is not None else form.starts(x, y):
         theta, jac, cost = levenberg_marquardt(residuals, start)
         if best is None or cost < best[2]:
             best = (theta, jac, cost)
     theta, jac, cost = best
-    dof = x.size - form.n_params
+    dof = max(x.size - form.n_params, 0) + noise_dof
     cov = np.linalg.pinv(jac.T @ jac)
-    sigma = math.sqrt((cost + prior_weight * prior_sigma**2) / (max(dof, 0) + prior_weight))
-    return LogFit(form, theta, cov, sigma, dof, float(x[0]), float(x[-1]))
+    sigma = math.sqrt((cost + noise_ss + prior_weight * prior_sigma**2) / (dof + prior_weight))
+    return LogFit(form, theta, cov, sigma, int(dof + prior_weight), float(x[0]), float(x[-1]))

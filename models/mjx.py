@@ -44,15 +44,13 @@ def fit_mjx(section: MjxSection) -> MjxCurves:
     n = np.array([p.num_envs for p in ok], dtype=float)
     if np.unique(n).size >= 2:
         throughput = TrainThroughputModel(num_steps=section.workload.num_steps).fit(
-            n, [p.train_sps for p in ok])
+            n, [p.train_sps for p in ok], y_samples=[p.train_sps_samples for p in ok])
     else:
         notes.append(f"throughput needs two or more measured num_envs; this profile has {len(ok)}")
     with_memory = [p for p in ok if p.peak_bytes]
     if len({p.num_envs for p in with_memory}) >= 2:
         memory = PeakMemoryModel().fit([p.num_envs for p in with_memory], [p.peak_bytes for p in with_memory])
-    elif section.memory_source == "unknown":
-        notes.append("peak memory was not measured in this profile")
-    else:
+    elif section.memory_source != "unknown":  # unknown memory is explained by the recommender
         notes.append("peak memory needs two or more measured num_envs")
     compiles = [p.compile_s for p in section.points if p.compile_s]
     return MjxCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes))

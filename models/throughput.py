@@ -20,10 +20,11 @@ from models.curves import ITERATION_TIME_FORMS, LogFit, fit_log
 def loo_log_errors(form_name: str, x: np.ndarray, y: np.ndarray, prior_sigma: float) -> np.ndarray:
     """Leave-one-out errors ``log(y_pred / y_true)`` of ``form_name`` at each point."""
     form = ITERATION_TIME_FORMS[form_name]
+    full = fit_log(form, x, y, prior_sigma)
     errors = np.empty(x.size)
     for i in range(x.size):
         keep = np.arange(x.size) != i
-        fit = fit_log(form, x[keep], y[keep], prior_sigma)
+        fit = fit_log(form, x[keep], y[keep], prior_sigma, starts=[full.theta, *form.starts(x[keep], y[keep])[:1]])
         errors[i] = fit.predict_log(x[i : i + 1])[0] - math.log(y[i])
     return errors
 
@@ -55,11 +56,22 @@ class TrainThroughputModel(Estimator):
     def _times(self, n: np.ndarray, sps: np.ndarray) -> np.ndarray:
         return n * self.num_steps / sps
 
-    def fit(self, X, y) -> TrainThroughputModel:
+    def fit(self, X, y, y_samples=None) -> TrainThroughputModel:
+        """Fit to per-point throughputs ``y`` (medians) at ``X`` num_envs; ``y_samples``, one
+        sequence of timed-iteration throughputs per point, adds their scatter to the interval."""
         n = as_1d(X, "num_envs")
         sps = as_1d(y, "train_sps")
         if n.size != sps.size:
             raise ValueError("X and y must have the same length")
+        noise_ss, noise_dof = 0.0, 0
+        if y_samples is not None:
+            if len(y_samples) != n.size:
+                raise ValueError("y_samples needs one sequence per point")
+            for samples in y_samples:
+                logs = np.log(as_1d(samples, "y_samples")) if len(samples) else np.empty(0)
+                if logs.size > 1:  # scatter of a median of r timings: per-timing variance / r
+                    noise_ss += float(np.sum((logs - logs.mean()) ** 2)) / logs.size
+                    noise_dof += logs.size - 1
         if np.unique(n).size < 2:
             raise ValueError("need measurements at two or more distinct num_envs to fit throughput")
         times = self._times(n, sps)
@@ -75,7 +87,8 @@ class TrainThroughputModel(Estimator):
             self.form_ = self._select()
         else:
             self.form_ = self.form
-        self.fit_: LogFit = fit_log(ITERATION_TIME_FORMS[self.form_], n, times, self.prior_sigma)
+        self.fit_: LogFit = fit_log(ITERATION_TIME_FORMS[self.form_], n, times, self.prior_sigma,
+                                    noise_ss=noise_ss, noise_dof=noise_dof)
         self.num_envs_range_ = (float(n.min()), float(n.max()))
         return self
 
@@ -85,7 +98,8 @@ class TrainThroughputModel(Estimator):
         scored = sorted(self.loo_errors_.items(), key=lambda kv: ITERATION_TIME_FORMS[kv[0]].n_params)
         best_name, best_err = scored[0][0], _rms(scored[0][1])
         for name, errors in scored[1:]:
-            if _rms(errors) < 0.9 * best_err:
+            # a richer form must cut the error by a tenth and by more than timing noise (0.5%)
+            if _rms(errors) < 0.9 * best_err and best_err - _rms(errors) > 0.005:
                 best_name, best_err = name, _rms(errors)
         return best_name
 

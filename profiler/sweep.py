@@ -155,6 +155,13 @@ def _failure(child: ChildResult) -> tuple[str | None, str | None]:
     return "error", f"exit code {child.returncode}: {last[:500]}"
 
 
+def jax_cache_dir() -> Path:
+    """JAX's persistent compilation cache: ``$ADVISOR_JAX_CACHE``, else ``$ADVISOR_HOME/jax-cache``."""
+    import os
+
+    return Path(os.environ.get("ADVISOR_JAX_CACHE") or advisor_home() / "jax-cache")
+
+
 def new_profile(name: str) -> Profile:
     return Profile(
         name=name,
@@ -196,7 +203,7 @@ def run_mjx_sweep(
     profile = dataclasses.replace(profile, source="calibrated", mjx=section,
                                   hardware=fingerprint(), software=software_versions())
     save_profile(profile, path)
-    cache_dir = str(advisor_home() / "jax-cache")
+    cache_dir = str(jax_cache_dir())
     todo = [n for n in spec.num_envs if section.point(n) is None or section.point(n).status == "interrupted"]
     boundary = section.oom_num_envs
     total = len(spec.num_envs)

@@ -1,1 +1,56 @@
-"""Command line interface."""
+"""The ``advisor`` command line: Typer commands over the pure core.
+
+This is the only layer that prints or exits. Every error from the core arrives here as a typed
+exception and leaves as one line on stderr with its exit code: 0 ok, 1 runtime failure,
+2 bad input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from advisor.cli import calibrate, predict, profile, recommend
+from advisor.cli.common import err
+from advisor.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, AdvisorError
+from profiler.errors import ProfilerError
+
+app = typer.Typer(
+    name="advisor",
+    help="Measure how this machine trains RL (MJX/JAX PPO, RLlib), fit curves, and recommend the fastest "
+    "config that fits. Units: throughput in env steps per second, memory in bytes, time in seconds.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(calibrate.app, name="calibrate")
+app.add_typer(profile.app, name="profile")
+app.command("recommend")(recommend.recommend)
+app.command("predict")(predict.predict)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    try:
+        result = app(args=argv, prog_name="advisor", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:  # usage errors: unknown option, bad type, missing argument
+        exc.show(file=sys.stderr)
+        return EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        err.print("advisor: interrupted")
+        return EXIT_INTERRUPTED
+    except AdvisorError as exc:
+        err.print(f"advisor: {exc}", markup=False)
+        return exc.exit_code
+    except ProfilerError as exc:
+        err.print(f"advisor: {exc}", markup=False)
+        return EXIT_BAD_INPUT if exc.bad_input else EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+# advisor: `make demo` and `make test` each create .venv if missing and install what they need.
+# CI installs the known-good pins in constraints.txt; pyproject.toml keeps wide ranges.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
+CORE := $(VENV)/.core-installed
+FULL := $(VENV)/.full-installed
+
+.PHONY: demo test setup browser clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(CORE): pyproject.toml constraints.txt | $(PY)
+	$(PIP) -e .
+	touch $@
+
+# torch first and alone: the CPU build pinned in constraints.txt, so that nothing pulls a CUDA build
+$(FULL): $(CORE)
+	$(PIP) torch==2.13.0
+	$(PIP) -e ".[mjx,rllib,app,test]"
+	touch $@
+
+setup: $(FULL)
+
+browser:
+	@bash tests/setup-browser.sh
+
+demo: $(CORE)
+	$(VENV)/bin/advisor recommend --profile rtx3070-locomujoco --target 100M
+
+test: $(FULL) browser
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts

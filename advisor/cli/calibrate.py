@@ -1,0 +1,127 @@
+"""``advisor calibrate mjx``: measure this machine into a saved profile, with a progress bar."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from advisor import catalog
+from advisor.cli.common import err, out, parse_layers, print_json
+from advisor.cli.render import mjx_points_table
+from advisor.errors import BadInput
+from advisor.units import parse_int_list
+from profiler.hardware import fingerprint
+from profiler.profile import MjxWorkload
+from profiler.serde import to_jsonable
+from profiler.store import profile_path
+
+app = typer.Typer(help="Measure this machine: short training sweeps saved into a profile.", no_args_is_help=True)
+
+PLATFORMS = ("auto", "gpu", "cpu")
+
+
+@app.command("mjx")
+def calibrate_mjx(
+    name: Annotated[Optional[str], typer.Option(help="Profile to save into. Default: named after this machine's GPU or CPU.")] = None,
+    model: Annotated[str, typer.Option(help="MJCF model: humanoid, barkour_v0, ant, half_cheetah, hopper, walker2d, "
+                                            "or the path of your own .xml.")] = "humanoid",
+    num_envs: Annotated[Optional[str], typer.Option(
+        help="Comma-separated num_envs to measure. Default: 64, 256, ... 65536 on a GPU (stopping at the first that "
+             "runs out of memory); 16-256 on CPU.")] = None,
+    num_steps: Annotated[int, typer.Option(help="Rollout length per env per iteration (LocoMuJoCo num_steps).")] = 50,
+    num_minibatches: Annotated[int, typer.Option(help="Minibatches per epoch; num_envs*num_steps must divide by it.")] = 32,
+    update_epochs: Annotated[int, typer.Option(help="PPO epochs per iteration.")] = 4,
+    hidden_layers: Annotated[str, typer.Option(help="Actor and critic hidden layer widths.")] = "512,256",
+    repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after one warm-up. Default 3 (2 with --quick).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    physics: Annotated[Optional[bool], typer.Option("--physics/--no-physics",
+        help="Also time stepping alone (physics_sps). Default: on, off with --quick.")] = None,
+    quick: Annotated[bool, typer.Option(help="A short sweep: 3 points, 2 timed iterations, no physics-only timing "
+                                             "(under 5 minutes on a 2-core CPU).")] = False,
+    platform: Annotated[str, typer.Option(help="auto (GPU if JAX sees one), gpu or cpu.")] = "auto",
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+) -> int:
+    """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
+    and physics_sps (env steps/s), compile time (s), true peak memory (bytes) and XLA's memory analysis."""
+    from profiler.sweep import MjxSweepSpec, default_grid, probe_device, run_mjx_sweep
+
+    if platform not in PLATFORMS:
+        raise BadInput(f"--platform must be one of {', '.join(PLATFORMS)}")
+    for option, value in (("--num-steps", num_steps), ("--num-minibatches", num_minibatches),
+                          ("--update-epochs", update_epochs)):
+        if value < 1:
+            raise BadInput(f"{option} must be a positive integer")
+    if repeats is not None and repeats < 1:
+        raise BadInput("--repeats must be at least 1")
+    if timeout <= 0:
+        raise BadInput("--timeout must be a positive number of seconds")
+    from profiler.mjcf import resolve_model
+
+    resolve_model(model)  # unknown model: exit 2 before anything starts
+    workload = MjxWorkload(model=model, num_steps=num_steps, num_minibatches=num_minibatches,
+                           update_epochs=update_epochs, hidden_layers=parse_layers(hidden_layers))
+    profile_name = name or catalog.machine_slug(fingerprint())
+    if profile_name in catalog.shipped_names():
+        raise BadInput(f"--name {profile_name!r} is a shipped profile's name; choose another")
+    forced = None if platform == "auto" else platform
+    grid = parse_int_list(num_envs, "--num-envs", maximum=2**21) if num_envs else None
+    accelerator = None
+    if grid is None and not resume:
+        err.print("asking JAX which device it sees…")
+        from profiler.store import advisor_home
+
+        accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
+        grid = default_grid(accelerator.platform, quick)
+    if grid is None:  # --resume without --num-envs: the interrupted sweep's grid
+        from profiler.store import load_profile_file
+
+        path = profile_path(profile_name)
+        if not path.exists() or load_profile_file(path).mjx is None:
+            raise BadInput(f"nothing to resume: profile {profile_name!r} has no MJX sweep; run without --resume")
+        grid = load_profile_file(path).mjx.requested_num_envs
+    spec = MjxSweepSpec(workload=workload, num_envs=tuple(grid), repeats=repeats or (2 if quick else 3),
+                        timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced)
+    profile = _run_with_progress(spec, profile_name, resume, accelerator)
+    if json_output:
+        print_json(to_jsonable(profile))
+        return 0
+    out.print(mjx_points_table(profile.mjx, f"{profile_name}: MJX on {profile.mjx.accelerator.name} "
+                                            "(train_sps and physics_sps in env steps/s)"))
+    out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
+    out.print(f"next: advisor recommend --profile {profile_name} --target 100M")
+    return 0
+
+
+def _run_with_progress(spec, profile_name: str, resume: bool, accelerator):
+    from profiler.sweep import run_mjx_sweep
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task("starting", total=len(spec.num_envs))
+        started = {"t": time.monotonic()}
+
+        def on_event(event) -> None:
+            if event.phase == "compile":
+                started["t"] = time.monotonic()
+                progress.update(task, description=f"num_envs={event.num_envs}: compiling")
+            elif event.phase == "measure":
+                progress.update(task, description=f"num_envs={event.num_envs}: measuring")
+            elif event.phase == "probe":
+                progress.update(task, description=event.message)
+            elif event.phase == "done":
+                p = event.point
+                if p is None:
+                    text = f"num_envs={event.num_envs}: {event.message}"
+                elif p.ok:
+                    text = f"num_envs={p.num_envs}: {p.train_sps:,.0f} env steps/s"
+                else:
+                    text = f"num_envs={p.num_envs}: {p.status} ({(p.error or '')[:80]})"
+                progress.console.print(text, markup=False)
+                progress.advance(task)
+
+        return run_mjx_sweep(spec, profile_name, resume=resume, on_event=on_event, accelerator=accelerator)

@@ -1,0 +1,135 @@
+"""``advisor profile list | show | import | delete``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from advisor import catalog
+from advisor.cli.common import out, parse_layers, print_json
+from advisor.cli.render import mjx_points_table, profile_summary
+from advisor.errors import BadInput, ProfileError
+from profiler.errors import ProfileFormatError
+from profiler.importer import mjx_section_from_csv
+from profiler.profile import Accelerator, Hardware, Profile
+from profiler.serde import to_jsonable
+from profiler.store import check_name, load_profile_file, profile_path, save_profile
+
+app = typer.Typer(help="List, show, import and delete profiles (JSON files in $ADVISOR_HOME/profiles).",
+                  no_args_is_help=True)
+
+
+@app.command("list")
+def list_profiles(json_output: Annotated[bool, typer.Option("--json", help="Print JSON (nothing else).")] = False) -> int:
+    """List local and shipped profiles with what each one measured."""
+    rows = []
+    for ref in catalog.list_refs():
+        try:
+            profile = (catalog.load_shipped(ref.name) if ref.origin == "shipped"
+                       else load_profile_file(Path(ref.path)))
+            rows.append({"name": ref.name, "origin": ref.origin, "source": profile.source, "kinds": list(profile.kinds),
+                         "device": (profile.mjx.accelerator.name if profile.mjx else profile.hardware.summary),
+                         "points": len(profile.mjx.points) if profile.mjx else 0, "created": profile.created,
+                         "path": ref.path, "error": None})
+        except (ProfileFormatError, ProfileError) as exc:
+            rows.append({"name": ref.name, "origin": ref.origin, "source": None, "kinds": [], "device": None,
+                         "points": 0, "created": None, "path": ref.path, "error": str(exc)})
+    if json_output:
+        print_json(rows)
+        return 0
+    table = Table(title="profiles", title_justify="left")
+    for column in ("name", "origin", "kinds", "device", "points", "created"):
+        table.add_column(column)
+    for r in rows:
+        if r["error"]:
+            table.add_row(r["name"], r["origin"], "[red]unreadable[/red]", r["error"], "", "")
+        else:
+            table.add_row(r["name"], r["origin"], ",".join(r["kinds"]) or "-", r["device"], str(r["points"]), r["created"] or "")
+    out.print(table)
+    return 0
+
+
+@app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Profile name.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the whole profile as JSON.")] = False,
+) -> int:
+    """Show a profile: hardware, software, how it was measured, and every point."""
+    profile, origin = catalog.load(name)
+    if json_output:
+        print_json(to_jsonable(profile))
+        return 0
+    for line in profile_summary(profile, origin):
+        out.print(line)
+    if profile.mjx:
+        out.print(mjx_points_table(profile.mjx, "MJX points (train_sps and physics_sps in env steps/s)"))
+    return 0
+
+
+@app.command("import")
+def import_csv(
+    file: Annotated[Path, typer.Argument(help="CSV file of measurements (columns: see DESIGN.md / README).")],
+    kind: Annotated[str, typer.Option(help="mjx: num_envs, num_steps, num_minibatches, update_epochs, train_sps, "
+                                           "peak_vram_bytes [physics_sps, compile_s, xla_bytes].")],
+    name: Annotated[str, typer.Option(help="Name for the new profile.")],
+    device_name: Annotated[Optional[str], typer.Option(help="Device the measurements came from, e.g. 'NVIDIA GeForce RTX 3070'.")] = None,
+    device_memory_bytes: Annotated[Optional[int], typer.Option(help="Device memory capacity in bytes, e.g. 8589934592.")] = None,
+    platform: Annotated[str, typer.Option(help="gpu or cpu: what the measurements ran on.")] = "gpu",
+    model: Annotated[str, typer.Option(help="Model or task the measurements trained.")] = "unspecified",
+    hidden_layers: Annotated[str, typer.Option(help="Actor/critic hidden layer widths, e.g. 512,256.")] = "512,256",
+    force: Annotated[bool, typer.Option(help="Replace an existing local profile of that name.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the imported profile as JSON.")] = False,
+) -> int:
+    """Import external measurements (steps per second, bytes) as a new profile."""
+    if kind != "mjx":
+        raise BadInput(f"--kind {kind!r} is not supported; use --kind mjx")
+    try:
+        check_name(name)
+    except ProfileFormatError as exc:
+        raise BadInput(str(exc)) from None
+    if name in catalog.shipped_names():
+        raise BadInput(f"--name {name!r} is a shipped profile's name; choose another name")
+    if platform not in ("gpu", "cpu"):
+        raise BadInput("--platform must be gpu or cpu")
+    if device_memory_bytes is not None and device_memory_bytes <= 0:
+        raise BadInput("--device-memory-bytes must be a positive number of bytes, e.g. 8589934592")
+    path = profile_path(name)
+    if path.exists() and not force:
+        raise BadInput(f"profile {name!r} already exists ({path}); add --force to replace it or pick another --name")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{file}: cannot read it as UTF-8 text ({getattr(exc, 'strerror', None) or exc})") from None
+    accelerator = Accelerator(platform, device_name or "unspecified device", device_memory_bytes)
+    section = mjx_section_from_csv(text, str(file), accelerator, model=model, hidden_layers=parse_layers(hidden_layers))
+    hardware = Hardware(gpu_name=device_name, gpu_memory_bytes=device_memory_bytes, gpu_count=1) \
+        if platform == "gpu" and device_name else Hardware()
+    profile = Profile(name=name, source="imported", created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      hardware=hardware, mjx=section, notes=(f"imported from {file.name}",))
+    if path.exists():  # --force: the old file may be damaged; replace it deliberately
+        path.unlink()
+    save_profile(profile, path)
+    if json_output:
+        print_json(to_jsonable(profile))
+    else:
+        out.print(f"imported {len(section.points)} points into profile [bold]{name}[/bold] ({path})")
+    return 0
+
+
+@app.command("delete")
+def delete(name: Annotated[str, typer.Argument(help="Local profile to delete.")]) -> int:
+    """Delete a local profile (shipped ones are read-only)."""
+    try:
+        path = profile_path(name)
+    except ProfileFormatError as exc:
+        raise BadInput(str(exc)) from None
+    if not path.exists():
+        raise BadInput(f"no local profile {name!r}; 'advisor profile list' shows them")
+    path.unlink()
+    out.print(f"deleted {path}")
+    return 0
+

@@ -1,0 +1,64 @@
+"""Rich renderings of core results (tables and short explanations)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from advisor.recommend import MjxRecommendation
+from advisor.units import format_bytes, format_count, format_duration
+from profiler.profile import MEMORY_SOURCES, MjxSection, Profile
+
+
+def mjx_options_table(rec: MjxRecommendation) -> Table:
+    table = Table(title=f"num_envs options for {format_count(rec.target_steps)} env steps "
+                        f"({rec.accelerator.name})", title_justify="left")
+    for column, justify in (("num_envs", "right"), ("minibatches", "right"), ("train_sps (env steps/s)", "right"),
+                            ("90% interval", "right"), ("peak memory (upper)", "right"), ("fits", "center"),
+                            ("time to target", "right")):
+        table.add_column(column, justify=justify)
+    for o in rec.options:
+        mark = "→ " if rec.chosen is not None and o.num_envs == rec.chosen.num_envs else ""
+        table.add_row(
+            f"{mark}{o.num_envs}", str(o.num_minibatches), f"{o.train_sps:,.0f}",
+            f"{o.train_sps_low:,.0f}-{o.train_sps_high:,.0f}",
+            format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
+            "yes" if o.fits else "no",
+            format_duration(o.time_s) if o.num_updates else "< 1 iteration",
+            style="bold green" if mark else None,
+        )
+    return table
+
+
+def mjx_points_table(section: MjxSection, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("num_envs", "status", "train_sps", "spread", "physics_sps", "compile", "peak memory", "XLA bytes"):
+        table.add_column(column, justify="left" if column == "status" else "right")
+    for p in section.points:
+        table.add_row(
+            str(p.num_envs), p.status if p.ok else f"[red]{p.status}[/red]",
+            f"{p.train_sps:,.0f}" if p.train_sps else "-",
+            f"{p.train_sps_spread:.1%}" if p.train_sps_spread is not None else "-",
+            f"{p.physics_sps:,.0f}" if p.physics_sps else "-",
+            format_duration(p.compile_s) if p.compile_s is not None else "-",
+            format_bytes(p.peak_bytes) if p.peak_bytes else "-",
+            format_bytes(p.xla_bytes) if p.xla_bytes else "-",
+        )
+    return table
+
+
+def profile_summary(profile: Profile, origin: str) -> list[str]:
+    lines = [f"[bold]{profile.name}[/bold] ({origin}, {profile.source}, created {profile.created or 'unknown'})",
+             f"hardware: {profile.hardware.summary}"]
+    if profile.software:
+        lines.append("software: " + ", ".join(f"{k} {v}" for k, v in sorted(profile.software.items())))
+    if profile.mjx:
+        m = profile.mjx
+        w = m.workload
+        lines.append(f"mjx: model {w.model}, num_steps {w.num_steps}, num_minibatches {w.num_minibatches}, "
+                     f"update_epochs {w.update_epochs}, hidden_layers {list(w.hidden_layers)} on {m.accelerator.name} "
+                     f"({m.accelerator.platform}, {format_bytes(m.accelerator.memory_bytes)})")
+        lines.append(f"memory: {MEMORY_SOURCES[m.memory_source]}")
+        if m.method:
+            lines.append(f"method: {m.method}")
+    lines += [f"note: {n}" for n in profile.notes]
+    return lines

@@ -1,0 +1,43 @@
+"""Shared fixtures: every test gets its own ADVISOR_HOME; JAX's compilation cache is shared by
+the whole session so that identical programs compile once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def jax_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("jax-cache")
+
+
+@pytest.fixture(autouse=True)
+def advisor_home(tmp_path, monkeypatch, jax_cache) -> Path:
+    home = tmp_path / "advisor-home"
+    monkeypatch.setenv("ADVISOR_HOME", str(home))
+    monkeypatch.setenv("ADVISOR_JAX_CACHE", str(jax_cache))
+    monkeypatch.setenv("COLUMNS", "200")
+    return home
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 600, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``advisor`` in a fresh interpreter, as a user would."""
+    return subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd or ROOT)
+
+
+def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    """Assert the process failed with exit 2 and exactly one line on stderr; return it."""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]

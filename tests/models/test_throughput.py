@@ -1,0 +1,71 @@
+"""Throughput fits checked against hand-worked values and synthetic curves with known answers."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from models.base import NotFittedError
+from models.throughput import TrainThroughputModel
+
+N = np.array([64, 128, 256, 512, 1024, 2048, 4096], dtype=float)
+
+
+def sps_from_time(n, a, b, steps=50):
+    return n * steps / (a + b * n)
+
+
+def test_exact_linear_iteration_time_is_recovered_and_hand_values_match():
+    # T(n) = 0.3 s + 0.5 ms per env; at n=1000: T = 0.8 s, train_sps = 1000*50/0.8 = 62,500
+    model = TrainThroughputModel(num_steps=50, form="linear").fit(N, sps_from_time(N, 0.3, 0.0005))
+    a, b = np.exp(model.fit_.theta)
+    assert a == pytest.approx(0.3, rel=1e-6)
+    assert b == pytest.approx(0.0005, rel=1e-6)
+    assert model.predict([1000])[0] == pytest.approx(62_500, rel=1e-6)
+    assert model.predict_iteration_s([1000])[0] == pytest.approx(0.8, rel=1e-6)
+    # the asymptote is num_steps / b = 100,000 env steps/s
+    assert model.predict([1e9])[0] == pytest.approx(100_000, rel=1e-3)
+
+
+def test_auto_selection_prefers_the_simple_form_on_linear_data():
+    model = TrainThroughputModel().fit(N, sps_from_time(N, 0.3, 0.0005))
+    assert model.form_ == "linear"
+    assert set(model.loo_errors_) == {"linear", "occupancy", "power"}
+    assert np.max(np.abs(model.loo_errors_["linear"])) < 1e-6
+
+
+def test_auto_selection_finds_a_growing_per_env_cost():
+    # T = 0.2 + 1e-6 * n^1.6: per-env cost grows (memory-bound); a straight line misses it
+    n = np.geomspace(64, 65536, 9)
+    truth = n * 50 / (0.2 + 1e-6 * n**1.6)
+    model = TrainThroughputModel().fit(n, truth)
+    assert model.form_ == "power"
+    assert model.predict([3000])[0] == pytest.approx(3000 * 50 / (0.2 + 1e-6 * 3000**1.6), rel=1e-3)
+
+
+def test_intervals_cover_noisy_truth_and_widen_outside_the_data():
+    rng = np.random.default_rng(0)
+    truth = sps_from_time(N, 0.3, 0.0005)
+    noisy = truth * np.exp(rng.normal(0, 0.03, N.size))
+    model = TrainThroughputModel().fit(N, noisy)
+    low, high = model.predict_interval(N)
+    assert np.all(low < truth) and np.all(truth < high)
+    inside = np.log(model.predict_interval([1024])[1] / model.predict_interval([1024])[0])
+    outside = np.log(model.predict_interval([65536])[1] / model.predict_interval([65536])[0])
+    assert outside > 1.5 * inside
+    assert model.is_extrapolation([32, 1024, 8192]).tolist() == [True, False, True]
+
+
+def test_estimator_conventions():
+    model = TrainThroughputModel(num_steps=20, form="linear")
+    assert model.get_params()["num_steps"] == 20
+    copy = clone(model)
+    assert copy.get_params() == model.get_params() and copy is not model
+    with pytest.raises(NotFittedError):
+        model.predict([64])
+    assert model.fit(N, sps_from_time(N, 0.3, 0.0005, steps=20)) is model
+    with pytest.raises(ValueError, match="two or more"):
+        TrainThroughputModel().fit([64, 64], [1.0, 2.0])
+    with pytest.raises(ValueError, match="positive"):
+        TrainThroughputModel().fit([64, -1], [1.0, 2.0])
+    with pytest.raises(ValueError, match="unknown form"):
+        TrainThroughputModel(form="cubic").fit(N, sps_from_time(N, 0.3, 0.0005))
