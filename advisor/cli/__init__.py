@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+
+try:  # typer >= 0.2x ships its own click; older typers raise click's exceptions
+    from typer import TyperException as UsageFailure
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import ClickException as UsageFailure
 
 from advisor.cli import calibrate, predict, profile, recommend
 from advisor.cli.common import err
@@ -36,12 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="advisor", standalone_mode=False)
         return result if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:  # usage errors: unknown option, bad type, missing argument
-        exc.show(file=sys.stderr)
+    except UsageFailure as exc:  # usage errors: unknown option, bad type, missing argument
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show(file=sys.stderr)
+        else:
+            err.print(f"advisor: {exc}", markup=False)
         return EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err.print("advisor: interrupted")
         return EXIT_INTERRUPTED
     except AdvisorError as exc:
