@@ -66,6 +66,22 @@ def parse_int_list(
     return tuple(sorted(values))
 
 
+_BYTES = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+
+
+def parse_bytes(text: str, what: str) -> int:
+    """Parse a memory size: ``1500000000``, ``512M``, ``1.5G``, ``2GiB`` (K/M/G/T are binary)."""
+    match = _BYTES.match(str(text))
+    if not match:
+        raise BadInput(f"{what} {text!r} is not a size: give bytes or a value such as 512M or 1.5G")
+    value = float(match.group(1))
+    if match.group(2):
+        value *= 1024 ** ("kmgt".index(match.group(2).lower()) + 1)
+    if value < 2**20:
+        raise BadInput(f"{what} {text!r} is below 1 MiB; give a realistic size such as 4G")
+    return int(value)
+
+
 def format_count(value: float) -> str:
     """``86197 -> '86.2k'``, ``1e8 -> '100M'``."""
     for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):

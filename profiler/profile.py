@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Status of one calibration point. Only ``ok`` points carry throughput; ``oom`` marks the
 #: memory boundary; ``timeout``, ``error`` and ``interrupted`` record why a point has no numbers.
@@ -166,13 +166,17 @@ class MjxSection:
     points: tuple[MjxPoint, ...] = ()
     repeats: int = 0
     timeout_s: float | None = None
-    requested_num_envs: tuple[int, ...] = ()
     sweep_settings: dict[str, Any] = field(default_factory=dict)
     method: str = ""
 
     def __post_init__(self) -> None:
         if self.memory_source not in MEMORY_SOURCES:
             raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
+
+    @property
+    def requested_num_envs(self) -> tuple[int, ...]:
+        """The sweep's grid, as asked for (empty for imported sections)."""
+        return tuple(self.sweep_settings.get("num_envs", ()))
 
     @property
     def ok_points(self) -> tuple[MjxPoint, ...]:

@@ -48,6 +48,17 @@ def end_process_group(proc: subprocess.Popen, grace_s: float = 5.0) -> None:
         pass
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGKILL it when the sweep process dies, so a
+    killed sweep leaves no orphaned measurement running (best effort on other systems)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _tail(path: Path, limit: int = 4000) -> str:
     try:
         with open(path, "rb") as handle:
@@ -78,7 +89,7 @@ def run_child(module: str, spec: dict[str, Any], workdir: Path, stem: str, timeo
         proc = subprocess.Popen(
             [sys.executable, "-m", module, str(spec_path), str(result_path)],
             cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=child_env, start_new_session=True,
+            env=child_env, start_new_session=True, preexec_fn=_die_with_parent,
         )
         timed_out = False
         try:

@@ -57,8 +57,23 @@ def local_profile_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json") if _NAME.match(p.stem))
 
 
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 keeps an MJX sweep's grid only in ``sweep_settings`` (v1 also had ``requested_num_envs``)."""
+    mjx = data.get("mjx")
+    if isinstance(mjx, dict) and "requested_num_envs" in mjx:
+        grid = mjx.pop("requested_num_envs")
+        settings = mjx.setdefault("sweep_settings", {})
+        if isinstance(settings, dict) and grid:
+            settings.setdefault("num_envs", grid)
+    return data
+
+
+#: version -> function bringing a parsed profile of that version to the next one
+MIGRATIONS = {1: _v1_to_v2}
+
+
 def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
-    """Bring a parsed profile of an older schema up to :data:`SCHEMA_VERSION`."""
+    """Bring a parsed profile of an older schema up to :data:`SCHEMA_VERSION`, step by step."""
     version = data.get("schema_version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise ProfileFormatError(f"{where}: not an advisor profile (no integer schema_version)")
@@ -69,6 +84,10 @@ def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
         )
     if version < 1:
         raise ProfileFormatError(f"{where}: schema_version {version} is not a valid version")
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+    data["schema_version"] = version
     return data
 
 

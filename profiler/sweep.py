@@ -10,6 +10,7 @@ tried. A timeout or crash costs that point only.
 from __future__ import annotations
 
 import dataclasses
+import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,7 +36,8 @@ CPU_QUICK_GRID = (16, 64, 256)
 @dataclass(frozen=True)
 class MjxSweepSpec:
     """What an MJX sweep measures and how. ``platform`` forces JAX's backend (``cpu``/``gpu``);
-    ``None`` lets JAX choose (GPU when it sees one)."""
+    ``None`` lets JAX choose (GPU when it sees one). ``memory_limit_bytes`` caps each point's
+    process (its data segment), so a sweep can find the boundary of a smaller machine."""
 
     workload: MjxWorkload
     num_envs: tuple[int, ...]
@@ -44,6 +46,7 @@ class MjxSweepSpec:
     physics: bool = True
     platform: str | None = None
     seed: int = 0
+    memory_limit_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if not self.num_envs:
@@ -56,9 +59,10 @@ class MjxSweepSpec:
 
     @property
     def settings(self) -> dict[str, Any]:
-        """The settings a resumed sweep must share with the interrupted one."""
-        return {"workload": dataclasses.asdict(self.workload), "num_envs": list(self.num_envs),
-                "physics": self.physics, "platform": self.platform}
+        """The settings a resumed sweep must share with the interrupted one, as stored in JSON."""
+        return json.loads(json.dumps({"workload": dataclasses.asdict(self.workload), "num_envs": list(self.num_envs),
+                                      "physics": self.physics, "platform": self.platform,
+                                      "memory_limit_bytes": self.memory_limit_bytes}))
 
 
 def check_divisible(workload: MjxWorkload, num_envs: tuple[int, ...]) -> None:
@@ -177,13 +181,15 @@ def run_mjx_sweep(
     profile_name: str,
     *,
     resume: bool = False,
+    fresh: bool = False,
     on_event: Callable[[SweepEvent], None] = lambda event: None,
     accelerator: Accelerator | None = None,
 ) -> Profile:
     """Measure every point of ``spec`` into profile ``profile_name``, saving after each point.
 
     With ``resume`` the profile's MJX section must come from the same settings; points already
-    there are skipped. Returns the saved profile.
+    there are skipped. Without it, an unfinished sweep in the profile is never discarded silently:
+    ``fresh`` must say so. Returns the saved profile.
     """
     model_path = resolve_model(spec.workload.model)
     path = profile_path(profile_name)
@@ -193,11 +199,17 @@ def run_mjx_sweep(
     if resume:
         section = _resumable_section(existing, spec, profile_name)
     else:
+        unfinished = _unfinished(existing.mjx) if existing is not None and existing.mjx is not None else 0
+        if unfinished and not fresh:
+            raise WorkloadSpecError(
+                f"profile {profile_name!r} holds an unfinished MJX sweep ({unfinished} point(s) to go); add --resume to "
+                "continue it, or --fresh to discard it and start over"
+            )
         on_event(SweepEvent("probe", 0, len(spec.num_envs), message="asking JAX which device it sees"))
         accel = accelerator or probe_device(workdir, spec.platform)
         section = MjxSection(
             workload=spec.workload, accelerator=accel, repeats=spec.repeats, timeout_s=spec.timeout_s,
-            requested_num_envs=spec.num_envs, sweep_settings=spec.settings,
+            sweep_settings=spec.settings,
             method=_method(spec, accel),
         )
     profile = dataclasses.replace(profile, source="calibrated", mjx=section,
@@ -217,14 +229,23 @@ def run_mjx_sweep(
             "num_minibatches": spec.workload.num_minibatches, "update_epochs": spec.workload.update_epochs,
             "hidden_layers": list(spec.workload.hidden_layers), "repeats": spec.repeats,
             "physics": spec.physics, "cache_dir": cache_dir, "platform": spec.platform, "seed": spec.seed,
+            "memory_limit_bytes": spec.memory_limit_bytes,
         }
         on_event(SweepEvent("compile", index, total, num_envs))
-        compiled = run_child(POINT_MODULE, {**child_spec, "compile_only": True}, workdir,
-                             f"n{num_envs}-compile", spec.timeout_s)
-        measured = None
-        if _failure(compiled)[0] is None:
-            on_event(SweepEvent("measure", index, total, num_envs))
-            measured = run_child(POINT_MODULE, child_spec, workdir, f"n{num_envs}-measure", spec.timeout_s)
+        try:
+            compiled = run_child(POINT_MODULE, {**child_spec, "compile_only": True}, workdir,
+                                 f"n{num_envs}-compile", spec.timeout_s)
+            measured = None
+            if _failure(compiled)[0] is None:
+                on_event(SweepEvent("measure", index, total, num_envs))
+                measured = run_child(POINT_MODULE, child_spec, workdir, f"n{num_envs}-measure", spec.timeout_s)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the child group is already ended
+            interrupted = MjxPoint(num_envs=num_envs, num_steps=spec.workload.num_steps,
+                                   num_minibatches=spec.workload.num_minibatches,
+                                   update_epochs=spec.workload.update_epochs, status="interrupted",
+                                   error="interrupted by the user; --resume measures it again")
+            save_profile(dataclasses.replace(profile, mjx=profile.mjx.with_point(interrupted)), path)
+            raise
         point, memory_source = _point_from_children(num_envs, spec.workload, compiled, measured)
         section = profile.mjx.with_point(point)
         if memory_source and section.memory_source == "unknown":
@@ -235,6 +256,15 @@ def run_mjx_sweep(
             boundary = num_envs if boundary is None else min(boundary, num_envs)
         on_event(SweepEvent("done", index, total, num_envs, point))
     return profile
+
+
+def _unfinished(section: MjxSection) -> int:
+    """Points of the section's requested grid still to measure (interrupted or never reached)."""
+    boundary = section.oom_num_envs
+    todo = [n for n in section.requested_num_envs
+            if (section.point(n) is None or section.point(n).status == "interrupted")
+            and (boundary is None or n < boundary)]
+    return len(todo)
 
 
 def _resumable_section(existing: Profile | None, spec: MjxSweepSpec, name: str) -> MjxSection:

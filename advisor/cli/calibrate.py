@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import time
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -11,12 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from advisor import catalog
 from advisor.cli.common import err, out, parse_layers, print_json
 from advisor.cli.render import mjx_points_table
-from advisor.errors import BadInput
-from advisor.units import parse_int_list
+from advisor.errors import AdvisorError, BadInput, CalibrationInterrupted
+from advisor.units import parse_bytes, parse_int_list
 from profiler.hardware import fingerprint
 from profiler.profile import MjxWorkload
 from profiler.serde import to_jsonable
-from profiler.store import profile_path
+from profiler.store import advisor_home, profile_path
 
 app = typer.Typer(help="Measure this machine: short training sweeps saved into a profile.", no_args_is_help=True)
 
@@ -42,7 +44,11 @@ def calibrate_mjx(
     quick: Annotated[bool, typer.Option(help="A short sweep: 3 points, 2 timed iterations, no physics-only timing "
                                              "(under 5 minutes on a 2-core CPU).")] = False,
     platform: Annotated[str, typer.Option(help="auto (GPU if JAX sees one), gpu or cpu.")] = "auto",
+    memory_limit: Annotated[Optional[str], typer.Option(
+        help="Cap each point's process memory (bytes, or 512M, 1.5G): the sweep then finds the memory boundary "
+             "of a smaller machine; a point over it is recorded as out of memory.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
 ) -> int:
     """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
@@ -70,10 +76,10 @@ def calibrate_mjx(
     forced = None if platform == "auto" else platform
     grid = parse_int_list(num_envs, "--num-envs", maximum=2**21) if num_envs else None
     accelerator = None
+    if resume and fresh:
+        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
     if grid is None and not resume:
         err.print("asking JAX which device it sees…")
-        from profiler.store import advisor_home
-
         accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
         grid = default_grid(accelerator.platform, quick)
     if grid is None:  # --resume without --num-envs: the interrupted sweep's grid
@@ -84,19 +90,58 @@ def calibrate_mjx(
             raise BadInput(f"nothing to resume: profile {profile_name!r} has no MJX sweep; run without --resume")
         grid = load_profile_file(path).mjx.requested_num_envs
     spec = MjxSweepSpec(workload=workload, num_envs=tuple(grid), repeats=repeats or (2 if quick else 3),
-                        timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced)
-    profile = _run_with_progress(spec, profile_name, resume, accelerator)
+                        timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced,
+                        memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
+    try:
+        with sigterm_as_interrupt():
+            profile = _run_with_progress(spec, profile_name, resume, fresh, accelerator)
+    except KeyboardInterrupt:
+        raise CalibrationInterrupted(interrupted_message(profile_name)) from None
     if json_output:
         print_json(to_jsonable(profile))
-        return 0
-    out.print(mjx_points_table(profile.mjx, f"{profile_name}: MJX on {profile.mjx.accelerator.name} "
-                                            "(train_sps and physics_sps in env steps/s)"))
-    out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    out.print(f"next: advisor recommend --profile {profile_name} --target 100M")
+    else:
+        out.print(mjx_points_table(profile.mjx, f"{profile_name}: MJX on {profile.mjx.accelerator.name} "
+                                                "(train_sps and physics_sps in env steps/s)"))
+        out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
+    if not profile.mjx.ok_points:
+        raise AdvisorError(f"no point finished (see the statuses above and the logs in "
+                           f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or smaller --num-envs")
+    if not json_output:
+        out.print(f"next: advisor recommend --profile {profile_name} --target 100M")
     return 0
 
 
-def _run_with_progress(spec, profile_name: str, resume: bool, accelerator):
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while a sweep runs, so both stop it the same clean way."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def interrupted_message(profile_name: str) -> str:
+    from profiler.errors import ProfileFormatError
+    from profiler.store import load_profile_file
+
+    path = profile_path(profile_name)
+    kept = 0
+    if path.exists():
+        try:
+            profile = load_profile_file(path)
+            kept = sum(1 for p in (profile.mjx.points if profile.mjx else ()) if p.status != "interrupted")
+        except ProfileFormatError:  # reported on next use; the message itself must not fail
+            kept = 0
+    return (f"interrupted: {kept} finished point(s) kept in profile {profile_name}; run the same command "
+            "with --resume to continue")
+
+
+def _run_with_progress(spec, profile_name: str, resume: bool, fresh: bool, accelerator):
     from profiler.sweep import run_mjx_sweep
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
@@ -124,4 +169,5 @@ def _run_with_progress(spec, profile_name: str, resume: bool, accelerator):
                 progress.console.print(text, markup=False)
                 progress.advance(task)
 
-        return run_mjx_sweep(spec, profile_name, resume=resume, on_event=on_event, accelerator=accelerator)
+        return run_mjx_sweep(spec, profile_name, resume=resume, fresh=fresh, on_event=on_event,
+                             accelerator=accelerator)

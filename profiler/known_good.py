@@ -1,0 +1,18 @@
+"""The known-good package set advisor is tested with (CI installs exactly these from
+constraints.txt; a test keeps the two in step). Other versions may work; ``advisor doctor``
+points out the differences."""
+
+KNOWN_GOOD = {
+    "jax": "0.10.2",
+    "jaxlib": "0.10.2",
+    "mujoco": "4.0.0",
+    "mujoco-mjx": "3.17.0",
+    "flax": "0.12.8",
+    "optax": "0.2.8",
+    "ray": "2.60.0",
+    "gymnasium": "1.2.2",
+    "torch": "2.13.0",
+    "scikit-learn": "1.9.1",
+    "streamlit": "1.67.0",
+    "numpy": "2.4.6",
+}

@@ -1,0 +1,144 @@
+"""Fault injection on real sweeps: SIGKILL then --resume, Ctrl-C/SIGTERM, a hanging point, an OOM.
+
+The sweeps use the tiny half_cheetah shape of test_calibrate_cpu, so JAX's persistent cache
+(shared by the session) spares most compiles.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.profiler.test_calibrate_cpu import TINY
+
+pytestmark = pytest.mark.slow
+
+
+def tiny(grid: str) -> list[str]:
+    args = list(TINY)
+    args[args.index("--num-envs") + 1] = grid
+    return args
+
+
+def start(env: dict, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "advisor", "calibrate", "mjx", "--name", "f", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, **env})
+
+
+def points(home) -> list[dict]:
+    path = home / "profiles" / "f.json"
+    if not path.exists():
+        return []
+    try:
+        return json.loads(path.read_text())["mjx"]["points"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return []
+
+
+def wait_for(predicate, timeout=300, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def point_children(proc: subprocess.Popen) -> list[psutil.Process]:
+    """The sweep's measuring processes for a point (not the device probe)."""
+    try:
+        return [c for c in psutil.Process(proc.pid).children(recursive=True)
+                if any(part.endswith(("-compile.spec.json", "-measure.spec.json")) for part in c.cmdline())]
+    except psutil.Error:
+        return []
+
+
+def gone(pids) -> bool:
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return False
+        except psutil.NoSuchProcess:
+            continue
+    return True
+
+
+@pytest.fixture
+def env(advisor_home, jax_cache):
+    return {"ADVISOR_HOME": str(advisor_home), "ADVISOR_JAX_CACHE": str(jax_cache), "COLUMNS": "200"}
+
+
+def test_sigkill_mid_sweep_then_resume_loses_and_duplicates_nothing(env, advisor_home):
+    proc = start(env, *tiny("8,16"))
+    wait_for(lambda: any(p["num_envs"] == 8 and p["status"] == "ok" for p in points(advisor_home)), what="point 8")
+    children = wait_for(lambda: point_children(proc), what="the next point's process")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    first = points(advisor_home)
+    assert [p["num_envs"] for p in first] == [8]
+    wait_for(lambda: gone([c.pid for c in children]), timeout=30, what="orphans to die with the sweep")
+
+    again = run_cli("calibrate", "mjx", "--name", "f", *tiny("8,16"), env=env)
+    assert again.returncode == 2 and "--resume" in again.stderr  # never discarded silently
+    resumed = run_cli("calibrate", "mjx", "--name", "f", "--resume", *tiny("8,16"), env=env, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr
+    final = points(advisor_home)
+    assert [p["num_envs"] for p in final] == [8, 16]
+    assert all(p["status"] == "ok" for p in final)
+    assert final[0] == first[0]  # the finished point was kept as it was, not re-measured
+
+
+def test_resume_with_changed_settings_is_refused(env, advisor_home):
+    proc = start(env, *tiny("8,16"))
+    wait_for(lambda: point_children(proc), what="a point's process")
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    changed = run_cli("calibrate", "mjx", "--name", "f", "--resume", *tiny("8,16"), "--num-steps", "20", env=env)
+    assert changed.returncode == 2 and "same settings" in changed.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_ends_every_child_and_keeps_finished_points(env, advisor_home, sig):
+    proc = start(env, *tiny("8,16"))
+    children = wait_for(lambda: point_children(proc), what="a point's process")
+    pids = [c.pid for c in children]
+    time.sleep(1.0)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "--resume" in err and "Traceback" not in err
+    wait_for(lambda: gone(pids), timeout=20, what="children to end")
+    statuses = {p["num_envs"]: p["status"] for p in points(advisor_home)}
+    assert "interrupted" in statuses.values()
+
+
+def test_a_hanging_point_is_ended_at_its_timeout(env, advisor_home):
+    proc = start(env, *tiny("8"), "--timeout", "20")
+    child = wait_for(lambda: point_children(proc), what="a point's process")[0]
+    child.suspend()  # SIGSTOP: the point hangs for real
+    started = time.monotonic()
+    out, err = proc.communicate(timeout=120)
+    assert time.monotonic() - started < 60
+    assert proc.returncode == 1 and "no point finished" in err
+    [point] = points(advisor_home)
+    assert point["status"] == "timeout"
+    assert not psutil.pid_exists(child.pid) or psutil.Process(child.pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_out_of_memory_is_recorded_as_the_boundary(env, advisor_home):
+    proc = run_cli("calibrate", "mjx", "--name", "f", *tiny("8,16,65536,131072"), "--memory-limit", "1.5G",
+                   env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    statuses = {p["num_envs"]: p["status"] for p in points(advisor_home)}
+    assert statuses == {8: "ok", 16: "ok", 65536: "oom"}  # 131072 is not tried past the boundary
+    assert "skipped" in proc.stderr
+    rec = run_cli("recommend", "--profile", "f", "--target", "1M", "--json", env=env)
+    assert json.loads(rec.stdout)["chosen"]["num_envs"] in (8, 16)
