@@ -86,10 +86,7 @@ def evaluate(curves: MjxCurves, num_envs: list[int], *, target_steps: int, num_s
     sps = curves.throughput.predict(n)
     low, high = curves.throughput.predict_interval(n)
     extrapolated = curves.throughput.is_extrapolation(n)
-    if curves.memory is not None:
-        peak, upper = curves.memory.predict(n), curves.memory.predict_upper(n)
-    else:
-        peak = upper = [None] * len(num_envs)
+    peak, upper, _basis = zip(*(curves.peak_bytes(envs) for envs in num_envs))
     largest_ok = max(curves.measured_num_envs)
     oom = curves.section.oom_num_envs
     compile_s = curves.compile_s or 0.0
@@ -205,13 +202,10 @@ def predict_mjx(curves: MjxCurves, num_envs: list[int]) -> list[dict[str, float 
     low, high = curves.throughput.predict_interval(n)
     rows = []
     for i, envs in enumerate(num_envs):
-        peak = upper = None
-        if curves.memory is not None:
-            peak = float(curves.memory.predict(n[i : i + 1])[0])
-            upper = float(curves.memory.predict_upper(n[i : i + 1])[0])
+        peak, upper, basis = curves.peak_bytes(envs)
         rows.append({
             "num_envs": int(envs), "train_sps": float(sps[i]), "train_sps_low": float(low[i]),
             "train_sps_high": float(high[i]), "peak_vram_bytes": peak, "peak_vram_bytes_upper": upper,
-            "extrapolated": bool(curves.throughput.is_extrapolation(n[i : i + 1])[0]),
+            "extrapolated": bool(curves.throughput.is_extrapolation(n[i : i + 1])[0]), "memory_basis": basis,
         })
     return rows

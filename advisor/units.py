@@ -82,6 +82,21 @@ def parse_bytes(text: str, what: str) -> int:
     return int(value)
 
 
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|sec|m|min|h)?\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str, what: str) -> float:
+    """Parse a duration in seconds: ``150``, ``150s``, ``2.5m``, ``1h``."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise BadInput(f"{what} {text!r} is not a duration: give seconds or a value such as 150s, 5m or 1h")
+    unit = (match.group(2) or "s").lower()[0]
+    value = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[unit]
+    if value <= 0:
+        raise BadInput(f"{what} must be longer than zero, e.g. 150s")
+    return value
+
+
 def format_count(value: float) -> str:
     """``86197 -> '86.2k'``, ``1e8 -> '100M'``."""
     for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):

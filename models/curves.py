@@ -26,7 +26,7 @@ class Form:
 
 
 def _sigmoid(z: np.ndarray | float) -> np.ndarray | float:
-    return 1.0 / (1.0 + np.exp(-z))
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
 
 
 def _linear_starts(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:

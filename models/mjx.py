@@ -12,16 +12,44 @@ from models.throughput import TrainThroughputModel
 from profiler.profile import MjxSection
 
 
+def xla_calibration(section: MjxSection) -> PeakMemoryModel | None:
+    """Peak bytes as a linear function of XLA's memory analysis (bytes), from the measured points
+    that have both; ``None`` with fewer than two."""
+    pairs = [(p.xla_bytes, p.peak_bytes) for p in section.ok_points if p.xla_bytes and p.peak_bytes]
+    if len({x for x, _ in pairs}) < 2:
+        return None
+    # XLA's bytes are the buffers themselves, so extrapolating along them is safer than along
+    # num_envs: a smaller widening per doubling beyond the measured range
+    return PeakMemoryModel(extrapolation_widening=0.02).fit([x for x, _ in pairs], [y for _, y in pairs])
+
+
 @dataclass(frozen=True)
 class MjxCurves:
     """Fitted curves of one MJX section. A model is ``None`` when the data cannot support it;
-    ``notes`` then says why."""
+    ``notes`` then says why.
+
+    Peak memory comes from one of two places: at a num_envs that was compiled (measured, or
+    compiled alone because it would not fit), XLA's memory analysis through ``xla_memory``
+    (calibrated against measured peaks); elsewhere, the ``memory`` fit over num_envs.
+    """
 
     section: MjxSection
     throughput: TrainThroughputModel | None
     memory: PeakMemoryModel | None
     compile_s: float | None
     notes: tuple[str, ...]
+    xla_memory: PeakMemoryModel | None = None
+
+    def peak_bytes(self, num_envs: int) -> tuple[float | None, float | None, str | None]:
+        """``(predicted, upper bound, basis)`` for peak memory at ``num_envs``; basis is ``xla``,
+        ``fit`` or ``None`` (unknown)."""
+        point = self.section.point(num_envs)
+        if self.xla_memory is not None and point is not None and point.xla_bytes:
+            return (float(self.xla_memory.predict([point.xla_bytes])[0]),
+                    float(self.xla_memory.predict_upper([point.xla_bytes])[0]), "xla")
+        if self.memory is not None:
+            return float(self.memory.predict([num_envs])[0]), float(self.memory.predict_upper([num_envs])[0]), "fit"
+        return None, None, None
 
     @property
     def num_steps(self) -> int:
@@ -53,4 +81,5 @@ def fit_mjx(section: MjxSection) -> MjxCurves:
     elif section.memory_source != "unknown":  # unknown memory is explained by the recommender
         notes.append("peak memory needs two or more measured num_envs")
     compiles = [p.compile_s for p in section.points if p.compile_s]
-    return MjxCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes))
+    return MjxCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
+                     xla_calibration(section))

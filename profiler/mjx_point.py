@@ -8,9 +8,10 @@ own. JAX's preallocation is switched off before jax is imported, so the allocato
 Order of work: build the env and PPO functions, AOT-compile the training iteration (timed as
 ``compile_s``, with XLA's memory analysis) and, if asked, the physics-only rollout; then one
 warm-up iteration and ``repeats`` timed iterations of each. With ``compile_only`` it stops after
-compiling: the sweep runs such a process first to fill JAX's persistent compilation cache, so
-the measuring process loads its executables from the cache and its peak memory is not the
-compiler's.
+compiling, from shapes alone (``jax.eval_shape``: nothing is allocated, so a size that would not
+fit still compiles and reports XLA's memory analysis); the sweep runs such processes first, in
+parallel, to fill JAX's persistent compilation cache, so the measuring process loads its
+executables from the cache and its peak memory is not the compiler's.
 """
 
 from __future__ import annotations
@@ -24,13 +25,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-OOM_MARKERS = ("RESOURCE_EXHAUSTED", "Out of memory", "out of memory", "OOM", "std::bad_alloc",
-               "Failed to allocate", "MemoryError", "Cannot allocate memory")
-
-
-def looks_like_oom(text: str) -> bool:
-    return any(marker in text for marker in OOM_MARKERS)
-
+from profiler.points import looks_like_oom
 
 def configure_jax_environment(cache_dir: str | None, platform: str | None) -> None:
     """Environment for a truthful measurement; must run before jax is imported."""
@@ -128,11 +123,18 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     env = MjxEnv.from_path(spec["model_path"])
     train = make_train(config, env)
     repeats = int(spec["repeats"])
+    key = jax.random.PRNGKey(int(spec.get("seed", 0)))
+    update = jax.jit(train.update, donate_argnums=0)
+    rollout = jax.jit(make_physics_rollout(env, num_envs, config.num_steps), donate_argnums=0)
     started = time.perf_counter()
-    state = jax.jit(train.init)(jax.random.PRNGKey(int(spec.get("seed", 0))))
-    jax.block_until_ready(state)
+    if spec.get("compile_only"):
+        # shapes only: nothing is allocated, so a size that would not fit still compiles
+        state = jax.eval_shape(train.init, key)
+    else:
+        state = jax.jit(train.init)(key)
+        jax.block_until_ready(state)
     hits_before = len(hits)
-    compiled = jax.jit(train.update, donate_argnums=0).lower(state).compile()
+    compiled = update.lower(state).compile()
     compile_s = time.perf_counter() - started
     update_cached = len(hits) > hits_before  # the training step itself came from the cache
     analysis = compiled.memory_analysis()
@@ -140,10 +142,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     if analysis is not None:
         xla = {name: int(getattr(analysis, f"{name}_size_in_bytes", 0) or 0)
                for name in ("temp", "argument", "output", "alias", "generated_code")}
-    rollout = None
-    if spec.get("physics", True):
-        rollout = jax.jit(make_physics_rollout(env, num_envs, config.num_steps), donate_argnums=0)
-        rollout = rollout.lower(state.env_state).compile()
+    physics = rollout.lower(state.env_state).compile() if spec.get("physics", True) else None
     result: dict[str, Any] = {"device": facts, "compile_s": compile_s, "compile_cache_hit": update_cached,
                               "xla": xla}
     if spec.get("compile_only"):
@@ -161,9 +160,9 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     else:
         result["peak_bytes"] = peak_rss_bytes()
         result["memory_source"] = "host_peak_rss" if rss_reset else "host_peak_rss_with_compile"
-    if rollout is not None:
-        env_state, _ = _time_calls(rollout, state.env_state, 1)  # warm-up
-        _, phys = _time_calls(rollout, env_state, repeats)
+    if physics is not None:
+        env_state, _ = _time_calls(physics, state.env_state, 1)  # warm-up
+        _, phys = _time_calls(physics, env_state, repeats)
         result["physics_sps_samples"] = [config.batch_size / d for d in phys]
     return result
 

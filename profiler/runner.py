@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -70,45 +70,98 @@ def _tail(path: Path, limit: int = 4000) -> str:
         return ""
 
 
+class Child:
+    """One measuring subprocess, started at once: ``python -m module SPEC RESULT`` in ``workdir``,
+    in its own process session, with its output in ``<stem>.log``."""
+
+    def __init__(self, module: str, spec: dict[str, Any], workdir: Path, stem: str, timeout_s: float,
+                 env: dict[str, str] | None = None):
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.spec_path, self.result_path, self.log_path = (
+            workdir / f"{stem}{ext}" for ext in (".spec.json", ".result.json", ".log"))
+        self.result_path.unlink(missing_ok=True)
+        self.spec_path.write_text(json.dumps(spec))
+        self.timeout_s = timeout_s
+        child_env = dict(os.environ if env is None else env)
+        child_env.setdefault("PYTHONUNBUFFERED", "1")
+        self.started = time.monotonic()
+        self.timed_out = False
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", module, str(self.spec_path), str(self.result_path)],
+                cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=child_env, start_new_session=True, preexec_fn=_die_with_parent,
+            )
+
+    def poll(self) -> bool:
+        """True once the child has ended (ending it first if its timeout has passed)."""
+        if self.proc.poll() is not None:
+            return True
+        if time.monotonic() - self.started > self.timeout_s:
+            self.timed_out = True
+            end_process_group(self.proc)
+            return True
+        return False
+
+    def wait(self) -> ChildResult:
+        """Block until the child ends or times out; Ctrl-C ends its group before propagating."""
+        try:
+            remaining = max(self.timeout_s - (time.monotonic() - self.started), 0.0)
+            self.proc.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+            end_process_group(self.proc)
+        except BaseException:
+            self.kill()
+            raise
+        return self.collect()
+
+    def kill(self) -> None:
+        end_process_group(self.proc, grace_s=2.0)
+
+    def collect(self) -> ChildResult:
+        wall_s = time.monotonic() - self.started
+        try:  # anything the child left behind in its group goes with it
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        result = None
+        if self.result_path.exists():
+            try:
+                result = json.loads(self.result_path.read_text())
+            except (OSError, json.JSONDecodeError):
+                result = None
+        return ChildResult(result, self.proc.returncode, self.timed_out, wall_s, _tail(self.log_path))
+
+
 def run_child(module: str, spec: dict[str, Any], workdir: Path, stem: str, timeout_s: float,
               env: dict[str, str] | None = None) -> ChildResult:
-    """Run ``python -m module SPEC RESULT`` in ``workdir`` and collect its result.
+    """Run one child to the end (see :class:`Child`) and collect its result."""
+    return Child(module, spec, workdir, stem, timeout_s, env).wait()
 
-    ``KeyboardInterrupt`` (and SIGTERM turned into it by the caller) ends the child's group
-    before propagating.
+
+def run_parallel(jobs: list[tuple[str, dict[str, Any], str]], workdir: Path, timeout_s: float, parallel: int,
+                 on_done: Callable[[str, ChildResult], None] = lambda stem, result: None) -> dict[str, ChildResult]:
+    """Run ``(module, spec, stem)`` jobs, at most ``parallel`` at a time; results by stem.
+
+    Ctrl-C ends every running child's group before propagating.
     """
-    workdir.mkdir(parents=True, exist_ok=True)
-    spec_path, result_path, log_path = (workdir / f"{stem}{ext}" for ext in (".spec.json", ".result.json", ".log"))
-    for stale in (result_path,):
-        stale.unlink(missing_ok=True)
-    spec_path.write_text(json.dumps(spec))
-    child_env = dict(os.environ if env is None else env)
-    child_env.setdefault("PYTHONUNBUFFERED", "1")
-    started = time.monotonic()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", module, str(spec_path), str(result_path)],
-            cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=child_env, start_new_session=True, preexec_fn=_die_with_parent,
-        )
-        timed_out = False
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            end_process_group(proc)
-        except BaseException:
-            end_process_group(proc)
-            raise
-    wall_s = time.monotonic() - started
-    try:  # anything the child left behind in its group goes with it
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    result = None
-    if result_path.exists():
-        try:
-            result = json.loads(result_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            result = None
-    return ChildResult(result, proc.returncode, timed_out, wall_s, _tail(log_path))
+    pending = list(jobs)
+    running: list[tuple[str, Child]] = []
+    results: dict[str, ChildResult] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < max(parallel, 1):
+                module, spec, stem = pending.pop(0)
+                running.append((stem, Child(module, spec, workdir, stem, timeout_s)))
+            for stem, child in list(running):
+                if child.poll():
+                    running.remove((stem, child))
+                    results[stem] = child.collect()
+                    on_done(stem, results[stem])
+            time.sleep(0.05)
+    except BaseException:
+        for _, child in running:
+            child.kill()
+        raise
+    return results

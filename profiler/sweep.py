@@ -1,27 +1,35 @@
-"""The MJX calibration sweep: one subprocess per point, the profile saved after every point.
+"""The MJX calibration sweep: subprocesses per point, the profile saved after every point.
 
-For each ``num_envs`` a compile-only child first fills JAX's persistent compilation cache (and
-reports compile time and XLA's memory analysis); a second, fresh child then loads the
-executables from that cache and measures, so its peak memory is the training's, not the
-compiler's. An out-of-memory point is recorded as the memory boundary: larger points are not
-tried. A timeout or crash costs that point only.
+1. Compile: every point's training step is compiled from shapes alone, several processes at a
+   time, into JAX's persistent compilation cache; each reports compile time and XLA's memory
+   analysis.
+2. Measure: one point at a time, smallest first, a fresh process loads the executables from the
+   cache and times training, so its peak memory is the training's, not the compiler's. A point
+   the :class:`SweepPolicy` predicts will not fit is skipped instead of run into an OOM; a real
+   out-of-memory point is recorded as the boundary and larger points are not tried. A timeout or
+   crash costs that point only.
+3. Adapt (with a time budget): the policy may ask for more points where the fitted curve is
+   least certain, until it is content or the budget is spent.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import statistics
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+import os
+import time
+from typing import Any, Callable, Protocol
 
 from profiler.errors import WorkloadSpecError
 from profiler.hardware import fingerprint, software_versions
 from profiler.mjcf import resolve_model
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile
-from profiler.runner import ChildResult, run_child
+from profiler.points import child_spec, failure, point_from, shape, xla_bytes
+from profiler.profile import UNFINISHED_STATUSES, Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile
+from profiler.runner import run_child, run_parallel
 from profiler.store import advisor_home, load_profile_file, profile_path, save_profile
 
 POINT_MODULE = "profiler.mjx_point"
@@ -78,11 +86,11 @@ def check_divisible(workload: MjxWorkload, num_envs: tuple[int, ...]) -> None:
 
 @dataclass(frozen=True)
 class SweepEvent:
-    """Progress report: ``phase`` is ``probe``, ``compile``, ``measure`` or ``done``; ``point``
-    is set with ``done``; ``index`` counts from 0 over ``total`` points."""
+    """Progress report: ``phase`` is ``probe``, ``compile`` (start of the compile phase),
+    ``compiled`` (one point compiled), ``measure``, ``done`` or ``adapt``; ``point`` is set with
+    ``done`` (``None`` for a point that was not run); ``total`` counts the points to measure."""
 
     phase: str
-    index: int
     total: int
     num_envs: int | None = None
     point: MjxPoint | None = None
@@ -106,57 +114,32 @@ def default_grid(platform: str, quick: bool) -> tuple[int, ...]:
     return GPU_QUICK_GRID if quick else GPU_GRID
 
 
-def _point_from_children(num_envs: int, workload: MjxWorkload, compiled: ChildResult,
-                         measured: ChildResult | None) -> tuple[MjxPoint, str | None]:
-    """Turn the two children's outputs into an :class:`MjxPoint` (and the memory source)."""
-    shape = dict(num_envs=num_envs, num_steps=workload.num_steps,
-                 num_minibatches=workload.num_minibatches, update_epochs=workload.update_epochs)
-    wall = compiled.wall_s + (measured.wall_s if measured else 0.0)
-    comp = compiled.result or {}
-    xla = comp.get("xla") or {}
-    xla_bytes = (xla.get("temp", 0) + xla.get("argument", 0) + xla.get("output", 0) - xla.get("alias", 0)) or None
-    compile_s = comp.get("compile_s") if not comp.get("compile_cache_hit") else None
-    for child in (compiled, measured):
-        if child is None:
-            continue
-        status, error = _failure(child)
-        if status:
-            return MjxPoint(**shape, status=status, error=error, wall_s=wall, compile_s=compile_s,
-                            xla_bytes=xla_bytes), None
-    res = measured.result if measured else {}
-    samples = tuple(res.get("train_sps_samples", ()))
-    physics = res.get("physics_sps_samples")
-    point = MjxPoint(
-        **shape,
-        train_sps=statistics.median(samples),
-        train_sps_samples=samples,
-        physics_sps=statistics.median(physics) if physics else None,
-        compile_s=compile_s,
-        peak_bytes=res.get("peak_bytes"),
-        xla_bytes=xla_bytes,
-        wall_s=wall,
-    )
-    return point, res.get("memory_source")
+class SweepPolicy(Protocol):
+    """Decisions the sweep delegates (the advisor layer supplies model-driven ones)."""
+
+    def skip_reason(self, section: MjxSection, num_envs: int, xla_bytes: int | None) -> str | None:
+        """Why ``num_envs`` should not be run (predicted not to fit), or ``None`` to run it."""
+
+    def next_point(self, section: MjxSection) -> int | None:
+        """Another num_envs worth measuring, or ``None`` when the curves are good enough."""
 
 
-def _failure(child: ChildResult) -> tuple[str | None, str | None]:
-    """``(status, reason)`` for a child that did not finish well, else ``(None, None)``."""
-    from profiler.mjx_point import looks_like_oom
+class BasicPolicy:
+    """No model: skip a point only when XLA's buffers alone exceed the device; no extra points."""
 
-    result = child.result or {}
-    if child.timed_out:
-        return "timeout", "ended at its timeout"
-    if result.get("status") == "ok" and child.returncode == 0:
-        return None, None
-    if result.get("status") in ("oom", "error"):
-        return result["status"], result.get("error")
-    tail = child.log_tail.strip()
-    last = tail.splitlines()[-1] if tail else "no output"
-    if looks_like_oom(tail):
-        return "oom", last[:500]
-    if child.returncode is not None and child.returncode < 0:
-        return "error", f"killed by signal {-child.returncode} (the kernel's OOM killer sends 9): {last[:300]}"
-    return "error", f"exit code {child.returncode}: {last[:500]}"
+    def skip_reason(self, section: MjxSection, num_envs: int, xla_bytes: int | None) -> str | None:
+        capacity = section.accelerator.memory_bytes
+        if xla_bytes and capacity and section.accelerator.platform != "cpu" and xla_bytes > capacity:
+            return f"XLA's buffers alone ({xla_bytes} bytes) exceed the device's {capacity} bytes"
+        return None
+
+    def next_point(self, section: MjxSection) -> int | None:
+        return None
+
+
+def default_parallel_compiles(points: int) -> int:
+    """Compiles at a time: half the CPUs (XLA compiles use several threads), at most 8."""
+    return max(1, min(points, (os.cpu_count() or 2) // 2, 8))
 
 
 def jax_cache_dir() -> Path:
@@ -184,17 +167,22 @@ def run_mjx_sweep(
     fresh: bool = False,
     on_event: Callable[[SweepEvent], None] = lambda event: None,
     accelerator: Accelerator | None = None,
+    policy: SweepPolicy | None = None,
+    parallel_compiles: int | None = None,
+    budget_s: float | None = None,
 ) -> Profile:
-    """Measure every point of ``spec`` into profile ``profile_name``, saving after each point.
+    """Measure ``spec`` into profile ``profile_name``, saving after each point (module docstring).
 
-    With ``resume`` the profile's MJX section must come from the same settings; points already
-    there are skipped. Without it, an unfinished sweep in the profile is never discarded silently:
-    ``fresh`` must say so. Returns the saved profile.
+    With ``resume`` the profile's MJX section must come from the same settings; finished points
+    are skipped. Without it, an unfinished sweep in the profile is never discarded silently:
+    ``fresh`` must say so. ``budget_s`` bounds the sweep's wall time: no point starts that is
+    expected to overrun it, and adaptive points are only added within it.
     """
+    started = time.monotonic()
+    policy = policy or BasicPolicy()
     model_path = resolve_model(spec.workload.model)
     path = profile_path(profile_name)
     existing = load_profile_file(path) if path.exists() else None
-    profile = existing or new_profile(profile_name)
     workdir = advisor_home() / "runs" / profile_name
     if resume:
         section = _resumable_section(existing, spec, profile_name)
@@ -205,64 +193,109 @@ def run_mjx_sweep(
                 f"profile {profile_name!r} holds an unfinished MJX sweep ({unfinished} point(s) to go); add --resume to "
                 "continue it, or --fresh to discard it and start over"
             )
-        on_event(SweepEvent("probe", 0, len(spec.num_envs), message="asking JAX which device it sees"))
+        on_event(SweepEvent("probe", len(spec.num_envs), message="asking JAX which device it sees"))
         accel = accelerator or probe_device(workdir, spec.platform)
-        section = MjxSection(
-            workload=spec.workload, accelerator=accel, repeats=spec.repeats, timeout_s=spec.timeout_s,
-            sweep_settings=spec.settings,
-            method=_method(spec, accel),
-        )
-    profile = dataclasses.replace(profile, source="calibrated", mjx=section,
-                                  hardware=fingerprint(), software=software_versions())
-    save_profile(profile, path)
-    cache_dir = str(jax_cache_dir())
-    todo = [n for n in spec.num_envs if section.point(n) is None or section.point(n).status == "interrupted"]
-    boundary = section.oom_num_envs
-    total = len(spec.num_envs)
+        section = MjxSection(workload=spec.workload, accelerator=accel, repeats=spec.repeats, timeout_s=spec.timeout_s,
+                             sweep_settings=spec.settings, method=_method(spec, accel))
+    sweep = _Sweep(spec, profile_name, path, workdir, model_path, on_event, policy,
+                   dataclasses.replace(existing or new_profile(profile_name), source="calibrated", mjx=section,
+                                       hardware=fingerprint(), software=software_versions()))
+    sweep.save()
+    todo = [n for n in spec.num_envs if section.point(n) is None or section.point(n).status in UNFINISHED_STATUSES]
+    compiled = sweep.compile_all(todo, parallel_compiles or default_parallel_compiles(len(todo)))
     for num_envs in todo:
-        index = spec.num_envs.index(num_envs)
-        if boundary is not None and num_envs > boundary:
-            on_event(SweepEvent("done", index, total, num_envs, None, f"skipped: {boundary} envs ran out of memory"))
+        if budget_s is not None and not sweep.fits_budget(started, budget_s):
+            on_event(SweepEvent("done", len(todo), num_envs, None, "not measured: the time budget is spent; "
+                                                                   "--resume measures it"))
             continue
-        child_spec = {
-            "model_path": str(model_path), "num_envs": num_envs, "num_steps": spec.workload.num_steps,
-            "num_minibatches": spec.workload.num_minibatches, "update_epochs": spec.workload.update_epochs,
-            "hidden_layers": list(spec.workload.hidden_layers), "repeats": spec.repeats,
-            "physics": spec.physics, "cache_dir": cache_dir, "platform": spec.platform, "seed": spec.seed,
-            "memory_limit_bytes": spec.memory_limit_bytes,
-        }
-        on_event(SweepEvent("compile", index, total, num_envs))
-        try:
-            compiled = run_child(POINT_MODULE, {**child_spec, "compile_only": True}, workdir,
-                                 f"n{num_envs}-compile", spec.timeout_s)
-            measured = None
-            if _failure(compiled)[0] is None:
-                on_event(SweepEvent("measure", index, total, num_envs))
-                measured = run_child(POINT_MODULE, child_spec, workdir, f"n{num_envs}-measure", spec.timeout_s)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the child group is already ended
-            interrupted = MjxPoint(num_envs=num_envs, num_steps=spec.workload.num_steps,
-                                   num_minibatches=spec.workload.num_minibatches,
-                                   update_epochs=spec.workload.update_epochs, status="interrupted",
-                                   error="interrupted by the user; --resume measures it again")
-            save_profile(dataclasses.replace(profile, mjx=profile.mjx.with_point(interrupted)), path)
-            raise
-        point, memory_source = _point_from_children(num_envs, spec.workload, compiled, measured)
-        section = profile.mjx.with_point(point)
+        sweep.measure(num_envs, compiled.get(num_envs))
+    while budget_s is not None and sweep.fits_budget(started, budget_s):
+        extra = policy.next_point(sweep.profile.mjx)
+        if extra is None or sweep.profile.mjx.point(extra) is not None:
+            break
+        on_event(SweepEvent("adapt", len(todo), extra, message=f"adding num_envs={extra}, where the curve is least certain"))
+        sweep.measure(extra, sweep.compile_all([extra], 1).get(extra))
+    return sweep.profile
+
+
+class _Sweep:
+    """The mutable state of one sweep run: the profile so far, saved after every change."""
+
+    def __init__(self, spec: MjxSweepSpec, name: str, path: Path, workdir: Path, model_path: Path,
+                 on_event: Callable[[SweepEvent], None], policy: SweepPolicy, profile: Profile):
+        self.spec, self.name, self.path, self.workdir, self.model_path = spec, name, path, workdir, model_path
+        self.on_event, self.policy, self.profile = on_event, policy, profile
+        self.cache_dir = str(jax_cache_dir())
+        self.point_walls: list[float] = []
+
+    def save(self) -> None:
+        save_profile(self.profile, self.path)
+
+    def record(self, point: MjxPoint, memory_source: str | None = None) -> None:
+        section = self.profile.mjx.with_point(point)
         if memory_source and section.memory_source == "unknown":
             section = dataclasses.replace(section, memory_source=memory_source)
-        profile = dataclasses.replace(profile, mjx=section)
-        save_profile(profile, path)
-        if point.status == "oom":
-            boundary = num_envs if boundary is None else min(boundary, num_envs)
-        on_event(SweepEvent("done", index, total, num_envs, point))
-    return profile
+        self.profile = dataclasses.replace(self.profile, mjx=section)
+        self.save()
+
+    def child_spec(self, num_envs: int, compile_only: bool) -> dict[str, Any]:
+        s = self.spec
+        return child_spec(s.workload, self.model_path, num_envs, repeats=s.repeats, physics=s.physics,
+                          cache_dir=self.cache_dir, platform=s.platform, seed=s.seed,
+                          memory_limit_bytes=s.memory_limit_bytes, compile_only=compile_only)
+
+    def compile_all(self, todo: list[int], parallel: int) -> dict[int, Any]:
+        """Compile ``todo`` from shapes, ``parallel`` at a time; results by num_envs."""
+        if not todo:
+            return {}
+        self.on_event(SweepEvent("compile", len(todo), message=f"compiling {len(todo)} point(s), {parallel} at a time"))
+        jobs = [(POINT_MODULE, self.child_spec(n, compile_only=True), f"n{n}-compile") for n in todo]
+        done = lambda stem, result: self.on_event(SweepEvent("compiled", len(todo), int(stem[1:].split("-")[0])))  # noqa: E731
+        results = run_parallel(jobs, self.workdir, self.spec.timeout_s, parallel, on_done=done)
+        return {int(stem[1:].split("-")[0]): result for stem, result in results.items()}
+
+    def fits_budget(self, started: float, budget_s: float) -> bool:
+        """Whether another point, as long as the median one so far, still ends within the budget."""
+        expected = sorted(self.point_walls)[len(self.point_walls) // 2] if self.point_walls else 0.0
+        return time.monotonic() - started + expected <= budget_s
+
+    def measure(self, num_envs: int, compiled) -> None:
+        spec = self.spec
+        total = len(spec.num_envs)
+        boundary = self.profile.mjx.oom_num_envs
+        if boundary is not None and num_envs > boundary:
+            reason = f"skipped: {boundary} envs ran out of memory"
+            self.record(MjxPoint(**shape(spec.workload, num_envs), status="skipped", error=reason))
+            self.on_event(SweepEvent("done", total, num_envs, None, reason))
+            return
+        measured = None
+        if compiled is not None and failure(compiled)[0] is None:
+            reason = self.policy.skip_reason(self.profile.mjx, num_envs, xla_bytes(compiled.result))
+            if reason:
+                point, _ = point_from(num_envs, spec.workload, compiled, None)
+                self.record(dataclasses.replace(point, status="skipped", error=reason))
+                self.on_event(SweepEvent("done", total, num_envs, None, f"skipped: {reason}"))
+                return
+            self.on_event(SweepEvent("measure", total, num_envs))
+            try:
+                measured = run_child(POINT_MODULE, self.child_spec(num_envs, compile_only=False), self.workdir,
+                                     f"n{num_envs}-measure", spec.timeout_s)
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the child group is already ended
+                self.record(MjxPoint(**shape(spec.workload, num_envs), status="interrupted",
+                                     error="interrupted by the user; --resume measures it again"))
+                raise
+        point, memory_source = point_from(num_envs, spec.workload, compiled, measured)
+        if point.wall_s and point.ok:
+            self.point_walls.append(point.wall_s)
+        self.record(point, memory_source)
+        self.on_event(SweepEvent("done", total, num_envs, point))
 
 
 def _unfinished(section: MjxSection) -> int:
     """Points of the section's requested grid still to measure (interrupted or never reached)."""
     boundary = section.oom_num_envs
     todo = [n for n in section.requested_num_envs
-            if (section.point(n) is None or section.point(n).status == "interrupted")
+            if (section.point(n) is None or section.point(n).status in UNFINISHED_STATUSES)
             and (boundary is None or n < boundary)]
     return len(todo)
 
@@ -283,7 +316,70 @@ def _method(spec: MjxSweepSpec, accel: Accelerator) -> str:
     memory = ("JAX allocator peak_bytes_in_use with preallocation off" if accel.platform != "cpu"
               else "peak RSS of the measuring process while training ran")
     return (
-        f"one fresh process per point on {accel.name} ({accel.platform}); compile in a first process "
-        f"(persistent cache), then 1 warm-up + {spec.repeats} timed training iterations in a second; "
+        f"processes per point on {accel.name} ({accel.platform}): compile from shapes first (several at a time, "
+        f"into the persistent cache), then 1 warm-up + {spec.repeats} timed training iterations in a fresh one; "
         f"memory: {memory}; XLA memory analysis of the training step"
     )
+
+
+def bisect_largest_fitting(
+    spec: MjxSweepSpec,
+    profile_name: str,
+    fits: Callable[[MjxSection, int | None], bool],
+    *,
+    on_event: Callable[[SweepEvent], None] = lambda event: None,
+    max_num_envs: int = 2**21,
+) -> tuple[int | None, int]:
+    """The largest num_envs that ``fits`` (judged from XLA's memory analysis), found by doubling
+    and then bisecting over compile-only points: nothing is allocated, so no OOM can happen.
+
+    Starts from the largest measured point; compiled points are saved in the profile (status
+    ``compiled``). Returns ``(largest fitting num_envs or None, compiles run)``.
+    """
+    path = profile_path(profile_name)
+    profile = load_profile_file(path)
+    if profile.mjx is None or not profile.mjx.ok_points:
+        raise WorkloadSpecError(f"profile {profile_name!r} has no measured MJX point to start the search from")
+    sweep = _Sweep(spec, profile_name, path, advisor_home() / "runs" / profile_name,
+                   resolve_model(spec.workload.model), on_event, BasicPolicy(), profile)
+    w = spec.workload
+    step = w.num_minibatches // math.gcd(w.num_steps, w.num_minibatches)
+    section = profile.mjx
+    lo = max(p.num_envs for p in section.ok_points)
+    over = [p.num_envs for p in section.points if p.num_envs > lo and p.status in ("oom", "skipped")]
+    hi = min(over) if over else None
+    compiles = 0
+
+    def probe(num_envs: int) -> bool:
+        nonlocal compiles
+        known = sweep.profile.mjx.point(num_envs)
+        if known is None or known.xla_bytes is None:
+            compiles += 1
+            result = sweep.compile_all([num_envs], 1).get(num_envs)
+            point, _ = point_from(num_envs, w, result, None)
+            sweep.record(point)
+            known = point
+        return known.status in ("compiled", "ok", "skipped") and fits(sweep.profile.mjx, known.xla_bytes)
+
+    return largest_fitting(lo, hi, step, probe, max_num_envs), compiles
+
+
+def largest_fitting(lo: int, hi: int | None, step: int, fits: Callable[[int], bool], max_num_envs: int = 2**21) -> int:
+    """Largest multiple of ``step`` known to fit, given ``lo`` fits and ``hi`` (if known) does not:
+    double until something does not fit, then bisect geometrically to within 5% (or one step)."""
+    while hi is None:
+        if lo * 2 > max_num_envs:
+            return lo
+        if fits(lo * 2):
+            lo *= 2
+        else:
+            hi = lo * 2
+    while hi - lo > step and hi / lo > 1.05:
+        mid = round(math.sqrt(lo * hi) / step) * step
+        if mid <= lo or mid >= hi:
+            break
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import time
 from typing import Annotated, Iterator, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from advisor import catalog
 from advisor.cli.common import err, out, parse_layers, print_json
 from advisor.cli.render import mjx_points_table
 from advisor.errors import AdvisorError, BadInput, CalibrationInterrupted
-from advisor.units import parse_bytes, parse_int_list
+from advisor.units import format_bytes, parse_bytes, parse_duration, parse_int_list
 from profiler.hardware import fingerprint
 from profiler.profile import MjxWorkload
 from profiler.serde import to_jsonable
@@ -47,6 +45,15 @@ def calibrate_mjx(
     memory_limit: Annotated[Optional[str], typer.Option(
         help="Cap each point's process memory (bytes, or 512M, 1.5G): the sweep then finds the memory boundary "
              "of a smaller machine; a point over it is recorded as out of memory.")] = None,
+    budget: Annotated[Optional[str], typer.Option(
+        help="Wall-time budget for the sweep (150s, 5m): no point starts that would overrun it, and the time left "
+             "adds points where the fitted curve is least certain.")] = None,
+    parallel_compiles: Annotated[Optional[int], typer.Option(
+        help="Points compiled at a time before measuring (default: half the CPUs, at most 8).")] = None,
+    find_max: Annotated[bool, typer.Option(
+        help="Afterwards, find the largest num_envs whose predicted peak memory fits --memory-headroom, by "
+             "compiling alone (XLA's memory analysis; nothing runs out of memory).")] = False,
+    memory_headroom: Annotated[float, typer.Option(help="Fraction of device memory --find-max may fill.")] = 0.9,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
@@ -76,6 +83,11 @@ def calibrate_mjx(
     forced = None if platform == "auto" else platform
     grid = parse_int_list(num_envs, "--num-envs", maximum=2**21) if num_envs else None
     accelerator = None
+    if parallel_compiles is not None and parallel_compiles < 1:
+        raise BadInput("--parallel-compiles must be at least 1")
+    if not 0 < memory_headroom <= 1:
+        raise BadInput("--memory-headroom must be a fraction in (0, 1], e.g. 0.9")
+    budget_s = parse_duration(budget, "--budget") if budget else None
     if resume and fresh:
         raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
     if grid is None and not resume:
@@ -92,11 +104,21 @@ def calibrate_mjx(
     spec = MjxSweepSpec(workload=workload, num_envs=tuple(grid), repeats=repeats or (2 if quick else 3),
                         timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced,
                         memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
+    from advisor.adaptive import ModelPolicy
+
+    policy = ModelPolicy(memory_limit_bytes=spec.memory_limit_bytes)
     try:
         with sigterm_as_interrupt():
-            profile = _run_with_progress(spec, profile_name, resume, fresh, accelerator)
+            profile = _run_with_progress(spec, profile_name, dict(
+                resume=resume, fresh=fresh, accelerator=accelerator, policy=policy,
+                parallel_compiles=parallel_compiles, budget_s=budget_s))
+            largest = _find_max(spec, profile_name, policy, memory_headroom) if find_max and profile.mjx.ok_points else None
     except KeyboardInterrupt:
         raise CalibrationInterrupted(interrupted_message(profile_name)) from None
+    if largest is not None:
+        from profiler.store import load_profile_file
+
+        profile = load_profile_file(profile_path(profile_name))
     if json_output:
         print_json(to_jsonable(profile))
     else:
@@ -107,8 +129,25 @@ def calibrate_mjx(
         raise AdvisorError(f"no point finished (see the statuses above and the logs in "
                            f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or smaller --num-envs")
     if not json_output:
+        if largest is not None:
+            out.print(f"largest num_envs predicted to fit {memory_headroom:.0%} of "
+                      f"{format_bytes(policy.capacity(profile.mjx))}: {largest[0]} ({largest[1]} compile(s), nothing run)")
         out.print(f"next: advisor recommend --profile {profile_name} --target 100M")
     return 0
+
+
+def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | None, int]:
+    from models.mjx import xla_calibration
+    from profiler.sweep import bisect_largest_fitting
+
+    def fits(section, xla_bytes) -> bool:
+        calibration, capacity = xla_calibration(section), policy.capacity(section)
+        if not xla_bytes or calibration is None or capacity is None:
+            return False
+        return float(calibration.predict_upper([xla_bytes])[0]) <= headroom * capacity
+
+    err.print("searching for the largest num_envs that fits, by compilation alone…")
+    return bisect_largest_fitting(spec, profile_name, fits)
 
 
 def _raise_interrupt(signum, frame) -> None:
@@ -141,23 +180,25 @@ def interrupted_message(profile_name: str) -> str:
             "with --resume to continue")
 
 
-def _run_with_progress(spec, profile_name: str, resume: bool, fresh: bool, accelerator):
+def _run_with_progress(spec, profile_name: str, options: dict):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
     from profiler.sweep import run_mjx_sweep
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=False) as progress:
         task = progress.add_task("starting", total=len(spec.num_envs))
-        started = {"t": time.monotonic()}
-
         def on_event(event) -> None:
-            if event.phase == "compile":
-                started["t"] = time.monotonic()
-                progress.update(task, description=f"num_envs={event.num_envs}: compiling")
+            if event.phase in ("probe", "compile", "adapt"):
+                if event.phase == "adapt":
+                    progress.update(task, total=(progress.tasks[0].total or 0) + 1)
+                progress.update(task, description=event.message)
+            elif event.phase == "compiled":
+                progress.update(task, description=f"compiled num_envs={event.num_envs}")
             elif event.phase == "measure":
                 progress.update(task, description=f"num_envs={event.num_envs}: measuring")
-            elif event.phase == "probe":
-                progress.update(task, description=event.message)
             elif event.phase == "done":
                 p = event.point
                 if p is None:
@@ -169,5 +210,4 @@ def _run_with_progress(spec, profile_name: str, resume: bool, fresh: bool, accel
                 progress.console.print(text, markup=False)
                 progress.advance(task)
 
-        return run_mjx_sweep(spec, profile_name, resume=resume, fresh=fresh, on_event=on_event,
-                             accelerator=accelerator)
+        return run_mjx_sweep(spec, profile_name, on_event=on_event, **options)

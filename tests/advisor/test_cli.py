@@ -129,3 +129,34 @@ def test_help_explains_units():
     proc = run_cli("recommend", "--help")
     assert proc.returncode == 0
     assert "env steps/s" in proc.stdout and "bytes" in proc.stdout and "100M" in proc.stdout
+
+
+def test_validate_reports_leave_one_out_per_curve():
+    proc = run_cli("validate", "--profile", "rtx3070-locomujoco", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    [sps] = report["curves"]  # memory is unknown in this profile: only the throughput curve
+    assert sps["curve"] == "train_sps" and len(sps["rows"]) == 7
+    row = next(r for r in sps["rows"] if r["num_envs"] == 1024)
+    assert row["measured"] == 65604 and abs(row["predicted"] / row["measured"] - 1 - row["error"]) < 1e-9
+    assert sps["median_abs_error_interior"] < 0.1
+    human = run_cli("validate", "--profile", "rtx3070-locomujoco")
+    assert "leave-one-out" in human.stdout and "interior points: median" in human.stdout
+
+
+def test_memory_at_a_compiled_but_unrun_size_comes_from_xla(advisor_home):
+    from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile
+    from profiler.store import save_profile
+
+    points = [MjxPoint(num_envs=n, train_sps=n * 50 / (0.3 + 5e-4 * n), train_sps_samples=(n * 50 / (0.3 + 5e-4 * n),),
+                       peak_bytes=int(3e8 + 1.05 * (1e7 + 1e5 * n)), xla_bytes=int(1e7 + 1e5 * n))
+              for n in (64, 256, 1024, 4096)]
+    points.append(MjxPoint(num_envs=65536, status="compiled", xla_bytes=int(1e7 + 1e5 * 65536)))
+    section = MjxSection(workload=MjxWorkload(), accelerator=Accelerator("gpu", "G", 80 * 2**30),
+                         memory_source="jax_allocator_peak", points=tuple(points))
+    save_profile(Profile(name="withxla", mjx=section))
+    rows = json.loads(run_cli("predict", "--profile", "withxla", "--num-envs", "2048,65536", "--json").stdout)
+    assert [r["memory_basis"] for r in rows] == ["fit", "xla"]
+    expected = 3e8 + 1.05 * (1e7 + 1e5 * 65536)
+    assert abs(rows[1]["peak_vram_bytes"] / expected - 1) < 1e-6
+    assert rows[1]["peak_vram_bytes_upper"] >= rows[1]["peak_vram_bytes"]
