@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from profiler.mjcf import resolve_model
-from profiler.mjx_workload import MjxEnv, PPOConfig, make_physics_rollout, make_train
+from profiler.mjx_workload import MjxEnv, PPOConfig, make_train
 
 pytestmark = pytest.mark.slow
 
@@ -38,14 +38,6 @@ def test_training_iteration_compiles_runs_and_learns_shapes(env):
     assert all(np.isfinite(float(v)) for v in metrics.values())
     assert int(jnp.max(state.env_state.t)) < 5
     assert float(state.obs_stats.count) > 4 * 16  # normalisation statistics saw every step
-
-
-def test_physics_rollout_steps_every_env(env):
-    rollout = jax.jit(make_physics_rollout(env, 3, 4))
-    start = env.reset(jax.random.PRNGKey(1), 3)
-    end = rollout(start)
-    assert end.data.qpos.shape == start.data.qpos.shape
-    assert not np.allclose(np.asarray(end.data.qpos), np.asarray(start.data.qpos))
 
 
 def test_full_train_scan_runs_num_updates(env):
