@@ -138,7 +138,7 @@ def calibrate_mjx(
 
 def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | None, int]:
     from models.mjx import xla_calibration
-    from profiler.sweep import bisect_largest_fitting
+    from profiler.memory_search import bisect_largest_fitting
 
     def fits(section, xla_bytes) -> bool:
         calibration, capacity = xla_calibration(section), policy.capacity(section)

@@ -1,7 +1,8 @@
 """The sweep's decisions without processes: bisection, skipping, what is left to measure."""
 
 from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
-from profiler.sweep import BasicPolicy, _unfinished, largest_fitting
+from profiler.memory_search import largest_fitting
+from profiler.sweep import BasicPolicy, _unfinished
 
 
 def test_largest_fitting_doubles_then_bisects_to_five_percent():
