@@ -76,6 +76,17 @@ def load(name: str) -> tuple[Profile, str]:
                        "'advisor profile import', or pick one from 'advisor profile list'")
 
 
+def version(name: str) -> tuple:
+    """A cheap key that changes when profile ``name`` changes (for caches): where it is read from,
+    and the file's size and modification time."""
+    try:
+        path = profile_path(name)
+        stat = path.stat()
+        return (str(path), stat.st_size, stat.st_mtime_ns)
+    except (ProfileFormatError, OSError):
+        return ("shipped" if name in shipped_names() else "missing", name)
+
+
 def load_path(path: Path) -> Profile:
     try:
         return load_profile_file(path)

@@ -1,0 +1,63 @@
+"""``advisor explore``: start the Streamlit what-if explorer (127.0.0.1 unless told otherwise)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from advisor.cli.common import err
+from advisor.errors import AdvisorError, BadInput
+
+APP_MARKER = "advisor's what-if explorer"
+
+
+def app_path() -> Path:
+    """app.py beside the packages (a source checkout) or the installed top-level module."""
+    beside = Path(__file__).resolve().parents[2] / "app.py"
+    candidates = [beside]
+    spec = importlib.util.find_spec("app")
+    if spec is not None and spec.origin:
+        candidates.append(Path(spec.origin))
+    for path in candidates:
+        try:
+            if path.is_file() and APP_MARKER in path.read_text(encoding="utf-8")[:400]:
+                return path
+        except OSError:
+            continue
+    raise AdvisorError("the explorer's app.py is not installed; reinstall advisor with the app extra")
+
+
+def explore(
+    address: Annotated[str, typer.Option(help="Address to serve on; 127.0.0.1 keeps the page on this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to serve on.")] = 8501,
+    profile: Annotated[Optional[str], typer.Option(help="Profile to open first.")] = None,
+) -> int:
+    """Open the what-if explorer: measured curves with their fitted bands, your own settings against the
+    recommendation, peak memory against device capacity and JAX's 75% pool, and a conf.yaml download."""
+    if not 1 <= port <= 65535:
+        raise BadInput("--port must be between 1 and 65535")
+    if importlib.util.find_spec("streamlit") is None:
+        raise AdvisorError("streamlit is not installed; install advisor with the app extra: pip install 'advisor[app]'")
+    command = [sys.executable, "-m", "streamlit", "run", str(app_path()), "--server.address", address,
+               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer"]
+    env = dict(os.environ)
+    if profile:
+        env["ADVISOR_EXPLORE_PROFILE"] = profile
+    err.print(f"advisor explorer on http://{address}:{port} (Ctrl-C stops it)")
+    proc = subprocess.Popen(command, env=env)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        raise

@@ -1,0 +1,228 @@
+"""What the what-if explorer computes: chart data and the evaluation of a user's own settings.
+
+Pure functions over profiles and fitted curves; ``app.py`` only lays them out. Frames are
+returned as lists of dicts (one per chart row) so that nothing here needs pandas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from advisor.conf import emit_conf
+from advisor.errors import BadInput
+from advisor.minibatch import check_minibatches
+from advisor.recommend import JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommendation, evaluate, recommend_mjx
+from models.mjx import MjxCurves
+
+
+def num_envs_axis(curves: MjxCurves, points: int = 60) -> list[int]:
+    """A log-spaced num_envs axis from half the smallest to twice the largest measured value."""
+    measured = curves.measured_num_envs
+    low, high = max(1, min(measured) // 2), max(measured) * 2
+    return sorted({int(round(v)) for v in np.geomspace(low, high, points)})
+
+
+def throughput_rows(curves: MjxCurves, profile: str) -> tuple[list[dict], list[dict]]:
+    """``(curve rows, measured rows)`` for the train_sps chart: the fit with its interval band
+    (flagged where extrapolated) and every timed iteration of every measured point."""
+    curve = []
+    if curves.throughput is not None:
+        axis = num_envs_axis(curves)
+        sps = curves.throughput.predict(axis)
+        low, high = curves.throughput.predict_interval(axis)
+        first, last = min(curves.measured_num_envs), max(curves.measured_num_envs)
+
+        def segment(n: int) -> str:  # extrapolation below and above the data are separate lines
+            return "below" if n < first else "above" if n > last else "measured"
+
+        curve = [{"profile": profile, "num_envs": n, "train_sps": float(s), "low": float(lo), "high": float(hi),
+                  "extrapolated": segment(n) != "measured", "segment": segment(n)}
+                 for n, s, lo, hi in zip(axis, sps, low, high)]
+        # each extrapolated segment starts where the measured range ends, so the line is continuous
+        for edge in (first, last):
+            s_edge = float(curves.throughput.predict([edge])[0])
+            lo, hi = (float(v[0]) for v in curves.throughput.predict_interval([edge]))
+            for seg in ("below", "above"):
+                if (seg == "below") == (edge == first):
+                    curve.append({"profile": profile, "num_envs": edge, "train_sps": s_edge, "low": lo, "high": hi,
+                                  "extrapolated": True, "segment": seg})
+        curve.sort(key=lambda r: (r["num_envs"], r["segment"]))
+    measured = [{"profile": profile, "num_envs": p.num_envs, "train_sps": float(sample)}
+                for p in curves.section.ok_points for sample in (p.train_sps_samples or (p.train_sps,))]
+    return curve, measured
+
+
+def memory_rows(curves: MjxCurves, profile: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """``(curve rows, measured rows, reference lines)`` for the peak-memory chart, in GiB.
+
+    Reference lines are the device capacity and JAX's default 75% preallocated pool."""
+    gib = 2**30
+    curve = []
+    if curves.memory is not None or curves.xla_memory is not None:
+        for n in num_envs_axis(curves):
+            peak, upper, basis = curves.peak_bytes(n)
+            if peak is not None:
+                curve.append({"profile": profile, "num_envs": n, "peak_gib": peak / gib, "upper_gib": upper / gib,
+                              "basis": basis})
+    measured = [{"profile": profile, "num_envs": p.num_envs, "peak_gib": p.peak_bytes / gib}
+                for p in curves.section.ok_points if p.peak_bytes]
+    lines = []
+    capacity = curves.capacity_bytes
+    if capacity:
+        lines.append({"profile": profile, "line": "device memory", "gib": capacity / gib})
+        if curves.section.accelerator.platform == "gpu":
+            lines.append({"profile": profile, "line": "JAX default pool (75%)", "gib": JAX_DEFAULT_POOL_FRACTION * capacity / gib})
+    return curve, measured, lines
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A user's own settings evaluated against a profile: the predicted option (``None`` when the
+    settings are invalid), problems that stop it, warnings, and the conf.yaml for it."""
+
+    option: MjxOption | None
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+    env: dict[str, str]
+    conf_yaml: str | None
+
+
+def what_if(curves: MjxCurves, recommendation: MjxRecommendation, *, num_envs: int, num_steps: int,
+            num_minibatches: int, update_epochs: int, hidden_layers: tuple[int, ...]) -> WhatIf:
+    """Evaluate the user's settings with the same arithmetic as the recommender."""
+    if curves.throughput is None:
+        return WhatIf(None, (recommendation.reason,), (), {}, None)
+    errors: list[str] = []
+    try:
+        minibatch_size = check_minibatches(num_envs, num_steps, num_minibatches)
+    except BadInput as exc:
+        errors.append(str(exc))
+        minibatch_size = 0
+    if errors:
+        return WhatIf(None, tuple(errors), (), {}, None)
+    option = evaluate(curves, [num_envs], target_steps=recommendation.target_steps, num_steps=num_steps,
+                      minibatch_size=minibatch_size, budget_bytes=recommendation.memory_budget_bytes)[0]
+    option = dataclasses.replace(option, num_minibatches=num_minibatches, minibatch_size=minibatch_size)
+    measured = curves.section.workload
+    warnings = []
+    if option.num_updates < 1:
+        errors.append(f"the target is smaller than one iteration ({num_envs} x {num_steps} env steps)")
+    if not option.fits:
+        warnings.append("this would not fit: " + ("its peak-memory upper bound exceeds the headroom"
+                                                  if option.peak_bytes_upper is not None else
+                                                  "memory is unknown beyond the largest size that ran"))
+    if option.extrapolated:
+        warnings.append("outside the measured num_envs: the prediction is an extrapolation")
+    shape = {"num_steps": num_steps, "update_epochs": update_epochs, "hidden_layers": tuple(hidden_layers)}
+    changed = [k for k, v in shape.items() if getattr(measured, k) != v]
+    if changed:
+        warnings.append(f"{', '.join(changed)} differ from the profile's measurements: predictions are approximate")
+    env = {}
+    capacity = curves.capacity_bytes
+    if capacity and option.peak_bytes_upper and curves.section.accelerator.platform == "gpu":
+        share = option.peak_bytes_upper / capacity
+        if share > JAX_DEFAULT_POOL_FRACTION:
+            fraction = min(0.99, math.ceil((share + 0.02) * 100) / 100)
+            env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{fraction:.2f}"
+            warnings.append(f"needs more than JAX's default 75% pool: export XLA_PYTHON_CLIENT_MEM_FRACTION={fraction:.2f}")
+    conf = None
+    if not errors:
+        workload = dataclasses.replace(recommendation.workload, **shape)
+        chosen = dataclasses.replace(recommendation, chosen=option, workload=workload, env=env,
+                                     reason="your own choice in the what-if explorer",
+                                     notes=recommendation.notes + tuple(warnings))
+        conf = emit_conf(chosen)
+    return WhatIf(option if not errors else None, tuple(errors), tuple(warnings), env, conf)
+
+
+def recommend_for(curves: MjxCurves, profile: str, note: str, target_steps: int, headroom: float,
+                  objective: str = "efficient") -> MjxRecommendation:
+    return recommend_mjx(curves, target_steps, profile=profile, profile_note=note, headroom=headroom,
+                         objective=objective)
+
+
+# ---- Vega-Lite specs (plain dicts: building them through altair costs ~100 ms per chart) ----
+
+_LOG_X = {"field": "num_envs", "type": "quantitative", "scale": {"type": "log"}, "title": "num_envs"}
+_PROFILE = {"field": "profile", "type": "nominal", "title": "profile"}
+
+
+def marker_rows(recommended: int | None, chosen: int) -> list[dict]:
+    rows = [{"num_envs": chosen, "marker": "your choice"}]
+    if recommended is not None:
+        rows.append({"num_envs": recommended, "marker": "recommended"})
+    return rows
+
+
+def _markers_layer(markers: list[dict]) -> dict:
+    return {"data": {"values": markers}, "mark": {"type": "rule", "strokeDash": [5, 3], "strokeWidth": 2},
+            "encoding": {"x": {"field": "num_envs", "type": "quantitative"},
+                         "stroke": {"field": "marker", "type": "nominal", "title": "marker",
+                                    "scale": {"domain": ["recommended", "your choice"], "range": ["#2ca02c", "#d62728"]}},
+                         "tooltip": [{"field": "marker"}, {"field": "num_envs"}]}}
+
+
+def _chart(layers: list[dict]) -> dict:
+    """A layered chart; scroll to zoom and drag to pan (a scale-bound selection on the first layer)."""
+    first = {**layers[0], "params": [{"name": "zoom", "select": "interval", "bind": "scales"}]}
+    return {"height": 320, "layer": [first, *layers[1:]]}
+
+
+def throughput_spec(curve: list[dict], measured: list[dict], markers: list[dict]) -> dict:
+    """train_sps vs num_envs: interval band, fitted line (dashed where extrapolated), measured
+    iterations as points, and the recommended and chosen num_envs as rules."""
+    layers = []
+    if curve:
+        data = {"values": curve}
+        layers += [
+            {"data": data, "mark": {"type": "area", "opacity": 0.2},
+             "encoding": {"x": _LOG_X, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"},
+                          "color": _PROFILE, "detail": {"field": "segment"}}},
+            {"data": data, "mark": "line",
+             "encoding": {"x": _LOG_X, "y": {"field": "train_sps", "type": "quantitative",
+                                             "title": "train_sps (env steps/s)"},
+                          "color": _PROFILE, "detail": {"field": "segment"},
+                          "strokeDash": {"field": "extrapolated", "type": "nominal", "title": "extrapolated"}}}]
+    if measured:
+        layers.append({"data": {"values": measured}, "mark": {"type": "point", "filled": True},
+                       "encoding": {"x": _LOG_X, "y": {"field": "train_sps", "type": "quantitative"}, "color": _PROFILE,
+                                    "tooltip": [{"field": "num_envs"}, {"field": "train_sps", "format": ",.0f"}]}})
+    return _chart(layers + [_markers_layer(markers)])
+
+
+def memory_spec(curve: list[dict], measured: list[dict], lines: list[dict], markers: list[dict]) -> dict:
+    """Peak memory (GiB) vs num_envs: predicted line and dashed upper bound, measured peaks, and
+    horizontal rules for device memory and JAX's default 75% pool."""
+    y = {"field": "peak_gib", "type": "quantitative", "title": "peak memory (GiB)"}
+    layers = []
+    if curve:
+        layers += [{"data": {"values": curve}, "mark": "line", "encoding": {"x": _LOG_X, "y": y, "color": _PROFILE}},
+                   {"data": {"values": curve}, "mark": {"type": "line", "strokeDash": [2, 2]},
+                    "encoding": {"x": _LOG_X, "y": {"field": "upper_gib", "type": "quantitative"}, "color": _PROFILE}}]
+    if measured:
+        layers.append({"data": {"values": measured}, "mark": {"type": "point", "filled": True},
+                       "encoding": {"x": _LOG_X, "y": y, "color": _PROFILE}})
+    if lines:
+        layers.append({"data": {"values": lines}, "mark": "rule",
+                       "encoding": {"y": {"field": "gib", "type": "quantitative"},
+                                    "strokeDash": {"field": "line", "type": "nominal", "title": "limit"},
+                                    "tooltip": [{"field": "line"}, {"field": "gib", "format": ".2f"}]}})
+    return _chart(layers + [_markers_layer(markers)])
+
+
+def time_rows(curve: list[dict], compile_s: float | None, target_steps: int) -> list[dict]:
+    """Hours to ``target_steps`` along the fitted curve (compile included when measured)."""
+    return [{"profile": r["profile"], "num_envs": r["num_envs"],
+             "hours": ((compile_s or 0.0) + target_steps / r["train_sps"]) / 3600} for r in curve]
+
+
+def time_spec(rows: list[dict], markers: list[dict], target_label: str) -> dict:
+    layer = {"data": {"values": rows}, "mark": "line",
+             "encoding": {"x": _LOG_X, "y": {"field": "hours", "type": "quantitative", "scale": {"type": "log"},
+                                             "title": f"hours to {target_label} env steps"},
+                          "color": _PROFILE, "tooltip": [{"field": "num_envs"}, {"field": "hours", "format": ".2f"}]}}
+    return _chart([layer, _markers_layer(markers)])

@@ -1,0 +1,131 @@
+"""The explorer page driven by Streamlit's AppTest: inputs change predictions, the conf.yaml is
+valid, and broken or missing profiles give a clear message instead of a traceback."""
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+RTX = "rtx3070-locomujoco"
+
+
+def run(env_profile=None, monkeypatch=None) -> AppTest:
+    if env_profile and monkeypatch:
+        monkeypatch.setenv("ADVISOR_EXPLORE_PROFILE", env_profile)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str, index: int = -1) -> str:
+    return [m.value for m in at.metric if m.label == label][index]
+
+
+def chart_tables(at: AppTest) -> list[list[dict]]:
+    """Every data layer of every chart, as rows (inline in the spec, or Arrow datasets)."""
+    import json
+
+    import pyarrow as pa
+
+    tables = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        tables += [layer["data"]["values"] for layer in spec.get("layer", []) if "values" in layer.get("data", {})]
+        for dataset in chart.proto.datasets:
+            tables.append(pa.ipc.open_stream(dataset.data.data).read_all().to_pylist())
+    return tables
+
+
+def test_page_shows_recommendation_your_settings_and_charts(monkeypatch):
+    at = run(RTX, monkeypatch)
+    assert not at.error
+    assert metric(at, "num_envs", 0) == "4096" and metric(at, "num_minibatches", 0) == "64"
+    assert len(at.get("vega_lite_chart")) == 2  # throughput and time to target (memory unknown here)
+    assert any("not measured" in i.value for i in at.info)
+
+
+def test_changing_num_envs_changes_the_prediction(monkeypatch):
+    at = run(RTX, monkeypatch)
+    before = metric(at, "time to target")
+    at.number_input(key=f"num_envs-{RTX}").set_value(1024).run()
+    assert not at.exception and not at.error
+    after = metric(at, "time to target")
+    assert before != after and metric(at, "minibatch size") == "800"  # 1024*50/64
+
+
+def test_download_holds_a_valid_conf_for_the_choice(monkeypatch):
+    at = run(RTX, monkeypatch)
+    at.number_input(key=f"num_envs-{RTX}").set_value(2048).run()
+    at.number_input(key=f"num_minibatches-{RTX}").set_value(32).run()
+    [button] = at.download_button
+    assert button.label == "Download conf.yaml"
+    conf = yaml.safe_load(at.code[0].value)
+    assert conf["experiment"]["num_envs"] == 2048 and conf["experiment"]["num_minibatches"] == 32
+    assert conf["experiment"]["total_timesteps"] == 100_000_000
+    assert "# predicted train_sps" in at.code[0].value
+
+
+def test_non_divisible_minibatches_name_the_nearest_valid_value(monkeypatch):
+    at = run(RTX, monkeypatch)
+    at.number_input(key=f"num_minibatches-{RTX}").set_value(63).run()
+    assert not at.exception
+    assert any("not divisible" in e.value and "use 64" in e.value for e in at.error)
+    assert not at.download_button
+
+
+def test_target_and_headroom_feed_the_recommendation(monkeypatch):
+    at = run(RTX, monkeypatch)
+    at.text_input(key="target").set_value("1.5B").run()
+    assert "h" in metric(at, "time to target", 0)  # 1.5B steps at ~90k steps/s: hours
+    at.text_input(key="target").set_value("abc").run()
+    assert not at.exception and any("not a number" in e.value for e in at.error)
+
+
+def test_broken_profile_shows_the_problem_not_a_traceback(advisor_home, monkeypatch):
+    folder = advisor_home / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "broken.json").write_text('{"schema_version": 2, "name": "broken", "mjx": {"workload": 3}}')
+    at = run("broken", monkeypatch)
+    assert any("broken.json" in e.value and "invalid profile" in e.value for e in at.error)
+    at.selectbox(key="profile").set_value(RTX).run()
+    assert not at.error and not at.exception
+
+
+def test_profile_deleted_after_listing_is_reported(advisor_home, monkeypatch):
+    from profiler.store import profile_path, save_profile
+    from tests.advisor.test_recommend import section
+    from profiler.profile import Profile
+
+    save_profile(Profile(name="gone", mjx=section()))
+    at = run("gone", monkeypatch)
+    assert not at.error
+    profile_path("gone").unlink()
+    at.run()
+    assert not at.exception
+    assert any("no profile named 'gone'" in e.value for e in at.error)
+    assert at.selectbox(key="profile").value == RTX  # the page goes on with another profile
+
+
+def test_unknown_requested_profile_is_reported(monkeypatch):
+    at = run("no-such-profile", monkeypatch)
+    assert any("no profile named 'no-such-profile'" in e.value for e in at.error)
+
+
+def test_comparing_two_profiles_draws_both_with_memory_lines(advisor_home, monkeypatch):
+    from profiler.profile import Profile
+    from profiler.store import save_profile
+    from tests.advisor.test_recommend import section
+
+    save_profile(Profile(name="withmem", mjx=section()))
+    at = run("withmem", monkeypatch)
+    at.selectbox(key="compare").set_value(RTX).run()
+    assert not at.exception and not at.error
+    rows = [row for table in chart_tables(at) for row in table]
+    assert {r.get("profile") for r in rows} >= {"withmem", RTX}
+    lines = {r["line"]: r["gib"] for r in rows if "line" in r}
+    assert lines == {"device memory": pytest.approx(8.0), "JAX default pool (75%)": pytest.approx(6.0)}
+    markers = {r["marker"]: r["num_envs"] for r in rows if "marker" in r}
+    assert markers["recommended"] == markers["your choice"] == 8192
+    assert len(at.get("vega_lite_chart")) == 3

@@ -1,0 +1,92 @@
+"""`advisor explore` for real: the server on a loopback port, the page in headless Chromium."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ARTIFACTS, ROOT
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(advisor_home):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", "explore", "--port", str(port), "--profile",
+                             "rtx3070-locomujoco"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ}, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"explorer did not start: {proc.stdout.read().decode()[-2000:]}")
+                time.sleep(0.5)
+        yield url, port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_server_binds_loopback_only(server):
+    import psutil
+
+    _url, port = server
+    addresses = {c.laddr.ip for c in psutil.net_connections("inet") if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+    assert addresses == {"127.0.0.1"}
+
+
+def test_page_renders_charts_without_errors_in_chromium(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, _port = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+            page.goto(url, wait_until="domcontentloaded")
+            try:
+                page.get_by_text("Recommendation").first.wait_for(timeout=60_000)
+                page.wait_for_function("document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 2",
+                                       timeout=60_000)
+            finally:
+                page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
+            page.wait_for_timeout(1500)  # let the charts finish drawing
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert page.locator("[data-testid='stAlertContentError']").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
+            with page.expect_download() as download_info:
+                page.get_by_text("Download conf.yaml").click()
+            target = tmp_path / "conf.yaml"
+            download_info.value.save_as(target)
+            conf = yaml.safe_load(target.read_text())
+            assert conf["experiment"]["num_envs"] == 4096 and conf["experiment"]["num_minibatches"] == 64
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "explorer.png").stat().st_size > 20_000
