@@ -45,3 +45,20 @@ def one_line_error(proc: subprocess.CompletedProcess) -> str:
     assert len(lines) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     return lines[0]
+
+
+def _jax_sees_a_gpu() -> bool:
+    """Asked in a fresh interpreter, so this process never initialises a JAX backend."""
+    code = "import jax, sys; sys.exit(0 if jax.default_backend() == 'gpu' else 1)"
+    try:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if gpu_items and not _jax_sees_a_gpu():
+        skip = pytest.mark.skip(reason="needs a CUDA GPU visible to JAX (run on the device machine)")
+        for item in gpu_items:
+            item.add_marker(skip)
