@@ -46,11 +46,34 @@ def server(advisor_home):
                 time.sleep(0.5)
         yield url, port
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGTERM)  # advisor ends its streamlit server on SIGTERM
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            pass
+        try:  # whatever is left of the group goes too
             os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_sigterm_to_advisor_ends_the_server(advisor_home):
+    import psutil
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", "explore", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not psutil.Process(proc.pid).children():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.2)
+        server = psutil.Process(proc.pid).children()[0]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 130
+        server.wait(timeout=15)
+    finally:
+        proc.kill()
 
 
 def test_server_binds_loopback_only(server):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from advisor import catalog
-from advisor.cli.common import err, out, parse_layers, print_json
+from advisor.cli.common import err, out, parse_layers, print_json, sigterm_as_interrupt
 from advisor.cli.render import mjx_points_table
 from advisor.errors import AdvisorError, BadInput, CalibrationInterrupted
 from advisor.units import format_bytes, parse_bytes, parse_duration, parse_int_list
@@ -148,20 +146,6 @@ def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | N
 
     err.print("searching for the largest num_envs that fits, by compilation alone…")
     return bisect_largest_fitting(spec, profile_name, fits)
-
-
-def _raise_interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while a sweep runs, so both stop it the same clean way."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def interrupted_message(profile_name: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
-from typing import Any
+from typing import Any, Iterator
 
 from rich.console import Console
 
@@ -30,3 +32,18 @@ def parse_layers(text: str, what: str = "--hidden-layers") -> tuple[int, ...]:
     if not layers or any(w < 1 or w > 65536 for w in layers):
         raise BadInput(f"{what} must be comma-separated layer widths between 1 and 65536, e.g. 512,256")
     return layers
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C inside the block, so both end the command the same clean way
+    (children ended, finished work kept)."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from advisor.cli.common import err
+from advisor.cli.common import err, sigterm_as_interrupt
 from advisor.errors import AdvisorError, BadInput
 
 APP_MARKER = "advisor's what-if explorer"
@@ -53,7 +53,8 @@ def explore(
     err.print(f"advisor explorer on http://{address}:{port} (Ctrl-C stops it)")
     proc = subprocess.Popen(command, env=env)
     try:
-        return proc.wait()
+        with sigterm_as_interrupt():
+            return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         try:
