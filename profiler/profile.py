@@ -15,11 +15,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+from profiler.checks import POINT_STATUSES, positive as _positive
+from profiler.rllib_profile import RllibPoint, RllibSection, RllibWorkload
 
-#: Status of one calibration point. Only ``ok`` points carry throughput; ``oom`` marks the
-#: memory boundary; ``timeout``, ``error`` and ``interrupted`` record why a point has no numbers.
-POINT_STATUSES = ("ok", "oom", "timeout", "error", "interrupted")
+__all__ = ["SCHEMA_VERSION", "POINT_STATUSES", "MEMORY_SOURCES", "Hardware", "Accelerator", "MjxWorkload", "MjxPoint",
+           "MjxSection", "RllibWorkload", "RllibPoint", "RllibSection", "Profile"]
+
+SCHEMA_VERSION = 1
 
 #: How ``peak_bytes`` was measured.
 MEMORY_SOURCES = {
@@ -31,15 +33,6 @@ MEMORY_SOURCES = {
     "imported": "imported from a CSV file",
     "unknown": "not measured",
 }
-
-
-def _positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
-    if value is None:
-        if not allow_none:
-            raise ValueError(f"{name} is required")
-        return
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -203,6 +196,7 @@ class Profile:
     hardware: Hardware = field(default_factory=Hardware)
     software: dict[str, str] = field(default_factory=dict)
     mjx: MjxSection | None = None
+    rllib: RllibSection | None = None
     notes: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
@@ -214,4 +208,4 @@ class Profile:
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        return tuple(k for k in ("mjx",) if getattr(self, k) is not None)
+        return tuple(k for k in ("mjx", "rllib") if getattr(self, k) is not None)

@@ -12,7 +12,7 @@ import sys
 import click
 import typer
 
-from advisor.cli import calibrate, predict, profile, recommend
+from advisor.cli import calibrate, calibrate_rllib, predict, profile, recommend, report  # noqa: F401 (calibrate_rllib registers 'calibrate rllib')
 from advisor.cli.common import err
 from advisor.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, AdvisorError
 from profiler.errors import ProfilerError
@@ -29,6 +29,7 @@ app.add_typer(calibrate.app, name="calibrate")
 app.add_typer(profile.app, name="profile")
 app.command("recommend")(recommend.recommend)
 app.command("predict")(predict.predict)
+app.command("report")(report.report)
 
 
 def main(argv: list[str] | None = None) -> int:
