@@ -145,7 +145,9 @@ class USLModel(Estimator):
             for i, name in enumerate(free, start=1):
                 grad[i] = -0.5 / (1.0 - self.sigma_) if name == "sigma" else -0.5 / self.kappa_
             half = t * math.sqrt(max(float(grad @ cov @ grad), 0.0))
-            self.peak_runners_interval_ = (self.peak_runners_ * math.exp(-half), self.peak_runners_ * math.exp(half))
+            # an unbounded upper end (kappa indistinguishable from 0) is infinity
+            high = self.peak_runners_ * math.exp(half) if half < 700 else math.inf
+            self.peak_runners_interval_ = (self.peak_runners_ * math.exp(-min(half, 700)), high)
 
     @property
     def ceiling_env_steps_per_s(self) -> float | None:

@@ -63,14 +63,17 @@ def _timed(record: list[float], method: Callable) -> Callable:
     return wrapper
 
 
-def runner_nodes(algo: Any) -> list[tuple[str, str]]:
-    """``(node_id, node_ip)`` of every remote env runner."""
-    def where(_runner: Any) -> tuple[str, str]:
+def runner_nodes(algo: Any, nodes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(node_id, node_ip)`` of every remote env runner; the IP is the node's address in the
+    cluster (several nodes may share one machine and so one IP)."""
+    def where(_runner: Any) -> str:
         import ray
 
-        return ray.get_runtime_context().get_node_id(), ray.util.get_node_ip_address()
+        return ray.get_runtime_context().get_node_id()
 
-    return [tuple(x) for x in algo.env_runner_group.foreach_env_runner(where, local_env_runner=False)]
+    ips = {n["node_id"]: n["ip"] for n in nodes}
+    ids = algo.env_runner_group.foreach_env_runner(where, local_env_runner=False)
+    return [(node_id, ips.get(node_id) or "unknown") for node_id in ids]
 
 
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +91,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     # re-check against what Ray really has (a cluster may have shrunk since the probe)
     cpus = runner_cpus(runners, facts["ray_cpus"], float(spec["driver_cpus"]), float(spec["num_cpus_per_env_runner"]))
     algo = ppo_config(workload, runners, envs, cpus, seed=spec.get("seed", 0)).build_algo()
-    nodes = runner_nodes(algo)
+    nodes = runner_nodes(algo, facts["nodes"])
     learner_s: list[float] = []
     sync_s: list[float] = []
     algo.learner_group.update = _timed(learner_s, algo.learner_group.update)

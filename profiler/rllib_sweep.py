@@ -142,20 +142,28 @@ def point_from_child(key: tuple[int, int], child: ChildResult, cpus: float, temp
     )
 
 
+def ray_resources(spec: RllibSweepSpec, workdir: Path) -> tuple[float, int]:
+    """``(CPUs, nodes)`` Ray will have: this machine's, or the cluster's from a probe child."""
+    if spec.address:
+        cluster = probe_cluster(workdir, spec.address)
+        return float(cluster["ray_cpus"]), len(cluster["nodes"])
+    return float(local_cpus()), 1
+
+
 def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
-                    on_event: Callable[[RllibSweepEvent], None] = lambda event: None) -> Profile:
+                    on_event: Callable[[RllibSweepEvent], None] = lambda event: None,
+                    resources: tuple[float, int] | None = None) -> Profile:
     """Measure every point of ``spec`` into profile ``profile_name`` (its other sections are
-    kept), saving after each point. Returns the saved profile."""
+    kept), saving after each point. ``resources`` is :func:`ray_resources`'s answer when the
+    caller already asked. Returns the saved profile."""
     path = profile_path(profile_name)
     existing = load_profile_file(path) if path.exists() else None
     workdir = advisor_home() / "runs" / profile_name
     total = len(spec.grid)
-    if spec.address:
-        on_event(RllibSweepEvent("probe", 0, total, message=f"joining the Ray cluster at {spec.address}"))
-        cluster = probe_cluster(workdir, spec.address)
-        ray_cpus, nodes = cluster["ray_cpus"], len(cluster["nodes"])
-    else:
-        ray_cpus, nodes = float(local_cpus()), 1
+    if resources is None:
+        on_event(RllibSweepEvent("probe", 0, total, message="counting the CPUs Ray will have"))
+        resources = ray_resources(spec, workdir)
+    ray_cpus, nodes = resources
     plan = plan_cpus(spec, ray_cpus)
     section = RllibSection(
         workload=spec.workload, ray_cpus=ray_cpus, driver_cpus=spec.driver_cpus, address=spec.address,
@@ -198,7 +206,8 @@ def _method(spec: RllibSweepSpec, ray_cpus: float, nodes: int) -> str:
              f"a fresh local Ray session per point ({ray_cpus:g} CPUs)")
     w = spec.workload
     return (
-        f"one process per point on {where}, {spec.driver_cpus:g} CPUs held back for the driver and its learner; "
+        f"one process per point on {where}, {spec.driver_cpus:g} CPU{'' if spec.driver_cpus == 1 else 's'} held back "
+        "for the driver and its learner; "
         f"PPO on {w.env_id} (torch, new API stack, num_learners={w.num_learners}); {spec.warmup} warm-up + "
         f"{spec.repeats} timed algo.train() iterations; env_steps_per_s = env_runners/num_env_steps_sampled over "
         "the iteration's wall time (median); learner_s = LearnerGroup.update; sample_s = iteration minus learner "

@@ -22,11 +22,13 @@ from profiler.store import profile_path
 
 def check_env_id(env_id: str) -> None:
     """Unknown gymnasium ids fail here (exit 2), not minutes later inside an env runner."""
+    import difflib
+
     import gymnasium
 
     if env_id not in gymnasium.envs.registry:
-        close = [k for k in gymnasium.envs.registry if k.split("-")[0].lower() == env_id.split("-")[0].lower()]
-        hint = f"; did you mean {', '.join(sorted(close)[:3])}?" if close else "; e.g. HalfCheetah-v5 or Hopper-v5"
+        close = difflib.get_close_matches(env_id, list(gymnasium.envs.registry), n=3, cutoff=0.8)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; e.g. HalfCheetah-v5 or Hopper-v5"
         raise BadInput(f"--env {env_id!r} is not a registered gymnasium env id{hint}")
 
 
@@ -62,8 +64,9 @@ def calibrate_rllib(
     """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
     each point records env steps/s (median of timed iterations), iteration, sampling and learner seconds, CPU use
     (percent) and the Ray nodes its runners ran on."""
-    from profiler.rllib_sweep import QUICK_GRID, RllibSweepSpec, local_cpus, make_grid, probe_cluster
+    from profiler.rllib_sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, ray_resources
     from profiler.rllib_workload import QUICK_BATCH, default_runners
+    from profiler.store import advisor_home
 
     if num_epochs < 1 or warmup < 0:
         raise BadInput("--num-epochs must be a positive integer and --warmup not negative")
@@ -86,22 +89,19 @@ def calibrate_rllib(
     driver = driver_cpus if driver_cpus is not None else (0.0 if address else 1.0)
     runner_grid = parse_int_list(runners, "--runners", maximum=4096) if runners else None
     envs_grid = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024) if envs_per_runner else None
+    settings = dict(workload=workload, repeats=repeats or (2 if quick else 3), warmup=warmup, timeout_s=timeout,
+                    address=address, driver_cpus=driver, cpus_per_env_runner=cpus_per_runner)
+    RllibSweepSpec(grid=((1, 1),), **settings)  # settings errors before a cluster is asked anything
+    if address:
+        err.print(f"joining the Ray cluster at {address} to count its CPUs and nodes…")
+    resources = ray_resources(RllibSweepSpec(grid=((1, 1),), **settings), advisor_home() / "runs" / profile_name)
     if quick and runner_grid is None and envs_grid is None:
         grid = QUICK_GRID
     else:
-        if runner_grid is None:
-            if address:
-                from profiler.store import advisor_home
-
-                err.print(f"joining the Ray cluster at {address} to count its CPUs…")
-                cpus = probe_cluster(advisor_home() / "runs" / profile_name, address)["ray_cpus"]
-            else:
-                cpus = float(local_cpus())
-            runner_grid = default_runners(cpus, driver)
-        grid = make_grid(runner_grid, envs_grid or (1, 2))
-    spec = RllibSweepSpec(workload=workload, grid=grid, repeats=repeats or (2 if quick else 3), warmup=warmup,
-                          timeout_s=timeout, address=address, driver_cpus=driver, cpus_per_env_runner=cpus_per_runner)
-    profile = _run_with_progress(spec, profile_name)
+        grid = make_grid(runner_grid or default_runners(resources[0], driver), envs_grid or (1, 2))
+    spec = RllibSweepSpec(grid=grid, **settings)
+    plan_cpus(spec, resources[0])  # a point Ray could not place: refused before anything runs
+    profile = _run_with_progress(spec, profile_name, resources)
     if json_output:
         print_json(to_jsonable(profile))
         return 0
@@ -112,7 +112,7 @@ def calibrate_rllib(
     return 0
 
 
-def _run_with_progress(spec, profile_name: str):
+def _run_with_progress(spec, profile_name: str, resources):
     from profiler.rllib_sweep import run_rllib_sweep
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
@@ -137,4 +137,4 @@ def _run_with_progress(spec, profile_name: str):
                 progress.console.print(text, markup=False)
                 progress.advance(task)
 
-        return run_rllib_sweep(spec, profile_name, on_event=on_event)
+        return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources)
