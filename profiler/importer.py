@@ -2,7 +2,9 @@
 
 MJX columns: ``num_envs, num_steps, num_minibatches, update_epochs, train_sps, peak_vram_bytes``
 (optional: ``physics_sps, compile_s, xla_bytes``). ``peak_vram_bytes`` may be left empty where
-it was not measured. Every cell is validated; errors name the row and column.
+it was not measured. RLlib columns: ``num_env_runners, num_envs_per_env_runner, env_steps_per_s``
+(optional: ``iter_s``, seconds per training iteration). Every cell is validated; errors name the
+row and column.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import math
 from dataclasses import dataclass
 
 from profiler.errors import ImportFormatError
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload, RllibPoint, RllibSection, RllibWorkload
 
 MJX_REQUIRED = ("num_envs", "num_steps", "num_minibatches", "update_epochs", "train_sps", "peak_vram_bytes")
 MJX_OPTIONAL = ("physics_sps", "compile_s", "xla_bytes")
 MJX_MAY_BE_EMPTY = ("peak_vram_bytes",) + MJX_OPTIONAL
+RLLIB_REQUIRED = ("num_env_runners", "num_envs_per_env_runner", "env_steps_per_s")
+RLLIB_OPTIONAL = ("iter_s",)
 INTEGER_COLUMNS = {"num_envs", "num_steps", "num_minibatches", "update_epochs", "peak_vram_bytes", "xla_bytes",
                    "num_env_runners", "num_envs_per_env_runner"}
 MAX_ROWS = 100_000
@@ -132,3 +136,25 @@ def mjx_section_from_csv(text: str, where: str, accelerator: Accelerator, *, mod
         points=tuple(sorted(points, key=lambda p: p.num_envs)), repeats=1,
         method=f"imported from {where}",
     )
+
+
+def rllib_section_from_csv(text: str, where: str, workload: RllibWorkload, *, ray_cpus: float | None = None,
+                           driver_cpus: float = 1.0) -> RllibSection:
+    """Build an RLlib section from CSV text (see module docstring); one row per
+    (num_env_runners, num_envs_per_env_runner). ``ray_cpus`` is the measuring machine's CPU count
+    when known."""
+    table = read_table(text, where, RLLIB_REQUIRED, RLLIB_OPTIONAL, RLLIB_OPTIONAL)
+    seen: dict[tuple[int, int], int] = {}
+    points = []
+    for index, row in enumerate(table.rows):
+        lineno = index + 2
+        key = (int(row["num_env_runners"]), int(row["num_envs_per_env_runner"]))
+        if key in seen:
+            raise ImportFormatError(f"{where}: row {lineno} repeats {key[0]} runners x {key[1]} envs (first at row "
+                                    f"{seen[key]}); keep one row per pair")
+        seen[key] = lineno
+        points.append(RllibPoint(num_env_runners=key[0], num_envs_per_env_runner=key[1],
+                                 env_steps_per_s=row["env_steps_per_s"], env_steps_per_s_samples=(row["env_steps_per_s"],),
+                                 iter_s=row.get("iter_s")))
+    return RllibSection(workload=workload, points=tuple(sorted(points, key=lambda p: p.key)), ray_cpus=ray_cpus,
+                        driver_cpus=driver_cpus, warmup_iterations=0, repeats=1, method=f"imported from {where}")

@@ -15,15 +15,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 2
+from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive as _positive
+from profiler.rllib_profile import RllibPoint, RllibSection, RllibWorkload
 
-#: Status of one calibration point. Only ``ok`` points carry throughput; ``oom`` marks the
-#: memory boundary; ``timeout``, ``error`` and ``interrupted`` record why a point has no numbers;
-#: ``skipped`` was not run (predicted not to fit, or beyond a boundary); ``compiled`` was only
-#: compiled, for XLA's memory analysis.
-POINT_STATUSES = ("ok", "oom", "timeout", "error", "interrupted", "skipped", "compiled")
-#: Statuses a resumed sweep measures again.
-UNFINISHED_STATUSES = ("interrupted", "compiled")
+__all__ = ["SCHEMA_VERSION", "POINT_STATUSES", "UNFINISHED_STATUSES", "MEMORY_SOURCES", "Hardware", "Accelerator", "MjxWorkload", "MjxPoint",
+           "MjxSection", "RllibWorkload", "RllibPoint", "RllibSection", "Profile"]
+
+SCHEMA_VERSION = 2
 
 #: How ``peak_bytes`` was measured.
 MEMORY_SOURCES = {
@@ -35,15 +33,6 @@ MEMORY_SOURCES = {
     "imported": "imported from a CSV file",
     "unknown": "not measured",
 }
-
-
-def _positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
-    if value is None:
-        if not allow_none:
-            raise ValueError(f"{name} is required")
-        return
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -211,6 +200,7 @@ class Profile:
     hardware: Hardware = field(default_factory=Hardware)
     software: dict[str, str] = field(default_factory=dict)
     mjx: MjxSection | None = None
+    rllib: RllibSection | None = None
     notes: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
@@ -222,4 +212,4 @@ class Profile:
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        return tuple(k for k in ("mjx",) if getattr(self, k) is not None)
+        return tuple(k for k in ("mjx", "rllib") if getattr(self, k) is not None)

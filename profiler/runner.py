@@ -1,7 +1,8 @@
 """Run one measuring subprocess with a timeout, and end it (and its children) cleanly.
 
 Each child runs in its own process session, so a timeout, Ctrl-C or SIGTERM ends the whole
-group: JAX compiler threads, Ray workers, anything it started.
+group: JAX compiler threads, Ray's services, anything it started. Ray moves its workers into
+process groups of their own, so whatever is left in the child's session is ended too.
 """
 
 from __future__ import annotations
@@ -46,6 +47,23 @@ def end_process_group(proc: subprocess.Popen, grace_s: float = 5.0) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    kill_session(proc.pid)
+
+
+def kill_session(sid: int) -> None:
+    """SIGKILL every process still in session ``sid`` (Linux; a no-op without ``/proc``)."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            if os.getsid(int(entry)) == sid:
+                os.kill(int(entry), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            continue
 
 
 def _die_with_parent() -> None:
@@ -121,10 +139,11 @@ class Child:
 
     def collect(self) -> ChildResult:
         wall_s = time.monotonic() - self.started
-        try:  # anything the child left behind in its group goes with it
+        try:  # anything the child left behind in its group or session goes with it
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        kill_session(self.proc.pid)
         result = None
         if self.result_path.exists():
             try:

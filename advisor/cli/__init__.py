@@ -16,7 +16,7 @@ try:  # typer >= 0.2x ships its own click; older typers raise click's exceptions
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import ClickException as UsageFailure
 
-from advisor.cli import calibrate, doctor, explore, predict, profile, recommend, validate
+from advisor.cli import calibrate, calibrate_rllib, doctor, explore, predict, profile, recommend, report, validate  # noqa: F401 (calibrate_rllib registers 'calibrate rllib')
 from advisor.cli.common import err
 from advisor.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, AdvisorError
 from profiler.errors import ProfilerError
@@ -33,6 +33,7 @@ app.add_typer(calibrate.app, name="calibrate")
 app.add_typer(profile.app, name="profile")
 app.command("recommend")(recommend.recommend)
 app.command("predict")(predict.predict)
+app.command("report")(report.report)
 app.command("validate")(validate.validate)
 app.command("doctor")(doctor.doctor)
 app.command("explore")(explore.explore)

@@ -19,14 +19,21 @@ def predict(
     profile: Annotated[str, typer.Option(help="Profile name (see 'advisor profile list').")],
     num_envs: Annotated[Optional[str], typer.Option(
         help="Comma-separated num_envs for MJX predictions, e.g. 1024,8192.")] = None,
+    runners: Annotated[Optional[str], typer.Option(
+        help="Comma-separated num_env_runners for RLlib predictions, e.g. 1,4,15.")] = None,
+    envs_per_runner: Annotated[str, typer.Option(
+        help="Comma-separated num_envs_per_env_runner for RLlib predictions (measured values only).")] = "1",
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON list (nothing else).")] = False,
 ) -> int:
     """Predict MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound)
-    at the given num_envs."""
-    if num_envs is None:
-        raise BadInput("give --num-envs 1024,8192 (MJX) to predict at")
-    values = parse_int_list(num_envs, "--num-envs")
+    at the given num_envs, or RLlib env steps/s, speedup and parallel efficiency (fraction) over
+    1 runner x 1 env at the given runners and envs per runner."""
+    if (num_envs is None) == (runners is None):
+        raise BadInput("give either --num-envs 1024,8192 (MJX) or --runners 1,4,15 (RLlib) to predict at")
     loaded, _origin = catalog.load(profile)
+    if runners is not None:
+        return _predict_rllib(loaded, profile, runners, envs_per_runner, json_output)
+    values = parse_int_list(num_envs, "--num-envs")
     if loaded.mjx is None:
         raise BadInput(f"profile {profile!r} has no MJX measurements; use one that does (see 'advisor profile list')")
     rows = predict_mjx(fit_mjx(loaded.mjx), list(values))
@@ -40,5 +47,28 @@ def predict(
         table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", f"{r['train_sps_low']:,.0f}-{r['train_sps_high']:,.0f}",
                       format_bytes(r["peak_vram_bytes"]), format_bytes(r["peak_vram_bytes_upper"]),
                       "yes" if r["extrapolated"] else "no")
+    out.print(table)
+    return 0
+
+
+def _predict_rllib(loaded, profile: str, runners: str, envs_per_runner: str, json_output: bool) -> int:
+    from advisor.rllib_recommend import predict_rllib
+    from models.rllib import fit_rllib
+
+    runner_values = parse_int_list(runners, "--runners", maximum=4096)
+    envs_values = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024)
+    if loaded.rllib is None:
+        raise BadInput(f"profile {profile!r} has no RLlib measurements; use one that does (see 'advisor profile list')")
+    rows = predict_rllib(fit_rllib(loaded.rllib), list(runner_values), list(envs_values))
+    if json_output:
+        print_json(rows)
+        return 0
+    table = Table(title=f"{profile}: RLlib predictions ({loaded.rllib.workload.env_id})", title_justify="left")
+    for column in ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "speedup", "efficiency"):
+        table.add_column(column, justify="right")
+    for r in rows:
+        table.add_row(str(r["num_env_runners"]), str(r["num_envs_per_env_runner"]), f"{r['env_steps_per_s']:,.0f}",
+                      "-" if r["speedup"] is None else f"{r['speedup']:.2f}x",
+                      "-" if r["efficiency"] is None else f"{r['efficiency']:.1%}")
     out.print(table)
     return 0

@@ -12,10 +12,11 @@ from rich.table import Table
 from advisor import catalog
 from advisor.cli.common import out, parse_layers, print_json
 from advisor.cli.render import mjx_points_table, profile_summary
+from advisor.cli.render_rllib import rllib_points_table, rllib_summary_lines
 from advisor.errors import BadInput, ProfileError
 from profiler.errors import ProfileFormatError
-from profiler.importer import mjx_section_from_csv
-from profiler.profile import Accelerator, Hardware, Profile
+from profiler.importer import mjx_section_from_csv, rllib_section_from_csv
+from profiler.profile import Accelerator, Hardware, Profile, RllibWorkload
 from profiler.serde import to_jsonable
 from profiler.store import check_name, load_profile_file, profile_path, save_profile
 
@@ -33,7 +34,7 @@ def list_profiles(json_output: Annotated[bool, typer.Option("--json", help="Prin
                        else load_profile_file(Path(ref.path)))
             rows.append({"name": ref.name, "origin": ref.origin, "source": profile.source, "kinds": list(profile.kinds),
                          "device": (profile.mjx.accelerator.name if profile.mjx else profile.hardware.summary),
-                         "points": len(profile.mjx.points) if profile.mjx else 0, "created": profile.created,
+                         "points": sum(len(getattr(profile, k).points) for k in profile.kinds), "created": profile.created,
                          "path": ref.path, "error": None})
         except (ProfileFormatError, ProfileError) as exc:
             rows.append({"name": ref.name, "origin": ref.origin, "source": None, "kinds": [], "device": None,
@@ -67,6 +68,10 @@ def show(
         out.print(line)
     if profile.mjx:
         out.print(mjx_points_table(profile.mjx, "MJX points (train_sps and physics_sps in env steps/s)"))
+    if profile.rllib:
+        for line in rllib_summary_lines(profile.rllib):
+            out.print(line, markup=False)
+        out.print(rllib_points_table(profile.rllib, "RLlib points (env steps/s; seconds per iteration)"))
     return 0
 
 
@@ -74,19 +79,29 @@ def show(
 def import_csv(
     file: Annotated[Path, typer.Argument(help="CSV file of measurements (columns: see DESIGN.md / README).")],
     kind: Annotated[str, typer.Option(help="mjx: num_envs, num_steps, num_minibatches, update_epochs, train_sps, "
-                                           "peak_vram_bytes [physics_sps, compile_s, xla_bytes].")],
+                                           "peak_vram_bytes [physics_sps, compile_s, xla_bytes]. rllib: "
+                                           "num_env_runners, num_envs_per_env_runner, env_steps_per_s [iter_s].")],
     name: Annotated[str, typer.Option(help="Name for the new profile.")],
     device_name: Annotated[Optional[str], typer.Option(help="Device the measurements came from, e.g. 'NVIDIA GeForce RTX 3070'.")] = None,
     device_memory_bytes: Annotated[Optional[int], typer.Option(help="Device memory capacity in bytes, e.g. 8589934592.")] = None,
     platform: Annotated[str, typer.Option(help="gpu or cpu: what the measurements ran on.")] = "gpu",
     model: Annotated[str, typer.Option(help="Model or task the measurements trained.")] = "unspecified",
     hidden_layers: Annotated[str, typer.Option(help="Actor/critic hidden layer widths, e.g. 512,256.")] = "512,256",
+    env: Annotated[str, typer.Option(help="rllib: the gymnasium env id the measurements ran.")] = "HalfCheetah-v5",
+    cpus: Annotated[Optional[int], typer.Option(help="rllib: logical CPUs of the measuring machine (bounds the runner "
+                                                     "counts recommend considers).")] = None,
+    train_batch: Annotated[int, typer.Option(help="rllib: train_batch_size_per_learner the measurements used.")] = 16384,
+    minibatch_size: Annotated[int, typer.Option(help="rllib: minibatch_size the measurements used.")] = 4096,
     force: Annotated[bool, typer.Option(help="Replace an existing local profile of that name.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the imported profile as JSON.")] = False,
 ) -> int:
     """Import external measurements (steps per second, bytes) as a new profile."""
-    if kind != "mjx":
-        raise BadInput(f"--kind {kind!r} is not supported; use --kind mjx")
+    if kind not in ("mjx", "rllib"):
+        raise BadInput(f"--kind {kind!r} is not supported; use --kind mjx or --kind rllib")
+    if cpus is not None and cpus < 1:
+        raise BadInput("--cpus must be a positive number of logical CPUs, e.g. 16")
+    if not 1 <= minibatch_size <= train_batch:
+        raise BadInput("--minibatch-size must be between 1 and --train-batch")
     try:
         check_name(name)
     except ProfileFormatError as exc:
@@ -104,12 +119,20 @@ def import_csv(
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{file}: cannot read it as UTF-8 text ({getattr(exc, 'strerror', None) or exc})") from None
-    accelerator = Accelerator(platform, device_name or "unspecified device", device_memory_bytes)
-    section = mjx_section_from_csv(text, str(file), accelerator, model=model, hidden_layers=parse_layers(hidden_layers))
-    hardware = Hardware(gpu_name=device_name, gpu_memory_bytes=device_memory_bytes, gpu_count=1) \
-        if platform == "gpu" and device_name else Hardware()
-    profile = Profile(name=name, source="imported", created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                      hardware=hardware, mjx=section, notes=(f"imported from {file.name}",))
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if kind == "rllib":
+        workload = RllibWorkload(env_id=env, train_batch_size_per_learner=train_batch, minibatch_size=minibatch_size)
+        section = rllib_section_from_csv(text, str(file), workload, ray_cpus=float(cpus) if cpus else None)
+        profile = Profile(name=name, source="imported", created=created, rllib=section,
+                          hardware=Hardware(cpu_model=device_name, cpu_logical_cores=cpus),
+                          notes=(f"imported from {file.name}",))
+    else:
+        accelerator = Accelerator(platform, device_name or "unspecified device", device_memory_bytes)
+        section = mjx_section_from_csv(text, str(file), accelerator, model=model, hidden_layers=parse_layers(hidden_layers))
+        hardware = Hardware(gpu_name=device_name, gpu_memory_bytes=device_memory_bytes, gpu_count=1) \
+            if platform == "gpu" and device_name else Hardware()
+        profile = Profile(name=name, source="imported", created=created, hardware=hardware, mjx=section,
+                          notes=(f"imported from {file.name}",))
     if path.exists():  # --force: the old file may be damaged; replace it deliberately
         path.unlink()
     save_profile(profile, path)

@@ -37,9 +37,12 @@ def recommend(
     profile: Annotated[Optional[str], typer.Option(
         help="Profile to use (see 'advisor profile list'). Default: the profile calibrated on this machine, "
              "else the closest shipped one.")] = None,
-    objective: Annotated[str, typer.Option(
-        help="efficient: smallest num_envs within --tolerance of the best predicted env steps/s; "
-             "max-throughput: the highest predicted env steps/s.")] = "efficient",
+    kind: Annotated[str, typer.Option(help="mjx: LocoMuJoCo MJX PPO conf.yaml; rllib: RLlib PPO env-runner settings "
+                                           "(PPOConfig snippet and YAML).")] = "mjx",
+    objective: Annotated[Optional[str], typer.Option(
+        help="mjx: efficient (default; smallest num_envs within --tolerance of the best predicted env steps/s) or "
+             "max-throughput. rllib: throughput (default; the highest predicted env steps/s) or efficiency "
+             "(the most env steps/s per CPU).")] = None,
     tolerance: Annotated[float, typer.Option(help="Fraction of the best throughput the efficient objective may give up.")] = 0.05,
     memory_headroom: Annotated[float, typer.Option(
         help="Fraction of device memory a config's peak-memory upper bound may use (0.9 = 90%).")] = 0.9,
@@ -48,12 +51,23 @@ def recommend(
              "is near it and divides exactly.")] = DEFAULT_MINIBATCH_SIZE,
     base: Annotated[Optional[Path], typer.Option(
         help="Your LocoMuJoCo conf.yaml: only experiment.num_envs, num_minibatches and total_timesteps change.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the conf.yaml here.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the conf.yaml here (rllib: YAML, or "
+                                                                        "the PPOConfig snippet for a .py path).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the recommendation as JSON (nothing else).")] = False,
 ) -> int:
     """Recommend num_envs and num_minibatches for a LocoMuJoCo MJX PPO run, with predicted env steps/s,
-    time to target (seconds, compile included) and peak memory (bytes) against the device's capacity."""
+    time to target (seconds, compile included) and peak memory (bytes) against the device's capacity; with
+    --kind rllib, num_env_runners, num_envs_per_env_runner and CPUs per runner for RLlib PPO."""
     target_steps = parse_count(target)
+    if kind not in ("mjx", "rllib"):
+        raise BadInput(f"--kind {kind!r} is unknown; use mjx or rllib")
+    if kind == "rllib":
+        if base is not None:
+            raise BadInput("--base is a LocoMuJoCo conf.yaml and applies to --kind mjx only; drop it")
+        from advisor.cli.recommend_rllib import recommend_rllib_command
+
+        return recommend_rllib_command(target_steps, profile, objective or "throughput", output, json_output)
+    objective = objective or "efficient"
     if objective not in OBJECTIVES:
         raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
     base_text = base_data = None

@@ -110,14 +110,21 @@ def test_corrupted_profile_is_reported_and_left_untouched(advisor_home):
 
 
 def test_fast_commands_import_no_jax_ray_or_torch():
+    rllib_csv = ROOT / "benchmarks" / "data" / "rllib-writeup-i7-12700.csv"
     code = (
         "import sys\n"
         "from advisor.cli import main\n"
+        f"assert main(['profile','import',{str(rllib_csv)!r},'--kind','rllib','--name','rl','--cpus','16']) == 0\n"
         "for argv in (['recommend','--profile','rtx3070-locomujoco','--target','100M','--json'],\n"
         "             ['predict','--profile','rtx3070-locomujoco','--num-envs','64','--json'],\n"
-        "             ['profile','show','rtx3070-locomujoco','--json'], ['profile','list','--json']):\n"
+        "             ['profile','show','rtx3070-locomujoco','--json'], ['profile','list','--json'],\n"
+        "             ['recommend','--kind','rllib','--profile','rl','--target','100M','--json'],\n"
+        "             ['recommend','--kind','rllib','--profile','rl','--target','100M'],\n"
+        "             ['predict','--profile','rl','--runners','1,4,15','--envs-per-runner','1,2','--json'],\n"
+        "             ['profile','show','rl'], ['profile','show','rl','--json']):\n"
         "    assert main(argv) == 0\n"
-        "heavy = sorted(m for m in ('jax', 'ray', 'torch', 'mujoco', 'sklearn', 'streamlit') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('jax', 'ray', 'torch', 'mujoco', 'sklearn', 'streamlit', 'matplotlib',\n"
+        "                           'gymnasium') if m in sys.modules)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -37,3 +37,34 @@ def test_valid_csv_with_optional_columns_and_unknown_memory():
 def test_invalid_csv_names_row_and_column(text, match):
     with pytest.raises(ImportFormatError, match=match):
         mjx_section_from_csv(text, "bad.csv", ACC)
+
+
+RL_HEADER = "num_env_runners,num_envs_per_env_runner,env_steps_per_s\n"
+
+
+def test_valid_rllib_csv_with_optional_iteration_time():
+    from profiler.importer import rllib_section_from_csv
+    from profiler.profile import RllibWorkload
+
+    text = "num_env_runners,num_envs_per_env_runner,env_steps_per_s,iter_s\n2,1,1724,9.5\n1,1,1000,\n"
+    section = rllib_section_from_csv(text, "r.csv", RllibWorkload(), ray_cpus=16.0)
+    assert [p.key for p in section.points] == [(1, 1), (2, 1)]
+    assert section.points[0].iter_s is None and section.points[1].iter_s == 9.5
+    assert section.points[1].env_steps_per_s_samples == (1724.0,)
+    assert section.ray_cpus == 16.0 and section.method == "imported from r.csv"
+
+
+@pytest.mark.parametrize("text,match", [
+    ("num_env_runners,env_steps_per_s\n1,100\n", "missing column"),
+    (RL_HEADER + "1,1,100\n1,1,120\n", "repeats 1 runners x 1 envs"),
+    (RL_HEADER + "1.5,1,100\n", "row 2, column num_env_runners: must be a whole number"),
+    (RL_HEADER + "1,1,0\n", "row 2, column env_steps_per_s: must be positive"),
+    (RL_HEADER + "1,1,\n", "row 2, column env_steps_per_s: empty"),
+    (RL_HEADER.strip() + ",train_sps\n1,1,100,5\n", "unknown column"),
+])
+def test_invalid_rllib_csv_names_row_and_column(text, match):
+    from profiler.importer import rllib_section_from_csv
+    from profiler.profile import RllibWorkload
+
+    with pytest.raises(ImportFormatError, match=match):
+        rllib_section_from_csv(text, "bad.csv", RllibWorkload())

@@ -59,3 +59,25 @@ def test_names_are_file_names():
     for bad in ("../etc/passwd", "", ".hidden", "a/b", "x" * 80):
         with pytest.raises(ProfileFormatError, match="not allowed"):
             profile_path(bad)
+
+
+def test_rllib_section_round_trips_and_older_files_still_load(advisor_home):
+    from profiler.profile import RllibPoint, RllibSection, RllibWorkload
+
+    section = RllibSection(RllibWorkload(), ray_cpus=2.0, requested_grid=((1, 1), (2, 1)),
+                           points=(RllibPoint(1, 1, env_steps_per_s=400.0, env_steps_per_s_samples=(390.0, 410.0),
+                                              node_ids=("n1",), node_ips=("127.0.0.1",), cpu_util_percent=80.0),
+                                   RllibPoint(2, 1, status="timeout", error="ended at its timeout")))
+    profile = Profile(name="both", mjx=make_profile().mjx, rllib=section)
+    assert profile.kinds == ("mjx", "rllib")
+    assert load_profile_file(save_profile(profile)) == profile
+    older = json.loads(profile_path("both").read_text())
+    del older["rllib"]  # a file written before RLlib sections existed: same schema_version
+    profile_path("old").write_text(json.dumps(older))
+    loaded = load_profile_file(profile_path("old"))
+    assert loaded.rllib is None and loaded.kinds == ("mjx",) and loaded.schema_version == SCHEMA_VERSION
+    broken = json.loads(profile_path("both").read_text())
+    broken["rllib"]["points"][0]["num_envs_per_env_runner"] = 0
+    profile_path("bad").write_text(json.dumps(broken))
+    with pytest.raises(ProfileFormatError, match=r"rllib.points\[0\]"):
+        load_profile_file(profile_path("bad"))

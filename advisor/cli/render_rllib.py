@@ -1,0 +1,84 @@
+"""Rich renderings of RLlib results: measured points, recommendation options, profile lines."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from advisor.rllib_recommend import RllibRecommendation
+from advisor.units import format_count, format_duration
+from models.scaling import efficiency, rating, speedup
+from profiler.profile import RllibSection
+
+
+def _measured_ratios(section: RllibSection) -> dict[tuple[int, int], tuple[float, float]]:
+    """(speedup, efficiency) of each measured point over the measured 1r x 1e point."""
+    base = section.point(1, 1)
+    if base is None or not base.ok:
+        return {}
+    out = {}
+    for p in section.ok_points:
+        s = float(speedup(base.env_steps_per_s, p.env_steps_per_s))
+        out[p.key] = (s, float(efficiency(s, p.total_envs)))
+    return out
+
+
+def rllib_points_table(section: RllibSection, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("config", "status", "env steps/s", "spread", "speedup", "efficiency", "rating", "iter_s",
+                   "sample_s", "learner_s", "CPU %", "CPUs/runner", "nodes"):
+        table.add_column(column, justify="left" if column in ("config", "status", "rating") else "right")
+    ratios = _measured_ratios(section)
+    for p in section.points:
+        s, e = ratios.get(p.key, (None, None))
+        spread = (None if len(p.env_steps_per_s_samples) < 2 or not p.env_steps_per_s else
+                  (max(p.env_steps_per_s_samples) - min(p.env_steps_per_s_samples)) / p.env_steps_per_s)
+        table.add_row(
+            p.label, p.status if p.ok else f"[red]{p.status}[/red]",
+            f"{p.env_steps_per_s:,.0f}" if p.env_steps_per_s else "-",
+            f"{spread:.1%}" if spread is not None else "-",
+            f"{s:.2f}x" if s is not None else "-", f"{e:.1%}" if e is not None else "-",
+            rating(e) if e is not None else "-",
+            *(f"{v:.2f}" if v is not None else "-" for v in (p.iter_s, p.sample_s, p.learner_s)),
+            f"{p.cpu_util_percent:.0f}" if p.cpu_util_percent is not None else "-",
+            f"{p.num_cpus_per_env_runner:g}" if p.num_cpus_per_env_runner else "-",
+            str(p.num_nodes) if p.node_ids else "-",
+        )
+    return table
+
+
+def rllib_options_table(rec: RllibRecommendation, limit: int = 16) -> Table:
+    """The options around the chosen one (all of them when there are few)."""
+    table = Table(title=f"RLlib settings for {format_count(rec.target_steps)} env steps ({rec.workload.env_id})",
+                  title_justify="left")
+    for column in ("runners x envs", "CPUs/runner", "env steps/s", "90% interval", "speedup", "efficiency",
+                   "rating", "measured", "time to target"):
+        table.add_column(column, justify="left" if column in ("runners x envs", "rating") else "right")
+    options = list(rec.options)
+    if len(options) > limit and rec.chosen is not None:
+        best = sorted(options, key=lambda o: -o.env_steps_per_s)[: limit // 2]
+        measured = [o for o in options if o.measured]
+        keep = {id(o) for o in best + measured + [rec.chosen]}
+        options = [o for o in options if id(o) in keep]
+    for o in options:
+        mark = "→ " if rec.chosen is not None and o is rec.chosen else ""
+        table.add_row(
+            f"{mark}{o.num_env_runners}r x {o.num_envs_per_env_runner}e", f"{o.num_cpus_per_env_runner:g}",
+            f"{o.env_steps_per_s:,.0f}", f"{o.env_steps_per_s_low:,.0f}-{o.env_steps_per_s_high:,.0f}",
+            f"{o.speedup:.2f}x" if o.speedup is not None else "-",
+            f"{o.efficiency:.1%}" if o.efficiency is not None else "-", o.rating or "-",
+            "yes" if o.measured else ("no (extrapolated)" if o.extrapolated else "no"),
+            format_duration(o.time_s), style="bold green" if mark else None,
+        )
+    return table
+
+
+def rllib_summary_lines(section: RllibSection) -> list[str]:
+    w = section.workload
+    where = f"cluster {section.address} ({section.num_nodes} nodes)" if section.address else "local Ray"
+    cpus = f"{section.ray_cpus:g} CPUs" if section.ray_cpus else "CPUs unknown"
+    lines = [f"rllib: PPO on {w.env_id}, lr {w.lr:g}, lambda {w.lambda_:g}, num_epochs {w.num_epochs}, train batch "
+             f"{w.train_batch_size_per_learner}, minibatch {w.minibatch_size}, model {list(w.fcnet_hiddens)} "
+             f"{w.fcnet_activation}; {where}, {cpus}, {section.driver_cpus:g} for the driver"]
+    if section.method:
+        lines.append(f"method: {section.method}")
+    return lines

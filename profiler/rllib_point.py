@@ -1,0 +1,161 @@
+"""Measure one RLlib calibration point in this (fresh) process and write the result as JSON.
+
+Run by the sweep as ``python -m profiler.rllib_point SPEC.json RESULT.json`` in its own process
+session, so a timeout ends Ray's processes with it. Locally it starts a fresh Ray session with
+exactly the CPUs the sweep planned (no dashboard, its temp dir where the sweep says); with
+``address`` it joins that cluster instead and records which nodes the env runners landed on.
+
+Order of work: start Ray, build the PPO algorithm (timed as ``startup_s``), ask every remote env
+runner for its node, run ``warmup`` iterations, then ``repeats`` timed ``algo.train()``
+iterations. Per iteration: env steps sampled over wall time, ``time_this_iter_s``, and a split
+of it: ``learner_s`` (``LearnerGroup.update``, timed by wrapping the instance's method),
+``sync_s`` (weight sync to the runners) and ``sample_s`` = wall - learner_s - sync_s (sampling
+plus RLlib's per-iteration bookkeeping). RLlib's own timers are exponential moving averages
+over all iterations, warm-up included, so they are not used. With ``probe`` it only reports the
+cluster (CPUs and alive nodes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+
+def configure_ray_environment() -> None:
+    """Environment for a local, quiet, unauthenticated Ray session; before ray is imported."""
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+
+
+def start_ray(spec: dict[str, Any]) -> None:
+    import ray
+
+    if spec.get("address"):
+        ray.init(address=spec["address"], include_dashboard=False)
+    else:
+        ray.init(num_cpus=spec["ray_cpus"], include_dashboard=False, _temp_dir=spec.get("ray_temp_dir"))
+
+
+def cluster_facts() -> dict[str, Any]:
+    """CPUs Ray has and its alive nodes (id, IP, CPUs)."""
+    import ray
+
+    nodes = [{"node_id": n["NodeID"], "ip": n.get("NodeManagerAddress"), "cpus": n.get("Resources", {}).get("CPU", 0.0)}
+             for n in ray.nodes() if n.get("Alive")]
+    return {"ray_cpus": float(ray.cluster_resources().get("CPU", 0.0)), "nodes": nodes, "ray": ray.__version__}
+
+
+def _timed(record: list[float], method: Callable) -> Callable:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            record.append(time.perf_counter() - started)
+
+    return wrapper
+
+
+def runner_nodes(algo: Any, nodes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(node_id, node_ip)`` of every remote env runner; the IP is the node's address in the
+    cluster (several nodes may share one machine and so one IP)."""
+    def where(_runner: Any) -> str:
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
+
+    ips = {n["node_id"]: n["ip"] for n in nodes}
+    ids = algo.env_runner_group.foreach_env_runner(where, local_env_runner=False)
+    return [(node_id, ips.get(node_id) or "unknown") for node_id in ids]
+
+
+def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build the point's algorithm and time its iterations; returns the result dict."""
+    started = time.perf_counter()
+    import psutil
+
+    from profiler.profile import RllibWorkload
+    from profiler.rllib_workload import ppo_config, runner_cpus, sampled_env_steps
+
+    workload = RllibWorkload(**{**spec["workload"], "fcnet_hiddens": tuple(spec["workload"]["fcnet_hiddens"])})
+    runners, envs = int(spec["num_env_runners"]), int(spec["num_envs_per_env_runner"])
+    start_ray(spec)
+    facts = cluster_facts()
+    # re-check against what Ray really has (a cluster may have shrunk since the probe)
+    cpus = runner_cpus(runners, facts["ray_cpus"], float(spec["driver_cpus"]), float(spec["num_cpus_per_env_runner"]))
+    algo = ppo_config(workload, runners, envs, cpus, seed=spec.get("seed", 0)).build_algo()
+    nodes = runner_nodes(algo, facts["nodes"])
+    learner_s: list[float] = []
+    sync_s: list[float] = []
+    algo.learner_group.update = _timed(learner_s, algo.learner_group.update)
+    algo.env_runner_group.sync_weights = _timed(sync_s, algo.env_runner_group.sync_weights)
+    startup_s = time.perf_counter() - started
+    for _ in range(int(spec.get("warmup", 1))):
+        algo.train()
+    psutil.cpu_percent(interval=None)  # starts the CPU-use window
+    iterations = []
+    for _ in range(int(spec["repeats"])):
+        learner_s.clear()
+        sync_s.clear()
+        begin = time.perf_counter()
+        result = algo.train()
+        wall = time.perf_counter() - begin
+        steps = sampled_env_steps(result)
+        learn, sync = sum(learner_s), sum(sync_s)
+        iterations.append({"env_steps": steps, "wall_s": wall, "time_this_iter_s": float(result["time_this_iter_s"]),
+                           "learner_s": learn, "sync_s": sync, "sample_s": max(wall - learn - sync, 0.0)})
+    cpu_util = psutil.cpu_percent(interval=None)
+    algo.stop()
+    return {
+        "cluster": facts, "num_cpus_per_env_runner": cpus, "startup_s": startup_s, "iterations": iterations,
+        "env_steps_per_s_samples": [it["env_steps"] / it["wall_s"] for it in iterations],
+        "iter_s": statistics.median(it["time_this_iter_s"] for it in iterations),
+        "sample_s": statistics.median(it["sample_s"] for it in iterations),
+        "learner_s": statistics.median(it["learner_s"] for it in iterations),
+        "env_steps_per_iter": int(statistics.median(it["env_steps"] for it in iterations)),
+        "cpu_util_percent": cpu_util, "node_ids": [n[0] for n in nodes], "node_ips": [n[1] for n in nodes],
+    }
+
+
+def probe(spec: dict[str, Any]) -> dict[str, Any]:
+    start_ray(spec)
+    return {"cluster": cluster_facts()}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m profiler.rllib_point SPEC.json RESULT.json", file=sys.stderr)
+        return 2
+    spec = json.loads(Path(argv[0]).read_text())
+    out = Path(argv[1])
+    configure_ray_environment()
+    sys.stdout = sys.stderr  # keep everything in the point's log
+    from profiler.store import write_atomic
+
+    try:
+        result = probe(spec) if spec.get("probe") else measure(spec)
+        result["status"] = "ok"
+        code = 0
+    except MemoryError as exc:
+        result, code = {"status": "oom", "error": f"MemoryError: {exc}"}, 3
+    except Exception as exc:  # recorded as this point's error; the sweep goes on
+        traceback.print_exc()
+        result, code = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:2000]}, 1
+    write_atomic(out, json.dumps(result))  # before shutdown: a hang there must not lose the numbers
+    if "ray" in sys.modules:
+        try:
+            sys.modules["ray"].shutdown()
+        except Exception:  # the result is written; a failed shutdown only goes to the log
+            traceback.print_exc()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
