@@ -11,6 +11,7 @@ that point only.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import statistics
@@ -21,7 +22,7 @@ from typing import Any, Callable
 
 from profiler.errors import WorkloadSpecError
 from profiler.hardware import fingerprint, software_versions
-from profiler.profile import Profile, RllibPoint, RllibSection, RllibWorkload
+from profiler.profile import UNFINISHED_STATUSES, Profile, RllibPoint, RllibSection, RllibWorkload
 from profiler.rllib_workload import check_grid, runner_cpus
 from profiler.runner import ChildResult, run_child
 from profiler.store import advisor_home, load_profile_file, profile_path, save_profile
@@ -150,29 +151,59 @@ def ray_resources(spec: RllibSweepSpec, workdir: Path) -> tuple[float, int]:
     return float(local_cpus()), 1
 
 
+def unfinished(section: RllibSection) -> list[tuple[int, int]]:
+    """Points of the section's requested grid still to measure (interrupted or never reached)."""
+    todo = []
+    for key in section.requested_grid:
+        point = section.point(*key)
+        if point is None or point.status in UNFINISHED_STATUSES:
+            todo.append(tuple(key))
+    return todo
+
+
 def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
                     on_event: Callable[[RllibSweepEvent], None] = lambda event: None,
-                    resources: tuple[float, int] | None = None) -> Profile:
+                    resources: tuple[float, int] | None = None, resume: bool = False,
+                    fresh: bool = False) -> Profile:
     """Measure every point of ``spec`` into profile ``profile_name`` (its other sections are
     kept), saving after each point. ``resources`` is :func:`ray_resources`'s answer when the
-    caller already asked. Returns the saved profile."""
+    caller already asked. With ``resume`` the RLlib section must come from the same settings and
+    finished points are skipped; without it an unfinished sweep is only discarded with ``fresh``.
+    Ctrl-C (or SIGTERM turned into it) records the point in flight as interrupted. Returns the
+    saved profile."""
     path = profile_path(profile_name)
     existing = load_profile_file(path) if path.exists() else None
     workdir = advisor_home() / "runs" / profile_name
     total = len(spec.grid)
+    old = existing.rllib if existing is not None else None
+    if resume:
+        if old is None:
+            raise WorkloadSpecError(f"nothing to resume: profile {profile_name!r} has no RLlib sweep; run without --resume")
+        if old.sweep_settings != _settings(spec):
+            raise WorkloadSpecError(f"--resume needs the same settings as the interrupted sweep of {profile_name!r}; "
+                                    "run without --resume to start over, or repeat the original options")
+    elif old is not None and unfinished(old) and not fresh:
+        raise WorkloadSpecError(f"profile {profile_name!r} holds an unfinished RLlib sweep ({len(unfinished(old))} "
+                                "point(s) to go); add --resume to continue it, or --fresh to discard it and start over")
     if resources is None:
         on_event(RllibSweepEvent("probe", 0, total, message="counting the CPUs Ray will have"))
         resources = ray_resources(spec, workdir)
     ray_cpus, nodes = resources
     plan = plan_cpus(spec, ray_cpus)
-    section = RllibSection(
-        workload=spec.workload, ray_cpus=ray_cpus, driver_cpus=spec.driver_cpus, address=spec.address,
-        num_nodes=nodes, warmup_iterations=spec.warmup, repeats=spec.repeats, timeout_s=spec.timeout_s,
-        requested_grid=spec.grid, sweep_settings=_settings(spec), method=_method(spec, ray_cpus, nodes))
+    if resume:
+        section = old
+    else:
+        section = RllibSection(
+            workload=spec.workload, ray_cpus=ray_cpus, driver_cpus=spec.driver_cpus, address=spec.address,
+            num_nodes=nodes, warmup_iterations=spec.warmup, repeats=spec.repeats, timeout_s=spec.timeout_s,
+            requested_grid=spec.grid, sweep_settings=_settings(spec), method=_method(spec, ray_cpus, nodes))
     profile = dataclasses.replace(existing or _new_profile(profile_name), source="calibrated", rllib=section,
                                   hardware=fingerprint(), software=software_versions())
     save_profile(profile, path)
+    todo = set(unfinished(section))
     for index, key in enumerate(spec.grid):
+        if key not in todo:
+            continue
         on_event(RllibSweepEvent("start", index, total, key))
         child_spec = {"workload": dataclasses.asdict(spec.workload), "num_env_runners": key[0],
                       "num_envs_per_env_runner": key[1], "num_cpus_per_env_runner": plan[key],
@@ -180,7 +211,13 @@ def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
                       "seed": spec.seed, "address": spec.address, "ray_cpus": ray_cpus}
         temp, elsewhere = (None, False) if spec.address else ray_temp_dir(workdir)
         child_spec["ray_temp_dir"] = str(temp) if temp else None
-        child = run_child(POINT_MODULE, child_spec, workdir, f"r{key[0]}-e{key[1]}", spec.timeout_s)
+        try:
+            child = run_child(POINT_MODULE, child_spec, workdir, f"r{key[0]}-e{key[1]}", spec.timeout_s)
+        except KeyboardInterrupt:  # the child's session is already ended
+            interrupted = RllibPoint(num_env_runners=key[0], num_envs_per_env_runner=key[1], status="interrupted",
+                                     error="interrupted by the user; --resume measures it again")
+            save_profile(dataclasses.replace(profile, rllib=profile.rllib.with_point(interrupted)), path)
+            raise
         point = point_from_child(key, child, plan[key], f" (Ray's logs: {temp})" if elsewhere else "")
         if elsewhere and point.ok:
             shutil.rmtree(temp, ignore_errors=True)
@@ -197,8 +234,10 @@ def _new_profile(name: str) -> Profile:
 
 
 def _settings(spec: RllibSweepSpec) -> dict[str, Any]:
-    return {"workload": dataclasses.asdict(spec.workload), "grid": [list(k) for k in spec.grid],
-            "address": spec.address, "driver_cpus": spec.driver_cpus, "cpus_per_env_runner": spec.cpus_per_env_runner}
+    """What a resumed sweep must share with the interrupted one, as stored in JSON."""
+    return json.loads(json.dumps({
+        "workload": dataclasses.asdict(spec.workload), "grid": [list(k) for k in spec.grid], "address": spec.address,
+        "driver_cpus": spec.driver_cpus, "cpus_per_env_runner": spec.cpus_per_env_runner}))
 
 
 def _method(spec: RllibSweepSpec, ray_cpus: float, nodes: int) -> str:

@@ -148,7 +148,7 @@ def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | N
     return bisect_largest_fitting(spec, profile_name, fits)
 
 
-def interrupted_message(profile_name: str) -> str:
+def interrupted_message(profile_name: str, kind: str = "mjx") -> str:
     from profiler.errors import ProfileFormatError
     from profiler.store import load_profile_file
 
@@ -157,7 +157,8 @@ def interrupted_message(profile_name: str) -> str:
     if path.exists():
         try:
             profile = load_profile_file(path)
-            kept = sum(1 for p in (profile.mjx.points if profile.mjx else ()) if p.status != "interrupted")
+            section = getattr(profile, kind)
+            kept = sum(1 for p in (section.points if section else ()) if p.status != "interrupted")
         except ProfileFormatError:  # reported on next use; the message itself must not fail
             kept = 0
     return (f"interrupted: {kept} finished point(s) kept in profile {profile_name}; run the same command "

@@ -10,9 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from advisor import catalog
 from advisor.cli.calibrate import app
-from advisor.cli.common import err, out, parse_layers, print_json
+from advisor.cli.calibrate import interrupted_message
+from advisor.cli.common import err, out, parse_layers, print_json, sigterm_as_interrupt
 from advisor.cli.render_rllib import rllib_points_table
-from advisor.errors import BadInput
+from advisor.errors import BadInput, CalibrationInterrupted
 from advisor.units import parse_int_list
 from profiler.hardware import fingerprint
 from profiler.profile import RllibWorkload
@@ -59,6 +60,8 @@ def calibrate_rllib(
     cpus_per_runner: Annotated[Optional[float], typer.Option(
         help="num_cpus_per_env_runner. Default 1, or an equal share of the CPUs left when there are more runners.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted RLlib sweep of this profile with the same settings.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Discard an unfinished RLlib sweep in this profile and start over.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
 ) -> int:
     """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
@@ -101,7 +104,13 @@ def calibrate_rllib(
         grid = make_grid(runner_grid or default_runners(resources[0], driver), envs_grid or (1, 2))
     spec = RllibSweepSpec(grid=grid, **settings)
     plan_cpus(spec, resources[0])  # a point Ray could not place: refused before anything runs
-    profile = _run_with_progress(spec, profile_name, resources)
+    if resume and fresh:
+        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    try:
+        with sigterm_as_interrupt():
+            profile = _run_with_progress(spec, profile_name, resources, resume, fresh)
+    except KeyboardInterrupt:
+        raise CalibrationInterrupted(interrupted_message(profile_name, "rllib")) from None
     if json_output:
         print_json(to_jsonable(profile))
         return 0
@@ -112,7 +121,7 @@ def calibrate_rllib(
     return 0
 
 
-def _run_with_progress(spec, profile_name: str, resources):
+def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool):
     from profiler.rllib_sweep import run_rllib_sweep
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
@@ -137,4 +146,4 @@ def _run_with_progress(spec, profile_name: str, resources):
                 progress.console.print(text, markup=False)
                 progress.advance(task)
 
-        return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources)
+        return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources, resume=resume, fresh=fresh)

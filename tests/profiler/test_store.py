@@ -81,3 +81,16 @@ def test_rllib_section_round_trips_and_older_files_still_load(advisor_home):
     profile_path("bad").write_text(json.dumps(broken))
     with pytest.raises(ProfileFormatError, match=r"rllib.points\[0\]"):
         load_profile_file(profile_path("bad"))
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    from profiler.store import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "conf.yaml", "a: 1\n")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "conf.yaml").stat().st_mode & 0o777 == 0o644

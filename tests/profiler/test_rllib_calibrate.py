@@ -1,0 +1,109 @@
+"""Real RLlib sweeps through the CLI: a quick local sweep, an interrupted-and-resumed one, and a
+sweep against a real two-node Ray cluster on loopback."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.profiler.test_faults import wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def rllib_points(home, name):
+    path = home / "profiles" / f"{name}.json"
+    try:
+        return json.loads(path.read_text())["rllib"]["points"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+        return []
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    home = tmp_path_factory.mktemp("rllib-home")
+    env = {"ADVISOR_HOME": str(home), "COLUMNS": "200"}
+    proc = run_cli("calibrate", "rllib", "--quick", "--name", "rq", env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return env, proc
+
+
+def test_quick_sweep_measures_every_point(quick):
+    env, proc = quick
+    assert "saved profile rq" in proc.stdout
+    profile = json.loads(run_cli("profile", "show", "rq", "--json", env=env).stdout)
+    points = profile["rllib"]["points"]
+    assert sorted((p["num_env_runners"], p["num_envs_per_env_runner"]) for p in points) == [(1, 1), (1, 2), (2, 1)]
+    for p in points:
+        assert p["status"] == "ok" and p["env_steps_per_s"] > 0 and len(p["env_steps_per_s_samples"]) == 2
+        assert p["iter_s"] > 0 and p["learner_s"] >= 0 and len(p["node_ids"]) == p["num_env_runners"]
+    assert profile["rllib"]["workload"]["env_id"] == "HalfCheetah-v5"
+
+
+def test_quick_profile_drives_recommend_predict_and_report(quick, tmp_path):
+    env, _ = quick
+    rec = run_cli("recommend", "--kind", "rllib", "--profile", "rq", "--target", "1M", "--json", env=env)
+    assert rec.returncode == 0, rec.stderr
+    chosen = json.loads(rec.stdout)["chosen"]
+    assert chosen["num_env_runners"] in (1, 2)
+    rows = json.loads(run_cli("predict", "--profile", "rq", "--runners", "1,2", "--envs-per-runner", "1", "--json",
+                              env=env).stdout)
+    assert [set(r) >= {"num_env_runners", "num_envs_per_env_runner", "env_steps_per_s", "speedup", "efficiency"}
+            for r in rows] == [True, True]
+    assert rows[0]["speedup"] == pytest.approx(1.0)
+    report = run_cli("report", "--profile", "rq", "-o", str(tmp_path / "report"), env=env)
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "report" / "rq-dashboard.png").stat().st_size > 10_000
+
+
+def test_sigterm_keeps_finished_points_ends_ray_and_resume_completes(advisor_home):
+    env = {"ADVISOR_HOME": str(advisor_home), "COLUMNS": "200"}
+    args = ["calibrate", "rllib", "--quick", "--name", "rr", "--runners", "1", "--envs-per-runner", "1,2"]
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", *args], cwd=ROOT, env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: any(p["status"] == "ok" for p in rllib_points(advisor_home, "rr")), timeout=300,
+             what="the first point")
+    time.sleep(3)  # the second point's Ray session is starting
+    family = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "--resume" in err, err
+    statuses = sorted((p["num_envs_per_env_runner"], p["status"]) for p in rllib_points(advisor_home, "rr"))
+    assert statuses == [(1, "ok"), (2, "interrupted")]
+    time.sleep(2)
+    alive = [pid for pid in family if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], [psutil.Process(pid).cmdline()[:3] for pid in alive]  # no Ray process outlives the sweep
+    first = rllib_points(advisor_home, "rr")[0]
+    resumed = run_cli(*args, "--resume", env=env, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    final = rllib_points(advisor_home, "rr")
+    assert [(p["num_envs_per_env_runner"], p["status"]) for p in final] == [(1, "ok"), (2, "ok")]
+    assert final[0] == first
+
+
+def test_sweep_on_a_two_node_ray_cluster_uses_both_nodes(advisor_home, tmp_path):
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    from ray.cluster_utils import Cluster
+
+    os.makedirs("/tmp/ray", exist_ok=True)  # Ray records the cluster's address there
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        env = {"ADVISOR_HOME": str(advisor_home), "COLUMNS": "200", "RAY_AUTH_MODE": "disabled"}
+        proc = run_cli("calibrate", "rllib", "--quick", "--name", "cl", "--address", cluster.address,
+                       "--runners", "2", "--envs-per-runner", "1", env=env, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        [point] = rllib_points(advisor_home, "cl")
+        assert point["status"] == "ok" and point["num_env_runners"] == 2
+        assert len(set(point["node_ids"])) == 2  # one runner on each node
+        section = json.loads(run_cli("profile", "show", "cl", "--json", env=env).stdout)["rllib"]
+        assert section["num_nodes"] == 2 and section["address"] == cluster.address
+    finally:
+        cluster.shutdown()
