@@ -181,7 +181,8 @@ def predict_rllib(curves: RllibCurves, runners: list[int], envs_per_runner: list
     has_baseline = curves.model.baseline_env_steps_per_s_ is not None
     speedups = curves.model.speedup(keys) if has_baseline else [None] * len(keys)
     effs = curves.model.efficiency(keys) if has_baseline else [None] * len(keys)
+    extrapolated = curves.model.is_extrapolation(keys)
     return [{"num_env_runners": r, "num_envs_per_env_runner": e, "env_steps_per_s": float(sps[i]),
              "speedup": None if speedups[i] is None else float(speedups[i]),
-             "efficiency": None if effs[i] is None else float(effs[i])}
+             "efficiency": None if effs[i] is None else float(effs[i]), "extrapolated": bool(extrapolated[i])}
             for i, (r, e) in enumerate(keys)]

@@ -64,11 +64,12 @@ def _predict_rllib(loaded, profile: str, runners: str, envs_per_runner: str, jso
         print_json(rows)
         return 0
     table = Table(title=f"{profile}: RLlib predictions ({loaded.rllib.workload.env_id})", title_justify="left")
-    for column in ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "speedup", "efficiency"):
+    for column in ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "speedup", "efficiency", "extrapolated"):
         table.add_column(column, justify="right")
     for r in rows:
         table.add_row(str(r["num_env_runners"]), str(r["num_envs_per_env_runner"]), f"{r['env_steps_per_s']:,.0f}",
                       "-" if r["speedup"] is None else f"{r['speedup']:.2f}x",
-                      "-" if r["efficiency"] is None else f"{r['efficiency']:.1%}")
+                      "-" if r["efficiency"] is None else f"{r['efficiency']:.1%}",
+                      "yes" if r["extrapolated"] else "no")
     out.print(table)
     return 0
