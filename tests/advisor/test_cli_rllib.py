@@ -22,8 +22,10 @@ def test_import_then_predict_follows_the_design_contract():
     proc = run_cli("predict", "--profile", "writeup", "--runners", "1,4,15", "--envs-per-runner", "1", "--json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
-    assert [list(r) for r in rows] == [["num_env_runners", "num_envs_per_env_runner", "env_steps_per_s", "speedup",
-                                        "efficiency"]] * 3
+    # the contract's keys come first, in order; "extrapolated" is added after them
+    assert [list(r)[:5] for r in rows] == [["num_env_runners", "num_envs_per_env_runner", "env_steps_per_s", "speedup",
+                                            "efficiency"]] * 3
+    assert [r["extrapolated"] for r in rows] == [False, False, True]  # 15 runners is beyond the measured 8
     assert [r["num_env_runners"] for r in rows] == [1, 4, 15]
     assert rows[0]["speedup"] == pytest.approx(1.0) and rows[0]["efficiency"] == pytest.approx(1.0)
     assert abs(rows[1]["env_steps_per_s"] / 2680 - 1) < 0.1  # 4 runners were measured at 2,680 (1000 x 2.68)
