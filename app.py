@@ -46,10 +46,14 @@ def fitted(name: str):
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _fitted(name: str, version: tuple):
+    from models.rllib import fit_rllib
+
     profile, origin = catalog.load(name)
-    if profile.mjx is None:
-        raise AdvisorError(f"profile {name!r} has no MJX measurements to explore")
-    return profile, fit_mjx(profile.mjx), f"{origin} profile"
+    if profile.mjx is None and profile.rllib is None:
+        raise AdvisorError(f"profile {name!r} holds no measurements to explore")
+    mjx = fit_mjx(profile.mjx) if profile.mjx is not None else None
+    rllib = fit_rllib(profile.rllib) if profile.rllib is not None else None
+    return profile, mjx, rllib, f"{origin} profile"
 
 
 def requested_profile(names: list[str]) -> str:
@@ -176,21 +180,7 @@ def dataset(name: str, curves) -> dict:
             "memory": explore.memory_rows(curves, name)}
 
 
-def main() -> None:
-    st.set_page_config(page_title="advisor: what-if explorer", layout="wide")
-    st.title("advisor: what-if explorer")
-    names = profile_names()
-    if not names:
-        st.error("No profiles found: run 'advisor calibrate mjx' or 'advisor profile import'.")
-        return
-    name, compare = sidebar_profile(names)
-    try:
-        profile, curves, note = fitted(name)
-    except (AdvisorError, ProfilerError) as exc:
-        st.error(str(exc))
-        return
-    st.caption(f"{profile.name} ({note}): {curves.section.accelerator.name}, "
-               f"{len(curves.measured_num_envs)} measured num_envs")
+def mjx_page(profile, curves, note: str, name: str, compare: str | None) -> None:
     target_text = st.session_state.get("target", "100M")
     headroom = st.session_state.get("headroom", 0.9)
     try:
@@ -211,7 +201,9 @@ def main() -> None:
     datasets = [dataset(name, curves)]
     if compare:
         try:
-            datasets.append(dataset(compare, fitted(compare)[1]))
+            other = fitted(compare)[1]
+            if other is not None:
+                datasets.append(dataset(compare, other))
         except (AdvisorError, ProfilerError) as exc:
             st.error(f"cannot compare: {exc}")
     markers = explore.marker_rows(rec.chosen.num_envs if rec.chosen else None, inputs.num_envs)
@@ -221,6 +213,121 @@ def main() -> None:
     memory_chart(datasets, markers)
     st.subheader("Time to target")
     time_chart(datasets, markers, inputs)
+
+
+def rllib_settings(name: str, curves, rec) -> tuple[int, int, int]:
+    st.sidebar.header("RLlib settings")
+    target_text = st.sidebar.text_input("RLlib target env steps", "100M", key=f"rl-target-{name}")
+    try:
+        target = parse_count(target_text, "RLlib target env steps")
+    except AdvisorError as exc:
+        st.error(str(exc))
+        target = 100_000_000
+    envs_options = list(curves.model.envs_per_runner_) if curves.model is not None else [1]
+    chosen = rec.chosen
+    runners = st.sidebar.number_input("num_env_runners", 1, 4096, chosen.num_env_runners if chosen else 1,
+                                      key=f"runners-{name}")
+    default_envs = chosen.num_envs_per_env_runner if chosen and chosen.num_envs_per_env_runner in envs_options else envs_options[0]
+    envs = st.sidebar.selectbox("num_envs_per_env_runner", envs_options, index=envs_options.index(default_envs),
+                                key=f"envs-{name}")
+    return target, int(runners), int(envs)
+
+
+def rllib_recommendation_panel(rec) -> None:
+    st.subheader("RLlib recommendation")
+    if rec.chosen is None:
+        st.warning(rec.reason)
+        return
+    c = rec.chosen
+    cols = st.columns(4)
+    cols[0].metric("runners x envs", f"{c.num_env_runners} x {c.num_envs_per_env_runner}")
+    cols[1].metric("env steps/s", format_count(c.env_steps_per_s),
+                   help=f"90% interval {c.env_steps_per_s_low:,.0f}-{c.env_steps_per_s_high:,.0f}")
+    cols[2].metric("efficiency", "-" if c.efficiency is None else f"{c.efficiency:.0%}", help=c.rating or "")
+    cols[3].metric("time to target", format_duration(c.time_s))
+    st.caption(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes))
+
+
+def rllib_what_if_panel(result) -> None:
+    st.subheader("Your RLlib settings")
+    for error in result.errors:
+        st.error(error)
+    if result.option is None:
+        return
+    o = result.option
+    cols = st.columns(4)
+    cols[0].metric("env steps/s", format_count(o.env_steps_per_s),
+                   help=f"90% interval {o.env_steps_per_s_low:,.0f}-{o.env_steps_per_s_high:,.0f}")
+    cols[1].metric("speedup", "-" if o.speedup is None else f"{o.speedup:.2f}x")
+    cols[2].metric("efficiency", "-" if o.efficiency is None else f"{o.efficiency:.0%} ({o.rating})")
+    cols[3].metric("time to target", format_duration(o.time_s))
+    if o.extrapolated:
+        st.warning("outside the measured runner counts: the prediction is an extrapolation")
+    if result.python:
+        st.download_button("Download PPOConfig snippet", result.python, file_name="ppo_config.py",
+                           mime="text/x-python", key="download-rllib")
+        with st.expander("PPOConfig snippet and YAML"):
+            st.code(result.python, language="python")
+            st.code(result.yaml, language="yaml")
+
+
+def rllib_charts(name: str, curves, compare: str | None, markers: list[dict]) -> None:
+    from advisor import explore_rllib
+
+    fitted_rows, measured = explore_rllib.scaling_rows(curves, name)
+    if compare:
+        try:
+            other = fitted(compare)[2]
+            if other is not None:
+                more = explore_rllib.scaling_rows(other, compare)
+                fitted_rows, measured = fitted_rows + more[0], measured + more[1]
+        except (AdvisorError, ProfilerError) as exc:
+            st.error(f"cannot compare: {exc}")
+    if not measured and not fitted_rows:
+        st.info("Speedup needs a measured 1 runner x 1 env baseline.")
+        return
+    most = max([r["total_envs"] for r in fitted_rows + measured] or [1])
+    st.subheader("RLlib speedup vs ideal")
+    st.vega_lite_chart(explore_rllib.speedup_spec(fitted_rows, measured, most, markers), width="stretch")
+    st.subheader("RLlib parallel efficiency")
+    st.vega_lite_chart(explore_rllib.efficiency_spec(fitted_rows, measured, markers), width="stretch")
+
+
+def rllib_page(profile, curves, note: str, name: str, compare: str | None) -> None:
+    from advisor import explore_rllib
+    from advisor.rllib_recommend import recommend_rllib
+
+    target = st.session_state.get(f"rl-target-{name}", "100M")
+    try:
+        target_steps = parse_count(target, "RLlib target env steps")
+    except AdvisorError:
+        target_steps = 100_000_000
+    rec = recommend_rllib(curves, target_steps, profile=profile.name, profile_note=note)
+    _target, runners, envs = rllib_settings(name, curves, rec)
+    rllib_recommendation_panel(rec)
+    result = explore_rllib.rllib_what_if(curves, rec, runners, envs)
+    rllib_what_if_panel(result)
+    rllib_charts(name, curves, compare, explore_rllib.marker_rows(rec.chosen, result.option))
+
+
+def main() -> None:
+    st.set_page_config(page_title="advisor: what-if explorer", layout="wide")
+    st.title("advisor: what-if explorer")
+    names = profile_names()
+    if not names:
+        st.error("No profiles found: run 'advisor calibrate mjx' or 'advisor profile import'.")
+        return
+    name, compare = sidebar_profile(names)
+    try:
+        profile, mjx, rllib, note = fitted(name)
+    except (AdvisorError, ProfilerError) as exc:
+        st.error(str(exc))
+        return
+    st.caption(f"{profile.name} ({note}): {profile.hardware.summary}; measured: {', '.join(profile.kinds)}")
+    if mjx is not None:
+        mjx_page(profile, mjx, note, name, compare)
+    if rllib is not None:
+        rllib_page(profile, rllib, note, name, compare)
 
 
 main()

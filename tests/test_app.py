@@ -129,3 +129,41 @@ def test_comparing_two_profiles_draws_both_with_memory_lines(advisor_home, monke
     markers = {r["marker"]: r["num_envs"] for r in rows if "marker" in r}
     assert markers["recommended"] == markers["your choice"] == 8192
     assert len(at.get("vega_lite_chart")) == 3
+
+
+@pytest.fixture
+def writeup_profile(advisor_home):
+    from tests.conftest import run_cli
+
+    proc = run_cli("profile", "import", str(ROOT / "benchmarks" / "data" / "rllib-writeup-i7-12700.csv"), "--kind",
+                   "rllib", "--name", "writeup", "--device-name", "Intel Core i7-12700", "--cpus", "16")
+    assert proc.returncode == 0, proc.stderr
+    return "writeup"
+
+
+def test_rllib_profile_shows_scaling_panels_and_a_snippet(writeup_profile, monkeypatch):
+    at = run(writeup_profile, monkeypatch)
+    assert not at.error
+    assert metric(at, "runners x envs", 0) == "15 x 2"  # the throughput objective on 16 CPUs
+    before = metric(at, "speedup")
+    at.number_input(key="runners-writeup").set_value(4).run()
+    at.selectbox(key="envs-writeup").set_value(1).run()
+    assert not at.exception and not at.error
+    assert metric(at, "speedup") != before
+    assert metric(at, "efficiency", -1).startswith("7")  # 4 runners: ~71% (the write-up measured 67%)
+    snippet = at.code[0].value
+    assert "num_env_runners=4" in snippet and "PPOConfig()" in snippet
+    compile(snippet, "ppo_config.py", "exec")  # the snippet is valid Python
+    rows = [row for table in chart_tables(at) for row in table]
+    assert {r["rating"] for r in rows if "rating" in r} == {"excellent", "good", "acceptable", "poor"}
+    measured = {r["config"]: r["efficiency"] for r in rows if "config" in r and "marker" not in r}
+    assert measured["4r x 1e"] == pytest.approx(0.67) and measured["8r x 2e"] == pytest.approx(0.36)
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_rllib_choice_ray_could_not_place_is_an_error(writeup_profile, monkeypatch):
+    at = run(writeup_profile, monkeypatch)
+    at.number_input(key="runners-writeup").set_value(4000).run()  # 15 CPUs cannot host 4000 runners
+    assert not at.exception
+    assert any("cannot share" in e.value and "fewer" in e.value for e in at.error)
+    assert not [b for b in at.download_button if b.label == "Download PPOConfig snippet"]

@@ -55,3 +55,27 @@ def test_chart_specs_carry_the_rows_and_markers(curves):
     rows = time_rows(curve, 30.0, 100_000_000)
     assert rows[0]["hours"] == pytest.approx((30 + 1e8 / curve[0]["train_sps"]) / 3600)
     assert time_spec(rows, markers, "100M")["layer"][0]["encoding"]["y"]["scale"] == {"type": "log"}
+
+
+def test_rllib_rows_bands_and_markers():
+    from advisor.explore_rllib import band_rows, efficiency_spec, marker_rows, rllib_what_if, scaling_rows, speedup_spec
+    from advisor.rllib_recommend import recommend_rllib
+    from models.rllib import fit_rllib
+    from profiler.profile import RllibPoint, RllibSection, RllibWorkload
+
+    points = tuple(RllibPoint(num_env_runners=r, num_envs_per_env_runner=1, env_steps_per_s=1000 * s,
+                              env_steps_per_s_samples=(1000 * s,)) for r, s in ((1, 1.0), (2, 1.72), (4, 2.68), (8, 4.12)))
+    curves = fit_rllib(RllibSection(workload=RllibWorkload(), points=points, ray_cpus=16))
+    fitted, measured = scaling_rows(curves, "w")
+    assert {r["config"]: round(r["efficiency"], 3) for r in measured} == {"1r x 1e": 1.0, "2r x 1e": 0.86,
+                                                                         "4r x 1e": 0.67, "8r x 1e": 0.515}
+    assert max(r["runners"] for r in fitted) == 15  # up to 16 CPUs minus the driver's
+    assert [b["rating"] for b in band_rows()] == ["excellent", "good", "acceptable", "poor"]
+    rec = recommend_rllib(curves, 10**8, profile="w")
+    mine = rllib_what_if(curves, rec, 4, 1)
+    assert mine.option.num_env_runners == 4 and "num_env_runners=4" in mine.python and not mine.errors
+    markers = marker_rows(rec.chosen, mine.option)
+    assert [m["marker"] for m in markers] == ["recommended", "your choice"] and markers[1]["total_envs"] == 4
+    assert speedup_spec(fitted, measured, 16, markers)["layer"][-1]["data"]["values"] == markers
+    assert efficiency_spec(fitted, measured, markers)["layer"][0]["mark"]["type"] == "rect"
+    assert rllib_what_if(curves, rec, 4, 3).errors  # 3 envs per runner was never measured
