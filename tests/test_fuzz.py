@@ -79,3 +79,20 @@ def test_random_text_csv(text):
         mjx_section_from_csv(text, "fuzz.csv", ACC)
     except ImportFormatError:
         pass
+
+
+rllib_columns = st.lists(st.sampled_from(["num_env_runners", "num_envs_per_env_runner", "env_steps_per_s", "iter_s",
+                                          "bogus"]), min_size=0, max_size=5)
+
+
+@FUZZ
+@given(rllib_columns, st.lists(st.lists(cells, max_size=6), max_size=6))
+def test_random_rllib_csv(header, rows):
+    from profiler.importer import rllib_section_from_csv
+    from profiler.profile import RllibWorkload
+
+    text = "\n".join([",".join(header)] + [",".join(r) for r in rows])
+    try:
+        rllib_section_from_csv(text, "fuzz.csv", RllibWorkload(), ray_cpus=16)
+    except ImportFormatError:
+        pass
