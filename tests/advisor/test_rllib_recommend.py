@@ -61,8 +61,9 @@ def test_no_recommendation_is_an_answer_with_its_reason():
 
 def test_predict_rows_follow_the_design_contract():
     rows = predict_rllib(fit_rllib(section()), [1, 4, 15], [1])
-    assert [set(r) for r in rows] == [{"num_env_runners", "num_envs_per_env_runner", "env_steps_per_s", "speedup",
-                                       "efficiency"}] * 3
+    assert [list(r)[:5] for r in rows] == [["num_env_runners", "num_envs_per_env_runner", "env_steps_per_s",
+                                            "speedup", "efficiency"]] * 3
+    assert [r["extrapolated"] for r in rows] == [False, False, True]
     assert rows[0]["speedup"] == pytest.approx(1.0) and rows[0]["efficiency"] == pytest.approx(1.0)
     assert rows[1]["efficiency"] == pytest.approx(rows[1]["speedup"] / 4)
     assert rows[0]["env_steps_per_s"] < rows[1]["env_steps_per_s"] < rows[2]["env_steps_per_s"]
