@@ -10,7 +10,8 @@ from tests.conftest import run_cli
 pytestmark = pytest.mark.slow
 
 TINY = ("--model", "half_cheetah", "--num-envs", "8,16", "--num-steps", "10", "--num-minibatches", "4",
-        "--update-epochs", "1", "--hidden-layers", "32,32", "--repeats", "2", "--platform", "cpu")
+        "--update-epochs", "1", "--hidden-layers", "32,32", "--repeats", "2", "--platform", "cpu",
+        "--parallel-compiles", "2")
 
 
 @pytest.fixture(scope="module")
