@@ -55,6 +55,19 @@ def _power_starts(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     return starts
 
 
+def _depth(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return np.exp(theta[0]) + np.exp(theta[1]) * x + np.exp(theta[2]) * np.log(np.maximum(x, 1.0))
+
+
+def _depth_starts(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    starts = []
+    for base in _linear_starts(x, y):
+        for share in (0.1, 0.5, 0.9):  # part of the smallest point's time put on the log term
+            c = max(y[0] * share / max(math.log(max(x[0], 2.0)), 1e-12), 1e-30)
+            starts.append(np.array([math.log(max(math.exp(base[0]) * (1 - share), 1e-30)), base[1], math.log(c)]))
+    return starts
+
+
 def _roofline(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
     p = 1.0 + np.exp(theta[2])
     # (a^p + (b x)^p)^(1/p) with a = e^theta0, b = e^theta1, computed stably in log space
@@ -73,6 +86,8 @@ ITERATION_TIME_FORMS: dict[str, Form] = {
     "occupancy": Form("occupancy", "latency-bound until the device is full, then per-env cost: "
                       "T = (a^p + (b*n)^p)^(1/p)", 3, _roofline, _roofline_starts),
     "power": Form("power", "fixed latency + growing per-env cost: T = a + b*n^c", 3, _power, _power_starts),
+    "depth": Form("depth", "fixed latency + per-env cost + a cost growing with log n (reductions and the "
+                  "minibatch shuffle get deeper as the batch grows): T = a + b*n + c*ln(n)", 3, _depth, _depth_starts),
 }
 
 

@@ -83,3 +83,57 @@ class PeakMemoryModel(Estimator):
         check_is_fitted(self, "bytes_per_env_")
         n = as_1d(X, "num_envs")
         return (n < self.num_envs_range_[0]) | (n > self.num_envs_range_[1])
+
+
+class XlaOverheadModel(Estimator):
+    """Peak allocator bytes from XLA's memory analysis: ``peak = xla_bytes + overhead``.
+
+    On a GPU with preallocation off, the allocator holds the executable's buffers (what XLA's
+    memory analysis counts) plus a runtime overhead that does not grow with the batch (library
+    workspaces, RNG keys, small stray buffers). The overhead is estimated from the measured points
+    and bounded from their scatter, so the bound is tight in relative terms where memory matters
+    (large batches) instead of inheriting the relative noise of the smallest points.
+
+    Parameters
+    ----------
+    confidence : one-sided coverage of :meth:`predict_upper`.
+    prior_sigma_bytes : overhead scatter assumed before data is seen (weighs as one observation).
+    floor : smallest relative margin of the upper bound over the prediction.
+
+    Learned attributes: ``overhead_bytes_`` (mean), ``overhead_sigma_bytes_``, ``xla_range_``.
+    """
+
+    def __init__(self, confidence: float = 0.95, prior_sigma_bytes: float = 16 * 2**20, floor: float = 0.005):
+        self.confidence = confidence
+        self.prior_sigma_bytes = prior_sigma_bytes
+        self.floor = floor
+
+    def fit(self, X, y) -> XlaOverheadModel:
+        xla = as_1d(X, "xla_bytes")
+        peak = as_1d(y, "peak_bytes")
+        if xla.size != peak.size:
+            raise ValueError("X and y must have the same length")
+        if xla.size < 2:
+            raise ValueError("need two or more points with both XLA bytes and a measured peak")
+        overhead = peak - xla
+        self.overhead_bytes_ = float(overhead.mean())
+        ss = float(np.sum((overhead - overhead.mean()) ** 2))
+        self.overhead_sigma_bytes_ = math.sqrt((ss + self.prior_sigma_bytes**2) / xla.size)
+        self.dof_ = xla.size  # (n - 1) from the data + 1 for the prior
+        self.n_ = xla.size
+        self.xla_range_ = (float(xla.min()), float(xla.max()))
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted peak bytes for each XLA byte count."""
+        check_is_fitted(self, "overhead_bytes_")
+        return as_1d(X, "xla_bytes") + self.overhead_bytes_
+
+    def predict_upper(self, X) -> np.ndarray:
+        """One-sided upper bound on peak bytes at ``confidence``: the mean overhead plus a
+        Student-t margin for a new point, and at least ``floor`` of the prediction."""
+        xla = as_1d(X, "xla_bytes")
+        pred = self.predict(xla)
+        t = t_quantile(self.confidence, self.dof_)
+        margin = t * self.overhead_sigma_bytes_ * math.sqrt(1.0 + 1.0 / self.n_)
+        return np.maximum(pred + margin, pred * (1.0 + self.floor))

@@ -7,20 +7,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.memory import PeakMemoryModel
+from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.throughput import TrainThroughputModel
 from profiler.profile import MjxSection
 
 
-def xla_calibration(section: MjxSection) -> PeakMemoryModel | None:
-    """Peak bytes as a linear function of XLA's memory analysis (bytes), from the measured points
-    that have both; ``None`` with fewer than two."""
+def xla_memory_model(memory_source: str) -> PeakMemoryModel | XlaOverheadModel:
+    """The unfitted model of peak bytes over XLA's memory analysis for a profile's memory source.
+
+    The allocator peak of a GPU/TPU process is XLA's buffers plus a fixed runtime overhead
+    (:class:`XlaOverheadModel`); a CPU process's peak RSS also holds the interpreter and XLA's
+    runtime, and XLA's CPU temporaries are not all resident at once, so there it is a linear
+    calibration (:class:`PeakMemoryModel`, widening less per doubling than along num_envs since
+    XLA's bytes are the buffers themselves)."""
+    if memory_source == "jax_allocator_peak":
+        return XlaOverheadModel()
+    return PeakMemoryModel(extrapolation_widening=0.02)
+
+
+def xla_calibration(section: MjxSection) -> PeakMemoryModel | XlaOverheadModel | None:
+    """Peak bytes as a function of XLA's memory analysis (bytes), from the measured points that
+    have both; ``None`` with fewer than two."""
     pairs = [(p.xla_bytes, p.peak_bytes) for p in section.ok_points if p.xla_bytes and p.peak_bytes]
     if len({x for x, _ in pairs}) < 2:
         return None
-    # XLA's bytes are the buffers themselves, so extrapolating along them is safer than along
-    # num_envs: a smaller widening per doubling beyond the measured range
-    return PeakMemoryModel(extrapolation_widening=0.02).fit([x for x, _ in pairs], [y for _, y in pairs])
+    return xla_memory_model(section.memory_source).fit([x for x, _ in pairs], [y for _, y in pairs])
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,7 @@ class MjxCurves:
     memory: PeakMemoryModel | None
     compile_s: float | None
     notes: tuple[str, ...]
-    xla_memory: PeakMemoryModel | None = None
+    xla_memory: PeakMemoryModel | XlaOverheadModel | None = None
 
     def peak_bytes(self, num_envs: int) -> tuple[float | None, float | None, str | None]:
         """``(predicted, upper bound, basis)`` for peak memory at ``num_envs``; basis is ``xla``,

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.memory import PeakMemoryModel
+from models.memory import PeakMemoryModel, XlaOverheadModel
+from models.mjx import xla_memory_model
 from models.throughput import TrainThroughputModel
 from profiler.profile import MjxSection
 
@@ -94,9 +95,13 @@ def validate_mjx(section: MjxSection) -> list[CurveValidation]:
         y = np.array([b for _, b, _ in pairs], dtype=float)
         envs = np.array([c for _, _, c in pairs])
 
-        def fit_mem(xk, yk, i, x=x):
-            model = PeakMemoryModel().fit(xk, yk)
+        def make(curve=curve):
+            return PeakMemoryModel() if curve == "peak_bytes" else xla_memory_model(section.memory_source)
+
+        def fit_mem(xk, yk, i, x=x, make=make):
+            model = make().fit(xk, yk)
             return float(model.predict([x[i]])[0]), float(model.predict_upper([x[i]])[0])
 
-        results.append(CurveValidation(curve, "linear", _loo(x, y, envs, fit_mem)))
+        form = "xla+overhead" if isinstance(make(), XlaOverheadModel) else "linear"
+        results.append(CurveValidation(curve, form, _loo(x, y, envs, fit_mem)))
     return results

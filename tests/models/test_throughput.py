@@ -29,7 +29,7 @@ def test_exact_linear_iteration_time_is_recovered_and_hand_values_match():
 def test_auto_selection_prefers_the_simple_form_on_linear_data():
     model = TrainThroughputModel().fit(N, sps_from_time(N, 0.3, 0.0005))
     assert model.form_ == "linear"
-    assert set(model.loo_errors_) == {"linear", "occupancy", "power"}
+    assert set(model.loo_errors_) == {"linear", "occupancy", "power", "depth"}
     assert np.max(np.abs(model.loo_errors_["linear"])) < 1e-6
 
 
@@ -40,6 +40,22 @@ def test_auto_selection_finds_a_growing_per_env_cost():
     model = TrainThroughputModel().fit(n, truth)
     assert model.form_ == "power"
     assert model.predict([3000])[0] == pytest.approx(3000 * 50 / (0.2 + 1e-6 * 3000**1.6), rel=1e-3)
+
+
+def test_auto_selection_finds_a_cost_growing_with_log_n_and_recovers_it():
+    # T = 40 ms + 14 us per env + 3 ms * ln(n): the shape of an H100 humanoid sweep, where a
+    # straight line is 10-16% off at the ends of the range
+    n = np.geomspace(64, 65536, 7)
+    truth = n * 50 / (0.04 + 1.4e-5 * n + 0.003 * np.log(n))
+    model = TrainThroughputModel().fit(n, truth)
+    assert model.form_ == "depth"
+    a, b, c = np.exp(model.fit_.theta)
+    assert (a, b, c) == (pytest.approx(0.04, rel=1e-4), pytest.approx(1.4e-5, rel=1e-4), pytest.approx(0.003, rel=1e-4))
+    # by hand at n=1000: T = 0.04 + 0.014 + 0.003*ln(1000) = 0.0747233 s -> 669,135 env steps/s
+    assert model.predict([1000])[0] == pytest.approx(1000 * 50 / 0.0747233, rel=1e-5)
+    assert model.predict([1000])[0] == pytest.approx(669_135, rel=1e-5)
+    assert np.max(np.abs(model.loo_errors_["depth"])) < 1e-4
+    assert np.max(np.abs(model.loo_errors_["linear"])) > 0.05
 
 
 def test_intervals_cover_noisy_truth_and_widen_outside_the_data():
