@@ -85,22 +85,25 @@ class PeakMemoryModel(Estimator):
         return (n < self.num_envs_range_[0]) | (n > self.num_envs_range_[1])
 
 
+
 class XlaOverheadModel(Estimator):
-    """Peak allocator bytes from XLA's memory analysis: ``peak = xla_bytes + overhead``.
+    """Peak allocator bytes from XLA's memory analysis: ``peak = overhead + slope * xla_bytes``,
+    fitted by least squares in bytes.
 
     On a GPU with preallocation off, the allocator holds the executable's buffers (what XLA's
-    memory analysis counts) plus a runtime overhead that does not grow with the batch (library
-    workspaces, RNG keys, small stray buffers). The overhead is estimated from the measured points
-    and bounded from their scatter, so the bound is tight in relative terms where memory matters
-    (large batches) instead of inheriting the relative noise of the smallest points.
+    memory analysis counts, slope near 1) plus a runtime overhead that does not grow with the batch
+    (library workspaces, RNG keys, small stray buffers). Fitting absolute bytes rather than
+    relative errors keeps the scatter of the smallest points (tens of MiB of overhead noise) from
+    widening the bound where memory matters, at large batches.
 
     Parameters
     ----------
     confidence : one-sided coverage of :meth:`predict_upper`.
-    prior_sigma_bytes : overhead scatter assumed before data is seen (weighs as one observation).
+    prior_sigma_bytes : residual scatter assumed before data is seen (weighs as one observation).
     floor : smallest relative margin of the upper bound over the prediction.
 
-    Learned attributes: ``overhead_bytes_`` (mean), ``overhead_sigma_bytes_``, ``xla_range_``.
+    Learned attributes: ``overhead_bytes_``, ``slope_``, ``sigma_bytes_`` (residual spread),
+    ``xla_range_``.
     """
 
     def __init__(self, confidence: float = 0.95, prior_sigma_bytes: float = 16 * 2**20, floor: float = 0.005):
@@ -113,27 +116,33 @@ class XlaOverheadModel(Estimator):
         peak = as_1d(y, "peak_bytes")
         if xla.size != peak.size:
             raise ValueError("X and y must have the same length")
-        if xla.size < 2:
-            raise ValueError("need two or more points with both XLA bytes and a measured peak")
-        overhead = peak - xla
-        self.overhead_bytes_ = float(overhead.mean())
-        ss = float(np.sum((overhead - overhead.mean()) ** 2))
-        self.overhead_sigma_bytes_ = math.sqrt((ss + self.prior_sigma_bytes**2) / xla.size)
-        self.dof_ = xla.size  # (n - 1) from the data + 1 for the prior
+        if np.unique(xla).size < 2:
+            raise ValueError("need two or more points with distinct XLA bytes and a measured peak")
+        self._mean = float(xla.mean())
+        self._sxx = float(np.sum((xla - self._mean) ** 2))
+        slope = float(np.sum((xla - self._mean) * (peak - peak.mean())) / self._sxx)
+        if slope <= 0:  # unphysical: XLA's buffers are held, so fall back to a fixed overhead over them
+            slope = 1.0
+        self.slope_ = slope
+        self.overhead_bytes_ = float(peak.mean() - slope * self._mean)
+        residuals = peak - (self.overhead_bytes_ + slope * xla)
+        dof = xla.size - 2
+        self.sigma_bytes_ = math.sqrt((float(residuals @ residuals) + self.prior_sigma_bytes**2) / (dof + 1))
+        self.dof_ = dof + 1
         self.n_ = xla.size
         self.xla_range_ = (float(xla.min()), float(xla.max()))
         return self
 
     def predict(self, X) -> np.ndarray:
         """Predicted peak bytes for each XLA byte count."""
-        check_is_fitted(self, "overhead_bytes_")
-        return as_1d(X, "xla_bytes") + self.overhead_bytes_
+        check_is_fitted(self, "slope_")
+        return self.overhead_bytes_ + self.slope_ * as_1d(X, "xla_bytes")
 
     def predict_upper(self, X) -> np.ndarray:
-        """One-sided upper bound on peak bytes at ``confidence``: the mean overhead plus a
-        Student-t margin for a new point, and at least ``floor`` of the prediction."""
+        """One-sided upper bound on peak bytes at ``confidence``: a Student-t margin for a new
+        point (growing with the distance from the measured XLA bytes), at least ``floor``."""
         xla = as_1d(X, "xla_bytes")
         pred = self.predict(xla)
-        t = t_quantile(self.confidence, self.dof_)
-        margin = t * self.overhead_sigma_bytes_ * math.sqrt(1.0 + 1.0 / self.n_)
+        leverage = 1.0 / self.n_ + (xla - self._mean) ** 2 / self._sxx
+        margin = t_quantile(self.confidence, self.dof_) * self.sigma_bytes_ * np.sqrt(1.0 + leverage)
         return np.maximum(pred + margin, pred * (1.0 + self.floor))

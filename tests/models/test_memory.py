@@ -46,18 +46,22 @@ def test_not_fitted():
 
 
 def test_xla_overhead_model_hand_worked():
-    # overheads 40, 60 and 50 MiB over XLA's bytes: mean 50 MiB; scatter with the 16 MiB prior
-    # counted as one observation: sqrt((10^2 + 10^2 + 0 + 16^2) / 3) = sqrt(152) MiB
-    xla = np.array([100, 1000, 10000]) * MIB
-    model = XlaOverheadModel().fit(xla, xla + np.array([40, 60, 50]) * MIB)
-    assert model.overhead_bytes_ == pytest.approx(50 * MIB)
-    assert model.overhead_sigma_bytes_ == pytest.approx(np.sqrt(152) * MIB)
-    assert model.predict([5000 * MIB])[0] == pytest.approx(5050 * MIB)
-    margin = t_quantile(0.95, 3) * np.sqrt(152) * MIB * np.sqrt(4 / 3)  # t(0.95, 3) = 2.353
-    assert margin == pytest.approx(33.5 * MIB, rel=1e-3)
-    assert model.predict_upper([5000 * MIB])[0] == pytest.approx(5050 * MIB + margin)
+    # XLA 1000, 2000, 3000 MiB with peaks 1040, 2060, 3050 MiB: least squares in bytes gives
+    # slope 2,010,000/2,000,000 = 1.005 and overhead 2050 - 1.005*2000 = 40 MiB; residuals
+    # -5, +10, -5 MiB (150 MiB^2), so with the 16 MiB prior as one observation the spread is
+    # sqrt((150 + 256) / 2) = sqrt(203) MiB on 2 degrees of freedom
+    xla = np.array([1000, 2000, 3000]) * MIB
+    model = XlaOverheadModel().fit(xla, np.array([1040, 2060, 3050]) * MIB)
+    assert model.slope_ == pytest.approx(1.005)
+    assert model.overhead_bytes_ == pytest.approx(40 * MIB)
+    assert model.sigma_bytes_ == pytest.approx(np.sqrt(203) * MIB)
+    assert model.predict([5000 * MIB])[0] == pytest.approx(5065 * MIB)
+    # at 5000 MiB the leverage is 1/3 + 3000^2/2,000,000 = 4.8333; t(0.95, 2) = 2.920
+    margin = t_quantile(0.95, 2) * np.sqrt(203) * np.sqrt(1 + 1 / 3 + 4.5) * MIB
+    assert margin == pytest.approx(100.5 * MIB, rel=1e-3)
+    assert model.predict_upper([5000 * MIB])[0] == pytest.approx(5065 * MIB + margin)
     # the relative floor takes over where the absolute margin is negligible
-    assert model.predict_upper([1e6 * MIB])[0] == pytest.approx((1e6 + 50) * MIB * 1.005)
+    assert model.predict_upper([2000 * MIB])[0] >= 2050 * MIB * 1.005
 
 
 def test_xla_overhead_bound_holds_and_is_tight_at_large_batches():
@@ -76,4 +80,13 @@ def test_memory_source_picks_the_xla_model():
     assert isinstance(xla_memory_model("jax_allocator_peak"), XlaOverheadModel)
     assert isinstance(xla_memory_model("host_peak_rss"), PeakMemoryModel)
     with pytest.raises(ValueError, match="two or more"):
-        XlaOverheadModel().fit([1e6], [2e6])
+        XlaOverheadModel().fit([1e6, 1e6], [2e6, 3e6])
+
+
+def test_xla_model_follows_a_peak_that_grows_faster_than_xla():
+    # an allocator that rounds every buffer up by 5%: the slope is learned, not assumed to be 1
+    xla = np.array([1e7, 1e8, 1e9, 4e9])
+    model = XlaOverheadModel().fit(xla, 3e8 + 1.05 * xla)
+    assert model.slope_ == pytest.approx(1.05) and model.overhead_bytes_ == pytest.approx(3e8)
+    assert model.predict([8e9])[0] == pytest.approx(3e8 + 1.05 * 8e9)
+    assert model.predict_upper([8e9])[0] >= 3e8 + 1.05 * 8e9
