@@ -12,6 +12,10 @@ compiling, from shapes alone (``jax.eval_shape``: nothing is allocated, so a siz
 fit still compiles and reports XLA's memory analysis); the sweep runs such processes first, in
 parallel, to fill JAX's persistent compilation cache, so the measuring process loads its
 executables from the cache and its peak memory is not the compiler's.
+
+With ``go_file`` in the spec the process is *prepared*: it compiles (from the cache) from shapes
+as well, then waits until that file exists before it allocates anything and times; the sweep
+prepares the next point this way while the current one is timed on the GPU.
 """
 
 from __future__ import annotations
@@ -88,6 +92,19 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def wait_for_go(go_file: Path, timeout_s: float) -> float:
+    """Block until the sweep creates ``go_file`` (the previous point has finished); seconds waited.
+
+    A prepared process has imported, traced and loaded its executables from the cache while the
+    previous point was being timed; it starts allocating and timing only once released."""
+    started = time.perf_counter()
+    while not go_file.exists():
+        if time.perf_counter() - started > timeout_s:
+            raise TimeoutError(f"not released within {timeout_s:.0f} s; the sweep that prepared it is gone")
+        time.sleep(0.005)
+    return time.perf_counter() - started
+
+
 def _time_calls(fn: Any, state: Any, repeats: int) -> tuple[Any, list[float]]:
     import jax
 
@@ -126,9 +143,11 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     key = jax.random.PRNGKey(int(spec.get("seed", 0)))
     update = jax.jit(train.update, donate_argnums=0)
     rollout = jax.jit(make_physics_rollout(env, num_envs, config.num_steps), donate_argnums=0)
+    prepared = bool(spec.get("go_file")) and not spec.get("compile_only")
     started = time.perf_counter()
-    if spec.get("compile_only"):
-        # shapes only: nothing is allocated, so a size that would not fit still compiles
+    if spec.get("compile_only") or prepared:
+        # shapes only: nothing is allocated, so a size that would not fit still compiles, and a
+        # prepared process holds no device memory while it waits for its turn
         state = jax.eval_shape(train.init, key)
     else:
         state = jax.jit(train.init)(key)
@@ -147,6 +166,10 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
                               "xla": xla}
     if spec.get("compile_only"):
         return result
+    if prepared:
+        result["waited_s"] = wait_for_go(Path(spec["go_file"]), float(spec.get("go_timeout_s", 3600.0)))
+        state = jax.jit(train.init)(key)
+        jax.block_until_ready(state)
 
     step = lambda s: compiled(s)[0]  # noqa: E731 - one training iteration, metrics dropped
     rss_reset = reset_peak_rss()  # on CPU, count what training holds, not the compiler's peak

@@ -90,16 +90,23 @@ def _tail(path: Path, limit: int = 4000) -> str:
 
 class Child:
     """One measuring subprocess, started at once: ``python -m module SPEC RESULT`` in ``workdir``,
-    in its own process session, with its output in ``<stem>.log``."""
+    in its own process session, with its output in ``<stem>.log``.
+
+    With ``release_file`` the child prepares and then waits for that file (see
+    :func:`profiler.mjx_point.wait_for_go`); :meth:`release` creates it, and the timeout counts from
+    the release."""
 
     def __init__(self, module: str, spec: dict[str, Any], workdir: Path, stem: str, timeout_s: float,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, release_file: Path | None = None):
         workdir.mkdir(parents=True, exist_ok=True)
         self.spec_path, self.result_path, self.log_path = (
             workdir / f"{stem}{ext}" for ext in (".spec.json", ".result.json", ".log"))
         self.result_path.unlink(missing_ok=True)
         self.spec_path.write_text(json.dumps(spec))
         self.timeout_s = timeout_s
+        self.release_file = release_file
+        if release_file is not None:
+            release_file.unlink(missing_ok=True)
         child_env = dict(os.environ if env is None else env)
         child_env.setdefault("PYTHONUNBUFFERED", "1")
         self.started = time.monotonic()
@@ -110,6 +117,12 @@ class Child:
                 cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=child_env, start_new_session=True, preexec_fn=_die_with_parent,
             )
+
+    def release(self) -> None:
+        """Let a prepared child go on; its timeout starts now."""
+        if self.release_file is not None:
+            self.release_file.write_bytes(b"")
+        self.started = time.monotonic()
 
     def poll(self) -> bool:
         """True once the child has ended (ending it first if its timeout has passed)."""

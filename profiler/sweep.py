@@ -4,7 +4,11 @@
    time, into JAX's persistent compilation cache; each reports compile time and XLA's memory
    analysis.
 2. Measure: one point at a time, smallest first, a fresh process loads the executables from the
-   cache and times training, so its peak memory is the training's, not the compiler's. A point
+   cache and times training, so its peak memory is the training's, not the compiler's. On a GPU
+   the next point's process is *prepared* while the current one is timed: it starts, imports,
+   traces and loads its executables from the cache (host work only; no device memory), then
+   waits to be released, so the per-process start-up is hidden behind the GPU's work. On CPU
+   that host work would compete with the timing, so there each point starts after the last. A point
    the :class:`SweepPolicy` predicts will not fit is skipped instead of run into an OOM; a real
    out-of-memory point is recorded as the boundary and larger points are not tried. A timeout or
    crash costs that point only.
@@ -28,7 +32,7 @@ from profiler.hardware import fingerprint, software_versions
 from profiler.mjcf import resolve_model
 from profiler.points import child_spec, failure, point_from, shape, xla_bytes
 from profiler.profile import UNFINISHED_STATUSES, Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile
-from profiler.runner import run_child, run_parallel
+from profiler.runner import Child, ChildResult, run_child, run_parallel
 from profiler.store import advisor_home, load_profile_file, profile_path, save_profile
 
 POINT_MODULE = "profiler.mjx_point"
@@ -169,13 +173,15 @@ def run_mjx_sweep(
     policy: SweepPolicy | None = None,
     parallel_compiles: int | None = None,
     budget_s: float | None = None,
+    overlap: bool | None = None,
 ) -> Profile:
     """Measure ``spec`` into profile ``profile_name``, saving after each point (module docstring).
 
     With ``resume`` the profile's MJX section must come from the same settings; finished points
     are skipped. Without it, an unfinished sweep in the profile is never discarded silently:
     ``fresh`` must say so. ``budget_s`` bounds the sweep's wall time: no point starts that is
-    expected to overrun it, and adaptive points are only added within it.
+    expected to overrun it, and adaptive points are only added within it. ``overlap`` prepares
+    the next point's process while the current one is timed (default: on a GPU/TPU, not on CPU).
     """
     started = time.monotonic()
     policy = policy or BasicPolicy()
@@ -194,26 +200,34 @@ def run_mjx_sweep(
             )
         on_event(SweepEvent("probe", len(spec.num_envs), message="asking JAX which device it sees"))
         accel = accelerator or probe_device(workdir, spec.platform)
+        method = _method(spec, accel, accel.platform != "cpu" if overlap is None else overlap)
         section = MjxSection(workload=spec.workload, accelerator=accel, repeats=spec.repeats, timeout_s=spec.timeout_s,
-                             sweep_settings=spec.settings, method=_method(spec, accel))
+                             sweep_settings=spec.settings, method=method)
+    if overlap is None:
+        overlap = section.accelerator.platform != "cpu"
     sweep = SweepRun(spec, profile_name, path, workdir, model_path, on_event, policy,
-                   dataclasses.replace(existing or new_profile(profile_name), source="calibrated", mjx=section,
-                                       hardware=fingerprint(), software=software_versions()))
+                     dataclasses.replace(existing or new_profile(profile_name), source="calibrated", mjx=section,
+                                         hardware=fingerprint(), software=software_versions()), overlap=overlap)
     sweep.save()
     todo = [n for n in spec.num_envs if section.point(n) is None or section.point(n).status in UNFINISHED_STATUSES]
-    compiled = sweep.compile_all(todo, parallel_compiles or default_parallel_compiles(len(todo)))
-    for num_envs in todo:
-        if budget_s is not None and not sweep.fits_budget(started, budget_s):
-            on_event(SweepEvent("done", len(todo), num_envs, None, "not measured: the time budget is spent; "
-                                                                   "--resume measures it"))
-            continue
-        sweep.measure(num_envs, compiled.get(num_envs))
-    while budget_s is not None and sweep.fits_budget(started, budget_s):
-        extra = policy.next_point(sweep.profile.mjx)
-        if extra is None or sweep.profile.mjx.point(extra) is not None:
-            break
-        on_event(SweepEvent("adapt", len(todo), extra, message=f"adding num_envs={extra}, where the curve is least certain"))
-        sweep.measure(extra, sweep.compile_all([extra], 1).get(extra))
+    try:
+        compiled = sweep.compile_all(todo, parallel_compiles or default_parallel_compiles(len(todo)))
+        for i, num_envs in enumerate(todo):
+            if budget_s is not None and not sweep.fits_budget(started, budget_s):
+                sweep.discard(num_envs)
+                on_event(SweepEvent("done", len(todo), num_envs, None, "not measured: the time budget is spent; "
+                                                                       "--resume measures it"))
+                continue
+            following = todo[i + 1] if i + 1 < len(todo) else None
+            sweep.measure(num_envs, compiled.get(num_envs), following, compiled.get(following))
+        while budget_s is not None and sweep.fits_budget(started, budget_s):
+            extra = policy.next_point(sweep.profile.mjx)
+            if extra is None or sweep.profile.mjx.point(extra) is not None:
+                break
+            on_event(SweepEvent("adapt", len(todo), extra, message=f"adding num_envs={extra}, where the curve is least certain"))
+            sweep.measure(extra, sweep.compile_all([extra], 1).get(extra))
+    finally:
+        sweep.discard_all()  # prepared processes that will not be released
     return sweep.profile
 
 
@@ -221,11 +235,14 @@ class SweepRun:
     """The mutable state of one sweep run: the profile so far, saved after every change."""
 
     def __init__(self, spec: MjxSweepSpec, name: str, path: Path, workdir: Path, model_path: Path,
-                 on_event: Callable[[SweepEvent], None], policy: SweepPolicy, profile: Profile):
+                 on_event: Callable[[SweepEvent], None], policy: SweepPolicy, profile: Profile,
+                 overlap: bool = False):
         self.spec, self.name, self.path, self.workdir, self.model_path = spec, name, path, workdir, model_path
         self.on_event, self.policy, self.profile = on_event, policy, profile
         self.cache_dir = str(jax_cache_dir())
         self.point_walls: list[float] = []
+        self.overlap = overlap
+        self.prepared: dict[int, Child] = {}  # num_envs -> a measuring process waiting to be released
 
     def save(self) -> None:
         save_profile(self.profile, self.path)
@@ -253,17 +270,51 @@ class SweepRun:
         results = run_parallel(jobs, self.workdir, self.spec.timeout_s, parallel, on_done=done)
         return {int(stem[1:].split("-")[0]): result for stem, result in results.items()}
 
+    def prepare(self, num_envs: int) -> None:
+        """Start ``num_envs``'s measuring process now; it waits for :meth:`start_measure`."""
+        if num_envs in self.prepared:
+            return
+        go = self.workdir / f"n{num_envs}-measure.go"
+        go.unlink(missing_ok=True)
+        spec = dict(self.child_spec(num_envs, compile_only=False), go_file=str(go),
+                    go_timeout_s=2 * self.spec.timeout_s + 60)
+        self.prepared[num_envs] = Child(POINT_MODULE, spec, self.workdir, f"n{num_envs}-measure", self.spec.timeout_s,
+                                        release_file=go)
+
+    def start_measure(self, num_envs: int) -> Child:
+        """Release ``num_envs``'s prepared process, or start a fresh one; its timeout runs from now."""
+        child = self.prepared.pop(num_envs, None)
+        if child is not None:
+            child.release()
+            return child
+        return Child(POINT_MODULE, self.child_spec(num_envs, compile_only=False), self.workdir,
+                     f"n{num_envs}-measure", self.spec.timeout_s)
+
+    def discard(self, num_envs: int) -> None:
+        """End ``num_envs``'s prepared process (the point is skipped or the budget is spent)."""
+        child = self.prepared.pop(num_envs, None)
+        if child is not None:
+            child.kill()
+
+    def discard_all(self) -> None:
+        for num_envs in list(self.prepared):
+            self.discard(num_envs)
+
     def fits_budget(self, started: float, budget_s: float) -> bool:
         """Whether another point, as long as the median one so far, still ends within the budget."""
         expected = sorted(self.point_walls)[len(self.point_walls) // 2] if self.point_walls else 0.0
         return time.monotonic() - started + expected <= budget_s
 
-    def measure(self, num_envs: int, compiled) -> None:
+    def measure(self, num_envs: int, compiled: ChildResult | None, following: int | None = None,
+                following_compiled: ChildResult | None = None) -> None:
+        """Measure ``num_envs`` (unless it is known or predicted not to fit); with overlap on,
+        prepare ``following`` meanwhile if it compiled."""
         spec = self.spec
         total = len(spec.num_envs)
         boundary = self.profile.mjx.oom_num_envs
         if boundary is not None and num_envs > boundary:
             reason = f"skipped: {boundary} envs ran out of memory"
+            self.discard(num_envs)
             self.record(MjxPoint(**shape(spec.workload, num_envs), status="skipped", error=reason))
             self.on_event(SweepEvent("done", total, num_envs, None, reason))
             return
@@ -271,18 +322,25 @@ class SweepRun:
         if compiled is not None and failure(compiled)[0] is None:
             reason = self.policy.skip_reason(self.profile.mjx, num_envs, xla_bytes(compiled.result))
             if reason:
+                self.discard(num_envs)
                 point, _ = point_from(num_envs, spec.workload, compiled, None)
                 self.record(dataclasses.replace(point, status="skipped", error=reason))
                 self.on_event(SweepEvent("done", total, num_envs, None, f"skipped: {reason}"))
                 return
             self.on_event(SweepEvent("measure", total, num_envs))
             try:
-                measured = run_child(POINT_MODULE, self.child_spec(num_envs, compile_only=False), self.workdir,
-                                     f"n{num_envs}-measure", spec.timeout_s)
+                child = self.start_measure(num_envs)
+                if (self.overlap and following is not None and following_compiled is not None
+                        and failure(following_compiled)[0] is None):
+                    self.prepare(following)
+                measured = child.wait()
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the child group is already ended
+                self.discard_all()
                 self.record(MjxPoint(**shape(spec.workload, num_envs), status="interrupted",
                                      error="interrupted by the user; --resume measures it again"))
                 raise
+        else:
+            self.discard(num_envs)
         point, memory_source = point_from(num_envs, spec.workload, compiled, measured)
         if point.wall_s and point.ok:
             self.point_walls.append(point.wall_s)
@@ -311,12 +369,15 @@ def _resumable_section(existing: Profile | None, spec: MjxSweepSpec, name: str) 
     return section
 
 
-def _method(spec: MjxSweepSpec, accel: Accelerator) -> str:
+def _method(spec: MjxSweepSpec, accel: Accelerator, overlap: bool) -> str:
+    overlap_note = (" (prepared, from start-up to loaded executables, while the previous point was timed)"
+                    if overlap else "")
     memory = ("JAX allocator peak_bytes_in_use with preallocation off" if accel.platform != "cpu"
               else "peak RSS of the measuring process while training ran")
     return (
         f"processes per point on {accel.name} ({accel.platform}): compile from shapes first (several at a time, "
-        f"into the persistent cache), then 1 warm-up + {spec.repeats} timed training iterations in a fresh one; "
+        f"into the persistent cache), then 1 warm-up + {spec.repeats} timed training iterations in a fresh one"
+        f"{overlap_note}; "
         f"memory: {memory}; XLA memory analysis of the training step"
     )
 

@@ -48,6 +48,9 @@ def calibrate_mjx(
              "adds points where the fitted curve is least certain.")] = None,
     parallel_compiles: Annotated[Optional[int], typer.Option(
         help="Points compiled at a time before measuring (default: half the CPUs, at most 8).")] = None,
+    overlap: Annotated[Optional[bool], typer.Option("--overlap/--no-overlap",
+        help="Start the next point's process (imports, tracing, loading from the cache) while the current one is "
+             "timed. Default: on with a GPU, where that host work does not disturb the timing; off on CPU.")] = None,
     find_max: Annotated[bool, typer.Option(
         help="Afterwards, find the largest num_envs whose predicted peak memory fits --memory-headroom, by "
              "compiling alone (XLA's memory analysis; nothing runs out of memory).")] = False,
@@ -109,7 +112,7 @@ def calibrate_mjx(
         with sigterm_as_interrupt():
             profile = _run_with_progress(spec, profile_name, dict(
                 resume=resume, fresh=fresh, accelerator=accelerator, policy=policy,
-                parallel_compiles=parallel_compiles, budget_s=budget_s))
+                parallel_compiles=parallel_compiles, budget_s=budget_s, overlap=overlap))
             largest = _find_max(spec, profile_name, policy, memory_headroom) if find_max and profile.mjx.ok_points else None
     except KeyboardInterrupt:
         raise CalibrationInterrupted(interrupted_message(profile_name)) from None

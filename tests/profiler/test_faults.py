@@ -155,3 +155,35 @@ def test_out_of_memory_is_the_boundary_and_a_calibrated_sweep_avoids_it(env, adv
     assert statuses[65536][0] == "skipped" and "predicted peak" in statuses[65536][1]
     rec = run_cli("recommend", "--profile", "f", "--target", "1M", "--json", env=env)
     assert json.loads(rec.stdout)["chosen"]["num_envs"] in (8, 16)
+
+
+def test_overlap_prepares_the_next_point_and_measures_it_after_release(env, advisor_home):
+    # forced on CPU (the GPU default): the next point's process starts while the current one is
+    # timed, waits for its release, and then measures as if it had started on its own
+    proc = run_cli("calibrate", "mjx", "--name", "f", *tiny("8,16,24"), "--overlap", env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    final = points(advisor_home)
+    assert [(p["num_envs"], p["status"]) for p in final] == [(8, "ok"), (16, "ok"), (24, "ok")]
+    runs = advisor_home / "runs" / "f"
+    results = {n: json.loads((runs / f"n{n}-measure.result.json").read_text()) for n in (8, 16, 24)}
+    assert "waited_s" not in results[8]  # the first point starts on its own
+    for n in (16, 24):
+        assert results[n]["waited_s"] >= 0 and results[n]["compile_cache_hit"]
+        assert (runs / f"n{n}-measure.go").exists()
+        assert len(results[n]["train_sps_samples"]) == 2
+    section = json.loads((advisor_home / "profiles" / "f.json").read_text())["mjx"]
+    assert "prepared" in section["method"]
+
+
+def test_interrupt_with_a_prepared_point_ends_both_processes(env, advisor_home):
+    proc = start(env, *tiny("8,16"), "--overlap")
+    both = wait_for(lambda: (lambda c: c if len(c) == 2 else None)(point_children(proc, ("measure",))),
+                    what="the measuring and the prepared process")
+    pids = [c.pid for c in both]
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    wait_for(lambda: gone(pids), timeout=20, what="both measuring processes to end")
+    statuses = {p["num_envs"]: p["status"] for p in points(advisor_home)}
+    assert statuses.get(8) in ("ok", "interrupted") and statuses.get(16) in (None, "interrupted")
