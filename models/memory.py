@@ -16,6 +16,16 @@ from models.base import Estimator, as_1d, check_is_fitted
 from models.stats import t_quantile
 
 
+def _paired(X, y, x_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, peak bytes)`` as 1-D arrays of one length, with two or more distinct x."""
+    x, peak = as_1d(X, x_name), as_1d(y, "peak_bytes")
+    if x.size != peak.size:
+        raise ValueError("X and y must have the same length")
+    if np.unique(x).size < 2:
+        raise ValueError(f"need measured peaks at two or more distinct {x_name} to fit memory")
+    return x, peak
+
+
 class PeakMemoryModel(Estimator):
     """Fit peak bytes against ``num_envs``.
 
@@ -38,12 +48,7 @@ class PeakMemoryModel(Estimator):
         self.extrapolation_widening = extrapolation_widening
 
     def fit(self, X, y) -> PeakMemoryModel:
-        n = as_1d(X, "num_envs")
-        peak = as_1d(y, "peak_bytes")
-        if n.size != peak.size:
-            raise ValueError("X and y must have the same length")
-        if np.unique(n).size < 2:
-            raise ValueError("need measurements at two or more distinct num_envs to fit memory")
+        n, peak = _paired(X, y, "num_envs")
         design = np.stack([1.0 / peak, n / peak], axis=1)  # relative residuals: (c + d n)/y - 1
         coef, *_ = np.linalg.lstsq(design, np.ones_like(peak), rcond=None)
         if coef[0] < 0 or coef[1] < 0:  # unphysical: fall back to the better single-term form
@@ -112,12 +117,7 @@ class XlaOverheadModel(Estimator):
         self.floor = floor
 
     def fit(self, X, y) -> XlaOverheadModel:
-        xla = as_1d(X, "xla_bytes")
-        peak = as_1d(y, "peak_bytes")
-        if xla.size != peak.size:
-            raise ValueError("X and y must have the same length")
-        if np.unique(xla).size < 2:
-            raise ValueError("need two or more points with distinct XLA bytes and a measured peak")
+        xla, peak = _paired(X, y, "xla_bytes")
         self._mean = float(xla.mean())
         self._sxx = float(np.sum((xla - self._mean) ** 2))
         slope = float(np.sum((xla - self._mean) * (peak - peak.mean())) / self._sxx)
