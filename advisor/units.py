@@ -106,6 +106,11 @@ def format_count(value: float) -> str:
     return f"{value:.3g}"
 
 
+def format_range(low: float, high: float) -> str:
+    """An interval to three significant figures: ``(3023530, 3307447) -> '3.02M-3.31M'``."""
+    return f"{format_count(low)}-{format_count(high)}"
+
+
 def format_bytes(value: float | None) -> str:
     """Binary units: ``1536 -> '1.5 KiB'``; ``None -> 'unknown'``."""
     if value is None:

@@ -4,15 +4,61 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from rich.console import Console
+from rich.cells import cell_len
+from rich.table import Table
+from rich.text import Text
+
+#: Width of output that goes to a pipe or a file, which has no width of its own (rich would fold
+#: tables to 80 columns); a terminal's own width, or COLUMNS, wins.
+PIPE_WIDTH = 160
+
+
+def _width(stream) -> int | None:
+    if "COLUMNS" in os.environ:
+        return None
+    try:
+        return None if stream.isatty() else PIPE_WIDTH
+    except (AttributeError, ValueError):
+        return PIPE_WIDTH
+
 
 #: Human-readable output. Errors and progress go to stderr so stdout stays clean for data.
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
+
+LEFT_COLUMNS = frozenset({"status", "config", "rating", "runners x envs", "check", "detail", "name", "origin",
+                          "kinds", "device", "created"})
+
+
+class ResultTable(Table):
+    """A table whose columns are at least as wide as their widest short cell (a figure), so on a
+    narrow terminal the headers wrap before any number does."""
+
+    SHORT_CELL = 24
+
+    def add_row(self, *renderables, **kwargs) -> None:
+        super().add_row(*renderables, **kwargs)
+        for column, cell in zip(self.columns, renderables):
+            if isinstance(cell, str):
+                width = cell_len(Text.from_markup(cell).plain)
+                if width <= self.SHORT_CELL:
+                    column.min_width = max(column.min_width or 0, width)
+
+
+def table(title: str, columns: Iterable[str], *, left: Iterable[str] = LEFT_COLUMNS) -> Table:
+    """A results table: numbers right-aligned, and on a narrow terminal cells fold onto a second
+    line instead of being cut off with an ellipsis, so no figure is ever hidden."""
+    left = set(left)
+    result = ResultTable(title=title, title_justify="left")
+    for column in columns:
+        result.add_column(column, justify="left" if column in left else "right", overflow="fold")
+    return result
 
 
 def print_json(data: Any) -> None:

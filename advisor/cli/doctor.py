@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from advisor import catalog
-from advisor.cli.common import out, print_json
+from advisor.cli.common import out, print_json, table as new_table
 from advisor.errors import EXIT_FAILURE, ProfileError
 from advisor.units import format_duration
 from profiler import diagnose
@@ -48,9 +47,7 @@ def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the c
     if json_output:
         print_json({"checks": to_jsonable(checks), "calibration_plan": plan})
     else:
-        table = Table(title="advisor doctor", title_justify="left")
-        for column in ("check", "status", "detail"):
-            table.add_column(column)
+        table = new_table("advisor doctor", ("check", "status", "detail"))
         for c in checks:
             table.add_row(c.name, f"[{STYLE[c.status]}]{c.status}[/{STYLE[c.status]}]", c.detail)
         out.print(table)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from advisor import catalog
-from advisor.cli.common import out, print_json
+from advisor.cli.common import out, print_json, table as new_table
 from advisor.errors import BadInput
 from advisor.recommend import predict_mjx
-from advisor.units import format_bytes, parse_int_list
+from advisor.units import format_bytes, format_range, parse_int_list
 from models.mjx import fit_mjx
 
 
@@ -40,11 +39,10 @@ def predict(
     if json_output:
         print_json(rows)
         return 0
-    table = Table(title=f"{profile}: predictions", title_justify="left")
-    for column in ("num_envs", "train_sps", "90% interval", "peak memory", "upper bound", "extrapolated"):
-        table.add_column(column, justify="right")
+    table = new_table(f"{profile}: predictions",
+                      ("num_envs", "train_sps", "90% interval", "peak memory", "upper bound", "extrapolated"))
     for r in rows:
-        table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", f"{r['train_sps_low']:,.0f}-{r['train_sps_high']:,.0f}",
+        table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
                       format_bytes(r["peak_vram_bytes"]), format_bytes(r["peak_vram_bytes_upper"]),
                       "yes" if r["extrapolated"] else "no")
     out.print(table)
@@ -63,9 +61,8 @@ def _predict_rllib(loaded, profile: str, runners: str, envs_per_runner: str, jso
     if json_output:
         print_json(rows)
         return 0
-    table = Table(title=f"{profile}: RLlib predictions ({loaded.rllib.workload.env_id})", title_justify="left")
-    for column in ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "speedup", "efficiency", "extrapolated"):
-        table.add_column(column, justify="right")
+    table = new_table(f"{profile}: RLlib predictions ({loaded.rllib.workload.env_id})",
+                      ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "speedup", "efficiency", "extrapolated"))
     for r in rows:
         table.add_row(str(r["num_env_runners"]), str(r["num_envs_per_env_runner"]), f"{r['env_steps_per_s']:,.0f}",
                       "-" if r["speedup"] is None else f"{r['speedup']:.2f}x",

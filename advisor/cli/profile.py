@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from advisor import catalog
-from advisor.cli.common import out, parse_layers, print_json
+from advisor.cli.common import out, parse_layers, print_json, table as new_table
 from advisor.cli.render import mjx_points_table, profile_summary
 from advisor.cli.render_rllib import rllib_points_table, rllib_summary_lines
 from advisor.errors import BadInput, ProfileError
@@ -42,9 +41,7 @@ def list_profiles(json_output: Annotated[bool, typer.Option("--json", help="Prin
     if json_output:
         print_json(rows)
         return 0
-    table = Table(title="profiles", title_justify="left")
-    for column in ("name", "origin", "kinds", "device", "points", "created"):
-        table.add_column(column)
+    table = new_table("profiles", ("name", "origin", "kinds", "device", "points", "created"))
     for r in rows:
         if r["error"]:
             table.add_row(r["name"], r["origin"], "[red]unreadable[/red]", r["error"], "", "")

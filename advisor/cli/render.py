@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from advisor.cli.common import table as new_table
 from advisor.recommend import MjxRecommendation
-from advisor.units import format_bytes, format_count, format_duration
+from advisor.units import format_bytes, format_count, format_duration, format_range
 from profiler.profile import MEMORY_SOURCES, MjxSection, Profile
 
 
 def mjx_options_table(rec: MjxRecommendation) -> Table:
-    table = Table(title=f"num_envs options for {format_count(rec.target_steps)} env steps "
-                        f"({rec.accelerator.name})", title_justify="left")
-    for column, justify in (("num_envs", "right"), ("minibatches", "right"), ("train_sps (env steps/s)", "right"),
-                            ("90% interval", "right"), ("peak memory (upper)", "right"), ("fits", "center"),
-                            ("time to target", "right")):
-        table.add_column(column, justify=justify)
+    table = new_table(f"num_envs options for {format_count(rec.target_steps)} env steps ({rec.accelerator.name})",
+                      ("num_envs", "minibatches", "train_sps (env steps/s)", "90% interval", "peak memory (upper)",
+                       "fits", "time to target"), left=("fits",))
     for o in rec.options:
         mark = "→ " if rec.chosen is not None and o.num_envs == rec.chosen.num_envs else ""
         table.add_row(
             f"{mark}{o.num_envs}", str(o.num_minibatches), f"{o.train_sps:,.0f}",
-            f"{o.train_sps_low:,.0f}-{o.train_sps_high:,.0f}",
+            format_range(o.train_sps_low, o.train_sps_high),
             format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
             "yes" if o.fits else "no",
             format_duration(o.time_s) if o.num_updates else "< 1 iteration",
@@ -30,9 +28,8 @@ def mjx_options_table(rec: MjxRecommendation) -> Table:
 
 
 def mjx_points_table(section: MjxSection, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("num_envs", "status", "train_sps", "spread", "physics_sps", "compile", "peak memory", "XLA bytes"):
-        table.add_column(column, justify="left" if column == "status" else "right")
+    table = new_table(title, ("num_envs", "status", "train_sps", "spread", "physics_sps", "compile", "peak memory",
+                              "XLA bytes"))
     for p in section.points:
         table.add_row(
             str(p.num_envs), p.status if p.ok else f"[red]{p.status}[/red]",

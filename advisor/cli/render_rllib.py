@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from advisor.cli.common import table as new_table
 from advisor.rllib_recommend import RllibRecommendation
-from advisor.units import format_count, format_duration
+from advisor.units import format_count, format_duration, format_range
 from models.scaling import efficiency, rating, speedup
 from profiler.profile import RllibSection
 
@@ -23,10 +24,8 @@ def _measured_ratios(section: RllibSection) -> dict[tuple[int, int], tuple[float
 
 
 def rllib_points_table(section: RllibSection, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("config", "status", "env steps/s", "spread", "speedup", "efficiency", "rating", "iter_s",
-                   "sample_s", "learner_s", "CPU %", "CPUs/runner", "nodes"):
-        table.add_column(column, justify="left" if column in ("config", "status", "rating") else "right")
+    table = new_table(title, ("config", "status", "env steps/s", "spread", "speedup", "efficiency", "rating", "iter_s",
+                              "sample_s", "learner_s", "CPU %", "CPUs/runner", "nodes"))
     ratios = _measured_ratios(section)
     for p in section.points:
         s, e = ratios.get(p.key, (None, None))
@@ -48,11 +47,9 @@ def rllib_points_table(section: RllibSection, title: str) -> Table:
 
 def rllib_options_table(rec: RllibRecommendation, limit: int = 16) -> Table:
     """The options around the chosen one (all of them when there are few)."""
-    table = Table(title=f"RLlib settings for {format_count(rec.target_steps)} env steps ({rec.workload.env_id})",
-                  title_justify="left")
-    for column in ("runners x envs", "CPUs/runner", "env steps/s", "90% interval", "speedup", "efficiency",
-                   "rating", "measured", "time to target"):
-        table.add_column(column, justify="left" if column in ("runners x envs", "rating") else "right")
+    table = new_table(f"RLlib settings for {format_count(rec.target_steps)} env steps ({rec.workload.env_id})",
+                      ("runners x envs", "CPUs/runner", "env steps/s", "90% interval", "speedup", "efficiency",
+                       "rating", "measured", "time to target"))
     options = list(rec.options)
     if len(options) > limit and rec.chosen is not None:
         best = sorted(options, key=lambda o: -o.env_steps_per_s)[: limit // 2]
@@ -63,7 +60,7 @@ def rllib_options_table(rec: RllibRecommendation, limit: int = 16) -> Table:
         mark = "→ " if rec.chosen is not None and o is rec.chosen else ""
         table.add_row(
             f"{mark}{o.num_env_runners}r x {o.num_envs_per_env_runner}e", f"{o.num_cpus_per_env_runner:g}",
-            f"{o.env_steps_per_s:,.0f}", f"{o.env_steps_per_s_low:,.0f}-{o.env_steps_per_s_high:,.0f}",
+            f"{o.env_steps_per_s:,.0f}", format_range(o.env_steps_per_s_low, o.env_steps_per_s_high),
             f"{o.speedup:.2f}x" if o.speedup is not None else "-",
             f"{o.efficiency:.1%}" if o.efficiency is not None else "-", o.rating or "-",
             "yes" if o.measured else ("no (extrapolated)" if o.extrapolated else "no"),

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
-from advisor.cli.common import out, print_json
+from advisor.cli.common import out, print_json, table as new_table
 from advisor.cli.recommend import resolve_profile
 from advisor.units import format_bytes
 from models.validation import validate_mjx
@@ -35,10 +34,10 @@ def validate(
     for c in curves:
         memory = c.curve != "train_sps"
         x_label = "XLA bytes" if c.curve == "peak_from_xla" else "num_envs"
-        table = Table(title=f"{c.curve} ({c.form} form): leave-one-out", title_justify="left")
         columns = ("num_envs",) + ((x_label,) if c.curve == "peak_from_xla" else ())
-        for column in columns + ("measured", "predicted", "error", "interior") + (("upper/measured",) if memory else ()):
-            table.add_column(column, justify="right")
+        table = new_table(f"{c.curve} ({c.form} form): leave-one-out",
+                          columns + ("measured", "predicted", "error", "interior") + (("upper/measured",) if memory else ()),
+                          left=())
         for r in c.rows:
             fmt = format_bytes if memory else (lambda v: f"{v:,.0f}")
             x_text = format_bytes(r.x) if c.curve == "peak_from_xla" else str(r.num_envs)
