@@ -93,14 +93,18 @@ class TrainThroughputModel(Estimator):
         return self
 
     def _select(self) -> str:
+        """The form with the smallest leave-one-out RMS error, where each extra parameter must
+        earn its place: a form with more parameters replaces a simpler one only when it cuts the
+        error by a tenth and by more than timing noise (0.5%). Among forms with as many
+        parameters, the smaller error wins outright."""
         if not self.loo_errors_:
             return "linear"
-        scored = sorted(self.loo_errors_.items(), key=lambda kv: ITERATION_TIME_FORMS[kv[0]].n_params)
-        best_name, best_err = scored[0][0], _rms(scored[0][1])
-        for name, errors in scored[1:]:
-            # a richer form must cut the error by a tenth and by more than timing noise (0.5%)
-            if _rms(errors) < 0.9 * best_err and best_err - _rms(errors) > 0.005:
-                best_name, best_err = name, _rms(errors)
+        scored = sorted(((ITERATION_TIME_FORMS[name].n_params, _rms(errors), name)
+                         for name, errors in self.loo_errors_.items()))
+        best_params, best_err, best_name = scored[0]
+        for n_params, err, name in scored[1:]:
+            if n_params > best_params and err < 0.9 * best_err and best_err - err > 0.005:
+                best_params, best_err, best_name = n_params, err, name
         return best_name
 
     def predict_iteration_s(self, X) -> np.ndarray:

@@ -85,3 +85,20 @@ def test_estimator_conventions():
         TrainThroughputModel().fit([64, -1], [1.0, 2.0])
     with pytest.raises(ValueError, match="unknown form"):
         TrainThroughputModel(form="cubic").fit(N, sps_from_time(N, 0.3, 0.0005))
+
+
+def _select_from(errors: dict[str, list[float]]) -> str:
+    model = TrainThroughputModel()
+    model.loo_errors_ = {name: np.asarray(e) for name, e in errors.items()}
+    return model._select()
+
+
+def test_selection_charges_extra_parameters_but_not_the_order_forms_are_listed_in():
+    # an extra parameter must cut the RMS error by a tenth and by more than 0.5 points
+    assert _select_from({"linear": [0.05, -0.05], "power": [0.046, -0.046]}) == "linear"  # 8% better: not enough
+    assert _select_from({"linear": [0.05, -0.05], "power": [0.03, -0.03]}) == "power"
+    assert _select_from({"linear": [0.004, -0.004], "power": [0.001, 0.001]}) == "linear"  # within timing noise
+    # between forms with as many parameters, the smaller error wins however small the gap
+    assert _select_from({"linear": [0.2], "power": [0.050], "depth": [0.048]}) == "depth"
+    assert _select_from({"linear": [0.2], "occupancy": [0.047], "power": [0.050], "depth": [0.048]}) == "occupancy"
+    assert _select_from({}) == "linear"
