@@ -14,11 +14,18 @@ import streamlit as st
 
 from advisor import catalog, explore
 from advisor.errors import AdvisorError
-from advisor.units import format_bytes, format_count, format_duration, parse_count
+from advisor.units import format_bytes, format_count, format_duration, parse_count, parse_layers
 from models.mjx import fit_mjx
 from profiler.errors import ProfilerError
 
 NONE = "(none)"
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|$~"})
+
+
+def plain(text: str) -> str:
+    """Text from advisor shown as it is: Streamlit's alerts render Markdown (and $...$ as LaTeX),
+    which would eat the ``*`` of ``num_envs*num_steps``."""
+    return str(text).translate(_MARKDOWN)
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,8 @@ class Inputs:
     num_steps: int
     num_minibatches: int
     update_epochs: int
-    hidden_layers: tuple[int, ...]
+    hidden_layers: tuple[int, ...] | None  # None: the text given was not valid
+    layers_error: str | None = None
 
 
 def profile_names() -> list[str]:
@@ -58,7 +66,7 @@ def _fitted(name: str, version: tuple):
 
 def requested_profile(names: list[str]) -> str:
     """The profile to open first: ``advisor explore --profile`` (via ADVISOR_EXPLORE_PROFILE), else the
-    newest one calibrated on this machine, else the shipped RTX 3070 one."""
+    newest one calibrated on this machine, else the shipped default closest to this machine."""
     wanted = os.environ.get("ADVISOR_EXPLORE_PROFILE")
     if wanted in names:
         return wanted
@@ -75,8 +83,8 @@ def missing_profile_notice(names: list[str]) -> None:
     """Say so when the profile asked for (or shown a moment ago) is not there any more."""
     for wanted in (st.session_state.get("profile"), os.environ.get("ADVISOR_EXPLORE_PROFILE")):
         if wanted and wanted not in names:
-            st.error(f"no profile named {wanted!r} any more (deleted, renamed or never created); "
-                     "showing another one. 'advisor profile list' shows what exists.")
+            st.error(plain(f"no profile named {wanted!r} any more (deleted, renamed or never created); "
+                           "showing another one. 'advisor profile list' shows what exists."))
             return
 
 
@@ -106,18 +114,22 @@ def sidebar_settings(name: str, curves, rec) -> Inputs | None:
     layers_text = st.sidebar.text_input("hidden layers", ",".join(map(str, w.hidden_layers)), key=f"layers-{name}")
     try:
         target = parse_count(target_text, "target env steps")
-        layers = tuple(int(v) for v in layers_text.split(",") if v.strip())
-    except (AdvisorError, ValueError) as exc:
-        st.error(f"{exc}" if isinstance(exc, AdvisorError) else "hidden layers must be widths such as 512,256")
+    except AdvisorError as exc:
+        st.error(plain(str(exc)))
         return None
+    layers, layers_error = None, None
+    try:
+        layers = parse_layers(layers_text, "hidden layers")
+    except AdvisorError as exc:
+        layers_error = str(exc)
     return Inputs(name, None, target, headroom, int(num_envs), int(num_steps), int(num_minibatches),
-                  int(update_epochs), layers)
+                  int(update_epochs), layers, layers_error)
 
 
 def recommendation_panel(rec) -> None:
     st.subheader("Recommendation")
     if rec.chosen is None:
-        st.warning(rec.reason)
+        st.warning(plain(rec.reason))
         return
     c = rec.chosen
     cols = st.columns(4)
@@ -126,13 +138,16 @@ def recommendation_panel(rec) -> None:
     cols[2].metric("train_sps (env steps/s)", format_count(c.train_sps),
                    help=f"90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f}")
     cols[3].metric("time to target", format_duration(c.time_s))
-    st.caption(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes))
+    st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
 
 
 def what_if_panel(result, inputs: Inputs) -> None:
     st.subheader("Your settings")
+    if inputs.layers_error:
+        st.error(plain(inputs.layers_error))
+        return
     for error in result.errors:
-        st.error(error)
+        st.error(plain(error))
     if result.option is None:
         return
     o = result.option
@@ -144,7 +159,7 @@ def what_if_panel(result, inputs: Inputs) -> None:
     cols[2].metric("peak memory (upper bound)", format_bytes(o.peak_bytes_upper))
     cols[3].metric("minibatch size", o.minibatch_size)
     for warning in result.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     if result.conf_yaml:
         st.download_button("Download conf.yaml", result.conf_yaml, file_name="conf.yaml", mime="text/yaml",
                            key="download-conf")
@@ -155,7 +170,10 @@ def what_if_panel(result, inputs: Inputs) -> None:
 def throughput_chart(datasets, markers) -> None:
     curve = [row for d in datasets for row in d["throughput"][0]]
     measured = [row for d in datasets for row in d["throughput"][1]]
-    st.vega_lite_chart(explore.throughput_spec(curve, measured, markers), width="stretch")
+    if not curve and not measured:
+        st.info("No point of this profile finished, so there is no throughput to draw.")
+        return
+    st.vega_lite_chart(explore.throughput_spec(curve, measured, markers, log_y=len(datasets) > 1), width="stretch")
 
 
 def memory_chart(datasets, markers) -> None:
@@ -163,21 +181,38 @@ def memory_chart(datasets, markers) -> None:
     measured = [row for d in datasets for row in d["memory"][1]]
     lines = [row for d in datasets for row in d["memory"][2]]
     if not curve and not measured:
-        st.info("Peak memory was not measured in this profile (only sizes that ran on the device count as fitting).")
+        st.info(plain(explore.memory_note(datasets[0]["curves"]) or "No peak memory to draw."))
         return
     st.vega_lite_chart(explore.memory_spec(curve, measured, lines, markers), width="stretch")
 
 
 def time_chart(datasets, markers, inputs: Inputs) -> None:
     rows = [row for d in datasets for row in explore.time_rows(d["throughput"][0], d["curves"].compile_s,
-                                                                inputs.target_steps)]
+                                                                inputs.target_steps, d["curves"].num_steps)]
     if rows:
+        st.caption("LocoMuJoCo trains whole iterations, so each size stops at the last one within the target; "
+                   "compile time is included where it was measured.")
         st.vega_lite_chart(explore.time_spec(rows, markers, format_count(inputs.target_steps)), width="stretch")
 
 
-def dataset(name: str, curves) -> dict:
-    return {"curves": curves, "throughput": explore.throughput_rows(curves, name),
-            "memory": explore.memory_rows(curves, name)}
+def dataset(name: str, curves, inputs: Inputs) -> dict:
+    include = (inputs.num_envs,)
+    return {"curves": curves, "throughput": explore.throughput_rows(curves, name, include),
+            "memory": explore.memory_rows(curves, name, include, inputs.headroom)}
+
+
+def comparison(compare: str | None, kind: str):
+    """The fitted ``kind`` curves of the profile to compare with, or ``None`` (saying why)."""
+    if not compare:
+        return None
+    try:
+        other = fitted(compare)[1 if kind == "mjx" else 2]
+    except (AdvisorError, ProfilerError) as exc:
+        st.error(plain(f"cannot compare: {exc}"))
+        return None
+    if other is None:
+        st.info(plain(f"{compare} has no {'MJX' if kind == 'mjx' else 'RLlib'} measurements to compare with."))
+    return other
 
 
 def mjx_page(profile, curves, note: str, name: str, compare: str | None) -> None:
@@ -196,16 +231,12 @@ def mjx_page(profile, curves, note: str, name: str, compare: str | None) -> None
     recommendation_panel(rec)
     result = explore.what_if(curves, rec, num_envs=inputs.num_envs, num_steps=inputs.num_steps,
                              num_minibatches=inputs.num_minibatches, update_epochs=inputs.update_epochs,
-                             hidden_layers=inputs.hidden_layers)
+                             hidden_layers=inputs.hidden_layers or curves.section.workload.hidden_layers)
     what_if_panel(result, inputs)
-    datasets = [dataset(name, curves)]
-    if compare:
-        try:
-            other = fitted(compare)[1]
-            if other is not None:
-                datasets.append(dataset(compare, other))
-        except (AdvisorError, ProfilerError) as exc:
-            st.error(f"cannot compare: {exc}")
+    datasets = [dataset(name, curves, inputs)]
+    other = comparison(compare, "mjx")
+    if other is not None:
+        datasets.append(dataset(compare, other, inputs))
     markers = explore.marker_rows(rec.chosen.num_envs if rec.chosen else None, inputs.num_envs)
     st.subheader("Throughput")
     throughput_chart(datasets, markers)
@@ -221,7 +252,7 @@ def rllib_settings(name: str, curves, rec) -> tuple[int, int, int]:
     try:
         target = parse_count(target_text, "RLlib target env steps")
     except AdvisorError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         target = 100_000_000
     envs_options = list(curves.model.envs_per_runner_) if curves.model is not None else [1]
     chosen = rec.chosen
@@ -236,7 +267,7 @@ def rllib_settings(name: str, curves, rec) -> tuple[int, int, int]:
 def rllib_recommendation_panel(rec) -> None:
     st.subheader("RLlib recommendation")
     if rec.chosen is None:
-        st.warning(rec.reason)
+        st.warning(plain(rec.reason))
         return
     c = rec.chosen
     cols = st.columns(4)
@@ -245,13 +276,13 @@ def rllib_recommendation_panel(rec) -> None:
                    help=f"90% interval {c.env_steps_per_s_low:,.0f}-{c.env_steps_per_s_high:,.0f}")
     cols[2].metric("efficiency", "-" if c.efficiency is None else f"{c.efficiency:.0%}", help=c.rating or "")
     cols[3].metric("time to target", format_duration(c.time_s))
-    st.caption(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes))
+    st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
 
 
 def rllib_what_if_panel(result) -> None:
     st.subheader("Your RLlib settings")
     for error in result.errors:
-        st.error(error)
+        st.error(plain(error))
     if result.option is None:
         return
     o = result.option
@@ -275,14 +306,10 @@ def rllib_charts(name: str, curves, compare: str | None, markers: list[dict]) ->
     from advisor import explore_rllib
 
     fitted_rows, measured = explore_rllib.scaling_rows(curves, name)
-    if compare:
-        try:
-            other = fitted(compare)[2]
-            if other is not None:
-                more = explore_rllib.scaling_rows(other, compare)
-                fitted_rows, measured = fitted_rows + more[0], measured + more[1]
-        except (AdvisorError, ProfilerError) as exc:
-            st.error(f"cannot compare: {exc}")
+    other = comparison(compare, "rllib")
+    if other is not None:
+        more = explore_rllib.scaling_rows(other, compare)
+        fitted_rows, measured = fitted_rows + more[0], measured + more[1]
     if not measured and not fitted_rows:
         st.info("Speedup needs a measured 1 runner x 1 env baseline.")
         return
@@ -321,9 +348,9 @@ def main() -> None:
     try:
         profile, mjx, rllib, note = fitted(name)
     except (AdvisorError, ProfilerError) as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
-    st.caption(f"{profile.name} ({note}): {profile.hardware.summary}; measured: {', '.join(profile.kinds)}")
+    st.caption(plain(f"{profile.name} ({note}): {profile.hardware.summary}; measured: {', '.join(profile.kinds)}"))
     if mjx is not None:
         mjx_page(profile, mjx, note, name, compare)
     if rllib is not None:

@@ -19,19 +19,20 @@ from advisor.recommend import JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommend
 from models.mjx import MjxCurves
 
 
-def num_envs_axis(curves: MjxCurves, points: int = 60) -> list[int]:
-    """A log-spaced num_envs axis from half the smallest to twice the largest measured value."""
-    measured = curves.measured_num_envs
-    low, high = max(1, min(measured) // 2), max(measured) * 2
-    return sorted({int(round(v)) for v in np.geomspace(low, high, points)})
+def num_envs_axis(curves: MjxCurves, include: tuple[int, ...] = (), points: int = 60) -> list[int]:
+    """A log-spaced num_envs axis from half the smallest to twice the largest measured value,
+    stretched to reach every value of ``include`` (the user's choice), plus those values."""
+    values = (*curves.measured_num_envs, *include)
+    low, high = max(1, min(values) // 2), max(values) * 2
+    return sorted({int(round(v)) for v in np.geomspace(low, high, points)} | set(include))
 
 
-def throughput_rows(curves: MjxCurves, profile: str) -> tuple[list[dict], list[dict]]:
+def throughput_rows(curves: MjxCurves, profile: str, include: tuple[int, ...] = ()) -> tuple[list[dict], list[dict]]:
     """``(curve rows, measured rows)`` for the train_sps chart: the fit with its interval band
     (flagged where extrapolated) and every timed iteration of every measured point."""
     curve = []
     if curves.throughput is not None:
-        axis = num_envs_axis(curves)
+        axis = num_envs_axis(curves, include)
         sps = curves.throughput.predict(axis)
         low, high = curves.throughput.predict_interval(axis)
         first, last = min(curves.measured_num_envs), max(curves.measured_num_envs)
@@ -56,27 +57,53 @@ def throughput_rows(curves: MjxCurves, profile: str) -> tuple[list[dict], list[d
     return curve, measured
 
 
-def memory_rows(curves: MjxCurves, profile: str) -> tuple[list[dict], list[dict], list[dict]]:
+#: Line styles of the peak-memory chart, one legend: the curves, then the horizontal limits.
+MEMORY_LINES = {"predicted peak": [1, 0], "upper bound": [2, 2], "device memory": [12, 3],
+                "headroom budget": [6, 3, 1, 3], "JAX default pool (75%)": [4, 4]}
+
+
+def memory_rows(curves: MjxCurves, profile: str, include: tuple[int, ...] = (),
+                headroom: float | None = None) -> tuple[list[dict], list[dict], list[dict]]:
     """``(curve rows, measured rows, reference lines)`` for the peak-memory chart, in GiB.
 
-    Reference lines are the device capacity and JAX's default 75% preallocated pool."""
+    Curve rows are long: one row per num_envs for the predicted peak and one for its upper
+    bound (``line``). Reference lines are the device capacity, the ``headroom`` budget a config
+    must fit in, and on GPUs JAX's default 75% preallocated pool."""
     gib = 2**30
     curve = []
     if curves.memory is not None or curves.xla_memory is not None:
-        for n in num_envs_axis(curves):
+        for n in num_envs_axis(curves, include):
             peak, upper, basis = curves.peak_bytes(n)
             if peak is not None:
-                curve.append({"profile": profile, "num_envs": n, "peak_gib": peak / gib, "upper_gib": upper / gib,
-                              "basis": basis})
+                curve += [{"profile": profile, "num_envs": n, "line": "predicted peak", "gib": peak / gib, "basis": basis},
+                          {"profile": profile, "num_envs": n, "line": "upper bound", "gib": upper / gib, "basis": basis}]
     measured = [{"profile": profile, "num_envs": p.num_envs, "peak_gib": p.peak_bytes / gib}
                 for p in curves.section.ok_points if p.peak_bytes]
     lines = []
     capacity = curves.capacity_bytes
     if capacity:
         lines.append({"profile": profile, "line": "device memory", "gib": capacity / gib})
+        if headroom is not None and headroom < 1:
+            lines.append({"profile": profile, "line": "headroom budget", "gib": headroom * capacity / gib})
         if curves.section.accelerator.platform == "gpu":
             lines.append({"profile": profile, "line": "JAX default pool (75%)", "gib": JAX_DEFAULT_POOL_FRACTION * capacity / gib})
     return curve, measured, lines
+
+
+def memory_note(curves: MjxCurves) -> str | None:
+    """Why there is no memory chart, or ``None`` when there is one."""
+    if curves.memory is not None or curves.xla_memory is not None:
+        return None
+    section = curves.section
+    if not section.ok_points:
+        if section.oom_num_envs is not None:
+            return (f"No point finished: every measured size ran out of memory (from {section.oom_num_envs} envs), "
+                    "so there is no memory curve; calibrate smaller --num-envs.")
+        return "No point finished, so there is no memory curve."
+    if section.memory_source == "unknown":
+        return ("Peak memory was not measured in this profile, so only sizes that ran on the device count as "
+                "fitting.")
+    return "Peak memory needs measurements at two or more num_envs; this profile has fewer."
 
 
 @dataclass(frozen=True)
@@ -94,8 +121,8 @@ class WhatIf:
 def what_if(curves: MjxCurves, recommendation: MjxRecommendation, *, num_envs: int, num_steps: int,
             num_minibatches: int, update_epochs: int, hidden_layers: tuple[int, ...]) -> WhatIf:
     """Evaluate the user's settings with the same arithmetic as the recommender."""
-    if curves.throughput is None:
-        return WhatIf(None, (recommendation.reason,), (), {}, None)
+    if curves.throughput is None:  # the recommendation panel already says why
+        return WhatIf(None, (), (), {}, None)
     errors: list[str] = []
     try:
         minibatch_size = check_minibatches(num_envs, num_steps, num_minibatches)
@@ -111,6 +138,9 @@ def what_if(curves: MjxCurves, recommendation: MjxRecommendation, *, num_envs: i
     warnings = []
     if option.num_updates < 1:
         errors.append(f"the target is smaller than one iteration ({num_envs} x {num_steps} env steps)")
+    elif option.env_steps < 0.95 * recommendation.target_steps:
+        warnings.append(f"LocoMuJoCo runs whole iterations: {option.num_updates} x {num_envs} envs x {num_steps} steps "
+                        f"= {option.env_steps:,} env steps, short of the {recommendation.target_steps:,} target")
     if not option.fits:
         warnings.append("this would not fit: " + ("its peak-memory upper bound exceeds the headroom"
                                                   if option.peak_bytes_upper is not None else
@@ -123,7 +153,7 @@ def what_if(curves: MjxCurves, recommendation: MjxRecommendation, *, num_envs: i
         warnings.append(f"{', '.join(changed)} differ from the profile's measurements: predictions are approximate")
     env = {}
     capacity = curves.capacity_bytes
-    if capacity and option.peak_bytes_upper and curves.section.accelerator.platform == "gpu":
+    if option.fits and capacity and option.peak_bytes_upper and curves.section.accelerator.platform == "gpu":
         share = option.peak_bytes_upper / capacity
         if share > JAX_DEFAULT_POOL_FRACTION:
             fraction = min(0.99, math.ceil((share + 0.02) * 100) / 100)
@@ -147,11 +177,22 @@ def recommend_for(curves: MjxCurves, profile: str, note: str, target_steps: int,
 
 # ---- Vega-Lite specs (plain dicts: building them through altair costs ~100 ms per chart) ----
 
-_LOG_X = {"field": "num_envs", "type": "quantitative", "scale": {"type": "log"}, "title": "num_envs"}
-_PROFILE = {"field": "profile", "type": "nominal", "title": "profile"}
+_LOG_X = {"field": "num_envs", "type": "quantitative", "scale": {"type": "log", "nice": False}, "title": "num_envs"}
+#: Profiles get clearly different hues (the first is the one being explored, the second the comparison).
+PROFILE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"]
+MARKERS = {"recommended": "#2ca02c", "your choice": "#d62728", "recommended = your choice": "#9467bd"}
+_CONFIG = {"legend": {"labelLimit": 0, "symbolSize": 300, "symbolStrokeWidth": 2}}
+
+
+def profile_encoding(profiles: list[str]) -> dict:
+    return {"field": "profile", "type": "nominal", "title": "profile",
+            "scale": {"domain": profiles, "range": PROFILE_COLOURS[: len(profiles)]}}
 
 
 def marker_rows(recommended: int | None, chosen: int) -> list[dict]:
+    """The recommended and the chosen num_envs; one row when they are the same."""
+    if recommended == chosen:
+        return [{"num_envs": chosen, "marker": "recommended = your choice"}]
     rows = [{"num_envs": chosen, "marker": "your choice"}]
     if recommended is not None:
         rows.append({"num_envs": recommended, "marker": "recommended"})
@@ -162,67 +203,105 @@ def _markers_layer(markers: list[dict]) -> dict:
     return {"data": {"values": markers}, "mark": {"type": "rule", "strokeDash": [5, 3], "strokeWidth": 2},
             "encoding": {"x": {"field": "num_envs", "type": "quantitative"},
                          "stroke": {"field": "marker", "type": "nominal", "title": "marker",
-                                    "scale": {"domain": ["recommended", "your choice"], "range": ["#2ca02c", "#d62728"]}},
+                                    "scale": {"domain": list(MARKERS), "range": list(MARKERS.values())}},
                          "tooltip": [{"field": "marker"}, {"field": "num_envs"}]}}
 
 
 def _chart(layers: list[dict]) -> dict:
     """A layered chart; scroll to zoom and drag to pan (a scale-bound selection on the first layer)."""
     first = {**layers[0], "params": [{"name": "zoom", "select": "interval", "bind": "scales"}]}
-    return {"height": 320, "layer": [first, *layers[1:]]}
+    return {"height": 320, "layer": [first, *layers[1:]], "config": _CONFIG}
 
 
-def throughput_spec(curve: list[dict], measured: list[dict], markers: list[dict]) -> dict:
+def _profiles(*tables: list[dict]) -> list[str]:
+    return list(dict.fromkeys(r["profile"] for table in tables for r in table if "profile" in r))
+
+
+def throughput_spec(curve: list[dict], measured: list[dict], markers: list[dict], log_y: bool = False) -> dict:
     """train_sps vs num_envs: interval band, fitted line (dashed where extrapolated), measured
-    iterations as points, and the recommended and chosen num_envs as rules."""
+    iterations as points, and the recommended and chosen num_envs as rules. ``log_y`` when two
+    profiles far apart share the axes."""
+    colour = profile_encoding(_profiles(curve, measured))
+    y_scale = {"type": "log"} if log_y else {}
     layers = []
     if curve:
         data = {"values": curve}
         layers += [
             {"data": data, "mark": {"type": "area", "opacity": 0.2},
-             "encoding": {"x": _LOG_X, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"},
-                          "color": _PROFILE, "detail": {"field": "segment"}}},
+             "encoding": {"x": _LOG_X, "y": {"field": "low", "type": "quantitative", "scale": y_scale},
+                          "y2": {"field": "high"}, "color": colour, "detail": {"field": "segment"}}},
             {"data": data, "mark": "line",
-             "encoding": {"x": _LOG_X, "y": {"field": "train_sps", "type": "quantitative",
+             "encoding": {"x": _LOG_X, "y": {"field": "train_sps", "type": "quantitative", "scale": y_scale,
                                              "title": "train_sps (env steps/s)"},
-                          "color": _PROFILE, "detail": {"field": "segment"},
+                          "color": colour, "detail": {"field": "segment"},
                           "strokeDash": {"field": "extrapolated", "type": "nominal", "title": "extrapolated"}}}]
     if measured:
         layers.append({"data": {"values": measured}, "mark": {"type": "point", "filled": True},
-                       "encoding": {"x": _LOG_X, "y": {"field": "train_sps", "type": "quantitative"}, "color": _PROFILE,
+                       "encoding": {"x": _LOG_X, "y": {"field": "train_sps", "type": "quantitative", "scale": y_scale,
+                                                       "title": "train_sps (env steps/s)"},
+                                    "color": colour,
                                     "tooltip": [{"field": "num_envs"}, {"field": "train_sps", "format": ",.0f"}]}})
     return _chart(layers + [_markers_layer(markers)])
 
 
 def memory_spec(curve: list[dict], measured: list[dict], lines: list[dict], markers: list[dict]) -> dict:
-    """Peak memory (GiB) vs num_envs: predicted line and dashed upper bound, measured peaks, and
-    horizontal rules for device memory and JAX's default 75% pool."""
-    y = {"field": "peak_gib", "type": "quantitative", "title": "peak memory (GiB)"}
+    """Peak memory (GiB) vs num_envs: predicted peak and its upper bound, measured peaks, and
+    horizontal rules for device memory, the headroom budget and JAX's default 75% pool, each
+    profile in its own colour and each line style named in one legend."""
+    colour = profile_encoding(_profiles(curve, measured, lines))
+    style = {"field": "line", "type": "nominal", "title": "line",
+             "scale": {"domain": list(MEMORY_LINES), "range": list(MEMORY_LINES.values())}}
+    y = {"field": "gib", "type": "quantitative", "title": "peak memory (GiB)"}
     layers = []
     if curve:
-        layers += [{"data": {"values": curve}, "mark": "line", "encoding": {"x": _LOG_X, "y": y, "color": _PROFILE}},
-                   {"data": {"values": curve}, "mark": {"type": "line", "strokeDash": [2, 2]},
-                    "encoding": {"x": _LOG_X, "y": {"field": "upper_gib", "type": "quantitative"}, "color": _PROFILE}}]
+        layers.append({"data": {"values": curve}, "mark": "line",
+                       "encoding": {"x": _LOG_X, "y": y, "color": colour, "strokeDash": style,
+                                    "detail": {"field": "line"},
+                                    "tooltip": [{"field": "num_envs"}, {"field": "line"}, {"field": "gib", "format": ".2f"}]}})
     if measured:
-        layers.append({"data": {"values": measured}, "mark": {"type": "point", "filled": True},
-                       "encoding": {"x": _LOG_X, "y": y, "color": _PROFILE}})
+        layers.append({"data": {"values": measured}, "mark": {"type": "point", "filled": True, "size": 60},
+                       "encoding": {"x": _LOG_X, "y": {"field": "peak_gib", "type": "quantitative", "title": y["title"]},
+                                    "color": colour,
+                                    "tooltip": [{"field": "num_envs"}, {"field": "peak_gib", "format": ".3f"}]}})
     if lines:
-        layers.append({"data": {"values": lines}, "mark": "rule",
-                       "encoding": {"y": {"field": "gib", "type": "quantitative"},
-                                    "strokeDash": {"field": "line", "type": "nominal", "title": "limit"},
-                                    "tooltip": [{"field": "line"}, {"field": "gib", "format": ".2f"}]}})
+        layers.append({"data": {"values": lines}, "mark": {"type": "rule", "strokeWidth": 1.5},
+                       "encoding": {"y": {"field": "gib", "type": "quantitative"}, "color": colour,
+                                    "strokeDash": style,
+                                    "tooltip": [{"field": "profile"}, {"field": "line"}, {"field": "gib", "format": ".2f"}]}})
     return _chart(layers + [_markers_layer(markers)])
 
 
-def time_rows(curve: list[dict], compile_s: float | None, target_steps: int) -> list[dict]:
-    """Hours to ``target_steps`` along the fitted curve (compile included when measured)."""
-    return [{"profile": r["profile"], "num_envs": r["num_envs"],
-             "hours": ((compile_s or 0.0) + target_steps / r["train_sps"]) / 3600} for r in curve]
+def time_rows(curve: list[dict], compile_s: float | None, target_steps: int, num_steps: int) -> list[dict]:
+    """Seconds to ``target_steps`` along the fitted curve, in LocoMuJoCo's whole iterations
+    (``num_updates = target // num_steps // num_envs``) and compile included when measured;
+    num_envs too large for one iteration are left out."""
+    rows = []
+    for r in curve:
+        if r["segment"] != "measured" and r["extrapolated"] and any(
+                q["num_envs"] == r["num_envs"] and q["segment"] == "measured" for q in curve):
+            continue  # the joins of extrapolated segments repeat a measured-range row
+        n = r["num_envs"]
+        env_steps = target_steps // num_steps // n * num_steps * n
+        if env_steps:
+            rows.append({"profile": r["profile"], "num_envs": n, "env_steps": env_steps,
+                         "seconds": (compile_s or 0.0) + env_steps / r["train_sps"]})
+    return rows
+
+
+def time_unit(rows: list[dict]) -> tuple[str, float]:
+    """``(unit, seconds per unit)`` that reads best for these times."""
+    typical = float(np.median([r["seconds"] for r in rows])) if rows else 0.0
+    return ("hours", 3600.0) if typical >= 2 * 3600 else ("minutes", 60.0)
 
 
 def time_spec(rows: list[dict], markers: list[dict], target_label: str) -> dict:
-    layer = {"data": {"values": rows}, "mark": "line",
-             "encoding": {"x": _LOG_X, "y": {"field": "hours", "type": "quantitative", "scale": {"type": "log"},
-                                             "title": f"hours to {target_label} env steps"},
-                          "color": _PROFILE, "tooltip": [{"field": "num_envs"}, {"field": "hours", "format": ".2f"}]}}
+    unit, per = time_unit(rows)
+    values = [{**r, "time": r["seconds"] / per} for r in rows]
+    layer = {"data": {"values": values}, "mark": "line",
+             "encoding": {"x": _LOG_X, "y": {"field": "time", "type": "quantitative", "scale": {"type": "log"},
+                                             "title": f"{unit} to {target_label} env steps"},
+                          "color": profile_encoding(_profiles(rows)),
+                          "tooltip": [{"field": "profile"}, {"field": "num_envs"},
+                                      {"field": "time", "format": ".1f", "title": unit},
+                                      {"field": "env_steps", "format": ",", "title": "env steps trained"}]}}
     return _chart([layer, _markers_layer(markers)])

@@ -66,6 +66,18 @@ def parse_int_list(
     return tuple(sorted(values))
 
 
+def parse_layers(text: str, what: str = "--hidden-layers") -> tuple[int, ...]:
+    """Parse hidden layer widths: ``"512,256" -> (512, 256)``; each between 1 and 65536."""
+    items = [t.strip() for t in str(text).split(",") if t.strip()]
+    try:
+        layers = tuple(int(t) for t in items)
+    except ValueError:
+        raise BadInput(f"{what} must be comma-separated layer widths such as 512,256") from None
+    if not layers or any(w < 1 or w > 65536 for w in layers):
+        raise BadInput(f"{what} must be comma-separated layer widths between 1 and 65536, e.g. 512,256")
+    return layers
+
+
 _BYTES = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 
 

@@ -124,11 +124,18 @@ def test_comparing_two_profiles_draws_both_with_memory_lines(advisor_home, monke
     assert not at.exception and not at.error
     rows = [row for table in chart_tables(at) for row in table]
     assert {r.get("profile") for r in rows} >= {"withmem", RTX}
-    lines = {r["line"]: r["gib"] for r in rows if "line" in r}
-    assert lines == {"device memory": pytest.approx(8.0), "JAX default pool (75%)": pytest.approx(6.0)}
+    lines = {(r["profile"], r["line"]): r["gib"] for r in rows if "line" in r and "num_envs" not in r}
+    # each profile's limits, drawn in its own colour: both are 8 GiB devices here
+    assert lines == {(name, line): pytest.approx(gib) for name in ("withmem", RTX)
+                     for line, gib in (("device memory", 8.0), ("headroom budget", 7.2), ("JAX default pool (75%)", 6.0))}
     markers = {r["marker"]: r["num_envs"] for r in rows if "marker" in r}
-    assert markers["recommended"] == markers["your choice"] == 8192
+    assert markers == {"recommended = your choice": 8192}
     assert len(at.get("vega_lite_chart")) == 3
+    # two profiles far apart share a logarithmic throughput axis
+    import json
+
+    throughput = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert throughput["layer"][1]["encoding"]["y"]["scale"] == {"type": "log"}
 
 
 @pytest.fixture
@@ -167,3 +174,28 @@ def test_rllib_choice_ray_could_not_place_is_an_error(writeup_profile, monkeypat
     assert not at.exception
     assert any("cannot share" in e.value and "fewer" in e.value for e in at.error)
     assert not [b for b in at.download_button if b.label == "Download PPOConfig snippet"]
+
+
+@pytest.mark.parametrize("layers", ["0", "-5,0", "", "512,abc"])
+def test_bad_hidden_layers_are_an_error_not_a_traceback_and_keep_the_recommendation(monkeypatch, layers):
+    at = run(RTX, monkeypatch)
+    at.text_input(key=f"layers-{RTX}").set_value(layers).run()
+    assert not at.exception
+    assert any("hidden layers must be comma-separated layer widths" in e.value for e in at.error)
+    assert metric(at, "num_envs", 0) == "4096"  # the recommendation does not depend on them
+    assert not at.download_button
+
+
+def test_messages_with_asterisks_keep_them(monkeypatch):
+    at = run(RTX, monkeypatch)
+    at.number_input(key=f"num_minibatches-{RTX}").set_value(1000).run()
+    [error] = [e.value for e in at.error if "not divisible" in e.value]
+    # escaped for Markdown, so the page shows num_envs*num_steps = 4096*50 rather than italics
+    assert "num\\_envs\\*num\\_steps" in error and "4096\\*50" in error
+
+
+def test_comparing_profiles_of_different_kinds_says_so(writeup_profile, monkeypatch):
+    at = run(RTX, monkeypatch)
+    at.selectbox(key="compare").set_value(writeup_profile).run()
+    assert not at.exception and not at.error
+    assert any("writeup has no MJX measurements to compare with" in i.value for i in at.info)

@@ -31,7 +31,7 @@ def free_port() -> int:
 def server(advisor_home):
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "advisor", "explore", "--port", str(port), "--profile",
-                             "rtx3070-locomujoco"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             "h100-humanoid"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ}, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -84,9 +84,28 @@ def test_server_binds_loopback_only(server):
     assert addresses == {"127.0.0.1"}
 
 
-def test_page_renders_charts_without_errors_in_chromium(server, tmp_path):
+def wait_for_charts(page, count: int) -> None:
+    page.wait_for_function(f"document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= {count}",
+                           timeout=60_000)
+    page.wait_for_timeout(1500)  # let the charts finish drawing
+
+
+def assert_no_error_box(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+
+
+def test_page_renders_charts_without_errors_in_chromium(server, tmp_path, advisor_home):
+    """The shipped H100 profile (throughput, peak memory and time charts), its conf.yaml download,
+    then an RLlib profile chosen in the page (speedup and efficiency charts)."""
     from playwright.sync_api import sync_playwright
 
+    from tests.conftest import run_cli
+
+    imported = run_cli("profile", "import", str(ROOT / "benchmarks" / "data" / "rllib-writeup-i7-12700.csv"),
+                       "--kind", "rllib", "--name", "i7-12700-writeup", "--device-name", "Intel Core i7-12700",
+                       "--cpus", "16")
+    assert imported.returncode == 0, imported.stderr
     url, _port = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
@@ -96,20 +115,28 @@ def test_page_renders_charts_without_errors_in_chromium(server, tmp_path):
             page.goto(url, wait_until="domcontentloaded")
             try:
                 page.get_by_text("Recommendation").first.wait_for(timeout=60_000)
-                page.wait_for_function("document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 2",
-                                       timeout=60_000)
+                wait_for_charts(page, 3)
             finally:
                 page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
-            page.wait_for_timeout(1500)  # let the charts finish drawing
-            assert page.locator("[data-testid='stException']").count() == 0
-            assert page.locator("[data-testid='stAlertContentError']").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
+            assert_no_error_box(page)
+            assert page.get_by_text("Peak memory").count() >= 1
             with page.expect_download() as download_info:
                 page.get_by_text("Download conf.yaml").click()
             target = tmp_path / "conf.yaml"
             download_info.value.save_as(target)
             conf = yaml.safe_load(target.read_text())
-            assert conf["experiment"]["num_envs"] == 4096 and conf["experiment"]["num_minibatches"] == 64
+            assert conf["experiment"]["num_envs"] == 65536 and conf["experiment"]["num_minibatches"] == 1024
+
+            page.locator("[data-testid='stSelectbox']").filter(has_text="profile").first.click()
+            page.get_by_role("option", name="i7-12700-writeup", exact=True).click()
+            try:
+                page.get_by_text("RLlib parallel efficiency").first.wait_for(timeout=60_000)
+                wait_for_charts(page, 2)
+            finally:
+                page.screenshot(path=str(ARTIFACTS / "explorer-rllib.png"), full_page=True)
+            assert_no_error_box(page)
+            assert page.get_by_text("Download PPOConfig snippet").count() == 1
         finally:
             browser.close()
     assert (ARTIFACTS / "explorer.png").stat().st_size > 20_000
+    assert (ARTIFACTS / "explorer-rllib.png").stat().st_size > 20_000

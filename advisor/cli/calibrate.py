@@ -7,10 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.cli.common import err, out, parse_layers, print_json, sigterm_as_interrupt
+from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
 from advisor.cli.render import mjx_points_table
 from advisor.errors import AdvisorError, BadInput, CalibrationInterrupted
-from advisor.units import format_bytes, parse_bytes, parse_duration, parse_int_list
+from advisor.units import format_bytes, parse_bytes, parse_duration, parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.profile import MjxWorkload
 from profiler.serde import to_jsonable

@@ -11,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from advisor import catalog
 from advisor.cli.calibrate import app
 from advisor.cli.calibrate import interrupted_message
-from advisor.cli.common import err, out, parse_layers, print_json, sigterm_as_interrupt
+from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
 from advisor.cli.render_rllib import rllib_points_table
 from advisor.errors import BadInput, CalibrationInterrupted
-from advisor.units import parse_int_list
+from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.profile import RllibWorkload
 from profiler.serde import to_jsonable

@@ -67,19 +67,6 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def parse_layers(text: str, what: str = "--hidden-layers") -> tuple[int, ...]:
-    from advisor.errors import BadInput
-
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    try:
-        layers = tuple(int(t) for t in items)
-    except ValueError:
-        raise BadInput(f"{what} must be comma-separated layer widths such as 512,256") from None
-    if not layers or any(w < 1 or w > 65536 for w in layers):
-        raise BadInput(f"{what} must be comma-separated layer widths between 1 and 65536, e.g. 512,256")
-    return layers
-
-
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 

@@ -9,10 +9,11 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.cli.common import out, parse_layers, print_json, table as new_table
+from advisor.cli.common import out, print_json, table as new_table
 from advisor.cli.render import mjx_points_table, profile_summary
 from advisor.cli.render_rllib import rllib_points_table, rllib_summary_lines
 from advisor.errors import BadInput, ProfileError
+from advisor.units import parse_layers
 from profiler.errors import ProfileFormatError
 from profiler.importer import mjx_section_from_csv, rllib_section_from_csv
 from profiler.profile import Accelerator, Hardware, Profile, RllibWorkload
