@@ -73,7 +73,10 @@ def fit_lines(curves: RllibCurves) -> list[str]:
              f"  lambda = {usl.lambda_:,.1f} env steps/s (90% interval {iv['lambda'][0]:,.1f}-{iv['lambda'][1]:,.1f})",
              f"  sigma  = {usl.sigma_:.4f} ({iv['sigma'][0]:.4f}-{iv['sigma'][1]:.4f})  contention (serial fraction)",
              f"  kappa  = {usl.kappa_:.5f} ({iv['kappa'][0]:.5f}-{iv['kappa'][1]:.5f})  coherency (crosstalk)"]
-    if usl.peak_runners_ is not None:
+    if usl.sigma_ >= 1:
+        lines.append("  all of the work is serial (sigma = 1): one runner is as fast as it gets, and more runners "
+                     + ("lose throughput to crosstalk" if usl.kappa_ > 0 else "do not raise throughput"))
+    elif usl.peak_runners_ is not None:
         band = (f" (90% interval {usl.peak_runners_interval_[0]:.1f}-{usl.peak_runners_interval_[1]:.1f})"
                 if usl.peak_runners_interval_ else "")
         lines.append(f"  peak throughput at N* = sqrt((1-sigma)/kappa) = {usl.peak_runners_:.1f} runners{band}")

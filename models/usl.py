@@ -7,9 +7,11 @@ of one runner, ``sigma`` the contention (the serial fraction: with ``kappa = 0``
 law, whose ceiling is ``lambda / sigma``) and ``kappa`` the coherency cost (crosstalk between
 runners, which makes throughput fall past a peak at ``N* = sqrt((1 - sigma) / kappa)``).
 
-``sigma`` and ``kappa`` are kept non-negative: the fit is the best of the free fit and of fits
-with one or both held at zero (an active-set solution), among the forms that the number of
-distinct runner counts can identify (three for all of USL, two for one term). Residuals are in
+``sigma`` is kept in [0, 1] and ``kappa`` non-negative: the fit is the best of the free fit and
+of fits with terms held at a bound (zero, or one for ``sigma``: an active-set solution), among
+the forms that the number of distinct runner counts can identify (three for all of USL, two for
+one term). A contention above one is not a fraction of serial work: throughput that falls as
+runners are added is the coherency term's, or with ``sigma = 1`` and ``kappa = 0`` it stays flat. Residuals are in
 log space, so a 5% miss costs the same at 1 runner as at 15; intervals are delta-method ones
 from :mod:`models.curves`, widened outside the measured runner counts.
 """
@@ -34,21 +36,24 @@ def usl_throughput(n, lambda_: float, sigma: float, kappa: float) -> np.ndarray:
 
 
 def usl_peak(sigma: float, kappa: float) -> float | None:
-    """The runner count of peak throughput, ``sqrt((1 - sigma) / kappa)``; ``None`` without a
-    coherency term (throughput then rises towards ``lambda / sigma`` for ever)."""
-    if kappa <= 0 or sigma >= 1:
+    """The runner count of peak throughput, ``sqrt((1 - sigma) / kappa)``, at least one (with
+    ``sigma >= 1`` one runner is as fast as it gets); ``None`` when throughput rises for ever
+    (no coherency term and ``sigma < 1``: towards ``lambda / sigma``)."""
+    if sigma >= 1:
+        return 1.0
+    if kappa <= 0:
         return None
-    return math.sqrt((1.0 - sigma) / kappa)
+    return max(math.sqrt((1.0 - sigma) / kappa), 1.0)
 
 
-def _terms(theta: np.ndarray, free: tuple[str, ...]) -> tuple[float, float]:
-    values = dict(zip(free, theta[1:]))
+def _terms(theta: np.ndarray, free: tuple[str, ...], fixed: dict[str, float] | None = None) -> tuple[float, float]:
+    values = {**(fixed or {}), **dict(zip(free, theta[1:]))}
     return values.get("sigma", 0.0), values.get("kappa", 0.0)
 
 
-def _make_form(name: str, free: tuple[str, ...], description: str) -> Form:
+def _make_form(name: str, free: tuple[str, ...], description: str, fixed: dict[str, float] | None = None) -> Form:
     def fn(theta: np.ndarray, x: np.ndarray) -> np.ndarray:
-        sigma, kappa = _terms(theta, free)
+        sigma, kappa = _terms(theta, free, fixed)
         return usl_throughput(x, math.exp(theta[0]), sigma, kappa)
 
     def starts(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -59,7 +64,8 @@ def _make_form(name: str, free: tuple[str, ...], description: str) -> Form:
             columns = {"sigma": x[more] - 1, "kappa": x[more] * (x[more] - 1)}
             if more.any():
                 design = np.stack([columns[t] for t in free], axis=1)
-                coef, *_ = np.linalg.lstsq(design, x[more] * lam / y[more] - 1, rcond=None)
+                target = x[more] * lam / y[more] - 1 - sum(v * columns[t] for t, v in (fixed or {}).items())
+                coef, *_ = np.linalg.lstsq(design, target, rcond=None)
                 base.append(np.maximum(coef, 0.0))
             base += [np.full(len(free), 0.05), np.full(len(free), 0.002)]
         else:
@@ -69,12 +75,16 @@ def _make_form(name: str, free: tuple[str, ...], description: str) -> Form:
     return Form(name, description, 1 + len(free), fn, starts)
 
 
-#: Candidate forms, richest first.
-USL_FORMS: dict[str, tuple[Form, tuple[str, ...]]] = {
-    "usl": (_make_form("usl", TERMS, "contention and coherency: X = l N / (1 + s (N-1) + k N (N-1))"), TERMS),
-    "amdahl": (_make_form("amdahl", ("sigma",), "contention only (Amdahl): X = l N / (1 + s (N-1))"), ("sigma",)),
-    "coherency": (_make_form("coherency", ("kappa",), "coherency only: X = l N / (1 + k N (N-1))"), ("kappa",)),
-    "linear": (_make_form("linear", (), "ideal scaling: X = l N"), ()),
+#: Candidate forms, richest first: name -> (form, free terms, terms held at a bound).
+USL_FORMS: dict[str, tuple[Form, tuple[str, ...], dict[str, float]]] = {
+    "usl": (_make_form("usl", TERMS, "contention and coherency: X = l N / (1 + s (N-1) + k N (N-1))"), TERMS, {}),
+    "amdahl": (_make_form("amdahl", ("sigma",), "contention only (Amdahl): X = l N / (1 + s (N-1))"), ("sigma",), {}),
+    "coherency": (_make_form("coherency", ("kappa",), "coherency only: X = l N / (1 + k N (N-1))"), ("kappa",), {}),
+    "serial+coherency": (_make_form("serial+coherency", ("kappa",), "all serial, with crosstalk: throughput falls "
+                                    "as runners are added, X = l / (1 + k (N-1))", {"sigma": 1.0}),
+                         ("kappa",), {"sigma": 1.0}),
+    "linear": (_make_form("linear", (), "ideal scaling: X = l N"), (), {}),
+    "serial": (_make_form("serial", (), "all serial: more runners do not help, X = l", {"sigma": 1.0}), (), {"sigma": 1.0}),
 }
 
 
@@ -109,25 +119,29 @@ class USLModel(Estimator):
             raise ValueError("need measurements at two or more runner counts to fit scaling")
         noise_ss, noise_dof = _noise(y_samples, n.size)
         best = None
-        for name, (form, free) in USL_FORMS.items():
+        for name, (form, free, _fixed) in USL_FORMS.items():
             if form.n_params > distinct:
                 continue
             fit = fit_log(form, n, sps, self.prior_sigma, noise_ss=noise_ss, noise_dof=noise_dof)
             if any(v < -1e-9 for v in fit.theta[1:]):
                 continue  # infeasible: a negative contention or coherency term
+            if "sigma" in free and fit.theta[1 + free.index("sigma")] > 1 + 1e-9:
+                continue  # infeasible: more than all of the work serial
             cost = float(np.sum((fit.predict_log(n) - np.log(sps)) ** 2))
-            if best is None or cost < best[0] - 1e-12 - 1e-9 * best[0]:
+            # the smallest cost; on a tie (within rounding) the form with fewer parameters
+            if best is None or cost < best[0] - 1e-12 - 1e-9 * best[0] or (
+                    cost <= best[0] + 1e-12 + 1e-9 * best[0] and form.n_params < best[2].form.n_params):
                 best = (cost, name, fit)
         _, self.form_, fit = best
         self.fit_: LogFit = fit
-        free = USL_FORMS[self.form_][1]
+        _form, free, fixed = USL_FORMS[self.form_]
         self.lambda_ = math.exp(fit.theta[0])
-        self.sigma_, self.kappa_ = (float(max(v, 0.0)) for v in _terms(fit.theta, free))
-        self._set_intervals(free)
+        self.sigma_, self.kappa_ = (float(max(v, 0.0)) for v in _terms(fit.theta, free, fixed))
+        self._set_intervals(free, fixed)
         self.runners_range_ = (float(n.min()), float(n.max()))
         return self
 
-    def _set_intervals(self, free: tuple[str, ...]) -> None:
+    def _set_intervals(self, free: tuple[str, ...], fixed: dict[str, float]) -> None:
         cov = self.fit_.cov_unscaled * self.fit_.sigma**2
         t = t_quantile(0.5 + self.confidence / 2, max(self.fit_.dof, 1))
         se = np.sqrt(np.maximum(np.diag(cov), 0.0))
@@ -136,10 +150,11 @@ class USLModel(Estimator):
             value = getattr(self, f"{name}_")
             self.intervals_[name] = (float(max(value - t * se[i], 0.0)), float(value + t * se[i]))
         for name in TERMS:
-            self.intervals_.setdefault(name, (0.0, 0.0))  # held at zero by the chosen form
+            held = fixed.get(name, 0.0)
+            self.intervals_.setdefault(name, (held, held))  # held at a bound by the chosen form
         self.peak_runners_ = usl_peak(self.sigma_, self.kappa_)
         self.peak_runners_interval_ = None
-        if self.peak_runners_ is not None and "kappa" in free:
+        if self.peak_runners_ is not None and "kappa" in free and self.sigma_ < 1 and self.peak_runners_ > 1:
             # log N* = (log(1 - sigma) - log kappa) / 2; gradient over the free terms
             grad = np.zeros(self.fit_.theta.size)
             for i, name in enumerate(free, start=1):

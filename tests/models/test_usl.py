@@ -18,7 +18,10 @@ def test_usl_formula_by_hand():
     assert usl_throughput([1], 1000, 0.05, 0.002)[0] == 1000
     # peak at sqrt((1 - 0.05) / 0.002) = sqrt(475)
     assert usl_peak(0.05, 0.002) == pytest.approx(21.794494717703369, rel=1e-12)
-    assert usl_peak(0.05, 0.0) is None and usl_peak(1.0, 0.01) is None
+    assert usl_peak(0.05, 0.0) is None  # Amdahl: rises for ever towards lambda / sigma
+    # all serial: one runner is the peak; a peak below one runner is one runner too
+    assert usl_peak(1.0, 0.01) == usl_peak(1.0, 0.0) == 1.0
+    assert usl_peak(0.9, 0.5) == 1.0  # sqrt(0.1 / 0.5) = 0.447
 
 
 def test_exact_usl_data_recovers_parameters_and_the_peak():
@@ -57,6 +60,32 @@ def test_terms_stay_non_negative():
     assert model.sigma_ == pytest.approx(0.0, abs=1e-6)
     assert model.kappa_ == pytest.approx(0.01, rel=1e-4)
     assert model.peak_runners_ == pytest.approx(10.0, rel=1e-4)
+
+
+def test_falling_throughput_keeps_sigma_a_fraction():
+    # 1000, 800, 700 env steps/s at 1, 2, 4 runners: each runner added makes things slower. A free
+    # fit passes through the points with sigma = 1.4286, kappa = 0.0357 (more than all of the work
+    # serial); the bounded fit holds sigma at 1 and puts the fall on crosstalk: X = l / (1 + k (N-1)),
+    # whose least squares in log (checked with a general-purpose minimiser) is l = 965.93, k = 0.138047.
+    model = USLModel().fit([1, 2, 4], [1000, 800, 700])
+    assert model.form_ == "serial+coherency"
+    assert model.sigma_ == 1.0
+    assert model.kappa_ == pytest.approx(0.138047, rel=1e-4) and model.lambda_ == pytest.approx(965.93, rel=1e-4)
+    assert model.peak_runners_ == 1.0  # one runner is as fast as it gets
+    assert model.ceiling_env_steps_per_s == pytest.approx(model.lambda_)
+    assert model.ceiling_env_steps_per_s >= model.predict([2])[0]  # a ceiling, not a floor
+    assert model.intervals_["sigma"] == (1.0, 1.0)
+    # flat: more runners change nothing; X(N) = lambda exactly
+    flat = USLModel().fit([1, 2], [669, 669])
+    assert flat.sigma_ == 1.0 and flat.kappa_ == 0.0 and flat.predict([8])[0] == pytest.approx(669, rel=1e-6)
+    # two points falling (669 -> 519) fit exactly in several ways; whichever is chosen, sigma is a
+    # fraction, the peak is at about one runner and the ceiling is the most the curve ever gives
+    fall = USLModel().fit([1, 2], [669, 519])
+    assert 0.0 <= fall.sigma_ <= 1.0
+    assert fall.predict([1, 2]) == pytest.approx([669, 519], rel=1e-6)
+    assert 1.0 <= fall.peak_runners_ < 1.2
+    grid = np.linspace(1, 16, 151)
+    assert fall.ceiling_env_steps_per_s >= fall.predict(grid).max() * (1 - 1e-9)
 
 
 def test_intervals_cover_noisy_truth_and_widen_outside():
