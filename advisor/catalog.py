@@ -129,8 +129,19 @@ def _distance(here: Hardware, profile: Profile, kind: str) -> float:
     return 50.0
 
 
+def usable(profile: Profile, kind: str) -> bool:
+    """The profile's ``kind`` section has two or more successful points to fit (an interrupted or
+    failed sweep does not)."""
+    section = getattr(profile, kind)
+    if section is None:
+        return False
+    keys = {p.num_envs if kind == "mjx" else p.key for p in section.ok_points}
+    return len(keys) >= 2
+
+
 def default_profile(kind: str, here: Hardware | None = None) -> tuple[Profile, str, str]:
-    """``(profile, origin, why)`` for commands run without ``--profile``."""
+    """``(profile, origin, why)`` for commands run without ``--profile``: the newest usable
+    profile calibrated on this machine, else the closest shipped default."""
     here = here or fingerprint()
     local = []
     for name in local_profile_names():
@@ -138,7 +149,7 @@ def default_profile(kind: str, here: Hardware | None = None) -> tuple[Profile, s
             profile = load_profile_file(profile_path(name))
         except ProfileFormatError:
             continue  # reported by 'advisor profile list'; never chosen silently
-        if getattr(profile, kind) is not None and profile.source == "calibrated" and same_machine(profile.hardware, here):
+        if usable(profile, kind) and profile.source == "calibrated" and same_machine(profile.hardware, here):
             local.append(profile)
     if local:
         chosen = max(local, key=lambda p: p.created)

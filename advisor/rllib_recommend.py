@@ -155,7 +155,12 @@ def recommend_rllib(curves: RllibCurves, target_steps: int, *, profile: str, pro
         notes.append(f"the fitted curve peaks at {usl.peak_runners_:.1f} runners: more runners than that lose "
                      "throughput (coherency cost)")
     if chosen.num_env_runners == top and objective == "throughput":
-        notes.append(f"throughput still rises at {top} runners, the most this machine's CPUs allow")
+        if section.ray_cpus is None:
+            notes.append(f"throughput still rises at {top} runners, the most measured; more may help on a machine "
+                         "with the CPUs for them")
+        else:
+            notes.append(f"throughput still rises at {top} runners, the most the profile's {section.ray_cpus:g} CPUs "
+                         f"allow (one runner per CPU, {section.driver_cpus:g} for the driver)")
     if chosen.extrapolated:
         notes.append(f"{chosen.num_env_runners} runners x {chosen.num_envs_per_env_runner} envs was not measured; "
                      "its prediction is extrapolated (wider interval)")

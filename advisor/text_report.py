@@ -45,7 +45,7 @@ def rllib_lines(section: RllibSection, curves: RllibCurves) -> list[str]:
              f"method: {section.method or 'not recorded'}", "",
              "measured (env steps/s = median of timed iterations; speedup = baseline time / time; "
              "efficiency = speedup / total envs):",
-             f"{'config':<10}{'envs':>5}{'env steps/s':>13}{'iter_s':>8}{'sample_s':>9}{'learner_s':>10}"
+             f"{'config':<10}{'envs':>5}{'CPUs/r':>7}{'env steps/s':>13}{'iter_s':>8}{'sample_s':>9}{'learner_s':>10}"
              f"{'speedup':>9}{'efficiency':>11}  rating"]
     base = section.point(1, 1)
     for p in sorted(section.points, key=lambda p: (p.total_envs, p.num_envs_per_env_runner)):
@@ -56,7 +56,8 @@ def rllib_lines(section: RllibSection, curves: RllibCurves) -> list[str]:
         if base is not None and base.ok:
             s = float(speedup(base.env_steps_per_s, p.env_steps_per_s))
             e = float(efficiency(s, p.total_envs))
-        lines.append(f"{p.label:<10}{p.total_envs:>5}{p.env_steps_per_s:>13,.0f}{_fmt(p.iter_s, '.2f'):>8}"
+        lines.append(f"{p.label:<10}{p.total_envs:>5}{_fmt(p.num_cpus_per_env_runner, 'g'):>7}"
+                     f"{p.env_steps_per_s:>13,.0f}{_fmt(p.iter_s, '.2f'):>8}"
                      f"{_fmt(p.sample_s, '.2f'):>9}{_fmt(p.learner_s, '.2f'):>10}{_fmt(s, '.2f'):>8}x"
                      f"{_fmt(e, '.1%'):>11}  {rating(e) if e is not None else '-'}")
     lines += [""] + fit_lines(curves) + _finding_lines(section)

@@ -44,12 +44,28 @@ def start_ray(spec: dict[str, Any]) -> None:
 
 
 def cluster_facts() -> dict[str, Any]:
-    """CPUs Ray has and its alive nodes (id, IP, CPUs)."""
+    """CPUs Ray has, its alive nodes (id, IP, CPUs) and the node this driver runs on."""
     import ray
 
     nodes = [{"node_id": n["NodeID"], "ip": n.get("NodeManagerAddress"), "cpus": n.get("Resources", {}).get("CPU", 0.0)}
              for n in ray.nodes() if n.get("Alive")]
-    return {"ray_cpus": float(ray.cluster_resources().get("CPU", 0.0)), "nodes": nodes, "ray": ray.__version__}
+    return {"ray_cpus": float(ray.cluster_resources().get("CPU", 0.0)), "nodes": nodes, "ray": ray.__version__,
+            "driver_node_id": ray.get_runtime_context().get_node_id()}
+
+
+def spread_env_runners() -> None:
+    """Ask Ray to place remote env runners on as many nodes as it can (its SPREAD scheduling
+    strategy) rather than filling the driver's node first. RLlib offers a placement strategy only
+    to runs under Tune, so the runners' remote options get Ray's public ``scheduling_strategy``."""
+    from ray.rllib.env.env_runner_group import EnvRunnerGroup
+
+    make_worker = EnvRunnerGroup._make_worker
+
+    def spread(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._remote_args = {**self._remote_args, "scheduling_strategy": "SPREAD"}
+        return make_worker(self, *args, **kwargs)
+
+    EnvRunnerGroup._make_worker = spread
 
 
 def _timed(record: list[float], method: Callable) -> Callable:
@@ -82,14 +98,18 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     import psutil
 
     from profiler.profile import RllibWorkload
-    from profiler.rllib_workload import ppo_config, runner_cpus, sampled_env_steps
+    from profiler.rllib_workload import free_node_cpus, ppo_config, runner_cpus, sampled_env_steps
 
     workload = RllibWorkload(**{**spec["workload"], "fcnet_hiddens": tuple(spec["workload"]["fcnet_hiddens"])})
     runners, envs = int(spec["num_env_runners"]), int(spec["num_envs_per_env_runner"])
     start_ray(spec)
     facts = cluster_facts()
     # re-check against what Ray really has (a cluster may have shrunk since the probe)
-    cpus = runner_cpus(runners, facts["ray_cpus"], float(spec["driver_cpus"]), float(spec["num_cpus_per_env_runner"]))
+    driver = float(spec["driver_cpus"])
+    node_cpus = free_node_cpus(facts["nodes"], facts["driver_node_id"], driver) if spec.get("address") else None
+    cpus = runner_cpus(runners, facts["ray_cpus"], driver, float(spec["num_cpus_per_env_runner"]), node_cpus)
+    if spec.get("address"):
+        spread_env_runners()
     algo = ppo_config(workload, runners, envs, cpus, seed=spec.get("seed", 0)).build_algo()
     nodes = runner_nodes(algo, facts["nodes"])
     learner_s: list[float] = []

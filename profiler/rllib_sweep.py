@@ -23,7 +23,7 @@ from typing import Any, Callable
 from profiler.errors import WorkloadSpecError
 from profiler.hardware import fingerprint, software_versions
 from profiler.profile import UNFINISHED_STATUSES, Profile, RllibPoint, RllibSection, RllibWorkload
-from profiler.rllib_workload import check_grid, runner_cpus
+from profiler.rllib_workload import check_grid, free_node_cpus, runner_cpus
 from profiler.runner import ChildResult, run_child
 from profiler.store import advisor_home, load_profile_file, profile_path, save_profile
 
@@ -93,8 +93,25 @@ def local_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail at once, not after Ray's minutes of retries, when nothing listens at ``host:port``
+    (``auto`` and ``ray://`` addresses are left to Ray)."""
+    import socket
+
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or "/" in address or not host:
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise WorkloadSpecError(f"nothing answers at --address {address} ({exc.strerror or exc}); start the cluster "
+                                "('ray start --head') or check the address that 'ray status' prints") from None
+
+
 def probe_cluster(workdir: Path, address: str, timeout_s: float = 180.0) -> dict[str, Any]:
-    """Join the cluster at ``address`` in a child and report its CPUs and alive nodes."""
+    """Join the cluster at ``address`` in a child and report its CPUs, alive nodes and the node
+    the driver runs on."""
+    check_reachable(address)
     child = run_child(POINT_MODULE, {"probe": True, "address": address}, workdir, "probe", timeout_s)
     if not child.result or child.result.get("status") != "ok":
         reason = (child.result or {}).get("error") or ("timed out" if child.timed_out else
@@ -104,9 +121,12 @@ def probe_cluster(workdir: Path, address: str, timeout_s: float = 180.0) -> dict
     return child.result["cluster"]
 
 
-def plan_cpus(spec: RllibSweepSpec, ray_cpus: float) -> dict[tuple[int, int], float]:
-    """``num_cpus_per_env_runner`` for every point; raises before anything runs if one cannot fit."""
-    return {key: runner_cpus(key[0], ray_cpus, spec.driver_cpus, spec.cpus_per_env_runner) for key in spec.grid}
+def plan_cpus(spec: RllibSweepSpec, ray_cpus: float,
+              node_cpus: tuple[float, ...] | None = None) -> dict[tuple[int, int], float]:
+    """``num_cpus_per_env_runner`` for every point (fitting node by node on a cluster, given each
+    node's free CPUs); raises before anything runs if one cannot fit."""
+    return {key: runner_cpus(key[0], ray_cpus, spec.driver_cpus, spec.cpus_per_env_runner, node_cpus)
+            for key in spec.grid}
 
 
 def ray_temp_dir(workdir: Path) -> tuple[Path, bool]:
@@ -143,12 +163,15 @@ def point_from_child(key: tuple[int, int], child: ChildResult, cpus: float, temp
     )
 
 
-def ray_resources(spec: RllibSweepSpec, workdir: Path) -> tuple[float, int]:
-    """``(CPUs, nodes)`` Ray will have: this machine's, or the cluster's from a probe child."""
+def ray_resources(spec: RllibSweepSpec, workdir: Path) -> tuple[float, int, tuple[float, ...] | None]:
+    """``(CPUs, nodes, free CPUs per node)`` Ray will have: this machine's (one node, no per-node
+    plan needed), or the cluster's from a probe child, the driver's CPUs taken from its node."""
     if spec.address:
         cluster = probe_cluster(workdir, spec.address)
-        return float(cluster["ray_cpus"]), len(cluster["nodes"])
-    return float(local_cpus()), 1
+        nodes = cluster["nodes"]
+        return float(cluster["ray_cpus"]), len(nodes), free_node_cpus(nodes, cluster.get("driver_node_id"),
+                                                                       spec.driver_cpus)
+    return float(local_cpus()), 1, None
 
 
 def unfinished(section: RllibSection) -> list[tuple[int, int]]:
@@ -188,8 +211,8 @@ def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
     if resources is None:
         on_event(RllibSweepEvent("probe", 0, total, message="counting the CPUs Ray will have"))
         resources = ray_resources(spec, workdir)
-    ray_cpus, nodes = resources
-    plan = plan_cpus(spec, ray_cpus)
+    ray_cpus, nodes, node_cpus = resources
+    plan = plan_cpus(spec, ray_cpus, node_cpus)
     if resume:
         section = old
     else:
@@ -241,7 +264,8 @@ def _settings(spec: RllibSweepSpec) -> dict[str, Any]:
 
 
 def _method(spec: RllibSweepSpec, ray_cpus: float, nodes: int) -> str:
-    where = (f"Ray cluster at {spec.address} ({nodes} nodes, {ray_cpus:g} CPUs)" if spec.address else
+    where = (f"Ray cluster at {spec.address} ({nodes} nodes, {ray_cpus:g} CPUs; env runners placed with Ray's SPREAD "
+             "strategy, CPU shares planned to fit node by node)" if spec.address else
              f"a fresh local Ray session per point ({ray_cpus:g} CPUs)")
     w = spec.workload
     return (

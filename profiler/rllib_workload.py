@@ -6,7 +6,9 @@ every point gets a CPU plan first: ``num_env_runners x num_cpus_per_env_runner``
 Ray's CPUs minus those held back for the driver (which also runs the local learner). Without an
 explicit ``num_cpus_per_env_runner`` a runner gets one CPU, or an equal fraction of what is left
 when there are more runners than CPUs (the machine is then oversubscribed, and the point says
-so). Only :func:`ppo_config` imports Ray.
+so). On a cluster the plan must also fit node by node, since a runner cannot straddle two
+machines: a share that Ray could not place on the nodes' free CPUs is lowered until it can, or
+refused. Only :func:`ppo_config` imports Ray.
 """
 
 from __future__ import annotations
@@ -24,9 +26,23 @@ QUICK_BATCH = {"train_batch_size_per_learner": 1024, "minibatch_size": 256}
 MIN_CPUS_PER_RUNNER = 0.01
 
 
-def runner_cpus(runners: int, ray_cpus: float, driver_cpus: float, cpus_per_env_runner: float | None = None) -> float:
+def placeable(share: float, node_cpus: tuple[float, ...]) -> int:
+    """How many runners of ``share`` CPUs each Ray can place on nodes with these free CPUs."""
+    return sum(math.floor(c / share + 1e-9) for c in node_cpus if c > 0)
+
+
+def free_node_cpus(nodes: list[dict[str, Any]], driver_node_id: str | None, driver_cpus: float) -> tuple[float, ...]:
+    """CPUs each alive node has for env runners: its CPUs, less ``driver_cpus`` on the node the
+    driver runs on (``nodes`` as :func:`profiler.rllib_point.cluster_facts` reports them)."""
+    return tuple(max(float(n.get("cpus") or 0.0) - (driver_cpus if n.get("node_id") == driver_node_id else 0.0), 0.0)
+                 for n in nodes)
+
+
+def runner_cpus(runners: int, ray_cpus: float, driver_cpus: float, cpus_per_env_runner: float | None = None,
+                node_cpus: tuple[float, ...] | None = None) -> float:
     """``num_cpus_per_env_runner`` for ``runners`` runners; raises :class:`WorkloadSpecError`
-    when they cannot fit in ``ray_cpus - driver_cpus`` (Ray would otherwise hang)."""
+    when they cannot fit in ``ray_cpus - driver_cpus`` or, given ``node_cpus`` (free CPUs per
+    node, see :func:`free_node_cpus`), on the nodes one by one (Ray would otherwise hang)."""
     available = ray_cpus - driver_cpus
     if available <= 0:
         raise WorkloadSpecError(
@@ -38,11 +54,22 @@ def runner_cpus(runners: int, ray_cpus: float, driver_cpus: float, cpus_per_env_
                 f"{runners} env runners x {cpus_per_env_runner:g} CPUs = {runners * cpus_per_env_runner:g} CPUs, but Ray "
                 f"can give env runners only {available:g} ({ray_cpus:g} minus {driver_cpus:g} for the driver) and "
                 "would wait for ever; use fewer --runners or a smaller --cpus-per-runner")
+        if node_cpus and placeable(cpus_per_env_runner, node_cpus) < runners:
+            raise WorkloadSpecError(
+                f"{runners} env runners x {cpus_per_env_runner:g} CPUs do not fit on the cluster's nodes (free CPUs per "
+                f"node: {', '.join(f'{c:g}' for c in node_cpus)}): Ray could place "
+                f"{placeable(cpus_per_env_runner, node_cpus)} and would wait for ever for the rest; use fewer --runners "
+                "or a smaller --cpus-per-runner")
         return cpus_per_env_runner
     share = min(1.0, math.floor(available / runners * 100) / 100)
+    if node_cpus and share >= MIN_CPUS_PER_RUNNER and placeable(share, node_cpus) < runners:
+        # the largest share, no bigger than the even one, that fits node by node
+        fits = [s for s in {min(share, math.floor(c / k * 100) / 100) for c in node_cpus if c > 0
+                            for k in range(1, runners + 1)} if s >= MIN_CPUS_PER_RUNNER and placeable(s, node_cpus) >= runners]
+        share = max(fits, default=0.0)
     if share < MIN_CPUS_PER_RUNNER:
         raise WorkloadSpecError(f"{runners} env runners cannot share {available:g} CPUs (less than "
-                                f"{MIN_CPUS_PER_RUNNER} each); use fewer --runners")
+                                f"{MIN_CPUS_PER_RUNNER} each on the nodes they would run on); use fewer --runners")
     return share
 
 

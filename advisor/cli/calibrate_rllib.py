@@ -13,7 +13,7 @@ from advisor.cli.calibrate import app
 from advisor.cli.calibrate import interrupted_message
 from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
 from advisor.cli.render_rllib import rllib_points_table
-from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.errors import AdvisorError, BadInput, CalibrationInterrupted
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.profile import RllibWorkload
@@ -43,8 +43,8 @@ def calibrate_rllib(
              "(and that count itself, e.g. 15 on 16 CPUs).")] = None,
     envs_per_runner: Annotated[Optional[str], typer.Option(help="Comma-separated num_envs_per_env_runner. Default: 1,2.")] = None,
     address: Annotated[Optional[str], typer.Option(
-        help="An existing Ray cluster ('auto' or host:port); runners spread over its nodes. Default: a fresh local "
-             "Ray session per point.")] = None,
+        help="An existing Ray cluster ('auto' or host:port); env runners are spread over its nodes (Ray's SPREAD "
+             "strategy) with CPU shares that fit node by node. Default: a fresh local Ray session per point.")] = None,
     quick: Annotated[bool, typer.Option(help="A short sweep: 1r x 1e, 2r x 1e, 1r x 2e, a 1024-step train batch, "
                                              "2 timed iterations (under 5 minutes on a 2-core CPU).")] = False,
     repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after the warm-up. Default 3 (2 with --quick).")] = None,
@@ -56,7 +56,8 @@ def calibrate_rllib(
     lambda_: Annotated[float, typer.Option("--lambda", help="GAE lambda.")] = 0.95,
     hidden_layers: Annotated[str, typer.Option(help="fcnet_hiddens of RLlib's default model.")] = "256,256",
     driver_cpus: Annotated[Optional[float], typer.Option(
-        help="CPUs held back from env runners for the driver and its learner. Default 1 locally, 0 with --address.")] = None,
+        help="CPUs held back from env runners for the driver and its learner (on the driver's node with --address). "
+             "Default 1.")] = None,
     cpus_per_runner: Annotated[Optional[float], typer.Option(
         help="num_cpus_per_env_runner. Default 1, or an equal share of the CPUs left when there are more runners.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
@@ -89,9 +90,9 @@ def calibrate_rllib(
     profile_name = name or catalog.machine_slug(fingerprint())
     if profile_name in catalog.shipped_names():
         raise BadInput(f"--name {profile_name!r} is a shipped profile's name; choose another")
-    driver = driver_cpus if driver_cpus is not None else (0.0 if address else 1.0)
-    runner_grid = parse_int_list(runners, "--runners", maximum=4096) if runners else None
-    envs_grid = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024) if envs_per_runner else None
+    driver = driver_cpus if driver_cpus is not None else 1.0
+    runner_grid = parse_int_list(runners, "--runners", maximum=4096) if runners is not None else None
+    envs_grid = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024) if envs_per_runner is not None else None
     settings = dict(workload=workload, repeats=repeats or (2 if quick else 3), warmup=warmup, timeout_s=timeout,
                     address=address, driver_cpus=driver, cpus_per_env_runner=cpus_per_runner)
     RllibSweepSpec(grid=((1, 1),), **settings)  # settings errors before a cluster is asked anything
@@ -103,7 +104,7 @@ def calibrate_rllib(
     else:
         grid = make_grid(runner_grid or default_runners(resources[0], driver), envs_grid or (1, 2))
     spec = RllibSweepSpec(grid=grid, **settings)
-    plan_cpus(spec, resources[0])  # a point Ray could not place: refused before anything runs
+    plan_cpus(spec, resources[0], resources[2])  # a point Ray could not place: refused before anything runs
     if resume and fresh:
         raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
     try:
@@ -113,11 +114,16 @@ def calibrate_rllib(
         raise CalibrationInterrupted(interrupted_message(profile_name, "rllib")) from None
     if json_output:
         print_json(to_jsonable(profile))
-        return 0
-    out.print(rllib_points_table(profile.rllib, f"{profile_name}: RLlib PPO on {env} (env steps/s; seconds per iteration)"))
-    out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    out.print(f"next: advisor recommend --kind rllib --profile {profile_name} --target 100M; "
-              f"advisor report --profile {profile_name} -o report/")
+    else:
+        out.print(rllib_points_table(profile.rllib, f"{profile_name}: RLlib PPO on {env} (env steps/s; seconds per "
+                                                    "iteration)"))
+        out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
+    if not profile.rllib.ok_points:
+        raise AdvisorError(f"no point finished (see the statuses above and the logs in "
+                           f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or fewer --runners")
+    if not json_output:
+        out.print(f"next: advisor recommend --kind rllib --profile {profile_name} --target 100M; "
+                  f"advisor report --profile {profile_name} -o report/")
     return 0
 
 

@@ -20,7 +20,7 @@ PIPE_WIDTH = 160
 
 
 def _width(stream) -> int | None:
-    if "COLUMNS" in os.environ:
+    if os.environ.get("COLUMNS", "").strip():
         return None
     try:
         return None if stream.isatty() else PIPE_WIDTH
@@ -65,6 +65,23 @@ def print_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (plain write: no styling, nothing else on stdout)."""
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()
+
+
+def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf.yaml") -> None:
+    """Write a file the user named, atomically; a folder, a missing parent that cannot be made or
+    a path without permission is bad input (exit 2, one line), not a traceback."""
+    from pathlib import Path
+
+    from advisor.errors import BadInput
+    from profiler.store import write_atomic
+
+    path = Path(path)
+    if path.is_dir():
+        raise BadInput(f"{what} {path} is a folder; give a file path inside it, such as {path / example}")
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise BadInput(f"{what} {path}: cannot write it ({exc.strerror or exc}); choose a writable path") from None
 
 
 def _raise_interrupt(signum, frame) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.cli.common import err, out, print_json
+from advisor.cli.common import err, out, print_json, write_output
 from advisor.cli.render import mjx_options_table
 from advisor.conf import base_num_steps, emit_conf, header_lines, load_base, merge_into, tuned_values
 from advisor.errors import BadInput, NoRecommendation
@@ -17,7 +17,6 @@ from advisor.recommend import OBJECTIVES, recommend_mjx
 from advisor.units import parse_count
 from models.mjx import fit_mjx
 from profiler.serde import to_jsonable
-from profiler.store import write_atomic
 
 
 def resolve_profile(name: str | None, kind: str):
@@ -25,8 +24,10 @@ def resolve_profile(name: str | None, kind: str):
     if name:
         profile, origin = catalog.load(name)
         if getattr(profile, kind) is None:
-            raise BadInput(f"profile {name!r} has no {kind} measurements; run 'advisor calibrate {kind} --name {name}' "
-                           "or pick another with --profile")
+            other = [k for k in profile.kinds if k != kind]
+            hint = f"; it has {other[0]} measurements: add --kind {other[0]}" if other else ""
+            raise BadInput(f"profile {name!r} has no {kind} measurements{hint}; or run 'advisor calibrate {kind} "
+                           f"--name {name}', or pick another with --profile")
         return profile, f"{origin} profile"
     profile, origin, why = catalog.default_profile(kind)
     return profile, why
@@ -103,7 +104,7 @@ def recommend(
     if rec.chosen is None:
         raise NoRecommendation(rec.reason)
     if output is not None:
-        write_atomic(output, conf_text)
+        write_output(output, conf_text)
     if not json_output:
         for warning in warnings:
             err.print(f"warning: {warning}", markup=False)

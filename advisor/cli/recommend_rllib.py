@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor.cli.common import out, print_json
+from advisor.cli.common import out, print_json, write_output
 from advisor.cli.render_rllib import rllib_options_table
 from advisor.errors import NoRecommendation
 from advisor.rllib_conf import comment_header, emit_python, emit_yaml, settings
 from advisor.rllib_recommend import recommend_rllib
 from models.rllib import fit_rllib
 from profiler.serde import to_jsonable
-from profiler.store import write_atomic
 
 
 def recommend_rllib_command(target_steps: int, profile: str | None, objective: str, output: Path | None,
@@ -35,7 +34,7 @@ def recommend_rllib_command(target_steps: int, profile: str | None, objective: s
     if rec.chosen is None:
         raise NoRecommendation(rec.reason)
     if output is not None:
-        write_atomic(output, python_text if output.suffix == ".py" else yaml_text)
+        write_output(output, python_text if output.suffix == ".py" else yaml_text, example="ppo_config.py")
     if not json_output:
         if output is not None:
             out.print(f"wrote {output}")

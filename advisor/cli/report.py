@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from advisor import catalog
-from advisor.cli.common import out, print_json
+from advisor.cli.common import out, print_json, write_output
 from advisor.errors import BadInput
-from profiler.store import write_atomic
 
 
 def report(
@@ -38,8 +37,8 @@ def report(
     figure.savefig(buffer, format="png", dpi=110)
     png = output / f"{loaded.name}-dashboard.png"
     txt = output / f"{loaded.name}-report.txt"
-    write_atomic(png, buffer.getvalue())
-    write_atomic(txt, "\n".join(report_lines(loaded)) + "\n")
+    write_output(png, buffer.getvalue())
+    write_output(txt, "\n".join(report_lines(loaded)) + "\n")
     if json_output:
         print_json({"dashboard_png": str(png), "report_txt": str(txt), "panels": [ax.get_title() for ax in figure.axes]})
     else:

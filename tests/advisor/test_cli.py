@@ -91,6 +91,9 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
         (("predict", "--profile", "rtx3070-locomujoco", "--num-envs", "-3"), "outside"),
         (("profile", "show", "../../etc/passwd"), "not allowed"),
         (("profile", "import", str(tmp_path / "missing.csv"), "--kind", "mjx", "--name", "x"), "cannot read"),
+        (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "-o", str(tmp_path)), "is a folder"),
+        (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "-o", "/proc/no-such/conf.yaml"),
+         "cannot write it"),
     ]
     for args, expected in cases:
         line = one_line_error(run_cli(*args))

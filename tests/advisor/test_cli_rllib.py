@@ -92,7 +92,38 @@ def test_rllib_bad_input_is_one_line_exit_2(tmp_path):
         (("recommend", "--target", "100M", "--kind", "rllib", "--base", "conf.yaml"), "--kind mjx only"),
         (("profile", "import", str(bad_csv), "--kind", "rllib", "--name", "bad"), "row 3"),
         (("report", "--profile", "nope", "-o", str(tmp_path)), "no profile named"),
+        (("calibrate", "rllib", "--runners", ""), "needs at least one value"),
+        (("recommend", "--target", "100M", "--profile", "writeup"), "add --kind rllib"),
+        (("recommend", "--target", "100M", "--kind", "rllib", "--profile", "writeup", "-o", str(tmp_path)),
+         "is a folder"),
     ]
     for args, expected in cases:
         line = one_line_error(run_cli(*args))
         assert expected in line, (args, line)
+
+
+def test_without_profile_an_unusable_local_sweep_is_passed_over(advisor_home):
+    """A sweep interrupted before two points finished cannot be fitted: the default rule goes on
+    to a usable profile instead of choosing it and failing."""
+    import dataclasses
+
+    from advisor import catalog
+    from profiler.hardware import fingerprint
+    from profiler.profile import Profile, RllibPoint, RllibSection, RllibWorkload
+    from profiler.store import save_profile
+
+    here = fingerprint()
+    workload = RllibWorkload()
+    good = RllibSection(workload=workload, ray_cpus=2, points=(
+        RllibPoint(num_env_runners=1, num_envs_per_env_runner=1, env_steps_per_s=500.0, env_steps_per_s_samples=(500.0,)),
+        RllibPoint(num_env_runners=2, num_envs_per_env_runner=1, env_steps_per_s=900.0, env_steps_per_s_samples=(900.0,))))
+    broken = dataclasses.replace(good, points=(
+        RllibPoint(num_env_runners=1, num_envs_per_env_runner=1, status="interrupted"),))
+    save_profile(Profile(name="good", source="calibrated", created="2026-01-01T00:00:00+00:00", hardware=here, rllib=good))
+    save_profile(Profile(name="newer-broken", source="calibrated", created="2026-06-01T00:00:00+00:00", hardware=here,
+                         rllib=broken))
+    profile, origin, why = catalog.default_profile("rllib", here)
+    assert (profile.name, origin, why) == ("good", "local", "calibrated on this machine")
+    proc = run_cli("recommend", "--target", "100M", "--kind", "rllib", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["profile"] == "good"

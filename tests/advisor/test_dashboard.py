@@ -74,8 +74,9 @@ def test_dashboard_panels_show_the_profiles_numbers():
 def test_text_report_has_the_numbers_the_fit_and_the_comparison():
     profile = Profile(name="writeup", rllib=rllib_section())
     text = "\n".join(report_lines(profile))
-    assert "8r x 2e      16        5,760" in text and "36.0%  poor" in text
-    assert "2r x 1e       2        1,724" in text and "86.2%  excellent" in text
+    # config, total envs, CPUs per runner (not recorded in this section), env steps/s
+    assert "8r x 2e      16      -        5,760" in text and "36.0%  poor" in text
+    assert "2r x 1e       2      -        1,724" in text and "86.2%  excellent" in text
     assert "12r x 1e" in text and "timeout" in text
     usl = fit_rllib(profile.rllib).model.usl_
     assert f"sigma  = {usl.sigma_:.4f}" in text

@@ -92,9 +92,11 @@ def test_sweep_on_a_two_node_ray_cluster_uses_both_nodes(advisor_home, tmp_path)
     from ray.cluster_utils import Cluster
 
     os.makedirs("/tmp/ray", exist_ok=True)  # Ray records the cluster's address there
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    # SPREAD puts one runner on each node, where Ray's default scheduling would put both on the
+    # driver's node (it fills a node up to half its CPUs before using another)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 4, "include_dashboard": False})
     try:
-        cluster.add_node(num_cpus=1)
+        cluster.add_node(num_cpus=4)
         cluster.wait_for_nodes()
         env = {"ADVISOR_HOME": str(advisor_home), "COLUMNS": "200", "RAY_AUTH_MODE": "disabled"}
         proc = run_cli("calibrate", "rllib", "--quick", "--name", "cl", "--address", cluster.address,
@@ -103,7 +105,9 @@ def test_sweep_on_a_two_node_ray_cluster_uses_both_nodes(advisor_home, tmp_path)
         [point] = rllib_points(advisor_home, "cl")
         assert point["status"] == "ok" and point["num_env_runners"] == 2
         assert len(set(point["node_ids"])) == 2  # one runner on each node
+        assert point["num_cpus_per_env_runner"] == 1.0
         section = json.loads(run_cli("profile", "show", "cl", "--json", env=env).stdout)["rllib"]
         assert section["num_nodes"] == 2 and section["address"] == cluster.address
+        assert section["driver_cpus"] == 1.0 and "SPREAD" in section["method"]
     finally:
         cluster.shutdown()

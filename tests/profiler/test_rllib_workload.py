@@ -19,13 +19,45 @@ def test_runner_cpus_never_ask_for_more_than_ray_has():
     assert runner_cpus(2, 2, 1) == 0.5  # two runners share the one CPU left after the driver
     assert runner_cpus(3, 2, 1) == 0.33
     assert runner_cpus(8, 16, 1) == 1.0 and runner_cpus(15, 16, 1) == 1.0
-    assert runner_cpus(2, 2, 0) == 1.0  # a cluster: the driver holds no Ray CPUs
+    assert runner_cpus(2, 2, 0) == 1.0  # --driver-cpus 0: every CPU for runners
     with pytest.raises(WorkloadSpecError, match="wait for ever"):
         runner_cpus(2, 2, 1, cpus_per_env_runner=1.0)
     with pytest.raises(WorkloadSpecError, match="none for env runners"):
         runner_cpus(1, 1, 1)
     with pytest.raises(WorkloadSpecError, match="fewer --runners"):
         runner_cpus(500, 2, 1)
+
+
+def test_runner_cpus_fit_node_by_node_on_a_cluster():
+    from profiler.rllib_workload import free_node_cpus, placeable
+
+    # two 1-CPU nodes: 3 runners at an even 0.66 CPU fit one per node, so Ray would wait for the
+    # third; 0.5 each fits two per node
+    assert placeable(0.66, (1.0, 1.0)) == 2 and placeable(0.5, (1.0, 1.0)) == 4
+    assert runner_cpus(3, 2, 0, node_cpus=(1.0, 1.0)) == 0.5
+    # a 1-CPU and a 2-CPU node with 3 free: an even 0.6 places 1 + 3 = 4 < 5 runners; 0.5 places 2 + 4
+    assert runner_cpus(5, 4, 1, node_cpus=(1.0, 2.0)) == 0.5
+    assert runner_cpus(2, 4, 1, node_cpus=(1.0, 2.0)) == 1.0  # whole CPUs fit as they are
+    with pytest.raises(WorkloadSpecError, match="could place 2 and would wait for ever"):
+        runner_cpus(3, 2, 0, cpus_per_env_runner=0.66, node_cpus=(1.0, 1.0))
+    # the driver's CPU comes off the node it runs on
+    nodes = [{"node_id": "head", "cpus": 2.0}, {"node_id": "worker", "cpus": 2.0}, {"node_id": "dead", "cpus": None}]
+    assert free_node_cpus(nodes, "head", 1.0) == (1.0, 2.0, 0.0)
+
+
+def test_an_address_where_nothing_listens_is_refused_at_once():
+    import socket
+
+    from profiler.rllib_sweep import check_reachable
+
+    with socket.socket() as sock:  # a port that was free a moment ago
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(WorkloadSpecError, match="nothing answers at --address"):
+        check_reachable(f"127.0.0.1:{port}")
+    assert time.monotonic() - started < 5
+    check_reachable("auto")  # left to Ray
 
 
 def test_default_runner_grid():
