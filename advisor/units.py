@@ -12,6 +12,8 @@ from advisor.errors import BadInput
 
 _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
 _COUNT = re.compile(r"^\s*([+-]?[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s*$", re.IGNORECASE)
+#: Commas are accepted only as thousands separators (100,000,000), never as decimal points (1,5B).
+_THOUSANDS = re.compile(r"^\s*[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\s*[kmbgt]?\s*$", re.IGNORECASE)
 
 
 def _parse_number(text: str | int | float, what: str) -> float:
@@ -19,7 +21,11 @@ def _parse_number(text: str | int | float, what: str) -> float:
         raise BadInput(f"{what} must be a positive number such as 100M, 1.5B or 1e8")
     if isinstance(text, (int, float)):
         return float(text)
-    match = _COUNT.match(str(text).replace("_", "").replace(",", ""))
+    text = str(text)
+    if "," in text and not _THOUSANDS.match(text.replace("_", "")):
+        raise BadInput(f"{what} {text!r}: a comma may only separate thousands (100,000,000); write decimals with a "
+                       "point, such as 1.5B")
+    match = _COUNT.match(text.replace("_", "").replace(",", ""))
     if not match:
         raise BadInput(
             f"{what} {text!r} is not a number: use a positive value such as 100M, 1.5B, 1e8 "
@@ -35,7 +41,7 @@ def parse_count(text: str | int | float, what: str = "--target") -> int:
     finite positive number of at least one step.
     """
     value = _parse_number(text, what)
-    if not math.isfinite(value) or value < 1:
+    if math.isnan(value) or value < 1:
         raise BadInput(f"{what} must be at least 1 env step (got {text!r}); try 100M")
     if value > 1e15:
         raise BadInput(f"{what} {text!r} is beyond 1e15 env steps; give a realistic target such as 1B")
@@ -49,9 +55,11 @@ def parse_int_list(
 
     Values are returned sorted and de-duplicated; each must lie in ``[minimum, maximum]``.
     """
-    items = [t.strip() for t in str(text).split(",") if t.strip()]
-    if not items:
+    items = [t.strip() for t in str(text).split(",")]
+    if not any(items):
         raise BadInput(f"{what} needs at least one value, for example {what} 64,256,1024")
+    if not all(items):
+        raise BadInput(f"{what} {text!r} has an empty item; separate values with single commas, such as 64,256")
     values = set()
     for item in items:
         try:
@@ -68,7 +76,9 @@ def parse_int_list(
 
 def parse_layers(text: str, what: str = "--hidden-layers") -> tuple[int, ...]:
     """Parse hidden layer widths: ``"512,256" -> (512, 256)``; each between 1 and 65536."""
-    items = [t.strip() for t in str(text).split(",") if t.strip()]
+    items = [t.strip() for t in str(text).split(",")]
+    if items == [""]:
+        items = []
     try:
         layers = tuple(int(t) for t in items)
     except ValueError:

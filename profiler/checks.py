@@ -3,6 +3,8 @@ turns it into a message naming the field)."""
 
 from __future__ import annotations
 
+import math
+
 #: Status of one calibration point. Only ``ok`` points carry throughput; ``oom`` marks the
 #: memory boundary; ``timeout``, ``error`` and ``interrupted`` record why a point has no numbers;
 #: ``skipped`` was not run (predicted not to fit, or beyond a boundary); ``compiled`` was only
@@ -12,10 +14,34 @@ POINT_STATUSES = ("ok", "oom", "timeout", "error", "interrupted", "skipped", "co
 UNFINISHED_STATUSES = ("interrupted", "compiled")
 
 
+#: Upper limits, far above any real machine and low enough that the arithmetic on them (divisors
+#: of a batch, times to a target) stays exact and quick. CSV columns use the same names.
+LIMITS = {
+    "num_envs": 2**24, "num_steps": 100_000, "num_minibatches": 2**24, "update_epochs": 10_000,
+    "num_env_runners": 100_000, "num_envs_per_env_runner": 100_000, "env_steps_per_iter": 10**12,
+    "train_sps": 1e12, "physics_sps": 1e12, "env_steps_per_s": 1e12,
+    "peak_bytes": 2**50, "peak_vram_bytes": 2**50, "xla_bytes": 2**50, "memory_bytes": 2**50,
+    "compile_s": 1e7, "iter_s": 1e7, "ray_cpus": 1e6, "num_cpus_per_env_runner": 1e6,
+}
+
+
 def positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
+    """``value`` is a finite number above zero and within :data:`LIMITS` for ``name``."""
     if value is None:
         if not allow_none:
             raise ValueError(f"{name} is required")
         return
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    limit = LIMITS.get(name)
+    if limit is not None and value > limit:
+        raise ValueError(f"{name} {value!r} is beyond any real machine (at most {limit:g})")
+
+
+def positive_samples(name: str, values: tuple[float, ...], limit_of: str) -> None:
+    """Every value of a sequence of timings is positive, finite and within ``limit_of``'s limit."""
+    for value in values:
+        try:
+            positive(limit_of, value, allow_none=False)
+        except ValueError:
+            raise ValueError(f"{name} must hold positive numbers of at most {LIMITS[limit_of]:g}, got {value!r}") from None

@@ -14,6 +14,7 @@ import io
 import math
 from dataclasses import dataclass
 
+from profiler.checks import LIMITS
 from profiler.errors import ImportFormatError
 from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload, RllibPoint, RllibSection, RllibWorkload
 
@@ -95,6 +96,10 @@ def _cell(cell: str, column: str, row: int, where: str, may_be_empty: bool) -> f
         raise ImportFormatError(f"{where}: row {row}, column {column}: must not be negative, got {text[:40]}")
     if column in INTEGER_COLUMNS and not value.is_integer():
         raise ImportFormatError(f"{where}: row {row}, column {column}: must be a whole number, got {text[:40]}")
+    limit = LIMITS.get(column)
+    if limit is not None and value > limit:
+        raise ImportFormatError(f"{where}: row {row}, column {column}: {text[:40]} is beyond any real machine "
+                                f"(at most {limit:g})")
     return value
 
 

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive as _positive
+from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive as _positive, positive_samples
 from profiler.rllib_profile import RllibPoint, RllibSection, RllibWorkload
 
 __all__ = ["SCHEMA_VERSION", "POINT_STATUSES", "UNFINISHED_STATUSES", "MEMORY_SOURCES", "Hardware", "Accelerator", "MjxWorkload", "MjxPoint",
@@ -120,10 +120,12 @@ class MjxPoint:
         _positive("num_envs", self.num_envs, allow_none=False)
         if self.status not in POINT_STATUSES:
             raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
-        for name in ("train_sps", "physics_sps", "peak_bytes", "xla_bytes", "num_steps"):
+        for name in ("train_sps", "physics_sps", "peak_bytes", "xla_bytes", "num_steps", "num_minibatches",
+                     "update_epochs"):
             _positive(name, getattr(self, name))
-        if self.compile_s is not None and self.compile_s < 0:
-            raise ValueError("compile_s must not be negative")
+        positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
+        if self.compile_s is not None and not 0 <= self.compile_s <= 1e7:
+            raise ValueError(f"compile_s must be between 0 and 1e7 seconds, got {self.compile_s!r}")
         if self.status == "ok" and self.train_sps is None:
             raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
 
@@ -165,6 +167,14 @@ class MjxSection:
     def __post_init__(self) -> None:
         if self.memory_source not in MEMORY_SOURCES:
             raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
+        seen = [p.num_envs for p in self.points]
+        if len(seen) != len(set(seen)):
+            raise ValueError(f"two points at num_envs={next(n for n in seen if seen.count(n) > 1)}; keep one")
+        grid = self.sweep_settings.get("num_envs", ())
+        if not isinstance(grid, (list, tuple)) or any(isinstance(n, bool) or not isinstance(n, int) for n in grid):
+            raise ValueError(f"sweep_settings.num_envs must be a list of whole numbers, got {grid!r}")
+        for n in grid:
+            _positive("num_envs", n)
 
     @property
     def requested_num_envs(self) -> tuple[int, ...]:

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, positive as _positive
+from profiler.checks import POINT_STATUSES, positive as _positive, positive_samples
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class RllibPoint:
             raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
         for name in ("num_cpus_per_env_runner", "env_steps_per_s", "iter_s", "env_steps_per_iter"):
             _positive(name, getattr(self, name))
+        positive_samples("env_steps_per_s_samples", self.env_steps_per_s_samples, "env_steps_per_s")
         for name in ("sample_s", "learner_s", "cpu_util_percent", "startup_s"):
             value = getattr(self, name)
             if value is not None and value < 0:

@@ -25,7 +25,7 @@ from profiler.hardware import fingerprint, software_versions
 from profiler.profile import UNFINISHED_STATUSES, Profile, RllibPoint, RllibSection, RllibWorkload
 from profiler.rllib_workload import check_grid, free_node_cpus, runner_cpus
 from profiler.runner import ChildResult, run_child
-from profiler.store import advisor_home, load_profile_file, profile_path, save_profile
+from profiler.store import advisor_home, check_name, load_profile_file, profile_path, save_profile
 
 POINT_MODULE = "profiler.rllib_point"
 #: The quick sweep: enough for speedup at 2 runners and the effect of a second env per runner.
@@ -195,19 +195,10 @@ def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
     Ctrl-C (or SIGTERM turned into it) records the point in flight as interrupted. Returns the
     saved profile."""
     path = profile_path(profile_name)
-    existing = load_profile_file(path) if path.exists() else None
+    existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
     workdir = advisor_home() / "runs" / profile_name
     total = len(spec.grid)
     old = existing.rllib if existing is not None else None
-    if resume:
-        if old is None:
-            raise WorkloadSpecError(f"nothing to resume: profile {profile_name!r} has no RLlib sweep; run without --resume")
-        if old.sweep_settings != _settings(spec):
-            raise WorkloadSpecError(f"--resume needs the same settings as the interrupted sweep of {profile_name!r}; "
-                                    "run without --resume to start over, or repeat the original options")
-    elif old is not None and unfinished(old) and not fresh:
-        raise WorkloadSpecError(f"profile {profile_name!r} holds an unfinished RLlib sweep ({len(unfinished(old))} "
-                                "point(s) to go); add --resume to continue it, or --fresh to discard it and start over")
     if resources is None:
         on_event(RllibSweepEvent("probe", 0, total, message="counting the CPUs Ray will have"))
         resources = ray_resources(spec, workdir)
@@ -248,6 +239,32 @@ def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
         save_profile(profile, path)
         on_event(RllibSweepEvent("done", index, total, key, point))
     return profile
+
+
+def preflight(spec: RllibSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
+    """What refuses a sweep before it starts (and before any progress output): a bad name, a
+    damaged profile file, ``--resume`` with nothing to resume or changed settings, an unfinished
+    sweep that would be discarded without ``--fresh``. Returns the existing profile, if any."""
+    check_name(profile_name)
+    path = profile_path(profile_name)
+    existing = load_profile_file(path) if path.exists() else None
+    old = existing.rllib if existing is not None else None
+    if resume:
+        if old is None:
+            raise WorkloadSpecError(f"nothing to resume: profile {profile_name!r} has no RLlib sweep; run without --resume")
+        new = _settings(spec) if spec is not None else old.sweep_settings
+        changed = [f"{k}: {old.sweep_settings.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old.sweep_settings) | set(new))
+                   if old.sweep_settings.get(k) != new.get(k)]
+        if spec is not None and old.repeats and old.repeats != spec.repeats:
+            changed.append(f"repeats: {old.repeats} -> {spec.repeats}")
+        if changed:
+            raise WorkloadSpecError(f"--resume needs the same settings as the interrupted sweep of {profile_name!r} "
+                                    f"(changed: {'; '.join(changed)[:300]}); repeat the original options, or run "
+                                    "without --resume to start over")
+    elif old is not None and unfinished(old) and not fresh:
+        raise WorkloadSpecError(f"profile {profile_name!r} holds an unfinished RLlib sweep ({len(unfinished(old))} "
+                                "point(s) to go); add --resume to continue it, or --fresh to discard it and start over")
+    return existing
 
 
 def _new_profile(name: str) -> Profile:

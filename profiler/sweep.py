@@ -33,7 +33,7 @@ from profiler.mjcf import resolve_model
 from profiler.points import child_spec, failure, point_from, shape, xla_bytes
 from profiler.profile import UNFINISHED_STATUSES, Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile
 from profiler.runner import Child, ChildResult, run_child, run_parallel
-from profiler.store import advisor_home, load_profile_file, profile_path, save_profile
+from profiler.store import advisor_home, check_name, load_profile_file, profile_path, save_profile
 
 POINT_MODULE = "profiler.mjx_point"
 
@@ -187,17 +187,11 @@ def run_mjx_sweep(
     policy = policy or BasicPolicy()
     model_path = resolve_model(spec.workload.model)
     path = profile_path(profile_name)
-    existing = load_profile_file(path) if path.exists() else None
+    existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
     workdir = advisor_home() / "runs" / profile_name
     if resume:
-        section = _resumable_section(existing, spec, profile_name)
+        section = existing.mjx
     else:
-        unfinished = _unfinished(existing.mjx) if existing is not None and existing.mjx is not None else 0
-        if unfinished and not fresh:
-            raise WorkloadSpecError(
-                f"profile {profile_name!r} holds an unfinished MJX sweep ({unfinished} point(s) to go); add --resume to "
-                "continue it, or --fresh to discard it and start over"
-            )
         on_event(SweepEvent("probe", len(spec.num_envs), message="asking JAX which device it sees"))
         accel = accelerator or probe_device(workdir, spec.platform)
         method = _method(spec, accel, accel.platform != "cpu" if overlap is None else overlap)
@@ -357,16 +351,46 @@ def _unfinished(section: MjxSection) -> int:
     return len(todo)
 
 
-def _resumable_section(existing: Profile | None, spec: MjxSweepSpec, name: str) -> MjxSection:
-    if existing is None or existing.mjx is None:
-        raise WorkloadSpecError(f"nothing to resume: profile {name!r} has no MJX sweep; run without --resume")
-    section = existing.mjx
-    if section.sweep_settings != spec.settings:
-        raise WorkloadSpecError(
-            f"--resume needs the same settings as the interrupted sweep of {name!r}; run without "
-            "--resume to start over, or repeat the original options"
-        )
-    return section
+def preflight(spec: MjxSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
+    """Everything that refuses a sweep before it starts, so the refusal comes before any
+    progress output: a bad name, a damaged profile file, ``--resume`` with nothing to resume or
+    (given ``spec``) with changed settings, an unfinished sweep that would be discarded without
+    ``--fresh``. Returns the existing profile, if any."""
+    check_name(profile_name)
+    path = profile_path(profile_name)
+    existing = load_profile_file(path) if path.exists() else None
+    if resume:
+        if existing is None or existing.mjx is None:
+            raise WorkloadSpecError(f"nothing to resume: profile {profile_name!r} has no MJX sweep; run without --resume")
+        changed = changed_settings(existing.mjx, spec) if spec is not None else []
+        if changed:
+            raise WorkloadSpecError(
+                f"--resume needs the same settings as the interrupted sweep of {profile_name!r} (changed: "
+                f"{'; '.join(changed)}); repeat the original options, or run without --resume to start over")
+    else:
+        unfinished = _unfinished(existing.mjx) if existing is not None and existing.mjx is not None else 0
+        if unfinished and not fresh:
+            raise WorkloadSpecError(
+                f"profile {profile_name!r} holds an unfinished MJX sweep ({unfinished} point(s) to go); add --resume to "
+                "continue it, or --fresh to discard it and start over")
+    return existing
+
+
+def changed_settings(section: MjxSection, spec: MjxSweepSpec) -> list[str]:
+    """``name: old -> new`` for every setting of ``spec`` that differs from the stored sweep's
+    (the timeout may change: a longer one is how a resumed sweep gets past a slow point)."""
+    old, new = dict(section.sweep_settings), spec.settings
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
+                changes += [f"{key}.{k}: {old[key].get(k)!r} -> {new[key].get(k)!r}"
+                            for k in sorted(set(old[key]) | set(new[key])) if old[key].get(k) != new[key].get(k)]
+            else:
+                changes.append(f"{key}: {old.get(key)!r} -> {new.get(key)!r}")
+    if section.repeats and section.repeats != spec.repeats:
+        changes.append(f"repeats: {section.repeats} -> {spec.repeats}")
+    return changes
 
 
 def _method(spec: MjxSweepSpec, accel: Accelerator, overlap: bool) -> str:

@@ -47,11 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except UsageFailure as exc:  # usage errors: unknown option, bad type, missing argument
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show(file=sys.stderr)
-        else:
-            err.print(f"advisor: {exc}", markup=False)
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:  # 'advisor' alone: its help
+            print(ctx.get_help())
+            return 0
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        where = ctx.command_path if ctx is not None else "advisor"
+        err.print(f"advisor: {' '.join(message.split())} (see '{where} --help')", markup=False)
         return EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         err.print("advisor: interrupted")

@@ -61,7 +61,7 @@ def calibrate_mjx(
 ) -> int:
     """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
     and physics_sps (env steps/s), compile time (s), true peak memory (bytes) and XLA's memory analysis."""
-    from profiler.sweep import MjxSweepSpec, default_grid, probe_device, run_mjx_sweep
+    from profiler.sweep import MjxSweepSpec, default_grid, preflight, probe_device
 
     if platform not in PLATFORMS:
         raise BadInput(f"--platform must be one of {', '.join(PLATFORMS)}")
@@ -69,10 +69,10 @@ def calibrate_mjx(
                           ("--update-epochs", update_epochs)):
         if value < 1:
             raise BadInput(f"{option} must be a positive integer")
-    if repeats is not None and repeats < 1:
-        raise BadInput("--repeats must be at least 1")
-    if timeout <= 0:
-        raise BadInput("--timeout must be a positive number of seconds")
+    if repeats is not None and not 1 <= repeats <= 1000:
+        raise BadInput("--repeats must be between 1 and 1000 timed iterations")
+    if not 0 < timeout < 1e7:  # also refuses nan and inf
+        raise BadInput("--timeout must be a positive number of seconds, such as 900")
     from profiler.mjcf import resolve_model
 
     resolve_model(model)  # unknown model: exit 2 before anything starts
@@ -91,6 +91,7 @@ def calibrate_mjx(
     budget_s = parse_duration(budget, "--budget") if budget else None
     if resume and fresh:
         raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals before anything is printed
     if grid is None and not resume:
         err.print("asking JAX which device it sees…")
         accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
@@ -105,6 +106,7 @@ def calibrate_mjx(
     spec = MjxSweepSpec(workload=workload, num_envs=tuple(grid), repeats=repeats or (2 if quick else 3),
                         timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced,
                         memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
+    preflight(spec, profile_name, resume=resume, fresh=fresh)
     from advisor.adaptive import ModelPolicy
 
     policy = ModelPolicy(memory_limit_bytes=spec.memory_limit_bytes)

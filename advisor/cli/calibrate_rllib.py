@@ -68,7 +68,7 @@ def calibrate_rllib(
     """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
     each point records env steps/s (median of timed iterations), iteration, sampling and learner seconds, CPU use
     (percent) and the Ray nodes its runners ran on."""
-    from profiler.rllib_sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, ray_resources
+    from profiler.rllib_sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, preflight, ray_resources
     from profiler.rllib_workload import QUICK_BATCH, default_runners
     from profiler.store import advisor_home
 
@@ -77,8 +77,10 @@ def calibrate_rllib(
     for option, value in (("--train-batch", train_batch), ("--minibatch-size", minibatch_size), ("--repeats", repeats)):
         if value is not None and value < 1:
             raise BadInput(f"{option} must be a positive integer")
-    if timeout <= 0 or lr <= 0 or not 0 < lambda_ <= 1:
-        raise BadInput("--timeout and --lr must be positive and --lambda in (0, 1]")
+    if repeats is not None and repeats > 1000:
+        raise BadInput("--repeats must be at most 1000 timed iterations")
+    if not 0 < timeout < 1e7 or not 0 < lr < 1e3 or not 0 < lambda_ <= 1:  # also refuses nan and inf
+        raise BadInput("--timeout and --lr must be positive finite numbers and --lambda in (0, 1]")
     batch = train_batch or (QUICK_BATCH["train_batch_size_per_learner"] if quick else 16384)
     minibatch = minibatch_size or (QUICK_BATCH["minibatch_size"] if quick else 4096)
     if minibatch > batch:
@@ -96,6 +98,9 @@ def calibrate_rllib(
     settings = dict(workload=workload, repeats=repeats or (2 if quick else 3), warmup=warmup, timeout_s=timeout,
                     address=address, driver_cpus=driver, cpus_per_env_runner=cpus_per_runner)
     RllibSweepSpec(grid=((1, 1),), **settings)  # settings errors before a cluster is asked anything
+    if resume and fresh:
+        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    preflight(None, profile_name, resume=resume, fresh=fresh)
     if address:
         err.print(f"joining the Ray cluster at {address} to count its CPUs and nodes…")
     resources = ray_resources(RllibSweepSpec(grid=((1, 1),), **settings), advisor_home() / "runs" / profile_name)
@@ -105,8 +110,7 @@ def calibrate_rllib(
         grid = make_grid(runner_grid or default_runners(resources[0], driver), envs_grid or (1, 2))
     spec = RllibSweepSpec(grid=grid, **settings)
     plan_cpus(spec, resources[0], resources[2])  # a point Ray could not place: refused before anything runs
-    if resume and fresh:
-        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    preflight(spec, profile_name, resume=resume, fresh=fresh)
     try:
         with sigterm_as_interrupt():
             profile = _run_with_progress(spec, profile_name, resources, resume, fresh)

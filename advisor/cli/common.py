@@ -68,18 +68,28 @@ def print_json(data: Any) -> None:
 
 
 def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf.yaml") -> None:
-    """Write a file the user named, atomically; a folder, a missing parent that cannot be made or
-    a path without permission is bad input (exit 2, one line), not a traceback."""
+    """Write a file the user named. A regular file (or a new one) is replaced atomically; a
+    symbolic link is written through to its target, and a device, pipe or socket (/dev/stdout,
+    a FIFO) is written into, never replaced. A folder, or a path that cannot be written, is bad
+    input (exit 2, one line), not a traceback."""
+    import os
+    import stat
     from pathlib import Path
 
     from advisor.errors import BadInput
     from profiler.store import write_atomic
 
     path = Path(path)
-    if path.is_dir():
+    if not str(path).strip() or path.is_dir():
         raise BadInput(f"{what} {path} is a folder; give a file path inside it, such as {path / example}")
     try:
-        write_atomic(path, data)
+        target = Path(os.path.realpath(path))
+        if target.exists() and not stat.S_ISREG(target.stat().st_mode):
+            with open(target, "wb" if isinstance(data, bytes) else "w",
+                      **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as handle:
+                handle.write(data)
+        else:
+            write_atomic(target, data)
     except OSError as exc:
         raise BadInput(f"{what} {path}: cannot write it ({exc.strerror or exc}); choose a writable path") from None
 
