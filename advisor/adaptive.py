@@ -23,6 +23,8 @@ from profiler.sweep import BasicPolicy
 def valid_step(section: MjxSection) -> int:
     """num_envs must be a multiple of this for exact minibatch division."""
     w = section.workload
+    if w.minibatch_size is not None:  # each point gets a num_minibatches that divides its batch
+        return 1
     return w.num_minibatches // math.gcd(w.num_steps, w.num_minibatches)
 
 

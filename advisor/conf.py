@@ -8,6 +8,7 @@ emitter, and the result says so.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -91,10 +92,16 @@ def load_base(text: str, where: str) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
         raise BadInput(f"{where}: not valid YAML{at}; fix the file or drop --base") from None
+    except RecursionError:
+        raise BadInput(f"{where}: nested too deeply to be a conf; fix the file or drop --base") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise BadInput(f"{where}: a LocoMuJoCo conf must be a YAML mapping with an 'experiment:' block")
+    try:  # an anchor that contains itself (a: &a [*a]) loads as a structure without end
+        json.dumps(data, default=str)
+    except (ValueError, RecursionError):
+        raise BadInput(f"{where}: a YAML anchor refers to itself; a conf cannot contain itself, fix the file") from None
     experiment = data.get("experiment", {})
     if experiment is not None and not isinstance(experiment, dict):
         raise BadInput(f"{where}: 'experiment' must be a mapping of settings")
@@ -108,6 +115,25 @@ def base_num_steps(data: dict[str, Any], where: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise BadInput(f"{where}: experiment.num_steps must be a positive integer, got {value!r}")
     return value
+
+
+def base_shape(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """``update_epochs`` and ``hidden_layers`` a user's conf sets (only those it sets and that
+    are well formed; a malformed one is bad input)."""
+    experiment = data.get("experiment") or {}
+    shape: dict[str, Any] = {}
+    epochs = experiment.get("update_epochs")
+    if epochs is not None:
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise BadInput(f"{where}: experiment.update_epochs must be a positive integer, got {epochs!r}")
+        shape["update_epochs"] = epochs
+    layers = experiment.get("hidden_layers")
+    if layers is not None:
+        if not isinstance(layers, list) or not layers or any(isinstance(w, bool) or not isinstance(w, int) or w < 1
+                                                             for w in layers):
+            raise BadInput(f"{where}: experiment.hidden_layers must be a list of positive widths, got {layers!r}")
+        shape["hidden_layers"] = tuple(layers)
+    return shape
 
 
 def merge_into(text: str, values: dict[str, int], where: str) -> MergeResult:

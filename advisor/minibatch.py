@@ -1,27 +1,17 @@
-"""Choosing ``num_minibatches`` the way LocoMuJoCo needs it.
+"""Choosing ``num_minibatches`` the way LocoMuJoCo needs it, with the user's errors.
 
 LocoMuJoCo computes ``minibatch_size = num_envs * num_steps // num_minibatches`` and asserts
 exact divisibility. We pick the divisor of the batch whose minibatch size is closest (in ratio)
-to a target, 3,200 by default: the official conf's 2048 * 50 / 32.
+to a target, 3,200 by default: the official conf's 2048 * 50 / 32 (the rule itself lives in
+:mod:`profiler.minibatch`, which calibration shares).
 """
 
 from __future__ import annotations
 
-import math
-
 from advisor.errors import BadInput
+from profiler.minibatch import divisors, nearest_num_minibatches
 
 DEFAULT_MINIBATCH_SIZE = 3200
-
-
-def divisors(value: int) -> list[int]:
-    small, large = [], []
-    for d in range(1, math.isqrt(value) + 1):
-        if value % d == 0:
-            small.append(d)
-            if d != value // d:
-                large.append(value // d)
-    return small + large[::-1]
 
 
 def choose_num_minibatches(num_envs: int, num_steps: int, target_minibatch_size: int = DEFAULT_MINIBATCH_SIZE) -> int:
@@ -31,8 +21,7 @@ def choose_num_minibatches(num_envs: int, num_steps: int, target_minibatch_size:
         raise BadInput("num_envs and num_steps must be positive")
     if target_minibatch_size < 1:
         raise BadInput("--minibatch-size must be a positive number of samples, e.g. 3200")
-    batch = num_envs * num_steps
-    return min(divisors(batch), key=lambda k: (abs(math.log(batch / k / target_minibatch_size)), k))
+    return nearest_num_minibatches(num_envs, num_steps, target_minibatch_size)
 
 
 def check_minibatches(num_envs: int, num_steps: int, num_minibatches: int) -> int:

@@ -124,11 +124,14 @@ def recommend_mjx(
     headroom: float = 0.9,
     minibatch_size: int = DEFAULT_MINIBATCH_SIZE,
     num_steps: int | None = None,
+    update_epochs: int | None = None,
+    hidden_layers: tuple[int, ...] | None = None,
 ) -> MjxRecommendation:
     """Choose ``num_envs`` and ``num_minibatches`` for ``target_steps`` env steps.
 
-    ``num_steps`` overrides the profile's rollout length (a user's own conf); predictions then
-    assume throughput scales as measured, and a note says so.
+    ``num_steps``, ``update_epochs`` and ``hidden_layers`` come from a user's own conf when it
+    sets them; predictions then assume throughput scales as measured, and a note says so. So
+    does a note when the chosen ``num_minibatches`` is not the one measured.
     """
     if objective not in OBJECTIVES:
         raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
@@ -143,6 +146,13 @@ def recommend_mjx(
     if steps != workload.num_steps:
         notes.append(f"throughput was measured at num_steps={workload.num_steps}; your conf uses {steps}, "
                      "so predictions are approximate")
+    shape = {"update_epochs": update_epochs, "hidden_layers": tuple(hidden_layers) if hidden_layers else None}
+    differ = [f"{k}={list(v) if k == 'hidden_layers' else v} (measured: "
+              f"{list(getattr(workload, k)) if k == 'hidden_layers' else getattr(workload, k)})"
+              for k, v in shape.items() if v is not None and v != getattr(workload, k)]
+    if differ:
+        notes.append(f"your conf's {', '.join(differ)} differ from the profile's measurements, so predictions are "
+                     "approximate: more epochs or wider layers lengthen the update phase")
     capacity = section.accelerator.memory_bytes
     budget = int(headroom * capacity) if capacity else None
     base = dict(profile=profile, profile_note=profile_note, target_steps=target_steps, objective=objective,
@@ -178,6 +188,15 @@ def recommend_mjx(
         chosen = min((o for o in usable if o.train_sps >= (1 - tolerance) * best.train_sps), key=lambda o: o.num_envs)
         why = (f"the smallest num_envs within {tolerance:.0%} of the best predicted train_sps "
                f"({best.num_envs} envs at {best.train_sps:,.0f} env steps/s); bigger batches cost PPO sample efficiency")
+    measured_k = _measured_minibatches(section, chosen.num_envs)
+    same_rule = workload.minibatch_size == minibatch_size and steps == workload.num_steps
+    if chosen.num_minibatches != measured_k and not same_rule:
+        n, k = chosen.num_envs, chosen.num_minibatches
+        notes.append(f"train_sps was measured with num_minibatches={measured_k} ({n * steps // measured_k:,} samples "
+                     f"each at {n} envs); this config runs {k} minibatches of {chosen.minibatch_size:,}, so the update "
+                     f"phase takes {k / measured_k:g}x as many, {'smaller' if k > measured_k else 'larger'} optimizer "
+                     f"steps and train_sps may differ from the prediction; to measure the minibatches advisor "
+                     f"recommends: advisor calibrate mjx --minibatch-size {minibatch_size}")
     if best.num_envs == max(curves.measured_num_envs) and all(o.fits for o in options):
         notes.append(f"throughput was still rising at the largest measured num_envs ({best.num_envs}); "
                      "calibrate larger --num-envs to see whether more helps")
@@ -191,6 +210,15 @@ def recommend_mjx(
                          f"set XLA_PYTHON_CLIENT_MEM_FRACTION={fraction:.2f}")
     return MjxRecommendation(**{**base, "env": env}, options=tuple(options), chosen=chosen, notes=tuple(notes),
                              reason=why)
+
+
+def _measured_minibatches(section, num_envs: int) -> int:
+    """num_minibatches the profile measured nearest to ``num_envs`` (the workload's by default)."""
+    ok = section.ok_points
+    if not ok:
+        return section.workload.minibatches_at(num_envs)
+    nearest = min(ok, key=lambda p: abs(math.log(p.num_envs / num_envs)))
+    return nearest.num_minibatches or section.workload.num_minibatches
 
 
 def predict_mjx(curves: MjxCurves, num_envs: list[int]) -> list[dict[str, float | int | bool | None]]:

@@ -17,7 +17,7 @@ UNFINISHED_STATUSES = ("interrupted", "compiled")
 #: Upper limits, far above any real machine and low enough that the arithmetic on them (divisors
 #: of a batch, times to a target) stays exact and quick. CSV columns use the same names.
 LIMITS = {
-    "num_envs": 2**24, "num_steps": 100_000, "num_minibatches": 2**24, "update_epochs": 10_000,
+    "num_envs": 2**24, "num_steps": 100_000, "num_minibatches": 2**24, "minibatch_size": 2**30, "update_epochs": 10_000,
     "num_env_runners": 100_000, "num_envs_per_env_runner": 100_000, "env_steps_per_iter": 10**12,
     "train_sps": 1e12, "physics_sps": 1e12, "env_steps_per_s": 1e12,
     "peak_bytes": 2**50, "peak_vram_bytes": 2**50, "xla_bytes": 2**50, "memory_bytes": 2**50,

@@ -43,8 +43,28 @@ def check_preallocation(environ: dict[str, str] | None = None) -> Check:
                      "none set: your training runs preallocate 75% of GPU memory at start-up, so nvidia-smi shows "
                      "that pool, not the footprint; calibration turns preallocation off in its own processes")
     text = ", ".join(f"{k}={v} ({PREALLOCATION_VARIABLES[k]})" for k, v in present.items())
+    problems = [problem for k, v in present.items() if (problem := _bad_memory_variable(k, v))]
+    if problems:
+        return Check("JAX memory variables", "fail", "; ".join(problems) + f" ({text})")
     return Check("JAX memory variables", "ok",
                  f"{text}; calibration overrides them in its measuring processes, so measurements stay true")
+
+
+def _bad_memory_variable(name: str, value: str) -> str | None:
+    """Why JAX would reject or misread ``name=value``, or ``None`` when it is fine."""
+    value = value.strip()
+    if name == "XLA_PYTHON_CLIENT_MEM_FRACTION":
+        try:
+            fraction = float(value)
+        except ValueError:
+            return f"{name}={value!r} is not a number: JAX fails to start; set a fraction such as 0.9, or unset it"
+        if not 0 < fraction <= 1:
+            return f"{name}={value} is outside (0, 1]: set a fraction such as 0.9, or unset it"
+    elif name == "XLA_PYTHON_CLIENT_PREALLOCATE" and value.lower() not in ("true", "false", "1", "0"):
+        return f"{name}={value!r} is neither true nor false: set false (no start-up pool) or unset it"
+    elif name == "XLA_PYTHON_CLIENT_ALLOCATOR" and value.lower() not in ("platform", "bfc", "cuda_async", "default"):
+        return f"{name}={value!r} is not an allocator JAX knows (platform, bfc, cuda_async): unset it"
+    return None
 
 
 def check_nvml() -> Check:
@@ -95,6 +115,21 @@ def check_versions() -> list[Check]:
         else:
             checks.append(Check(f"{name}", "warn", f"{have}; advisor is tested with {good}"))
     return checks
+
+
+def check_home(path: Path | None = None) -> Check:
+    """ADVISOR_HOME (profiles, the compilation cache, run logs) can be created and written."""
+    import tempfile
+
+    target = path or advisor_home()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        return Check("advisor's data folder", "fail", f"{target} cannot be written ({exc.strerror or exc}); set "
+                                                      "ADVISOR_HOME to a folder you can write")
+    return Check("advisor's data folder", "ok", f"{target} (profiles, compilation cache, run logs); ADVISOR_HOME moves it")
 
 
 def check_disk(path: Path | None = None) -> Check:

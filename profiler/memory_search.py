@@ -39,7 +39,7 @@ def bisect_largest_fitting(
     sweep = SweepRun(spec, profile_name, path, advisor_home() / "runs" / profile_name,
                    resolve_model(spec.workload.model), on_event, BasicPolicy(), profile)
     w = spec.workload
-    step = w.num_minibatches // math.gcd(w.num_steps, w.num_minibatches)
+    step = 1 if w.minibatch_size is not None else w.num_minibatches // math.gcd(w.num_steps, w.num_minibatches)
     section = profile.mjx
     lo = max(p.num_envs for p in section.ok_points)
     over = [p.num_envs for p in section.points if p.num_envs > lo and p.status in ("oom", "skipped")]

@@ -48,3 +48,18 @@ def resolve_model(name_or_path: str) -> Path:
     raise WorkloadSpecError(
         f"unknown model {name_or_path!r}: use one of {names} or the path of an existing MJCF .xml file"
     )
+
+
+def check_model_loads(path: Path) -> None:
+    """Parse a user's MJCF file with MuJoCo (its compiler only: nothing in it runs) so that a
+    broken file is refused in one line before a sweep starts. Imports mujoco."""
+    import mujoco
+
+    try:
+        model = mujoco.MjModel.from_xml_path(str(path))
+    except Exception as exc:  # MuJoCo reports XML and compile errors as ValueError; any failure is the file's
+        first = " ".join(str(exc).split())[:300]
+        raise WorkloadSpecError(f"--model {path}: MuJoCo cannot load it ({first}); fix the MJCF file") from None
+    if model.nu == 0:
+        raise WorkloadSpecError(f"--model {path}: it has no actuators, so there is nothing for a policy to control; "
+                                "give a model with actuators")

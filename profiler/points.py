@@ -22,7 +22,7 @@ def looks_like_oom(text: str) -> bool:
 
 def shape(workload: MjxWorkload, num_envs: int) -> dict[str, int]:
     """The training-shape fields of a point."""
-    return dict(num_envs=num_envs, num_steps=workload.num_steps, num_minibatches=workload.num_minibatches,
+    return dict(num_envs=num_envs, num_steps=workload.num_steps, num_minibatches=workload.minibatches_at(num_envs),
                 update_epochs=workload.update_epochs)
 
 
@@ -32,7 +32,7 @@ def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeat
     """The JSON spec a :mod:`profiler.mjx_point` child reads."""
     return {
         "model_path": str(model_path), "num_envs": num_envs, "num_steps": workload.num_steps,
-        "num_minibatches": workload.num_minibatches, "update_epochs": workload.update_epochs,
+        "num_minibatches": workload.minibatches_at(num_envs), "update_epochs": workload.update_epochs,
         "hidden_layers": list(workload.hidden_layers), "repeats": repeats, "physics": physics,
         "cache_dir": cache_dir, "platform": platform, "seed": seed, "memory_limit_bytes": memory_limit_bytes,
         "compile_only": compile_only,

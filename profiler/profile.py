@@ -76,19 +76,32 @@ class Accelerator:
 
 @dataclass(frozen=True)
 class MjxWorkload:
-    """The PPO training shape, in LocoMuJoCo's ``experiment:`` key names (all but ``num_envs``)."""
+    """The PPO training shape, in LocoMuJoCo's ``experiment:`` key names (all but ``num_envs``).
+
+    With ``minibatch_size`` set, each point's ``num_minibatches`` is chosen to keep its
+    minibatches near that many samples (:meth:`at`); ``num_minibatches`` is then unused."""
 
     model: str = "humanoid"
     num_steps: int = 50
     num_minibatches: int = 32
     update_epochs: int = 4
     hidden_layers: tuple[int, ...] = (512, 256)
+    minibatch_size: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("num_steps", "num_minibatches", "update_epochs"):
             _positive(name, getattr(self, name), allow_none=False)
+        _positive("minibatch_size", self.minibatch_size)
         if not self.hidden_layers or any(h <= 0 for h in self.hidden_layers):
             raise ValueError(f"hidden_layers must be positive sizes, got {self.hidden_layers!r}")
+
+    def minibatches_at(self, num_envs: int) -> int:
+        """``num_minibatches`` of the point at ``num_envs``."""
+        if self.minibatch_size is None:
+            return self.num_minibatches
+        from profiler.minibatch import nearest_num_minibatches
+
+        return nearest_num_minibatches(num_envs, self.num_steps, self.minibatch_size)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,8 @@ class MjxSweepSpec:
 
 def check_divisible(workload: MjxWorkload, num_envs: tuple[int, ...]) -> None:
     """LocoMuJoCo asserts ``num_envs * num_steps % num_minibatches == 0``; so do we, up front."""
+    if workload.minibatch_size is not None:  # each point gets a num_minibatches that divides
+        return
     bad = [n for n in num_envs if (n * workload.num_steps) % workload.num_minibatches]
     if bad:
         raise WorkloadSpecError(

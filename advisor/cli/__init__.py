@@ -64,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     except ProfilerError as exc:
         err.print(f"advisor: {exc}", markup=False)
         return EXIT_BAD_INPUT if exc.bad_input else EXIT_FAILURE
+    except OSError as exc:  # a file or folder advisor must use (ADVISOR_HOME, its profiles) is not usable
+        where = f" {exc.filename}" if exc.filename else ""
+        err.print(f"advisor: cannot use{where}: {exc.strerror or exc}; check that path (ADVISOR_HOME sets where "
+                  "profiles live) and its permissions", markup=False)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -30,7 +30,13 @@ def calibrate_mjx(
         help="Comma-separated num_envs to measure. Default: 64, 256, ... 65536 on a GPU (stopping at the first that "
              "runs out of memory); 16-256 on CPU.")] = None,
     num_steps: Annotated[int, typer.Option(help="Rollout length per env per iteration (LocoMuJoCo num_steps).")] = 50,
-    num_minibatches: Annotated[int, typer.Option(help="Minibatches per epoch; num_envs*num_steps must divide by it.")] = 32,
+    num_minibatches: Annotated[Optional[int], typer.Option(
+        help="Minibatches per epoch at every point; num_envs*num_steps must divide by it. Default 32 (LocoMuJoCo's "
+             "conf).")] = None,
+    minibatch_size: Annotated[Optional[int], typer.Option(
+        help="Instead of a fixed --num-minibatches: samples per minibatch to aim for (3200 is LocoMuJoCo's 2048*50/32); "
+             "each point gets the num_minibatches that divides its batch nearest that size, as 'advisor recommend' "
+             "chooses it, so the profile measures the configs it will recommend.")] = None,
     update_epochs: Annotated[int, typer.Option(help="PPO epochs per iteration.")] = 4,
     hidden_layers: Annotated[str, typer.Option(help="Actor and critic hidden layer widths.")] = "512,256",
     repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after one warm-up. Default 3 (2 with --quick).")] = None,
@@ -65,19 +71,24 @@ def calibrate_mjx(
 
     if platform not in PLATFORMS:
         raise BadInput(f"--platform must be one of {', '.join(PLATFORMS)}")
+    if num_minibatches is not None and minibatch_size is not None:
+        raise BadInput("--num-minibatches fixes the minibatch count and --minibatch-size chooses it per point; give one")
     for option, value in (("--num-steps", num_steps), ("--num-minibatches", num_minibatches),
-                          ("--update-epochs", update_epochs)):
-        if value < 1:
+                          ("--update-epochs", update_epochs), ("--minibatch-size", minibatch_size)):
+        if value is not None and value < 1:
             raise BadInput(f"{option} must be a positive integer")
     if repeats is not None and not 1 <= repeats <= 1000:
         raise BadInput("--repeats must be between 1 and 1000 timed iterations")
     if not 0 < timeout < 1e7:  # also refuses nan and inf
         raise BadInput("--timeout must be a positive number of seconds, such as 900")
-    from profiler.mjcf import resolve_model
+    from profiler.mjcf import SHIPPED_MODELS, check_model_loads, resolve_model
 
-    resolve_model(model)  # unknown model: exit 2 before anything starts
-    workload = MjxWorkload(model=model, num_steps=num_steps, num_minibatches=num_minibatches,
-                           update_epochs=update_epochs, hidden_layers=parse_layers(hidden_layers))
+    model_path = resolve_model(model)  # unknown model: exit 2 before anything starts
+    if model not in SHIPPED_MODELS:
+        check_model_loads(model_path)  # a user's file that MuJoCo cannot load: exit 2 too
+    workload = MjxWorkload(model=model, num_steps=num_steps, num_minibatches=num_minibatches or 32,
+                           update_epochs=update_epochs, hidden_layers=parse_layers(hidden_layers),
+                           minibatch_size=minibatch_size)
     profile_name = name or catalog.machine_slug(fingerprint())
     if profile_name in catalog.shipped_names():
         raise BadInput(f"--name {profile_name!r} is a shipped profile's name; choose another")

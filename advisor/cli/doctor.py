@@ -36,7 +36,8 @@ def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the c
         checks.append(diagnose.Check("JAX backend", "ok", f"{accel.platform}: {accel.name}{memory}"))
     except ProfilerError as exc:
         checks.append(diagnose.Check("JAX backend", "fail", str(exc)))
-    checks += [diagnose.check_preallocation(), diagnose.check_nvml(), diagnose.check_ray(), diagnose.check_disk()]
+    checks += [diagnose.check_preallocation(), diagnose.check_nvml(), diagnose.check_ray(), diagnose.check_home(),
+               diagnose.check_disk()]
     checks += diagnose.check_versions()
     plan = None
     if platform is not None:

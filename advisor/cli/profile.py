@@ -131,6 +131,8 @@ def import_csv(
             if platform == "gpu" and device_name else Hardware()
         profile = Profile(name=name, source="imported", created=created, hardware=hardware, mjx=section,
                           notes=(f"imported from {file.name}",))
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder, not a profile file; move it away to import as {name!r}")
     if path.exists():  # --force: the old file may be damaged; replace it deliberately
         path.unlink()
     save_profile(profile, path)

@@ -10,7 +10,7 @@ import typer
 from advisor import catalog
 from advisor.cli.common import err, out, print_json, write_output
 from advisor.cli.render import mjx_options_table
-from advisor.conf import base_num_steps, emit_conf, header_lines, load_base, merge_into, tuned_values
+from advisor.conf import base_num_steps, base_shape, emit_conf, header_lines, load_base, merge_into, tuned_values
 from advisor.errors import BadInput, NoRecommendation
 from advisor.minibatch import DEFAULT_MINIBATCH_SIZE
 from advisor.recommend import OBJECTIVES, recommend_mjx
@@ -84,6 +84,7 @@ def recommend(
         curves, target_steps, profile=chosen_profile.name, profile_note=note, objective=objective,
         tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
         num_steps=base_num_steps(base_data, str(base)) if base_data is not None else None,
+        **(base_shape(base_data, str(base)) if base_data is not None else {}),
     )
     conf_text = warnings = None
     if rec.chosen is not None:

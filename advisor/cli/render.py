@@ -51,7 +51,9 @@ def profile_summary(profile: Profile, origin: str) -> list[str]:
     if profile.mjx:
         m = profile.mjx
         w = m.workload
-        lines.append(f"mjx: model {w.model}, num_steps {w.num_steps}, num_minibatches {w.num_minibatches}, "
+        minibatches = (f"num_minibatches per point for minibatches near {w.minibatch_size}" if w.minibatch_size
+                       else f"num_minibatches {w.num_minibatches}")
+        lines.append(f"mjx: model {w.model}, num_steps {w.num_steps}, {minibatches}, "
                      f"update_epochs {w.update_epochs}, hidden_layers {list(w.hidden_layers)} on {m.accelerator.name} "
                      f"({m.accelerator.platform}, {format_bytes(m.accelerator.memory_bytes)})")
         lines.append(f"memory: {MEMORY_SOURCES[m.memory_source]}")

@@ -24,6 +24,18 @@ def test_check_minibatches_names_the_nearest_divisor():
     assert "not divisible" in str(info.value)
 
 
+def test_calibration_chooses_per_point_minibatches_by_the_same_rule():
+    from profiler.minibatch import nearest_num_minibatches
+    from profiler.profile import MjxWorkload
+
+    fixed = MjxWorkload(num_minibatches=32)
+    assert fixed.minibatches_at(64) == fixed.minibatches_at(65536) == 32
+    sized = MjxWorkload(minibatch_size=3200)
+    # 64 envs x 50 = 3200: one minibatch; 65536 x 50 / 1024 = 3200; 1000 x 50: 16 of 3125
+    assert [sized.minibatches_at(n) for n in (64, 65536, 1000)] == [1, 1024, 16]
+    assert all(nearest_num_minibatches(n, 50, 3200) == choose_num_minibatches(n, 50) for n in (64, 300, 1000, 4096))
+
+
 def test_divisors():
     assert divisors(12) == [1, 2, 3, 4, 6, 12]
     assert divisors(1) == [1]

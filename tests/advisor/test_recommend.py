@@ -101,3 +101,25 @@ def test_predict_contract_keys():
         assert r["peak_vram_bytes"] <= r["peak_vram_bytes_upper"]
     assert rows[2]["extrapolated"] and not rows[0]["extrapolated"]
     assert rows[0]["peak_vram_bytes"] == pytest.approx(2e8 + 1e5 * 1024, rel=1e-6)
+
+
+def test_a_note_says_when_the_recommended_minibatches_were_not_the_measured_ones():
+    # measured with LocoMuJoCo's fixed 32 minibatches; 8192 envs get 128 minibatches of 3200
+    rec = recommend_mjx(fit_mjx(section()), 100_000_000, profile="t")
+    assert rec.chosen.num_envs == 8192 and rec.chosen.num_minibatches == 128
+    [note] = [n for n in rec.notes if "was measured with num_minibatches" in n]
+    assert "num_minibatches=32" in note and "4x as many, smaller optimizer steps" in note
+    assert "advisor calibrate mjx --minibatch-size 3200" in note
+    # measured by the recommender's own rule (calibrate --minibatch-size 3200): nothing to say
+    sized = section()
+    sized = dataclasses.replace(sized, workload=MjxWorkload(minibatch_size=3200), points=tuple(
+        dataclasses.replace(p, num_minibatches=MjxWorkload(minibatch_size=3200).minibatches_at(p.num_envs))
+        for p in sized.points))
+    rec = recommend_mjx(fit_mjx(sized), 100_000_000, profile="t")
+    assert not any("was measured with num_minibatches" in n for n in rec.notes)
+
+
+def test_a_base_conf_with_another_training_shape_gets_a_note():
+    rec = recommend_mjx(fit_mjx(section()), 100_000_000, profile="t", update_epochs=16, hidden_layers=(2048, 2048))
+    [note] = [n for n in rec.notes if "differ from the profile's measurements" in n]
+    assert "update_epochs=16 (measured: 4)" in note and "hidden_layers=[2048, 2048] (measured: [512, 256])" in note

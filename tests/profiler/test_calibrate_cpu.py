@@ -9,7 +9,9 @@ from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
-TINY = ("--model", "half_cheetah", "--num-envs", "8,16", "--num-steps", "10", "--num-minibatches", "4",
+# --minibatch-size 40: each point's num_minibatches keeps its minibatches at 40 samples, as
+# 'recommend --minibatch-size 40' would choose: 80/2 at 8 envs, 160/4 at 16
+TINY = ("--model", "half_cheetah", "--num-envs", "8,16", "--num-steps", "10", "--minibatch-size", "40",
         "--update-epochs", "1", "--hidden-layers", "32,32", "--repeats", "2", "--platform", "cpu",
         "--parallel-compiles", "2")
 
@@ -32,6 +34,8 @@ def test_calibration_records_real_measurements(calibrated):
     assert section["accelerator"]["platform"] == "cpu"
     assert section["memory_source"] == "host_peak_rss"
     assert [p["num_envs"] for p in section["points"]] == [8, 16]
+    assert [p["num_minibatches"] for p in section["points"]] == [2, 4]
+    assert section["workload"]["minibatch_size"] == 40
     for point in section["points"]:
         assert point["status"] == "ok"
         assert len(point["train_sps_samples"]) == 2 and point["train_sps"] > 0
@@ -44,10 +48,13 @@ def test_calibration_records_real_measurements(calibrated):
 
 def test_calibrated_profile_drives_recommend_and_predict(calibrated):
     env, _ = calibrated
-    rec = run_cli("recommend", "--profile", "tiny", "--target", "100k", "--json", env=env)
+    rec = run_cli("recommend", "--profile", "tiny", "--target", "100k", "--minibatch-size", "40", "--json", env=env)
     assert rec.returncode == 0, rec.stderr
-    chosen = json.loads(rec.stdout)["chosen"]
-    assert chosen["num_envs"] in (8, 16) and (chosen["num_envs"] * 10) % chosen["num_minibatches"] == 0
+    data = json.loads(rec.stdout)
+    chosen = data["chosen"]
+    assert chosen["num_envs"] in (8, 16) and chosen["minibatch_size"] == 40
+    # measured with the minibatches it recommends: no warning that they differ
+    assert not any("was measured with num_minibatches" in n for n in data["notes"])
     pred = run_cli("predict", "--profile", "tiny", "--num-envs", "8,12,16", "--json", env=env)
     rows = json.loads(pred.stdout)
     assert all(r["peak_vram_bytes_upper"] >= r["peak_vram_bytes"] > 0 for r in rows)
