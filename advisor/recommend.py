@@ -36,8 +36,8 @@ class MjxOption:
     train_sps: float
     train_sps_low: float
     train_sps_high: float
-    peak_bytes: float | None
-    peak_bytes_upper: float | None
+    peak_bytes: int | None
+    peak_bytes_upper: int | None
     fits: bool
     extrapolated: bool
     num_updates: int
@@ -104,8 +104,8 @@ def evaluate(curves: MjxCurves, num_envs: list[int], *, target_steps: int, num_s
         options.append(MjxOption(
             num_envs=envs, num_minibatches=k, minibatch_size=envs * num_steps // k,
             train_sps=float(sps[i]), train_sps_low=float(low[i]), train_sps_high=float(high[i]),
-            peak_bytes=None if peak[i] is None else float(peak[i]),
-            peak_bytes_upper=None if upper[i] is None else float(upper[i]),
+            peak_bytes=None if peak[i] is None else round(peak[i]),
+            peak_bytes_upper=None if upper[i] is None else math.ceil(upper[i]),
             fits=bool(fits), extrapolated=bool(extrapolated[i]), num_updates=int(updates), env_steps=int(steps),
             time_s=compile_s + steps / float(sps[i]), time_low_s=compile_s + steps / float(high[i]),
             time_high_s=compile_s + steps / float(low[i]),
@@ -233,7 +233,8 @@ def predict_mjx(curves: MjxCurves, num_envs: list[int]) -> list[dict[str, float 
         peak, upper, basis = curves.peak_bytes(envs)
         rows.append({
             "num_envs": int(envs), "train_sps": float(sps[i]), "train_sps_low": float(low[i]),
-            "train_sps_high": float(high[i]), "peak_vram_bytes": peak, "peak_vram_bytes_upper": upper,
+            "train_sps_high": float(high[i]), "peak_vram_bytes": None if peak is None else round(peak),
+            "peak_vram_bytes_upper": None if upper is None else math.ceil(upper),
             "extrapolated": bool(curves.throughput.is_extrapolation(n[i : i + 1])[0]), "memory_basis": basis,
         })
     return rows

@@ -114,9 +114,15 @@ def import_csv(
     if path.exists() and not force:
         raise BadInput(f"profile {name!r} already exists ({path}); add --force to replace it or pick another --name")
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{file}: cannot read it as UTF-8 text ({getattr(exc, 'strerror', None) or exc})") from None
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{file}: cannot read it ({exc.strerror or exc}); give an existing CSV file") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
+    except UnicodeDecodeError as exc:
+        row = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BadInput(f"{file}: row {row}, character {column}: not UTF-8 text; save the file as UTF-8 CSV") from None
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if kind == "rllib":
         workload = RllibWorkload(env_id=env, train_batch_size_per_learner=train_batch, minibatch_size=minibatch_size)

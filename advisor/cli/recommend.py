@@ -21,6 +21,8 @@ from profiler.serde import to_jsonable
 
 def resolve_profile(name: str | None, kind: str):
     """``(profile, note)`` from ``--profile`` or the default rule (see :mod:`advisor.catalog`)."""
+    if name is not None and not name.strip():
+        raise BadInput("--profile is empty; name a profile (see 'advisor profile list') or leave --profile out")
     if name:
         profile, origin = catalog.load(name)
         if getattr(profile, kind) is None:

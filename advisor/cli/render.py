@@ -44,7 +44,8 @@ def mjx_points_table(section: MjxSection, title: str) -> Table:
 
 
 def profile_summary(profile: Profile, origin: str) -> list[str]:
-    lines = [f"[bold]{profile.name}[/bold] ({origin}, {profile.source}, created {profile.created or 'unknown'})",
+    where = origin if origin == profile.source else f"{origin}, {profile.source}"
+    lines = [f"[bold]{profile.name}[/bold] ({where}, created {profile.created or 'unknown'})",
              f"hardware: {profile.hardware.summary}"]
     if profile.software:
         lines.append("software: " + ", ".join(f"{k} {v}" for k, v in sorted(profile.software.items())))

@@ -1,6 +1,8 @@
 """The CLI as a user runs it: real subprocesses, exit codes, JSON contracts, one-line errors."""
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +79,13 @@ def test_recommend_without_profile_names_the_closest_shipped_default():
 
 
 def test_bad_input_is_one_line_exit_2(tmp_path):
+    recursive = tmp_path / "recursive.yaml"
+    recursive.write_text("experiment: {num_envs: 64}\na: &a [*a]\n")
+    broken_xml = tmp_path / "broken.xml"
+    broken_xml.write_text('<mujoco><worldbody><body><geom type="sphere" size="x"/></body></worldbody></mujoco>')
+    not_utf8 = tmp_path / "latin1.csv"
+    not_utf8.write_bytes(b"num_envs,num_steps,num_minibatches,update_epochs,train_sps,peak_vram_bytes\n"
+                         b"64,50,32,4,1000,\n128,50,3\xff2,4,1800,\n")
     cases = [
         (("recommend", "--profile", "rtx3070-locomujoco", "--target", "abc"), "100M"),
         (("recommend", "--profile", "rtx3070-locomujoco", "--target", "0"), "at least 1"),
@@ -92,6 +101,20 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
         (("profile", "show", "../../etc/passwd"), "not allowed"),
         (("profile", "import", str(tmp_path / "missing.csv"), "--kind", "mjx", "--name", "x"), "cannot read"),
         (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "-o", str(tmp_path)), "is a folder"),
+        (("recommend", "--profile", "", "--target", "100M"), "--profile is empty"),
+        (("recommend", "--profile", "rtx3070-locomujoco", "--target", "1,5B"), "may only separate thousands"),
+        (("recommend", "--profile", "rtx3070-locomujoco", "--target", "1e400"), "beyond 1e15"),
+        (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "--tolerance", "abc"),
+         "see 'advisor recommend --help'"),
+        (("recommend",), "Missing option '--target'"),
+        (("nosuch",), "No such command"),
+        (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "--base", str(recursive)),
+         "refers to itself"),
+        (("calibrate", "mjx", "--model", str(broken_xml), "--num-envs", "64"), "MuJoCo cannot load it"),
+        (("calibrate", "mjx", "--num-envs", "64,,256"), "empty item"),
+        (("calibrate", "mjx", "--num-envs", "64", "--timeout", "nan"), "--timeout must be a positive number"),
+        (("calibrate", "mjx", "--num-envs", "64", "--num-minibatches", "8", "--minibatch-size", "3200"), "give one"),
+        (("profile", "import", str(not_utf8), "--kind", "mjx", "--name", "x"), "row 3, character 9: not UTF-8"),
         (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "-o", "/proc/no-such/conf.yaml"),
          "cannot write it"),
     ]
@@ -170,3 +193,40 @@ def test_memory_at_a_compiled_but_unrun_size_comes_from_xla(advisor_home):
     expected = 3e8 + 1.05 * (1e7 + 1e5 * 65536)
     assert abs(rows[1]["peak_vram_bytes"] / expected - 1) < 1e-6
     assert rows[1]["peak_vram_bytes_upper"] >= rows[1]["peak_vram_bytes"]
+
+
+def test_output_goes_through_links_and_into_devices_never_replacing_them(tmp_path):
+    real = tmp_path / "real.yaml"
+    real.write_text("old")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    proc = run_cli("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "-o", str(link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and "num_envs: 4096" in real.read_text()
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    proc = run_cli("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "-o", str(fifo))
+    assert proc.returncode == 0, proc.stderr
+    assert b"num_envs: 4096" in reader.communicate(timeout=30)[0]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, not a file put in its place
+
+
+def test_csv_from_a_spreadsheet_with_a_byte_order_mark_imports(tmp_path):
+    csv = tmp_path / "excel.csv"
+    csv.write_bytes(b"\xef\xbb\xbfnum_envs,num_steps,num_minibatches,update_epochs,train_sps,peak_vram_bytes\n"
+                    b"64,50,32,4,1000,\n128,50,32,4,1800,\n")
+    proc = run_cli("profile", "import", str(csv), "--kind", "mjx", "--name", "excel")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_an_unusable_data_folder_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    csv = tmp_path / "ok.csv"
+    csv.write_text("num_envs,num_steps,num_minibatches,update_epochs,train_sps,peak_vram_bytes\n64,50,32,4,1000,\n"
+                   "128,50,32,4,1800,\n")
+    proc = run_cli("profile", "import", str(csv), "--kind", "mjx", "--name", "x", env={"ADVISOR_HOME": str(blocker)})
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 1 and len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "Not a directory" in lines[0] and "ADVISOR_HOME" in lines[0]

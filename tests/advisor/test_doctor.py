@@ -23,3 +23,24 @@ def test_known_good_set_matches_the_ci_constraints():
     pins = {k.lower(): v for k, v in pins.items()}
     for name, version in KNOWN_GOOD.items():
         assert pins[name] == version, name
+
+
+def test_malformed_jax_memory_variables_fail_the_check():
+    from profiler.diagnose import check_preallocation
+
+    assert check_preallocation({"XLA_PYTHON_CLIENT_MEM_FRACTION": "0.9"}).status == "ok"
+    bad = check_preallocation({"XLA_PYTHON_CLIENT_MEM_FRACTION": "abc"})
+    assert bad.status == "fail" and "not a number" in bad.detail
+    assert check_preallocation({"XLA_PYTHON_CLIENT_MEM_FRACTION": "1.5"}).status == "fail"
+    assert check_preallocation({"XLA_PYTHON_CLIENT_PREALLOCATE": "maybe"}).status == "fail"
+    assert check_preallocation({"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}).status == "ok"
+
+
+def test_data_folder_check(tmp_path):
+    from profiler.diagnose import check_home
+
+    assert check_home(tmp_path / "new" / "home").status == "ok"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    failed = check_home(blocker / "home")
+    assert failed.status == "fail" and "ADVISOR_HOME" in failed.detail
