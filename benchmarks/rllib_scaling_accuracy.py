@@ -1,7 +1,7 @@
 """Leave-one-out accuracy of the RLlib scaling model (USL over runners, envs-per-runner effect).
 
 Goal (issue "prediction accuracy"): parallel-efficiency error at most 10% on interior runner
-counts. Runs on the source write-up's table (benchmarks/data/rllib-writeup-i7-12700.csv: the
+counts. Runs on every shipped profile with RLlib measurements, on the source write-up's table (benchmarks/data/rllib-writeup-i7-12700.csv: the
 write-up gives speedups only, so env steps/s there is 1000 x speedup, i.e. the 1r x 1e baseline
 normalised to 1000; efficiencies and their errors do not depend on that scale) and on any
 profile files given on the command line.
@@ -28,8 +28,15 @@ def datasets(paths: list[str]):
     yield ("source write-up: i7-12700, 16 threads, train batch 16384 (env steps/s = 1000 x speedup)",
            [(int(r["num_env_runners"]), int(r["num_envs_per_env_runner"])) for r in rows],
            [float(r["env_steps_per_s"]) for r in rows])
+    from advisor import catalog
     from profiler.store import load_profile_file
 
+    for name in catalog.shipped_names():
+        profile = catalog.load_shipped(name)
+        if profile.rllib is not None:
+            ok = profile.rllib.ok_points
+            yield (f"shipped profile {name} ({profile.hardware.summary})", [p.key for p in ok],
+                   [p.env_steps_per_s for p in ok])
     for path in paths:
         profile = load_profile_file(Path(path))
         if profile.rllib is None:

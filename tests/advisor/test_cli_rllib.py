@@ -127,3 +127,13 @@ def test_without_profile_an_unusable_local_sweep_is_passed_over(advisor_home):
     proc = run_cli("recommend", "--target", "100M", "--kind", "rllib", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["profile"] == "good"
+
+
+def test_a_fresh_machine_gets_the_shipped_rllib_default():
+    proc = run_cli("recommend", "--target", "100M", "--kind", "rllib", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["profile"] == "epyc-2core-cpu-halfcheetah" and "shipped default" in data["profile_note"]
+    # measured on 2 cores: one CPU for the driver, so the runners share the other
+    assert data["chosen"]["num_cpus_per_env_runner"] < 1
+    assert data["chosen"]["num_env_runners"] * data["chosen"]["num_cpus_per_env_runner"] <= 1.0 + 1e-9
