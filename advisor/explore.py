@@ -7,7 +7,6 @@ returned as lists of dicts (one per chart row) so that nothing here needs pandas
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +14,8 @@ import numpy as np
 from advisor.conf import emit_conf
 from advisor.errors import BadInput
 from advisor.minibatch import check_minibatches
-from advisor.recommend import JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommendation, evaluate, recommend_mjx
+from advisor.recommend import (JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommendation, evaluate, pool_fraction_needed,
+                               recommend_mjx)
 from models.mjx import MjxCurves
 
 
@@ -152,13 +152,10 @@ def what_if(curves: MjxCurves, recommendation: MjxRecommendation, *, num_envs: i
     if changed:
         warnings.append(f"{', '.join(changed)} differ from the profile's measurements: predictions are approximate")
     env = {}
-    capacity = curves.capacity_bytes
-    if option.fits and capacity and option.peak_bytes_upper and curves.section.accelerator.platform == "gpu":
-        share = option.peak_bytes_upper / capacity
-        if share > JAX_DEFAULT_POOL_FRACTION:
-            fraction = min(0.99, math.ceil((share + 0.02) * 100) / 100)
-            env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{fraction:.2f}"
-            warnings.append(f"needs more than JAX's default 75% pool: export XLA_PYTHON_CLIENT_MEM_FRACTION={fraction:.2f}")
+    fraction = pool_fraction_needed(option, curves.section.accelerator, cap=0.99)
+    if fraction is not None:
+        env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{fraction:.2f}"
+        warnings.append(f"needs more than JAX's default 75% pool: export XLA_PYTHON_CLIENT_MEM_FRACTION={fraction:.2f}")
     conf = None
     if not errors:
         workload = dataclasses.replace(recommendation.workload, **shape)
@@ -275,12 +272,12 @@ def time_rows(curve: list[dict], compile_s: float | None, target_steps: int, num
     """Seconds to ``target_steps`` along the fitted curve, in LocoMuJoCo's whole iterations
     (``num_updates = target // num_steps // num_envs``) and compile included when measured;
     num_envs too large for one iteration are left out."""
-    rows = []
+    rows, seen = [], set()
     for r in curve:
-        if r["segment"] != "measured" and r["extrapolated"] and any(
-                q["num_envs"] == r["num_envs"] and q["segment"] == "measured" for q in curve):
-            continue  # the joins of extrapolated segments repeat a measured-range row
         n = r["num_envs"]
+        if (r["profile"], n) in seen:  # where extrapolated segments join the measured one
+            continue
+        seen.add((r["profile"], n))
         env_steps = target_steps // num_steps // n * num_steps * n
         if env_steps:
             rows.append({"profile": r["profile"], "num_envs": n, "env_steps": env_steps,

@@ -71,6 +71,19 @@ class MjxRecommendation:
         return self.chosen is not None
 
 
+def pool_fraction_needed(option: MjxOption, accelerator: Accelerator, cap: float) -> float | None:
+    """The ``XLA_PYTHON_CLIENT_MEM_FRACTION`` a GPU config needs when its peak-memory upper bound
+    is above JAX's default 75% pool (2 points of margin, at most ``cap``); ``None`` when the default
+    pool is enough, the bound is unknown, or the config does not fit at all (no pool helps then)."""
+    capacity = accelerator.memory_bytes
+    if accelerator.platform != "gpu" or not capacity or option.peak_bytes_upper is None or not option.fits:
+        return None
+    share = option.peak_bytes_upper / capacity
+    if share <= JAX_DEFAULT_POOL_FRACTION:
+        return None
+    return min(cap, math.ceil((share + 0.02) * 100) / 100)
+
+
 def candidate_num_envs(measured: tuple[int, ...]) -> list[int]:
     """Powers of two inside the measured range, plus the measured values themselves."""
     low, high = min(measured), max(measured)
@@ -201,13 +214,11 @@ def recommend_mjx(
         notes.append(f"throughput was still rising at the largest measured num_envs ({best.num_envs}); "
                      "calibrate larger --num-envs to see whether more helps")
     env = {}
-    if section.accelerator.platform == "gpu" and capacity and chosen.peak_bytes_upper is not None:
-        share = chosen.peak_bytes_upper / capacity
-        if share > JAX_DEFAULT_POOL_FRACTION:
-            fraction = min(headroom, math.ceil((share + 0.02) * 100) / 100)
-            env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{fraction:.2f}"
-            notes.append(f"peak memory may reach {share:.0%} of the device, above JAX's default 75% pool: "
-                         f"set XLA_PYTHON_CLIENT_MEM_FRACTION={fraction:.2f}")
+    fraction = pool_fraction_needed(chosen, section.accelerator, cap=headroom)
+    if fraction is not None:
+        env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{fraction:.2f}"
+        notes.append(f"peak memory may reach {chosen.peak_bytes_upper / capacity:.0%} of the device, above JAX's "
+                     f"default 75% pool: set XLA_PYTHON_CLIENT_MEM_FRACTION={fraction:.2f}")
     return MjxRecommendation(**{**base, "env": env}, options=tuple(options), chosen=chosen, notes=tuple(notes),
                              reason=why)
 

@@ -4,6 +4,7 @@ turns it into a message naming the field)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 #: Status of one calibration point. Only ``ok`` points carry throughput; ``oom`` marks the
 #: memory boundary; ``timeout``, ``error`` and ``interrupted`` record why a point has no numbers;
@@ -36,6 +37,21 @@ def positive(name: str, value: float | None, *, allow_none: bool = True) -> None
     limit = LIMITS.get(name)
     if limit is not None and value > limit:
         raise ValueError(f"{name} {value!r} is beyond any real machine (at most {limit:g})")
+
+
+def settings_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """``name: old -> new`` for every stored sweep setting that differs (one level of nesting
+    spelled out as ``workload.lr``), for refusing a ``--resume`` with changed settings."""
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes += [f"{key}.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        else:
+            changes.append(f"{key}: {a!r} -> {b!r}")
+    return changes
 
 
 def positive_samples(name: str, values: tuple[float, ...], limit_of: str) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive as _positive, positive_samples
+from profiler.minibatch import nearest_num_minibatches
 from profiler.rllib_profile import RllibPoint, RllibSection, RllibWorkload
 
 __all__ = ["SCHEMA_VERSION", "POINT_STATUSES", "UNFINISHED_STATUSES", "MEMORY_SOURCES", "Hardware", "Accelerator", "MjxWorkload", "MjxPoint",
@@ -79,7 +80,7 @@ class MjxWorkload:
     """The PPO training shape, in LocoMuJoCo's ``experiment:`` key names (all but ``num_envs``).
 
     With ``minibatch_size`` set, each point's ``num_minibatches`` is chosen to keep its
-    minibatches near that many samples (:meth:`at`); ``num_minibatches`` is then unused."""
+    minibatches near that many samples (:meth:`minibatches_at`); ``num_minibatches`` is then unused."""
 
     model: str = "humanoid"
     num_steps: int = 50
@@ -99,8 +100,6 @@ class MjxWorkload:
         """``num_minibatches`` of the point at ``num_envs``."""
         if self.minibatch_size is None:
             return self.num_minibatches
-        from profiler.minibatch import nearest_num_minibatches
-
         return nearest_num_minibatches(num_envs, self.num_steps, self.minibatch_size)
 
 

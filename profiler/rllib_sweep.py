@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from profiler.checks import settings_diff
 from profiler.errors import WorkloadSpecError
 from profiler.hardware import fingerprint, software_versions
 from profiler.profile import UNFINISHED_STATUSES, Profile, RllibPoint, RllibSection, RllibWorkload
@@ -252,9 +253,7 @@ def preflight(spec: RllibSweepSpec | None, profile_name: str, *, resume: bool, f
     if resume:
         if old is None:
             raise WorkloadSpecError(f"nothing to resume: profile {profile_name!r} has no RLlib sweep; run without --resume")
-        new = _settings(spec) if spec is not None else old.sweep_settings
-        changed = [f"{k}: {old.sweep_settings.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old.sweep_settings) | set(new))
-                   if old.sweep_settings.get(k) != new.get(k)]
+        changed = settings_diff(old.sweep_settings, _settings(spec)) if spec is not None else []
         if spec is not None and old.repeats and old.repeats != spec.repeats:
             changed.append(f"repeats: {old.repeats} -> {spec.repeats}")
         if changed:

@@ -27,6 +27,7 @@ import os
 import time
 from typing import Any, Callable, Protocol
 
+from profiler.checks import settings_diff
 from profiler.errors import WorkloadSpecError
 from profiler.hardware import fingerprint, software_versions
 from profiler.mjcf import resolve_model
@@ -381,15 +382,7 @@ def preflight(spec: MjxSweepSpec | None, profile_name: str, *, resume: bool, fre
 def changed_settings(section: MjxSection, spec: MjxSweepSpec) -> list[str]:
     """``name: old -> new`` for every setting of ``spec`` that differs from the stored sweep's
     (the timeout may change: a longer one is how a resumed sweep gets past a slow point)."""
-    old, new = dict(section.sweep_settings), spec.settings
-    changes = []
-    for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
-                changes += [f"{key}.{k}: {old[key].get(k)!r} -> {new[key].get(k)!r}"
-                            for k in sorted(set(old[key]) | set(new[key])) if old[key].get(k) != new[key].get(k)]
-            else:
-                changes.append(f"{key}: {old.get(key)!r} -> {new.get(key)!r}")
+    changes = settings_diff(dict(section.sweep_settings), spec.settings)
     if section.repeats and section.repeats != spec.repeats:
         changes.append(f"repeats: {section.repeats} -> {spec.repeats}")
     return changes

@@ -90,6 +90,17 @@ def wait_for_charts(page, count: int) -> None:
     page.wait_for_timeout(1500)  # let the charts finish drawing
 
 
+def rendered(page, heading: str, charts: int, screenshot: str) -> None:
+    """Wait for ``heading`` and ``charts`` drawn charts, keep a full-page screenshot (also when
+    the wait fails, to see why), and check the page shows no error box."""
+    try:
+        page.get_by_text(heading).first.wait_for(timeout=60_000)
+        wait_for_charts(page, charts)
+    finally:
+        page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    assert_no_error_box(page)
+
+
 def assert_no_error_box(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
@@ -113,12 +124,7 @@ def test_page_renders_charts_without_errors_in_chromium(server, tmp_path, adviso
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
             page.goto(url, wait_until="domcontentloaded")
-            try:
-                page.get_by_text("Recommendation").first.wait_for(timeout=60_000)
-                wait_for_charts(page, 3)
-            finally:
-                page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
-            assert_no_error_box(page)
+            rendered(page, "Recommendation", 3, "explorer.png")
             assert page.get_by_text("Peak memory").count() >= 1
             with page.expect_download() as download_info:
                 page.get_by_text("Download conf.yaml").click()
@@ -129,12 +135,7 @@ def test_page_renders_charts_without_errors_in_chromium(server, tmp_path, adviso
 
             page.locator("[data-testid='stSelectbox']").filter(has_text="profile").first.click()
             page.get_by_role("option", name="i7-12700-writeup", exact=True).click()
-            try:
-                page.get_by_text("RLlib parallel efficiency").first.wait_for(timeout=60_000)
-                wait_for_charts(page, 2)
-            finally:
-                page.screenshot(path=str(ARTIFACTS / "explorer-rllib.png"), full_page=True)
-            assert_no_error_box(page)
+            rendered(page, "RLlib parallel efficiency", 2, "explorer-rllib.png")
             assert page.get_by_text("Download PPOConfig snippet").count() == 1
         finally:
             browser.close()

@@ -102,8 +102,8 @@ def calibrate_mjx(
     budget_s = parse_duration(budget, "--budget") if budget else None
     if resume and fresh:
         raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
-    preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals before anything is printed
     if grid is None and not resume:
+        preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals come before the probe's output
         err.print("asking JAX which device it sees…")
         accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
         grid = default_grid(accelerator.platform, quick)
@@ -139,9 +139,7 @@ def calibrate_mjx(
         out.print(mjx_points_table(profile.mjx, f"{profile_name}: MJX on {profile.mjx.accelerator.name} "
                                                 "(train_sps and physics_sps in env steps/s)"))
         out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    if not profile.mjx.ok_points:
-        raise AdvisorError(f"no point finished (see the statuses above and the logs in "
-                           f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or smaller --num-envs")
+    require_finished(profile.mjx, profile_name, "smaller --num-envs")
     if not json_output:
         if largest is not None:
             out.print(f"largest num_envs predicted to fit {memory_headroom:.0%} of "
@@ -162,6 +160,13 @@ def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | N
 
     err.print("searching for the largest num_envs that fits, by compilation alone…")
     return bisect_largest_fitting(spec, profile_name, fits)
+
+
+def require_finished(section, profile_name: str, smaller: str) -> None:
+    """A sweep in which no point finished is a runtime failure (exit 1) that says where to look."""
+    if not section.ok_points:
+        raise AdvisorError(f"no point finished (see the statuses above and the logs in "
+                           f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or {smaller}")
 
 
 def interrupted_message(profile_name: str, kind: str = "mjx") -> str:

@@ -10,10 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from advisor import catalog
 from advisor.cli.calibrate import app
-from advisor.cli.calibrate import interrupted_message
+from advisor.cli.calibrate import interrupted_message, require_finished
 from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
 from advisor.cli.render_rllib import rllib_points_table
-from advisor.errors import AdvisorError, BadInput, CalibrationInterrupted
+from advisor.errors import BadInput, CalibrationInterrupted
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.profile import RllibWorkload
@@ -100,8 +100,8 @@ def calibrate_rllib(
     RllibSweepSpec(grid=((1, 1),), **settings)  # settings errors before a cluster is asked anything
     if resume and fresh:
         raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
-    preflight(None, profile_name, resume=resume, fresh=fresh)
     if address:
+        preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals come before the join's output
         err.print(f"joining the Ray cluster at {address} to count its CPUs and nodes…")
     resources = ray_resources(RllibSweepSpec(grid=((1, 1),), **settings), advisor_home() / "runs" / profile_name)
     if quick and runner_grid is None and envs_grid is None:
@@ -122,9 +122,7 @@ def calibrate_rllib(
         out.print(rllib_points_table(profile.rllib, f"{profile_name}: RLlib PPO on {env} (env steps/s; seconds per "
                                                     "iteration)"))
         out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    if not profile.rllib.ok_points:
-        raise AdvisorError(f"no point finished (see the statuses above and the logs in "
-                           f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or fewer --runners")
+    require_finished(profile.rllib, profile_name, "fewer --runners")
     if not json_output:
         out.print(f"next: advisor recommend --kind rllib --profile {profile_name} --target 100M; "
                   f"advisor report --profile {profile_name} -o report/")

@@ -6,7 +6,9 @@ import contextlib
 import json
 import os
 import signal
+import stat
 import sys
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from rich.console import Console
@@ -72,10 +74,6 @@ def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf
     symbolic link is written through to its target, and a device, pipe or socket (/dev/stdout,
     a FIFO) is written into, never replaced. A folder, or a path that cannot be written, is bad
     input (exit 2, one line), not a traceback."""
-    import os
-    import stat
-    from pathlib import Path
-
     from advisor.errors import BadInput
     from profiler.store import write_atomic
 
