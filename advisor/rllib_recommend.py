@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from advisor.errors import BadInput
 from models.scaling import rating
 from models.rllib import RllibCurves
+from models.scaling_intervals import scaling_intervals
 from profiler.errors import WorkloadSpecError
 from profiler.profile import RllibWorkload
 from profiler.rllib_workload import runner_cpus
@@ -28,7 +29,8 @@ OBJECTIVES = {
 class RllibOption:
     """One evaluated setting: predicted env steps/s with its interval, speedup and efficiency
     over 1 runner x 1 env (``None`` without that baseline), CPUs it occupies, and the time to the
-    target in seconds (start-up included when the profile measured it)."""
+    target in seconds (start-up included when the profile measured it). The ``_low``/``_high``
+    fields are 90% intervals (speedup's and efficiency's ``None`` with the point values)."""
 
     num_env_runners: int
     num_envs_per_env_runner: int
@@ -48,6 +50,10 @@ class RllibOption:
     time_s: float
     time_low_s: float
     time_high_s: float
+    speedup_low: float | None = None
+    speedup_high: float | None = None
+    efficiency_low: float | None = None
+    efficiency_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,14 @@ def evaluate(curves: RllibCurves, keys: list[tuple[int, int]], target_steps: int
     workload = section.workload
     batch = workload.train_batch_size_per_learner
     sps = model.predict(keys)
-    low, high = model.predict_interval(keys)
+    intervals = scaling_intervals(model, keys)
+    low, high = intervals.env_steps_per_s
     extrapolated = model.is_extrapolation(keys)
     has_baseline = model.baseline_env_steps_per_s_ is not None
     speedups = model.speedup(keys) if has_baseline else [None] * len(keys)
     effs = model.efficiency(keys) if has_baseline else [None] * len(keys)
+    s_low, s_high = intervals.speedup or ([None] * len(keys),) * 2
+    e_low, e_high = intervals.efficiency or ([None] * len(keys),) * 2
     startup = curves.startup_s or 0.0
     iterations = math.ceil(target_steps / batch)
     steps = iterations * batch
@@ -117,8 +126,13 @@ def evaluate(curves: RllibCurves, keys: list[tuple[int, int]], target_steps: int
             env_steps_per_s_per_cpu=float(sps[i]) / used, measured=section.point(r, e) is not None
             and section.point(r, e).ok, extrapolated=bool(extrapolated[i]), iterations=iterations, env_steps=steps,
             time_s=startup + steps / float(sps[i]), time_low_s=startup + steps / float(high[i]),
-            time_high_s=startup + steps / float(low[i])))
+            time_high_s=startup + steps / float(low[i]), speedup_low=_float(s_low[i]), speedup_high=_float(s_high[i]),
+            efficiency_low=_float(e_low[i]), efficiency_high=_float(e_high[i])))
     return options
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def recommend_rllib(curves: RllibCurves, target_steps: int, *, profile: str, profile_note: str = "",
@@ -187,7 +201,15 @@ def predict_rllib(curves: RllibCurves, runners: list[int], envs_per_runner: list
     speedups = curves.model.speedup(keys) if has_baseline else [None] * len(keys)
     effs = curves.model.efficiency(keys) if has_baseline else [None] * len(keys)
     extrapolated = curves.model.is_extrapolation(keys)
+    intervals = scaling_intervals(curves.model, keys)
+    low, high = intervals.env_steps_per_s
+    s_low, s_high = intervals.speedup or ([None] * len(keys),) * 2
+    e_low, e_high = intervals.efficiency or ([None] * len(keys),) * 2
+    # the contract's keys first, then what was added after it (90% intervals)
     return [{"num_env_runners": r, "num_envs_per_env_runner": e, "env_steps_per_s": float(sps[i]),
              "speedup": None if speedups[i] is None else float(speedups[i]),
-             "efficiency": None if effs[i] is None else float(effs[i]), "extrapolated": bool(extrapolated[i])}
+             "efficiency": None if effs[i] is None else float(effs[i]), "extrapolated": bool(extrapolated[i]),
+             "env_steps_per_s_low": float(low[i]), "env_steps_per_s_high": float(high[i]),
+             "speedup_low": _float(s_low[i]), "speedup_high": _float(s_high[i]),
+             "efficiency_low": _float(e_low[i]), "efficiency_high": _float(e_high[i])}
             for i, (r, e) in enumerate(keys)]

@@ -8,19 +8,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.memory import PeakMemoryModel, XlaOverheadModel
+from models.memory_envs import EnvsPeakBound, XlaAlongEnvs
 from models.throughput import TrainThroughputModel
 from profiler.profile import MjxSection
 
 
-def xla_memory_model(memory_source: str) -> PeakMemoryModel | XlaOverheadModel:
+def xla_memory_model(memory_source: str, platform: str | None = None) -> PeakMemoryModel | XlaOverheadModel:
     """The unfitted model of peak bytes over XLA's memory analysis for a profile's memory source.
 
     The allocator peak of a GPU/TPU process is XLA's buffers plus a fixed runtime overhead
     (:class:`XlaOverheadModel`); a CPU process's peak RSS also holds the interpreter and XLA's
     runtime, and XLA's CPU temporaries are not all resident at once, so there it is a linear
     calibration (:class:`PeakMemoryModel`, widening less per doubling than along num_envs since
-    XLA's bytes are the buffers themselves)."""
-    if memory_source == "jax_allocator_peak":
+    XLA's bytes are the buffers themselves). Peaks imported from a GPU or TPU are taken to be
+    allocator peaks too."""
+    if memory_source == "jax_allocator_peak" or (memory_source == "imported" and platform in ("gpu", "tpu")):
         return XlaOverheadModel()
     return PeakMemoryModel(extrapolation_widening=0.02)
 
@@ -31,7 +33,18 @@ def xla_calibration(section: MjxSection) -> PeakMemoryModel | XlaOverheadModel |
     pairs = [(p.xla_bytes, p.peak_bytes) for p in section.ok_points if p.xla_bytes and p.peak_bytes]
     if len({x for x, _ in pairs}) < 2:
         return None
-    return xla_memory_model(section.memory_source).fit([x for x, _ in pairs], [y for _, y in pairs])
+    return xla_memory_model(section.memory_source, section.accelerator.platform).fit(
+        [x for x, _ in pairs], [y for _, y in pairs])
+
+
+def envs_bound(section: MjxSection, calibration: PeakMemoryModel | XlaOverheadModel | None) -> EnvsPeakBound | None:
+    """Peak bytes along num_envs through XLA's bytes: every point with XLA bytes (measured, or
+    compiled alone) pins the bytes; ``None`` without a calibration."""
+    if calibration is None:
+        return None
+    compiled = [(p.num_envs, p.xla_bytes) for p in section.points if p.xla_bytes]
+    along = XlaAlongEnvs().fit([n for n, _ in compiled], [x for _, x in compiled])
+    return EnvsPeakBound(along, calibration)
 
 
 @dataclass(frozen=True)
@@ -39,9 +52,10 @@ class MjxCurves:
     """Fitted curves of one MJX section. A model is ``None`` when the data cannot support it;
     ``notes`` then says why.
 
-    Peak memory comes from one of two places: at a num_envs that was compiled (measured, or
-    compiled alone because it would not fit), XLA's memory analysis through ``xla_memory``
-    (calibrated against measured peaks); elsewhere, the ``memory`` fit over num_envs.
+    Peak memory comes from XLA's memory analysis where the profile has it (``envs_memory``:
+    XLA's bytes at compiled sizes, predicted between and beyond them, then the allocator peak
+    over them through ``xla_memory``, calibrated against measured peaks); without XLA bytes,
+    from the ``memory`` fit over num_envs.
     """
 
     section: MjxSection
@@ -50,14 +64,15 @@ class MjxCurves:
     compile_s: float | None
     notes: tuple[str, ...]
     xla_memory: PeakMemoryModel | XlaOverheadModel | None = None
+    envs_memory: EnvsPeakBound | None = None
 
     def peak_bytes(self, num_envs: int) -> tuple[float | None, float | None, str | None]:
-        """``(predicted, upper bound, basis)`` for peak memory at ``num_envs``; basis is ``xla``,
-        ``fit`` or ``None`` (unknown)."""
-        point = self.section.point(num_envs)
-        if self.xla_memory is not None and point is not None and point.xla_bytes:
-            return (float(self.xla_memory.predict([point.xla_bytes])[0]),
-                    float(self.xla_memory.predict_upper([point.xla_bytes])[0]), "xla")
+        """``(predicted, upper bound, basis)`` for peak memory at ``num_envs``; basis is ``xla``
+        (XLA's bytes compiled at this size), ``xla-fit`` (XLA's bytes predicted along num_envs),
+        ``fit`` (peaks fitted along num_envs, no XLA bytes) or ``None`` (unknown)."""
+        if self.envs_memory is not None:
+            return (float(self.envs_memory.predict([num_envs])[0]), float(self.envs_memory.predict_upper([num_envs])[0]),
+                    "xla" if self.envs_memory.is_compiled(num_envs) else "xla-fit")
         if self.memory is not None:
             return float(self.memory.predict([num_envs])[0]), float(self.memory.predict_upper([num_envs])[0]), "fit"
         return None, None, None
@@ -92,5 +107,6 @@ def fit_mjx(section: MjxSection) -> MjxCurves:
     elif section.memory_source != "unknown":  # unknown memory is explained by the recommender
         notes.append("peak memory needs two or more measured num_envs")
     compiles = [p.compile_s for p in section.points if p.compile_s]
+    calibration = xla_calibration(section)
     return MjxCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
-                     xla_calibration(section))
+                     calibration, envs_bound(section, calibration))

@@ -7,7 +7,7 @@ interpolation; the end points measure one step of extrapolation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,7 +33,7 @@ class LooRow:
 
 @dataclass(frozen=True)
 class CurveValidation:
-    curve: str  # train_sps | peak_bytes | peak_from_xla
+    curve: str  # train_sps | peak_bytes | peak_from_xla | peak_along_envs
     form: str
     rows: tuple[LooRow, ...]
 
@@ -49,6 +49,17 @@ class CurveValidation:
     def worst_abs_error(self) -> float | None:
         errors = self._interior()
         return float(errors.max()) if errors.size else None
+
+    @property
+    def bound_coverage(self) -> float | None:
+        """For memory curves: the fraction of held-out points at or under the upper bound."""
+        ratios = [r.upper_ratio for r in self.rows if r.upper_ratio is not None]
+        return sum(r >= 1.0 for r in ratios) / len(ratios) if ratios else None
+
+    def largest_overshoot(self, from_num_envs: int = 4096) -> float | None:
+        """For memory curves: the largest upper bound/measured - 1 at ``from_num_envs`` or more."""
+        ratios = [r.upper_ratio for r in self.rows if r.upper_ratio is not None and r.num_envs >= from_num_envs]
+        return max(ratios) - 1.0 if ratios else None
 
     @property
     def bound_held(self) -> bool | None:
@@ -96,7 +107,8 @@ def validate_mjx(section: MjxSection) -> list[CurveValidation]:
         envs = np.array([c for _, _, c in pairs])
 
         def make(curve=curve):
-            return PeakMemoryModel() if curve == "peak_bytes" else xla_memory_model(section.memory_source)
+            return PeakMemoryModel() if curve == "peak_bytes" else xla_memory_model(section.memory_source,
+                                                                                    section.accelerator.platform)
 
         def fit_mem(xk, yk, i, x=x, make=make):
             model = make().fit(xk, yk)
@@ -104,4 +116,31 @@ def validate_mjx(section: MjxSection) -> list[CurveValidation]:
 
         form = "xla+overhead" if isinstance(make(), XlaOverheadModel) else "linear"
         results.append(CurveValidation(curve, form, _loo(x, y, envs, fit_mem)))
-    return results
+    along = validate_envs_memory(section)
+    return results + ([along] if along is not None else [])
+
+
+def validate_envs_memory(section: MjxSection) -> CurveValidation | None:
+    """Leave-one-out of the bound ``predict`` and ``recommend`` use along num_envs: each measured
+    num_envs is dropped entirely (its XLA bytes and its peak), and XLA's bytes along num_envs and
+    the allocator calibration are refitted without it. ``None`` with fewer than three measured
+    num_envs that have both XLA bytes and a peak."""
+    from models.mjx import envs_bound
+
+    measured = [p for p in section.ok_points if p.peak_bytes and p.xla_bytes]
+    n = np.array([p.num_envs for p in measured], dtype=float)
+    if np.unique(n).size < 3:
+        return None
+    y = np.array([p.peak_bytes for p in measured], dtype=float)
+
+    def fit_along(nk, yk, i):
+        rest = replace(section, points=tuple(p for p in section.points if p.num_envs != n[i]))
+        pairs = [(p.xla_bytes, p.peak_bytes) for p in rest.ok_points if p.xla_bytes and p.peak_bytes]
+        calibration = xla_memory_model(section.memory_source, section.accelerator.platform).fit(
+            [a for a, _ in pairs], [b for _, b in pairs])
+        bound = envs_bound(rest, calibration)
+        return float(bound.predict([n[i]])[0]), float(bound.predict_upper([n[i]])[0])
+
+    form = "xla along num_envs + " + ("xla+overhead" if isinstance(
+        xla_memory_model(section.memory_source, section.accelerator.platform), XlaOverheadModel) else "linear")
+    return CurveValidation("peak_along_envs", form, _loo(n, y, n, fit_along))

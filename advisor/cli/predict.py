@@ -26,7 +26,7 @@ def predict(
 ) -> int:
     """Predict MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound)
     at the given num_envs, or RLlib env steps/s, speedup and parallel efficiency (fraction) over
-    1 runner x 1 env at the given runners and envs per runner."""
+    1 runner x 1 env, each with its 90% interval, at the given runners and envs per runner."""
     if (num_envs is None) == (runners is None):
         raise BadInput("give either --num-envs 1024,8192 (MJX) or --runners 1,4,15 (RLlib) to predict at")
     loaded, _origin = catalog.load(profile)
@@ -62,11 +62,15 @@ def _predict_rllib(loaded, profile: str, runners: str, envs_per_runner: str, jso
         print_json(rows)
         return 0
     table = new_table(f"{profile}: RLlib predictions ({loaded.rllib.workload.env_id})",
-                      ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "speedup", "efficiency", "extrapolated"))
+                      ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "90% interval", "speedup",
+                       "90% interval", "efficiency", "90% interval", "extrapolated"))
     for r in rows:
         table.add_row(str(r["num_env_runners"]), str(r["num_envs_per_env_runner"]), f"{r['env_steps_per_s']:,.0f}",
+                      format_range(r["env_steps_per_s_low"], r["env_steps_per_s_high"]),
                       "-" if r["speedup"] is None else f"{r['speedup']:.2f}x",
+                      "-" if r["speedup"] is None else f"{r['speedup_low']:.2f}-{r['speedup_high']:.2f}x",
                       "-" if r["efficiency"] is None else f"{r['efficiency']:.1%}",
+                      "-" if r["efficiency"] is None else f"{r['efficiency_low']:.1%}-{r['efficiency_high']:.1%}",
                       "yes" if r["extrapolated"] else "no")
     out.print(table)
     return 0

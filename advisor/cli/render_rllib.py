@@ -49,7 +49,7 @@ def rllib_options_table(rec: RllibRecommendation, limit: int = 16) -> Table:
     """The options around the chosen one (all of them when there are few)."""
     table = new_table(f"RLlib settings for {format_count(rec.target_steps)} env steps ({rec.workload.env_id})",
                       ("runners x envs", "CPUs/runner", "env steps/s", "90% interval", "speedup", "efficiency",
-                       "rating", "measured", "time to target"))
+                       "efficiency 90%", "rating", "measured", "time to target"))
     options = list(rec.options)
     if len(options) > limit and rec.chosen is not None:
         best = sorted(options, key=lambda o: -o.env_steps_per_s)[: limit // 2]
@@ -62,7 +62,8 @@ def rllib_options_table(rec: RllibRecommendation, limit: int = 16) -> Table:
             f"{mark}{o.num_env_runners}r x {o.num_envs_per_env_runner}e", f"{o.num_cpus_per_env_runner:g}",
             f"{o.env_steps_per_s:,.0f}", format_range(o.env_steps_per_s_low, o.env_steps_per_s_high),
             f"{o.speedup:.2f}x" if o.speedup is not None else "-",
-            f"{o.efficiency:.1%}" if o.efficiency is not None else "-", o.rating or "-",
+            f"{o.efficiency:.1%}" if o.efficiency is not None else "-",
+            f"{o.efficiency_low:.1%}-{o.efficiency_high:.1%}" if o.efficiency_low is not None else "-", o.rating or "-",
             "yes" if o.measured else ("no (extrapolated)" if o.extrapolated else "no"),
             format_duration(o.time_s), style="bold green" if mark else None,
         )

@@ -6,8 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from advisor import catalog
 from advisor.cli.common import out, print_json, table as new_table
 from advisor.cli.recommend import resolve_profile
+from advisor.errors import BadInput
 from advisor.units import format_bytes
 from models.validation import validate_mjx
 
@@ -16,16 +18,28 @@ def validate(
     profile: Annotated[Optional[str], typer.Option(
         help="Profile to validate (default: this machine's calibrated profile, else the closest shipped one).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the tables as JSON.")] = False,
+    kind: Annotated[Optional[str], typer.Option(
+        help="mjx or rllib. Default: rllib for a profile with only RLlib measurements, else mjx.")] = None,
 ) -> int:
     """Leave-one-out validation: each measured point is predicted by the curve fitted without it. Shows measured
     and predicted train_sps (env steps/s) and peak memory (bytes), the relative error, whether the memory upper
-    bound held, and the form chosen per curve."""
-    loaded, note = resolve_profile(profile, "mjx")
+    bound held (and the fraction of held-out points under it), and the form chosen per curve; for RLlib, env
+    steps/s and efficiency per held-out setting and whether it fell inside its 90% interval."""
+    if kind not in (None, "mjx", "rllib"):
+        raise BadInput(f"--kind {kind!r} is unknown; use mjx or rllib")
+    if kind is None and profile:
+        kind = "rllib" if catalog.load(profile)[0].kinds == ("rllib",) else "mjx"
+    loaded, note = resolve_profile(profile, kind or "mjx")
+    if kind == "rllib":
+        from advisor.cli.validate_rllib import validate_rllib_command
+
+        return validate_rllib_command(loaded, note, json_output)
     curves = validate_mjx(loaded.mjx)
     if json_output:
         print_json({"profile": loaded.name, "curves": [
             {"curve": c.curve, "form": c.form, "median_abs_error_interior": c.median_abs_error,
              "worst_abs_error_interior": c.worst_abs_error, "upper_bound_held": c.bound_held,
+             "upper_bound_coverage": c.bound_coverage, "largest_overshoot_from_4096_envs": c.largest_overshoot(4096),
              "rows": [r.__dict__ for r in c.rows]} for c in curves]})
         return 0
     out.print(f"profile: [bold]{loaded.name}[/bold] ({note})")
@@ -33,7 +47,7 @@ def validate(
         out.print("nothing to validate: leave-one-out needs three or more measured num_envs")
     for c in curves:
         memory = c.curve != "train_sps"
-        x_label = "XLA bytes" if c.curve == "peak_from_xla" else "num_envs"
+        x_label = "XLA bytes"
         columns = ("num_envs",) + ((x_label,) if c.curve == "peak_from_xla" else ())
         table = new_table(f"{c.curve} ({c.form} form): leave-one-out",
                           columns + ("measured", "predicted", "error", "interior") + (("upper/measured",) if memory else ()),
@@ -51,5 +65,9 @@ def validate(
                    if c.median_abs_error is not None else "no interior points")
         if memory:
             summary += "; upper bound held at every held-out point" if c.bound_held else "; upper bound was BELOW a measurement"
+            summary += f" ({c.bound_coverage:.0%} of held-out points under it)"
+            over = c.largest_overshoot(4096)
+            if over is not None:
+                summary += f"; largest overshoot from 4096 envs: {over:+.1%}"
         out.print(summary)
     return 0

@@ -1,0 +1,86 @@
+"""Prediction intervals for RLlib env steps/s, speedup and parallel efficiency.
+
+Each interval is for what a new measurement would read, in log space at the model's
+``confidence``: the USL parameters' uncertainty (delta method, through the fit's covariance)
+plus the run-to-run spread of one measurement (the fit's pooled scatter, which includes the
+repeated timings of every point). A speedup is a ratio of two measurements (the setting and the
+1 runner x 1 env baseline), so it carries both runs' spread, and its parameter part is that of
+the ratio (the two predictions share their lambda, which cancels). A setting at another envs per
+runner also carries the spread of the measured multiplier it rests on (a ratio of two measured
+points). Outside the measured runner counts every half-width grows by the model's
+``extrapolation_widening`` per doubling, as the throughput interval does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.scaling import RunnerScalingModel, as_grid
+from models.stats import t_quantile
+
+
+@dataclass(frozen=True)
+class ScalingIntervals:
+    """``(low, high)`` arrays, one entry per requested (runners, envs per runner) row; the
+    speedup and efficiency ones are ``None`` without a 1-env-per-runner baseline."""
+
+    env_steps_per_s: tuple[np.ndarray, np.ndarray]
+    speedup: tuple[np.ndarray, np.ndarray] | None
+    efficiency: tuple[np.ndarray, np.ndarray] | None
+
+
+def _gradient(model: RunnerScalingModel, runners: np.ndarray) -> np.ndarray:
+    """d log X / d theta of the USL curve at each runner count, shape ``(n, params)``."""
+    fit = model.usl_.fit_
+    base = fit.predict_log(runners)
+    cols = []
+    for i in range(fit.theta.size):
+        step = 1e-6 * max(1.0, abs(fit.theta[i]))
+        shifted = fit.theta.copy()
+        shifted[i] += step
+        cols.append((np.log(fit.form.fn(shifted, runners)) - base) / step)
+    return np.stack(cols, axis=1)
+
+
+def _widen(model: RunnerScalingModel, runners: np.ndarray, envs: np.ndarray) -> np.ndarray:
+    """1 + widening x doublings outside the runner counts measured at that envs per runner."""
+    out = np.ones(runners.size)
+    for i, (r, e) in enumerate(zip(runners, envs)):
+        e = int(e)
+        measured = ([a for a, _ in model.envs_effect_[e]] if e in model.envs_effect_ else model.usl_.runners_range_)
+        outside = max(math.log(min(measured) / r), 0.0) + max(math.log(r / max(measured)), 0.0)
+        out[i] = 1.0 + model.extrapolation_widening * outside / math.log(2)
+    return out
+
+
+def scaling_intervals(model: RunnerScalingModel, X) -> ScalingIntervals:
+    """Intervals at ``model.confidence`` for each (num_env_runners, num_envs_per_env_runner) row."""
+    grid = as_grid(X)
+    runners, envs = grid[:, 0], grid[:, 1]
+    fit = model.usl_.fit_
+    sigma2 = fit.sigma**2
+    t = t_quantile(0.5 + model.confidence / 2, max(fit.dof, 1))
+    cov = fit.cov_unscaled
+    g = _gradient(model, runners)
+    params = np.maximum(np.einsum("ij,jk,ik->i", g, cov, g), 0.0)
+    # a multiplier at another envs per runner is a ratio of two measured points
+    multiplier = np.where(envs == model.primary_envs_, 0.0, 2.0)
+    widen = _widen(model, runners, envs)
+    pred = model.predict(grid)
+    half = t * np.sqrt(sigma2 * (1.0 + params + multiplier)) * widen
+    sps = (pred * np.exp(-half), pred * np.exp(half))
+    if model.baseline_env_steps_per_s_ is None:
+        return ScalingIntervals(sps, None, None)
+    g1 = _gradient(model, np.array([1.0]))[0]
+    diff = g - g1
+    ratio_params = np.maximum(np.einsum("ij,jk,ik->i", diff, cov, diff), 0.0)
+    base_multiplier = 0.0 if model.primary_envs_ == 1 else 2.0
+    half_s = t * np.sqrt(sigma2 * (2.0 + ratio_params + multiplier + base_multiplier)) * widen
+    half_s = np.where((runners == 1) & (envs == 1), 0.0, half_s)  # 1r x 1e over itself is 1, exactly
+    s = model.speedup(grid)
+    speed = (s * np.exp(-half_s), s * np.exp(half_s))
+    total = runners * envs
+    return ScalingIntervals(sps, speed, (speed[0] / total, speed[1] / total))
