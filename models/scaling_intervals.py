@@ -22,6 +22,10 @@ from models.scaling import RunnerScalingModel, as_grid
 from models.stats import t_quantile
 
 
+#: Largest log half-width: far from the data an interval is huge (a factor of e^50) but finite and positive.
+_MAX_LOG_HALF = 50.0
+
+
 @dataclass(frozen=True)
 class ScalingIntervals:
     """``(low, high)`` arrays, one entry per requested (runners, envs per runner) row; the
@@ -70,7 +74,7 @@ def scaling_intervals(model: RunnerScalingModel, X) -> ScalingIntervals:
     multiplier = np.where(envs == model.primary_envs_, 0.0, 2.0)
     widen = _widen(model, runners, envs)
     pred = model.predict(grid)
-    half = t * np.sqrt(sigma2 * (1.0 + params + multiplier)) * widen
+    half = np.minimum(t * np.sqrt(sigma2 * (1.0 + params + multiplier)) * widen, _MAX_LOG_HALF)
     sps = (pred * np.exp(-half), pred * np.exp(half))
     if model.baseline_env_steps_per_s_ is None:
         return ScalingIntervals(sps, None, None)
@@ -78,7 +82,7 @@ def scaling_intervals(model: RunnerScalingModel, X) -> ScalingIntervals:
     diff = g - g1
     ratio_params = np.maximum(np.einsum("ij,jk,ik->i", diff, cov, diff), 0.0)
     base_multiplier = 0.0 if model.primary_envs_ == 1 else 2.0
-    half_s = t * np.sqrt(sigma2 * (2.0 + ratio_params + multiplier + base_multiplier)) * widen
+    half_s = np.minimum(t * np.sqrt(sigma2 * (2.0 + ratio_params + multiplier + base_multiplier)) * widen, _MAX_LOG_HALF)
     half_s = np.where((runners == 1) & (envs == 1), 0.0, half_s)  # 1r x 1e over itself is 1, exactly
     s = model.speedup(grid)
     speed = (s * np.exp(-half_s), s * np.exp(half_s))

@@ -145,7 +145,8 @@ class USLModel(Estimator):
         cov = self.fit_.cov_unscaled * self.fit_.sigma**2
         t = t_quantile(0.5 + self.confidence / 2, max(self.fit_.dof, 1))
         se = np.sqrt(np.maximum(np.diag(cov), 0.0))
-        self.intervals_ = {"lambda": (self.lambda_ * math.exp(-t * se[0]), self.lambda_ * math.exp(t * se[0]))}
+        spread = min(t * se[0], 700.0)  # an unidentified lambda (far from the data) is a huge interval, not an overflow
+        self.intervals_ = {"lambda": (self.lambda_ * math.exp(-spread), self.lambda_ * math.exp(spread))}
         for i, name in enumerate(free, start=1):
             value = getattr(self, f"{name}_")
             self.intervals_[name] = (float(max(value - t * se[i], 0.0)), float(value + t * se[i]))

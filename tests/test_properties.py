@@ -2,12 +2,17 @@
 
 import math
 
+import numpy as np
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.minibatch import choose_num_minibatches
 from advisor.recommend import recommend_mjx
 from models.mjx import fit_mjx
+from models.scaling import RunnerScalingModel
+from models.scaling_intervals import scaling_intervals
+from models.usl import usl_throughput
 from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
 
 GIB = 2**30
@@ -27,19 +32,26 @@ def sections(draw):
     per_env = draw(st.floats(1e-7, 1e-2))
     noise = draw(st.lists(st.floats(0.7, 1.3), min_size=len(grid), max_size=len(grid)))
     with_memory = draw(st.booleans())
+    with_xla = with_memory and draw(st.booleans())
     base, slope = draw(st.floats(1e6, 4e9)), draw(st.floats(1e2, 1e7))
     points = []
     for n, factor in zip(grid, noise):
         sps = n * num_steps / (latency + per_env * n) * factor
         samples = tuple(sps * draw(st.floats(0.9, 1.1)) for _ in range(draw(st.integers(1, 4))))
-        peak = int((base + slope * n) * draw(st.floats(0.95, 1.05))) if with_memory else None
+        # XLA's buffers: per-env bytes that drift from segment to segment; the peak adds a noisy overhead
+        xla = int(base * 0.2 + slope * n * draw(st.floats(0.8, 1.2))) if with_xla else None
+        peak = (int((base + slope * n) * draw(st.floats(0.95, 1.05))) if xla is None else
+                int(xla + base * 0.8 * draw(st.floats(0.5, 1.5)))) if with_memory else None
         points.append(MjxPoint(num_envs=n, num_steps=num_steps, train_sps=sps, train_sps_samples=samples,
-                               peak_bytes=peak, compile_s=draw(st.one_of(st.none(), st.floats(0.1, 300)))))
+                               peak_bytes=peak, xla_bytes=xla, compile_s=draw(st.one_of(st.none(), st.floats(0.1, 300)))))
     if draw(st.booleans()):
-        points.append(MjxPoint(num_envs=grid[-1] * 2, num_steps=num_steps, status="oom", error="RESOURCE_EXHAUSTED"))
+        points.append(MjxPoint(num_envs=grid[-1] * 2, num_steps=num_steps, status="oom", error="RESOURCE_EXHAUSTED",
+                               xla_bytes=int(base * 0.2 + slope * grid[-1] * 2) if with_xla else None))
     capacity = draw(st.one_of(st.none(), st.integers(GIB // 4, 200 * GIB)))
-    return MjxSection(workload=MjxWorkload(num_steps=num_steps), accelerator=Accelerator("gpu", "G", capacity),
-                      memory_source="jax_allocator_peak" if with_memory else "unknown", points=tuple(points))
+    platform = draw(st.sampled_from(["gpu", "cpu"])) if with_xla else "gpu"
+    source = ("jax_allocator_peak" if platform == "gpu" else "host_peak_rss") if with_memory else "unknown"
+    return MjxSection(workload=MjxWorkload(num_steps=num_steps), accelerator=Accelerator(platform, "G", capacity),
+                      memory_source=source, points=tuple(points))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -64,3 +76,59 @@ def test_recommendation_invariants(section, target, headroom, objective, minibat
     assert c.time_low_s <= c.time_s <= c.time_high_s
     assert c.train_sps_low <= c.train_sps <= c.train_sps_high
     assert c.env_steps <= target and c.env_steps > 0
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(section=sections())
+def test_memory_bound_is_above_the_prediction_and_grows_with_num_envs(section):
+    curves = fit_mjx(section)
+    grid = sorted({*range(1, 64, 9), *(int(v) for v in np.geomspace(1, 2**19, 50)), *curves.measured_num_envs})
+    rows = [curves.peak_bytes(n) for n in grid]
+    if rows[0][0] is None:
+        assert all(r == (None, None, None) for r in rows)
+        return
+    peak, upper, basis = (np.array(v) for v in zip(*rows))
+    assert np.all(upper >= peak)
+    assert np.all(np.diff(upper) >= -1e-6 * upper[1:])
+    if any(p.xla_bytes for p in section.points) and curves.xla_memory is not None:
+        assert set(basis) <= {"xla", "xla-fit"}  # XLA's bytes are used wherever the profile has them
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(section=sections(), data=st.data())
+def test_throughput_intervals_contain_the_prediction(section, data):
+    curves = fit_mjx(section)
+    if curves.throughput is None:
+        return
+    n = np.array(data.draw(st.lists(st.integers(1, 2**20), min_size=1, max_size=5)), dtype=float)
+    low, high = curves.throughput.predict_interval(n)
+    assert np.all(low <= curves.throughput.predict(n) * (1 + 1e-12)) and np.all(curves.throughput.predict(n) <= high * (1 + 1e-12))
+
+
+@st.composite
+def rllib_data(draw):
+    runners = sorted(draw(st.sets(st.integers(1, 32), min_size=2, max_size=7)))
+    lam, sigma, kappa = draw(st.floats(10, 1e5)), draw(st.floats(0, 1.5)), draw(st.floats(0, 0.05))
+    keys, values, samples = [], [], []
+    for envs in sorted({1} | draw(st.sets(st.integers(2, 4), max_size=1))):
+        for r in (runners if envs == 1 else draw(st.sets(st.sampled_from(runners), min_size=1))):
+            x = float(usl_throughput(r, lam, sigma, kappa)) * (1 + 0.3 * (envs - 1)) * draw(st.floats(0.8, 1.25))
+            keys.append((r, envs))
+            values.append(x)
+            samples.append(tuple(x * draw(st.floats(0.9, 1.1)) for _ in range(draw(st.integers(1, 3)))))
+    return keys, values, samples
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=rllib_data(), at=st.lists(st.integers(1, 64), min_size=1, max_size=4))
+def test_rllib_intervals_contain_the_point_predictions(data, at):
+    keys, values, samples = data
+    model = RunnerScalingModel().fit(keys, values, y_samples=samples)
+    grid = [(r, e) for e in model.envs_per_runner_ for r in at]
+    iv = scaling_intervals(model, grid)
+    tol = 1 + 1e-9
+    pred = model.predict(grid)
+    assert np.all(iv.env_steps_per_s[0] <= pred * tol) and np.all(pred <= iv.env_steps_per_s[1] * tol)
+    if iv.speedup is not None:
+        for (low, high), value in ((iv.speedup, model.speedup(grid)), (iv.efficiency, model.efficiency(grid))):
+            assert np.all(low <= value * tol) and np.all(value <= high * tol) and np.all(low > 0)

@@ -18,13 +18,14 @@ def section(noise=None):
 
 def test_exact_curves_validate_exactly():
     curves = {c.curve: c for c in validate_mjx(section())}
-    assert set(curves) == {"train_sps", "peak_bytes", "peak_from_xla"}
+    assert set(curves) == {"train_sps", "peak_bytes", "peak_from_xla", "peak_along_envs"}
     sps = curves["train_sps"]
     assert sps.form == "linear" and len(sps.rows) == 7
     assert sps.worst_abs_error < 1e-6 and [r.interior for r in sps.rows] == [False] + [True] * 5 + [False]
-    for name in ("peak_bytes", "peak_from_xla"):
+    for name in ("peak_bytes", "peak_from_xla", "peak_along_envs"):
         assert curves[name].worst_abs_error < 1e-6
-        assert curves[name].bound_held
+        assert curves[name].bound_held and curves[name].bound_coverage == 1.0
+        assert curves[name].largest_overshoot(4096) <= 0.10
         assert all(r.upper_ratio <= 1.10 for r in curves[name].rows if r.num_envs >= 4096)
 
 
