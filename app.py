@@ -274,7 +274,9 @@ def rllib_recommendation_panel(rec) -> None:
     cols[0].metric("runners x envs", f"{c.num_env_runners} x {c.num_envs_per_env_runner}")
     cols[1].metric("env steps/s", format_count(c.env_steps_per_s),
                    help=f"90% interval {c.env_steps_per_s_low:,.0f}-{c.env_steps_per_s_high:,.0f}")
-    cols[2].metric("efficiency", "-" if c.efficiency is None else f"{c.efficiency:.0%}", help=c.rating or "")
+    cols[2].metric("efficiency", "-" if c.efficiency is None else f"{c.efficiency:.0%}",
+                   help=(c.rating or "") + ("" if c.efficiency_low is None else
+                                            f"; 90% interval {c.efficiency_low:.0%}-{c.efficiency_high:.0%}"))
     cols[3].metric("time to target", format_duration(c.time_s))
     st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
 
@@ -289,8 +291,11 @@ def rllib_what_if_panel(result) -> None:
     cols = st.columns(4)
     cols[0].metric("env steps/s", format_count(o.env_steps_per_s),
                    help=f"90% interval {o.env_steps_per_s_low:,.0f}-{o.env_steps_per_s_high:,.0f}")
-    cols[1].metric("speedup", "-" if o.speedup is None else f"{o.speedup:.2f}x")
-    cols[2].metric("efficiency", "-" if o.efficiency is None else f"{o.efficiency:.0%} ({o.rating})")
+    cols[1].metric("speedup", "-" if o.speedup is None else f"{o.speedup:.2f}x",
+                   help=None if o.speedup_low is None else f"90% interval {o.speedup_low:.2f}-{o.speedup_high:.2f}x")
+    cols[2].metric("efficiency", "-" if o.efficiency is None else f"{o.efficiency:.0%} ({o.rating})",
+                   help=None if o.efficiency_low is None else
+                   f"90% interval {o.efficiency_low:.0%}-{o.efficiency_high:.0%}")
     cols[3].metric("time to target", format_duration(o.time_s))
     if o.extrapolated:
         st.warning("outside the measured runner counts: the prediction is an extrapolation")

@@ -10,6 +10,7 @@ from advisor.rllib_conf import emit_python, emit_yaml
 from advisor.rllib_recommend import RllibOption, RllibRecommendation, candidate_runners, evaluate
 from models.rllib import RllibCurves
 from models.scaling import RATING_BANDS
+from models.scaling_intervals import scaling_intervals
 from profiler.errors import WorkloadSpecError
 
 _ENVS_X = {"field": "total_envs", "type": "quantitative", "title": "total envs (runners x envs per runner)",
@@ -25,9 +26,13 @@ def scaling_rows(curves: RllibCurves, profile: str) -> tuple[list[dict], list[di
         runners = candidate_runners(curves)
         for envs in model.envs_per_runner_:
             keys = [(r, envs) for r in runners]
-            for (r, e), s, eff in zip(keys, model.speedup(keys), model.efficiency(keys)):
+            iv = scaling_intervals(model, keys)
+            for i, ((r, e), s, eff) in enumerate(zip(keys, model.speedup(keys), model.efficiency(keys))):
                 fitted.append({"profile": profile, "series": f"{profile}, {e} env/runner (fit)", "runners": r,
-                               "total_envs": r * e, "speedup": float(s), "efficiency": float(eff)})
+                               "total_envs": r * e, "speedup": float(s), "efficiency": float(eff),
+                               "speedup_low": float(iv.speedup[0][i]), "speedup_high": float(iv.speedup[1][i]),
+                               "efficiency_low": float(iv.efficiency[0][i]),
+                               "efficiency_high": float(iv.efficiency[1][i])})
     measured = []
     baseline = curves.section.point(1, 1)
     for p in curves.section.ok_points:
@@ -91,6 +96,12 @@ def _series_layers(fitted: list[dict], measured: list[dict], field: str, fmt: st
     colour = series_encoding(fitted, measured)
     y = {"field": field, "type": "quantitative"}
     layers = []
+    if fitted and f"{field}_low" in fitted[0]:  # the 90% interval of what a run would measure, behind each fit
+        layers.append({"data": {"values": fitted}, "mark": {"type": "area", "opacity": 0.12},
+                       "encoding": {"x": _ENVS_X, "y": {"field": f"{field}_low", "type": "quantitative"},
+                                    "y2": {"field": f"{field}_high"}, "color": {**colour, "legend": None},
+                                    "tooltip": [{"field": "series"}, {"field": f"{field}_low", "format": fmt},
+                                                {"field": f"{field}_high", "format": fmt}]}})
     if fitted:
         layers.append({"data": {"values": fitted}, "mark": "line", "encoding": {"x": _ENVS_X, "y": y, "color": colour}})
     if measured:

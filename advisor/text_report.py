@@ -89,6 +89,30 @@ def fit_lines(curves: RllibCurves) -> list[str]:
         effect = ", ".join(f"{m:.2f}x at {r} runner{'s' if r != 1 else ''}" for r, m in pairs)
         lines.append(f"  {e} envs per runner vs {curves.model.primary_envs_}: {effect}")
     lines += [f"  note: {n}" for n in curves.notes]
+    return lines + prediction_lines(curves)
+
+
+def prediction_lines(curves: RllibCurves) -> list[str]:
+    """The fitted curve at each runner count the profile's CPUs allow, with 90% intervals for
+    what a run would measure (the fit's parameter uncertainty plus run-to-run spread)."""
+    from advisor.rllib_recommend import candidate_runners
+    from models.scaling_intervals import scaling_intervals
+
+    model = curves.model
+    keys = [(r, e) for e in model.envs_per_runner_ for r in candidate_runners(curves)]
+    iv = scaling_intervals(model, keys)
+    sps = model.predict(keys)
+    extrapolated = model.is_extrapolation(keys)
+    lines = ["", f"predicted (90% intervals; * = outside the measured runner counts):",
+             f"{'config':<10}{'env steps/s':>13}{'90% interval':>20}{'speedup':>9}{'90% interval':>15}"
+             f"{'efficiency':>11}{'90% interval':>17}"]
+    for i, (r, e) in enumerate(keys):
+        row = (f"{f'{r}r x {e}e':<10}{sps[i]:>13,.0f}{iv.env_steps_per_s[0][i]:>11,.0f}-{iv.env_steps_per_s[1][i]:<8,.0f}")
+        if iv.speedup is not None:
+            s_value, eff = sps[i] / model.baseline_env_steps_per_s_, sps[i] / model.baseline_env_steps_per_s_ / (r * e)
+            row += (f"{s_value:>8.2f}x{iv.speedup[0][i]:>8.2f}-{iv.speedup[1][i]:<6.2f}"
+                    f"{eff:>11.1%}{iv.efficiency[0][i]:>9.1%}-{iv.efficiency[1][i]:<7.1%}")
+        lines.append(row.rstrip() + (" *" if extrapolated[i] else ""))
     return lines
 
 

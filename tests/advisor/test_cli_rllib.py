@@ -30,6 +30,18 @@ def test_import_then_predict_follows_the_design_contract():
     assert rows[0]["speedup"] == pytest.approx(1.0) and rows[0]["efficiency"] == pytest.approx(1.0)
     assert abs(rows[1]["env_steps_per_s"] / 2680 - 1) < 0.1  # 4 runners were measured at 2,680 (1000 x 2.68)
     assert rows[2]["efficiency"] < 0.5  # the write-up's 8 runners were already at 51.5%
+    # after the contract's keys: 90% intervals, each holding its prediction; 1r x 1e's speedup is exactly 1
+    assert list(rows[0])[5:] == ["extrapolated", "env_steps_per_s_low", "env_steps_per_s_high", "speedup_low",
+                                 "speedup_high", "efficiency_low", "efficiency_high"]
+    for r in rows:
+        for name in ("env_steps_per_s", "speedup", "efficiency"):
+            assert r[f"{name}_low"] <= r[name] <= r[f"{name}_high"]
+    assert rows[0]["speedup_low"] == rows[0]["speedup_high"] == pytest.approx(1.0)
+    assert rows[1]["env_steps_per_s_low"] <= 2680 <= rows[1]["env_steps_per_s_high"]
+    # extrapolated to 15 runners the interval is wider than at the measured 4
+    assert (rows[2]["speedup_high"] / rows[2]["speedup_low"]) > (rows[1]["speedup_high"] / rows[1]["speedup_low"])
+    human = run_cli("predict", "--profile", "writeup", "--runners", "4", "--envs-per-runner", "1,2")
+    assert human.returncode == 0 and "90% interval" in human.stdout
     shown = json.loads(run_cli("profile", "show", "writeup", "--json").stdout)
     assert shown["rllib"]["ray_cpus"] == 16 and shown["hardware"]["cpu_logical_cores"] == 16
     assert len(shown["rllib"]["points"]) == 6 and shown["mjx"] is None
@@ -57,6 +69,22 @@ def test_recommend_kind_rllib_prints_snippet_and_yaml(tmp_path):
     assert yaml.safe_load(out_yaml.read_text())["stop"]["num_env_steps_sampled_lifetime"] == 1_000_000_000
 
 
+def test_validate_an_rllib_profile_reports_interval_coverage():
+    import_writeup()
+    proc = run_cli("validate", "--profile", "writeup", "--json")  # an RLlib-only profile: --kind rllib implied
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["kind"] == "rllib" and report["confidence"] == 0.9 and len(report["rows"]) == 6
+    assert report["coverage"] == 1.0 and report["worst_abs_error_interior"] <= 0.10
+    row = next(r for r in report["rows"] if (r["num_env_runners"], r["num_envs_per_env_runner"]) == (4, 1))
+    assert row["interior"] and row["inside"] and row["low"] <= 2680 <= row["high"]
+    human = run_cli("validate", "--profile", "epyc-2core-cpu-halfcheetah")
+    assert human.returncode == 0, human.stderr
+    assert "inside their 90% interval: 88% of held-out points" in human.stdout and "NO" in human.stdout
+    assert "no mjx measurements" in one_line_error(run_cli("validate", "--profile", "writeup", "--kind", "mjx"))
+    assert "--kind" in one_line_error(run_cli("validate", "--kind", "brax"))
+
+
 def test_report_writes_the_dashboard_and_text(tmp_path):
     import_writeup()
     proc = run_cli("report", "--profile", "writeup", "-o", str(tmp_path / "report"), "--json")
@@ -71,6 +99,7 @@ def test_report_writes_the_dashboard_and_text(tmp_path):
     assert "parallel efficiency (speedup / total envs)" in paths["panels"]
     text = (tmp_path / "report" / "writeup-report.txt").read_text()
     assert "8r x 1e: here 51.5%, source 51.5%" in text
+    assert "predicted (90% intervals" in text and "15r x 1e" in text
 
 
 def test_rllib_bad_input_is_one_line_exit_2(tmp_path):

@@ -94,6 +94,11 @@ def test_rllib_rows_bands_and_markers():
     assert {r["config"]: round(r["efficiency"], 3) for r in measured} == {"1r x 1e": 1.0, "2r x 1e": 0.86,
                                                                          "4r x 1e": 0.67, "8r x 1e": 0.515}
     assert max(r["runners"] for r in fitted) == 15  # up to 16 CPUs minus the driver's
+    for row in fitted:  # each fitted point carries the 90% interval drawn as a band behind its line
+        assert row["speedup_low"] <= row["speedup"] <= row["speedup_high"]
+        assert row["efficiency_low"] <= row["efficiency"] <= row["efficiency_high"]
+    areas = [layer for layer in efficiency_spec(fitted, measured)["layer"] if layer["mark"] == {"type": "area", "opacity": 0.12}]
+    assert len(areas) == 1 and areas[0]["encoding"]["y2"] == {"field": "efficiency_high"}
     assert [b["rating"] for b in band_rows()] == ["excellent", "good", "acceptable", "poor"]
     rec = recommend_rllib(curves, 10**8, profile="w")
     mine = rllib_what_if(curves, rec, 4, 1)
