@@ -46,14 +46,17 @@ class XlaAlongEnvs(Estimator):
     ----------
     extrapolation_widening : smallest miss rate assumed beyond the largest compiled num_envs (a fraction
         of the last segment's bytes per env, per env added).
+    prior_miss_rate : the miss rate assumed everywhere when fewer than three compiled sizes leave
+        no chord to check (0.3: the largest seen on the shipped H100 sweep, at 1024 envs).
 
     Learned attributes: ``knots_`` (num_envs, XLA bytes), non-decreasing; ``miss_rates_`` (one per
     knot: how far the chord of its neighbours fell below it, in units of :func:`_room`, 0 at the
     ends and where the chord was above), ``num_envs_range_``.
     """
 
-    def __init__(self, extrapolation_widening: float = 0.01):
+    def __init__(self, extrapolation_widening: float = 0.01, prior_miss_rate: float = 0.3):
         self.extrapolation_widening = extrapolation_widening
+        self.prior_miss_rate = prior_miss_rate
 
     def fit(self, X, y) -> XlaAlongEnvs:
         n, xla = as_1d(X, "num_envs"), as_1d(y, "xla_bytes")
@@ -74,6 +77,8 @@ class XlaAlongEnvs(Estimator):
                 rates[j] = min(max((xla[j] - chord) / room, 0.0), 1.0)
         if n.size > 2:  # the end knots take their neighbour's rate
             rates[0], rates[-1] = rates[1], rates[-2]
+        else:  # no chord could be checked
+            rates[:] = self.prior_miss_rate
         self.knots_ = (n, xla)
         self.miss_rates_ = rates
         self.num_envs_range_ = (float(n[0]), float(n[-1]))

@@ -109,5 +109,9 @@ def fit_mjx(section: MjxSection) -> MjxCurves:
         notes.append("peak memory needs two or more measured num_envs")
     compiles = [p.compile_s for p in section.points if p.compile_s]
     calibration = xla_calibration(section)
+    if memory is not None and calibration is None:
+        notes.append("this profile has no XLA bytes, so peak memory between and beyond the measured sizes is fitted "
+                     "to the peaks alone: a looser bound that a noisy allocator overhead can still exceed; a profile "
+                     "calibrated by advisor, or imported with an xla_bytes column, bounds it through XLA's bytes")
     return MjxCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
                      calibration, envs_bound(section, calibration))

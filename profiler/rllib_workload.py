@@ -75,12 +75,14 @@ def runner_cpus(runners: int, ray_cpus: float, driver_cpus: float, cpus_per_env_
 
 def default_runners(ray_cpus: float, driver_cpus: float) -> tuple[int, ...]:
     """1, 2, 4, 8, ... up to the CPUs left for runners, plus that count itself (15 on 16 CPUs).
-    With a single CPU left, 1 and 2 (2 then shares the CPU: at least two runner counts are
-    needed to see scaling)."""
+    At least three runner counts, the extra ones sharing CPUs (1, 2, 3 with one or two CPUs
+    left): two are needed to see scaling, and a third lets ``advisor validate`` hold out an
+    interior runner count and check the prediction interval there (and the USL's coherency
+    term be fitted)."""
     available = max(int(ray_cpus - driver_cpus), 1)
     grid = {2**k for k in range(0, 20) if 2**k <= available} | {available}
-    if len(grid) < 2:
-        grid.add(2)
+    while len(grid) < 3:
+        grid.add(max(grid) + 1)
     return tuple(sorted(grid))
 
 

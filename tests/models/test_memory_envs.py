@@ -40,6 +40,13 @@ def test_affine_bytes_have_no_miss_and_widen_only_beyond():
     assert model.predict_upper([8192])[0] == pytest.approx(1e6 + 1e5 * 8192 + 0.01 * 1e5 * 4096)
 
 
+def test_two_compiled_sizes_leave_no_chord_to_check_so_the_prior_rate_holds():
+    model = XlaAlongEnvs().fit([1000, 4000], [1e8, 4e8])
+    assert model.miss_rates_.tolist() == [0.3, 0.3]
+    # chord slope 1e5 bytes per env; room at 2000 is 1e5 * 1000 * 2000 / 3000
+    assert model.predict_upper([2000])[0] == pytest.approx(2e8 + 0.3 * 1e5 * 1000 * 2000 / 3000)
+
+
 def test_bytes_that_shrink_are_held_and_inputs_checked():
     model = XlaAlongEnvs().fit([64, 128, 256], [5e6, 4e6, 9e6])  # unphysical dip: held at 5e6
     assert model.knots_[1].tolist() == [5e6, 5e6, 9e6]

@@ -64,7 +64,8 @@ def test_default_runner_grid():
     assert default_runners(16, 1) == (1, 2, 4, 8, 15)  # the 16-core machine
     assert default_runners(9, 1) == (1, 2, 4, 8)
     assert default_runners(4, 1) == (1, 2, 3)
-    assert default_runners(2, 1) == (1, 2)  # at least two runner counts, the second sharing a CPU
+    assert default_runners(2, 1) == (1, 2, 3)  # three runner counts, the extra ones sharing a CPU
+    assert default_runners(3, 1) == (1, 2, 3)
     assert make_grid((1, 2), (1, 2)) == ((1, 1), (2, 1), (1, 2), (2, 2))
     assert QUICK_GRID == ((1, 1), (2, 1), (1, 2))
 
