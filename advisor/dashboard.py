@@ -193,10 +193,11 @@ def _mjx_memory(ax, section: MjxSection) -> None:
     gib = 2**30
     ax.plot([p.num_envs for p in ok], [p.peak_bytes / gib for p in ok], "o", label="measured, peak memory")
     curves = fit_mjx(section)
-    if curves.memory is not None:
-        n = np.geomspace(ok[0].num_envs, ok[-1].num_envs, 100)
-        ax.plot(n, curves.memory.predict(n) / gib, "-", label="fit")
-        ax.plot(n, curves.memory.predict_upper(n) / gib, ":", label="upper bound")
+    if curves.memory is not None or curves.envs_memory is not None:  # the bound predict and recommend use
+        n = np.unique(np.geomspace(ok[0].num_envs, ok[-1].num_envs, 100).round())
+        peak, upper, _basis = zip(*(curves.peak_bytes(int(v)) for v in n))
+        ax.plot(n, np.array(peak) / gib, "-", label="fit")
+        ax.plot(n, np.array(upper) / gib, ":", label="upper bound")
     if section.accelerator.memory_bytes and section.accelerator.platform != "cpu":
         ax.axhline(section.accelerator.memory_bytes / gib, color="k", ls="--", label="device capacity")
     ax.set_xscale("log", base=2)
