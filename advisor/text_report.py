@@ -103,7 +103,7 @@ def prediction_lines(curves: RllibCurves) -> list[str]:
     iv = scaling_intervals(model, keys)
     sps = model.predict(keys)
     extrapolated = model.is_extrapolation(keys)
-    lines = ["", f"predicted (90% intervals; * = outside the measured runner counts):",
+    lines = ["", "predicted (90% intervals; * = outside the measured runner counts):",
              f"{'config':<10}{'env steps/s':>13}{'90% interval':>20}{'speedup':>9}{'90% interval':>15}"
              f"{'efficiency':>11}{'90% interval':>17}"]
     for i, (r, e) in enumerate(keys):

@@ -90,9 +90,12 @@ class XlaAlongEnvs(Estimator):
         return _chord(as_1d(X, "num_envs"), *self.knots_)
 
     def predict_upper(self, X) -> np.ndarray:
-        """XLA bytes the training step is not expected to exceed: the chord plus its miss room
-        times the larger miss rate of the segment's ends; the smallest compiled size's bytes
-        below it; widened per doubling beyond the largest. Non-decreasing in num_envs."""
+        """XLA bytes the training step is not expected to exceed: between compiled sizes the
+        chord plus its room times the largest miss rate around that segment (:meth:`_rate`; at
+        most 1, so the bound still rises across the segment); below the smallest compiled size
+        that size's bytes (buffers do not grow as envs are removed); beyond the largest, the
+        last chord continued plus that rate (at least ``extrapolation_widening``) times the
+        bytes it adds. Exact at compiled sizes; non-decreasing in num_envs."""
         n = as_1d(X, "num_envs")
         pred = self.predict(n)
         knots_n, knots_x = self.knots_
