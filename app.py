@@ -57,10 +57,10 @@ def _fitted(name: str, version: tuple):
     from models.rllib import fit_rllib
 
     profile, origin = catalog.load(name)
-    if profile.mjx is None and profile.rllib is None:
+    if profile.section("mjx") is None and profile.section("rllib") is None:
         raise AdvisorError(f"profile {name!r} holds no measurements to explore")
-    mjx = fit_mjx(profile.mjx) if profile.mjx is not None else None
-    rllib = fit_rllib(profile.rllib) if profile.rllib is not None else None
+    mjx = fit_mjx(profile.section("mjx")) if profile.section("mjx") is not None else None
+    rllib = fit_rllib(profile.section("rllib")) if profile.section("rllib") is not None else None
     return profile, mjx, rllib, f"{origin} profile"
 
 

@@ -1,4 +1,4 @@
-"""Model-driven decisions for the MJX sweep (a :class:`profiler.sweep.SweepPolicy`).
+"""Model-driven decisions for the MJX sweep (a :class:`profiler.kinds.mjx.sweep.SweepPolicy`).
 
 * Memory: once two points have both a measured peak and XLA's memory analysis, peak memory is
   calibrated against XLA's bytes (``peak ~ a + b * xla_bytes``); a point whose calibrated upper
@@ -16,16 +16,15 @@ import numpy as np
 
 from models.mjx import xla_calibration
 from models.throughput import TrainThroughputModel
-from profiler.profile import MjxSection
-from profiler.sweep import BasicPolicy
+from profiler.kinds.mjx.schema import MjxSection
+from profiler.minibatch import num_envs_step
+from profiler.kinds.mjx.sweep import BasicPolicy
 
 
 def valid_step(section: MjxSection) -> int:
     """num_envs must be a multiple of this for exact minibatch division."""
     w = section.workload
-    if w.minibatch_size is not None:  # each point gets a num_minibatches that divides its batch
-        return 1
-    return w.num_minibatches // math.gcd(w.num_steps, w.num_minibatches)
+    return num_envs_step(w.num_steps, None if w.minibatch_size is not None else w.num_minibatches)
 
 
 class ModelPolicy(BasicPolicy):

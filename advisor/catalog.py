@@ -113,8 +113,8 @@ def same_machine(a: Hardware, b: Hardware) -> bool:
 def _distance(here: Hardware, profile: Profile, kind: str) -> float:
     """Smaller is closer: the kind of device first, then its name, then its size."""
     hw = profile.hardware
-    if kind == "mjx" and profile.mjx is not None:
-        platform = profile.mjx.accelerator.platform
+    if kind == "mjx" and profile.section("mjx") is not None:
+        platform = profile.section("mjx").accelerator.platform
         wanted = "gpu" if here.gpu_name else "cpu"
         score = 0.0 if platform == wanted else 100.0
         if here.gpu_name and hw.gpu_name:

@@ -16,7 +16,9 @@ import numpy as np
 from models.mjx import fit_mjx
 from models.rllib import fit_rllib
 from models.scaling import RATING_BANDS, rating
-from profiler.profile import MjxSection, Profile, RllibSection
+from profiler.kinds.mjx.schema import MjxSection
+from profiler.profile import Profile
+from profiler.kinds.rllib.schema import RllibSection
 
 #: Panel titles (tests and the text report refer to them).
 TITLES = {
@@ -39,25 +41,25 @@ def build_dashboard(profile: Profile):
     import matplotlib.pyplot as plt
 
     panels = []
-    if profile.rllib is not None and profile.rllib.ok_points:
+    if profile.section("rllib") is not None and profile.section("rllib").ok_points:
         panels += [("throughput", _throughput), ("speedup", _speedup), ("efficiency", _efficiency)]
-        if any(p.iter_s for p in profile.rllib.ok_points):
+        if any(p.iter_s for p in profile.section("rllib").ok_points):
             panels.append(("iteration", _iteration))
-    if profile.mjx is not None and profile.mjx.ok_points:
+    if profile.section("mjx") is not None and profile.section("mjx").ok_points:
         panels.append(("mjx_throughput", _mjx_throughput))
-        if any(p.peak_bytes for p in profile.mjx.ok_points):
+        if any(p.peak_bytes for p in profile.section("mjx").ok_points):
             panels.append(("mjx_memory", _mjx_memory))
     if not panels:
         raise ValueError(f"profile {profile.name!r} has no successful measurements to draw")
     rows = (len(panels) + 1) // 2
     fig, axes = plt.subplots(rows, 2, figsize=(13, 4.4 * rows), squeeze=False)
-    curves = fit_rllib(profile.rllib) if profile.rllib is not None and profile.rllib.ok_points else None
+    curves = fit_rllib(profile.section("rllib")) if profile.section("rllib") is not None and profile.section("rllib").ok_points else None
     for ax, (key, draw) in zip(axes.flat, panels):
         ax.set_title(TITLES[key])
         if key.startswith("mjx"):
-            draw(ax, profile.mjx)
+            draw(ax, profile.section("mjx"))
         else:
-            draw(ax, profile.rllib, curves)
+            draw(ax, profile.section("rllib"), curves)
         ax.grid(True, alpha=0.3)
     spare = list(axes.flat)[len(panels):]
     if spare and curves is not None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from advisor.conf import emit_conf
 from advisor.errors import BadInput
-from advisor.minibatch import check_minibatches
+from profiler.minibatch import check_minibatches
 from advisor.recommend import (JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommendation, evaluate, pool_fraction_needed,
                                recommend_mjx)
 from models.mjx import MjxCurves

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.errors import BadInput
-from advisor.minibatch import DEFAULT_MINIBATCH_SIZE, choose_num_minibatches
+from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, choose_num_minibatches
 from models.mjx import MjxCurves
-from profiler.profile import Accelerator, MjxWorkload
+from profiler.profile import Accelerator
+from profiler.kinds.mjx.schema import MjxWorkload
 
 #: objective -> what it means
 OBJECTIVES = {

@@ -15,8 +15,8 @@ from advisor.errors import BadInput
 from models.scaling import rating
 from models.rllib import RllibCurves
 from profiler.errors import WorkloadSpecError
-from profiler.profile import RllibWorkload
-from profiler.rllib_workload import runner_cpus
+from profiler.kinds.rllib.schema import RllibWorkload
+from profiler.kinds.rllib.workload import runner_cpus
 
 OBJECTIVES = {
     "throughput": "the highest predicted env steps/s",

@@ -9,7 +9,8 @@ from __future__ import annotations
 from models.mjx import fit_mjx
 from models.rllib import RllibCurves, fit_rllib
 from models.scaling import efficiency, rating, speedup
-from profiler.profile import Profile, RllibSection
+from profiler.profile import Profile
+from profiler.kinds.rllib.schema import RllibSection
 
 #: The source write-up's table (i7-12700, 16 threads; HalfCheetah-v5): config -> (speedup, efficiency).
 SOURCE_TABLE = {(2, 1): (1.72, 0.862), (4, 1): (2.68, 0.670), (8, 1): (4.12, 0.515), (8, 2): (5.76, 0.360),
@@ -22,9 +23,9 @@ def report_lines(profile: Profile) -> list[str]:
     if profile.software:
         lines.append("software: " + ", ".join(f"{k} {v}" for k, v in sorted(profile.software.items())))
     lines += [f"note: {n}" for n in profile.notes]
-    if profile.rllib is not None:
-        lines += [""] + rllib_lines(profile.rllib, fit_rllib(profile.rllib))
-    if profile.mjx is not None:
+    if profile.section("rllib") is not None:
+        lines += [""] + rllib_lines(profile.section("rllib"), fit_rllib(profile.section("rllib")))
+    if profile.section("mjx") is not None:
         lines += [""] + mjx_lines(profile)
     return lines
 
@@ -113,7 +114,7 @@ def _finding_lines(section: RllibSection) -> list[str]:
 
 
 def mjx_lines(profile: Profile) -> list[str]:
-    section = profile.mjx
+    section = profile.section("mjx")
     curves = fit_mjx(section)
     w = section.workload
     lines = ["== MJX PPO ==",

@@ -9,7 +9,7 @@ import numpy as np
 
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.throughput import TrainThroughputModel
-from profiler.profile import MjxSection
+from profiler.kinds.mjx.schema import MjxSection
 
 
 def xla_memory_model(memory_source: str) -> PeakMemoryModel | XlaOverheadModel:

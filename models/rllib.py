@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass
 
 from models.scaling import RunnerScalingModel
-from profiler.profile import RllibSection
+from profiler.kinds.rllib.schema import RllibSection
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.mjx import xla_memory_model
 from models.throughput import TrainThroughputModel
-from profiler.profile import MjxSection
+from profiler.kinds.mjx.schema import MjxSection
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def test_profile_deleted_after_listing_is_reported(advisor_home, monkeypatch):
     from tests.advisor.test_recommend import section
     from profiler.profile import Profile
 
-    save_profile(Profile(name="gone", mjx=section()))
+    save_profile(Profile(name="gone", sections={"mjx": section()}))
     at = run("gone", monkeypatch)
     assert not at.error
     profile_path("gone").unlink()
@@ -118,7 +118,7 @@ def test_comparing_two_profiles_draws_both_with_memory_lines(advisor_home, monke
     from profiler.store import save_profile
     from tests.advisor.test_recommend import section
 
-    save_profile(Profile(name="withmem", mjx=section()))
+    save_profile(Profile(name="withmem", sections={"mjx": section()}))
     at = run("withmem", monkeypatch)
     at.selectbox(key="compare").set_value(RTX).run()
     assert not at.exception and not at.error

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from profiler.errors import ImportFormatError, ProfileFormatError
-from profiler.importer import mjx_section_from_csv
+from profiler.kinds.mjx.importer import mjx_section_from_csv
 from profiler.profile import Accelerator
 from profiler.store import profile_from_json_text
 
@@ -88,8 +88,8 @@ rllib_columns = st.lists(st.sampled_from(["num_env_runners", "num_envs_per_env_r
 @FUZZ
 @given(rllib_columns, st.lists(st.lists(cells, max_size=6), max_size=6))
 def test_random_rllib_csv(header, rows):
-    from profiler.importer import rllib_section_from_csv
-    from profiler.profile import RllibWorkload
+    from profiler.kinds.rllib.importer import rllib_section_from_csv
+    from profiler.kinds.rllib.schema import RllibWorkload
 
     text = "\n".join([",".join(header)] + [",".join(r) for r in rows])
     try:

@@ -5,10 +5,11 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.minibatch import choose_num_minibatches
+from profiler.minibatch import choose_num_minibatches
 from advisor.recommend import recommend_mjx
 from models.mjx import fit_mjx
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 
 GIB = 2**30
 

@@ -12,7 +12,7 @@ from advisor.cli.render import mjx_points_table
 from advisor.errors import AdvisorError, BadInput, CalibrationInterrupted
 from advisor.units import format_bytes, parse_bytes, parse_duration, parse_int_list, parse_layers
 from profiler.hardware import fingerprint
-from profiler.profile import MjxWorkload
+from profiler.kinds.mjx.schema import MjxWorkload
 from profiler.serde import to_jsonable
 from profiler.store import advisor_home, profile_path
 
@@ -67,7 +67,7 @@ def calibrate_mjx(
 ) -> int:
     """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
     and physics_sps (env steps/s), compile time (s), true peak memory (bytes) and XLA's memory analysis."""
-    from profiler.sweep import MjxSweepSpec, default_grid, preflight, probe_device
+    from profiler.kinds.mjx.sweep import MjxSweepSpec, default_grid, preflight, probe_device
 
     if platform not in PLATFORMS:
         raise BadInput(f"--platform must be one of {', '.join(PLATFORMS)}")
@@ -81,7 +81,7 @@ def calibrate_mjx(
         raise BadInput("--repeats must be between 1 and 1000 timed iterations")
     if not 0 < timeout < 1e7:  # also refuses nan and inf
         raise BadInput("--timeout must be a positive number of seconds, such as 900")
-    from profiler.mjcf import SHIPPED_MODELS, check_model_loads, resolve_model
+    from profiler.kinds.mjx.mjcf import SHIPPED_MODELS, check_model_loads, resolve_model
 
     model_path = resolve_model(model)  # unknown model: exit 2 before anything starts
     if model not in SHIPPED_MODELS:
@@ -111,9 +111,9 @@ def calibrate_mjx(
         from profiler.store import load_profile_file
 
         path = profile_path(profile_name)
-        if not path.exists() or load_profile_file(path).mjx is None:
+        if not path.exists() or load_profile_file(path).section("mjx") is None:
             raise BadInput(f"nothing to resume: profile {profile_name!r} has no MJX sweep; run without --resume")
-        grid = load_profile_file(path).mjx.requested_num_envs
+        grid = load_profile_file(path).section("mjx").requested_num_envs
     spec = MjxSweepSpec(workload=workload, num_envs=tuple(grid), repeats=repeats or (2 if quick else 3),
                         timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced,
                         memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
@@ -126,7 +126,7 @@ def calibrate_mjx(
             profile = _run_with_progress(spec, profile_name, dict(
                 resume=resume, fresh=fresh, accelerator=accelerator, policy=policy,
                 parallel_compiles=parallel_compiles, budget_s=budget_s, overlap=overlap))
-            largest = _find_max(spec, profile_name, policy, memory_headroom) if find_max and profile.mjx.ok_points else None
+            largest = _find_max(spec, profile_name, policy, memory_headroom) if find_max and profile.section("mjx").ok_points else None
     except KeyboardInterrupt:
         raise CalibrationInterrupted(interrupted_message(profile_name)) from None
     if largest is not None:
@@ -136,21 +136,21 @@ def calibrate_mjx(
     if json_output:
         print_json(to_jsonable(profile))
     else:
-        out.print(mjx_points_table(profile.mjx, f"{profile_name}: MJX on {profile.mjx.accelerator.name} "
+        out.print(mjx_points_table(profile.section("mjx"), f"{profile_name}: MJX on {profile.section("mjx").accelerator.name} "
                                                 "(train_sps and physics_sps in env steps/s)"))
         out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    require_finished(profile.mjx, profile_name, "smaller --num-envs")
+    require_finished(profile.section("mjx"), profile_name, "smaller --num-envs")
     if not json_output:
         if largest is not None:
             out.print(f"largest num_envs predicted to fit {memory_headroom:.0%} of "
-                      f"{format_bytes(policy.capacity(profile.mjx))}: {largest[0]} ({largest[1]} compile(s), nothing run)")
+                      f"{format_bytes(policy.capacity(profile.section("mjx")))}: {largest[0]} ({largest[1]} compile(s), nothing run)")
         out.print(f"next: advisor recommend --profile {profile_name} --target 100M")
     return 0
 
 
 def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | None, int]:
     from models.mjx import xla_calibration
-    from profiler.memory_search import bisect_largest_fitting
+    from profiler.kinds.mjx.memory_search import bisect_largest_fitting
 
     def fits(section, xla_bytes) -> bool:
         calibration, capacity = xla_calibration(section), policy.capacity(section)
@@ -190,7 +190,7 @@ def _run_with_progress(spec, profile_name: str, options: dict):
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
-    from profiler.sweep import run_mjx_sweep
+    from profiler.kinds.mjx.sweep import run_mjx_sweep
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())

@@ -16,7 +16,7 @@ from advisor.cli.render_rllib import rllib_points_table
 from advisor.errors import BadInput, CalibrationInterrupted
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
-from profiler.profile import RllibWorkload
+from profiler.kinds.rllib.schema import RllibWorkload
 from profiler.serde import to_jsonable
 from profiler.store import profile_path
 
@@ -68,8 +68,8 @@ def calibrate_rllib(
     """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
     each point records env steps/s (median of timed iterations), iteration, sampling and learner seconds, CPU use
     (percent) and the Ray nodes its runners ran on."""
-    from profiler.rllib_sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, preflight, ray_resources
-    from profiler.rllib_workload import QUICK_BATCH, default_runners
+    from profiler.kinds.rllib.sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, preflight, ray_resources
+    from profiler.kinds.rllib.workload import QUICK_BATCH, default_runners
     from profiler.store import advisor_home
 
     if num_epochs < 1 or warmup < 0:
@@ -119,10 +119,10 @@ def calibrate_rllib(
     if json_output:
         print_json(to_jsonable(profile))
     else:
-        out.print(rllib_points_table(profile.rllib, f"{profile_name}: RLlib PPO on {env} (env steps/s; seconds per "
+        out.print(rllib_points_table(profile.section("rllib"), f"{profile_name}: RLlib PPO on {env} (env steps/s; seconds per "
                                                     "iteration)"))
         out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    require_finished(profile.rllib, profile_name, "fewer --runners")
+    require_finished(profile.section("rllib"), profile_name, "fewer --runners")
     if not json_output:
         out.print(f"next: advisor recommend --kind rllib --profile {profile_name} --target 100M; "
                   f"advisor report --profile {profile_name} -o report/")
@@ -130,7 +130,7 @@ def calibrate_rllib(
 
 
 def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool):
-    from profiler.rllib_sweep import run_rllib_sweep
+    from profiler.kinds.rllib.sweep import run_rllib_sweep
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())

@@ -24,7 +24,7 @@ def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the c
     """Check the JAX backend and devices, JAX's memory variables, NVML, Ray and its CPUs, package versions
     against the known-good set and disk for the compilation cache; then say what 'advisor calibrate mjx'
     would measure here and roughly how long it would take (seconds)."""
-    from profiler.sweep import default_grid, probe_device
+    from profiler.kinds.mjx.sweep import default_grid, probe_device
 
     checks = []
     platform = None
@@ -68,7 +68,7 @@ def _measured_point_s() -> list[float]:
             profile, _ = catalog.load(name)
         except ProfileError:  # a damaged profile is reported by "profile list", not here
             continue
-        if profile.mjx is None or not catalog.same_machine(profile.hardware, here):
+        if profile.section("mjx") is None or not catalog.same_machine(profile.hardware, here):
             continue
-        seconds += [p.wall_s for p in profile.mjx.points if p.wall_s and p.ok]
+        seconds += [p.wall_s for p in profile.section("mjx").points if p.wall_s and p.ok]
     return seconds

@@ -33,9 +33,9 @@ def predict(
     if runners is not None:
         return _predict_rllib(loaded, profile, runners, envs_per_runner, json_output)
     values = parse_int_list(num_envs, "--num-envs")
-    if loaded.mjx is None:
+    if loaded.section("mjx") is None:
         raise BadInput(f"profile {profile!r} has no MJX measurements; use one that does (see 'advisor profile list')")
-    rows = predict_mjx(fit_mjx(loaded.mjx), list(values))
+    rows = predict_mjx(fit_mjx(loaded.section("mjx")), list(values))
     if json_output:
         print_json(rows)
         return 0
@@ -55,13 +55,13 @@ def _predict_rllib(loaded, profile: str, runners: str, envs_per_runner: str, jso
 
     runner_values = parse_int_list(runners, "--runners", maximum=4096)
     envs_values = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024)
-    if loaded.rllib is None:
+    if loaded.section("rllib") is None:
         raise BadInput(f"profile {profile!r} has no RLlib measurements; use one that does (see 'advisor profile list')")
-    rows = predict_rllib(fit_rllib(loaded.rllib), list(runner_values), list(envs_values))
+    rows = predict_rllib(fit_rllib(loaded.section("rllib")), list(runner_values), list(envs_values))
     if json_output:
         print_json(rows)
         return 0
-    table = new_table(f"{profile}: RLlib predictions ({loaded.rllib.workload.env_id})",
+    table = new_table(f"{profile}: RLlib predictions ({loaded.section("rllib").workload.env_id})",
                       ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "speedup", "efficiency", "extrapolated"))
     for r in rows:
         table.add_row(str(r["num_env_runners"]), str(r["num_envs_per_env_runner"]), f"{r['env_steps_per_s']:,.0f}",

@@ -15,8 +15,10 @@ from advisor.cli.render_rllib import rllib_points_table, rllib_summary_lines
 from advisor.errors import BadInput, ProfileError
 from advisor.units import parse_layers
 from profiler.errors import ProfileFormatError
-from profiler.importer import mjx_section_from_csv, rllib_section_from_csv
-from profiler.profile import Accelerator, Hardware, Profile, RllibWorkload
+from profiler.kinds.mjx.importer import mjx_section_from_csv
+from profiler.kinds.rllib.importer import rllib_section_from_csv
+from profiler.profile import Accelerator, Hardware, Profile
+from profiler.kinds.rllib.schema import RllibWorkload
 from profiler.serde import to_jsonable
 from profiler.store import check_name, load_profile_file, profile_path, save_profile
 
@@ -33,7 +35,7 @@ def list_profiles(json_output: Annotated[bool, typer.Option("--json", help="Prin
             profile = (catalog.load_shipped(ref.name) if ref.origin == "shipped"
                        else load_profile_file(Path(ref.path)))
             rows.append({"name": ref.name, "origin": ref.origin, "source": profile.source, "kinds": list(profile.kinds),
-                         "device": (profile.mjx.accelerator.name if profile.mjx else profile.hardware.summary),
+                         "device": (profile.section("mjx").accelerator.name if profile.section("mjx") else profile.hardware.summary),
                          "points": sum(len(getattr(profile, k).points) for k in profile.kinds), "created": profile.created,
                          "path": ref.path, "error": None})
         except (ProfileFormatError, ProfileError) as exc:
@@ -64,12 +66,12 @@ def show(
         return 0
     for line in profile_summary(profile, origin):
         out.print(line)
-    if profile.mjx:
-        out.print(mjx_points_table(profile.mjx, "MJX points (train_sps and physics_sps in env steps/s)"))
-    if profile.rllib:
-        for line in rllib_summary_lines(profile.rllib):
+    if profile.section("mjx"):
+        out.print(mjx_points_table(profile.section("mjx"), "MJX points (train_sps and physics_sps in env steps/s)"))
+    if profile.section("rllib"):
+        for line in rllib_summary_lines(profile.section("rllib")):
             out.print(line, markup=False)
-        out.print(rllib_points_table(profile.rllib, "RLlib points (env steps/s; seconds per iteration)"))
+        out.print(rllib_points_table(profile.section("rllib"), "RLlib points (env steps/s; seconds per iteration)"))
     return 0
 
 

@@ -18,7 +18,7 @@ def recommend_rllib_command(target_steps: int, profile: str | None, objective: s
     from advisor.cli.recommend import resolve_profile
 
     chosen_profile, note = resolve_profile(profile, "rllib")
-    rec = recommend_rllib(fit_rllib(chosen_profile.rllib), target_steps, profile=chosen_profile.name,
+    rec = recommend_rllib(fit_rllib(chosen_profile.section("rllib")), target_steps, profile=chosen_profile.name,
                           profile_note=note, objective=objective)
     python_text = yaml_text = None
     if rec.chosen is not None:

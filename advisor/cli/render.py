@@ -7,7 +7,8 @@ from rich.table import Table
 from advisor.cli.common import table as new_table
 from advisor.recommend import MjxRecommendation
 from advisor.units import format_bytes, format_count, format_duration, format_range
-from profiler.profile import MEMORY_SOURCES, MjxSection, Profile
+from profiler.kinds.mjx.schema import MEMORY_SOURCES, MjxSection
+from profiler.profile import Profile
 
 
 def mjx_options_table(rec: MjxRecommendation) -> Table:
@@ -49,8 +50,8 @@ def profile_summary(profile: Profile, origin: str) -> list[str]:
              f"hardware: {profile.hardware.summary}"]
     if profile.software:
         lines.append("software: " + ", ".join(f"{k} {v}" for k, v in sorted(profile.software.items())))
-    if profile.mjx:
-        m = profile.mjx
+    if profile.section("mjx"):
+        m = profile.section("mjx")
         w = m.workload
         minibatches = (f"num_minibatches per point for minibatches near {w.minibatch_size}" if w.minibatch_size
                        else f"num_minibatches {w.num_minibatches}")

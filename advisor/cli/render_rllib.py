@@ -8,7 +8,7 @@ from advisor.cli.common import table as new_table
 from advisor.rllib_recommend import RllibRecommendation
 from advisor.units import format_count, format_duration, format_range
 from models.scaling import efficiency, rating, speedup
-from profiler.profile import RllibSection
+from profiler.kinds.rllib.schema import RllibSection
 
 
 def _measured_ratios(section: RllibSection) -> dict[tuple[int, int], tuple[float, float]]:

@@ -21,7 +21,7 @@ def validate(
     and predicted train_sps (env steps/s) and peak memory (bytes), the relative error, whether the memory upper
     bound held, and the form chosen per curve."""
     loaded, note = resolve_profile(profile, "mjx")
-    curves = validate_mjx(loaded.mjx)
+    curves = validate_mjx(loaded.section("mjx"))
     if json_output:
         print_json({"profile": loaded.name, "curves": [
             {"curve": c.curve, "form": c.form, "median_abs_error_interior": c.median_abs_error,

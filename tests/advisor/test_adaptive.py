@@ -1,7 +1,8 @@
 import math
 
 from advisor.adaptive import ModelPolicy, valid_step
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 
 GIB = 2**30
 

@@ -109,7 +109,8 @@ def test_without_profile_an_unusable_local_sweep_is_passed_over(advisor_home):
 
     from advisor import catalog
     from profiler.hardware import fingerprint
-    from profiler.profile import Profile, RllibPoint, RllibSection, RllibWorkload
+    from profiler.profile import Profile
+    from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
     from profiler.store import save_profile
 
     here = fingerprint()
@@ -119,9 +120,9 @@ def test_without_profile_an_unusable_local_sweep_is_passed_over(advisor_home):
         RllibPoint(num_env_runners=2, num_envs_per_env_runner=1, env_steps_per_s=900.0, env_steps_per_s_samples=(900.0,))))
     broken = dataclasses.replace(good, points=(
         RllibPoint(num_env_runners=1, num_envs_per_env_runner=1, status="interrupted"),))
-    save_profile(Profile(name="good", source="calibrated", created="2026-01-01T00:00:00+00:00", hardware=here, rllib=good))
+    save_profile(Profile(name="good", source="calibrated", created="2026-01-01T00:00:00+00:00", hardware=here, sections={"rllib": good}))
     save_profile(Profile(name="newer-broken", source="calibrated", created="2026-06-01T00:00:00+00:00", hardware=here,
-                         rllib=broken))
+                         sections={"rllib": broken}))
     profile, origin, why = catalog.default_profile("rllib", here)
     assert (profile.name, origin, why) == ("good", "local", "calibrated on this machine")
     proc = run_cli("recommend", "--target", "100M", "--kind", "rllib", "--json")

@@ -85,7 +85,7 @@ def test_rllib_rows_bands_and_markers():
     from advisor.explore_rllib import band_rows, efficiency_spec, marker_rows, rllib_what_if, scaling_rows, speedup_spec
     from advisor.rllib_recommend import recommend_rllib
     from models.rllib import fit_rllib
-    from profiler.profile import RllibPoint, RllibSection, RllibWorkload
+    from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 
     points = tuple(RllibPoint(num_env_runners=r, num_envs_per_env_runner=1, env_steps_per_s=1000 * s,
                               env_steps_per_s_samples=(1000 * s,)) for r, s in ((1, 1.0), (2, 1.72), (4, 2.68), (8, 4.12)))
@@ -130,7 +130,7 @@ def test_memory_note_explains_a_missing_memory_chart():
     from dataclasses import replace
 
     from advisor.explore import memory_note
-    from profiler.profile import MjxPoint
+    from profiler.kinds.mjx.schema import MjxPoint
 
     sec = section(capacity=2 * GIB)
     assert memory_note(fit_mjx(sec)) is None

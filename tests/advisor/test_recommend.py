@@ -8,7 +8,8 @@ import pytest
 from advisor.errors import BadInput
 from advisor.recommend import predict_mjx, recommend_mjx
 from models.mjx import fit_mjx
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 
 GIB = 2**30
 

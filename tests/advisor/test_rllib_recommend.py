@@ -7,7 +7,7 @@ from advisor.errors import BadInput
 from advisor.rllib_conf import emit_python, emit_yaml, settings
 from advisor.rllib_recommend import predict_rllib, recommend_rllib
 from models.rllib import fit_rllib
-from profiler.profile import RllibPoint, RllibSection, RllibWorkload
+from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 
 WRITEUP = {(1, 1): 1000, (2, 1): 1724, (4, 1): 2680, (8, 1): 4120, (8, 2): 5760, (1, 2): 1568}
 

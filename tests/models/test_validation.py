@@ -1,7 +1,8 @@
 import numpy as np
 
 from models.validation import validate_mjx
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 
 
 def section(noise=None):

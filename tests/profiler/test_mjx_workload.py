@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from profiler.mjcf import resolve_model
-from profiler.mjx_workload import MjxEnv, PPOConfig, make_train
+from profiler.kinds.mjx.mjcf import resolve_model
+from profiler.kinds.mjx.workload import MjxEnv, PPOConfig, make_train
 
 pytestmark = pytest.mark.slow
 

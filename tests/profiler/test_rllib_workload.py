@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from profiler.errors import WorkloadSpecError
-from profiler.profile import RllibWorkload
-from profiler.rllib_sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, point_from_child, ray_temp_dir
-from profiler.rllib_workload import check_grid, default_runners, quick_workload, runner_cpus, sampled_env_steps
+from profiler.kinds.rllib.schema import RllibWorkload
+from profiler.kinds.rllib.sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, point_from_child, ray_temp_dir
+from profiler.kinds.rllib.workload import check_grid, default_runners, quick_workload, runner_cpus, sampled_env_steps
 from profiler.runner import ChildResult, run_child
 from tests.conftest import ROOT
 
@@ -29,7 +29,7 @@ def test_runner_cpus_never_ask_for_more_than_ray_has():
 
 
 def test_runner_cpus_fit_node_by_node_on_a_cluster():
-    from profiler.rllib_workload import free_node_cpus, placeable
+    from profiler.kinds.rllib.workload import free_node_cpus, placeable
 
     # two 1-CPU nodes: 3 runners at an even 0.66 CPU fit one per node, so Ray would wait for the
     # third; 0.5 each fits two per node
@@ -48,7 +48,7 @@ def test_runner_cpus_fit_node_by_node_on_a_cluster():
 def test_an_address_where_nothing_listens_is_refused_at_once():
     import socket
 
-    from profiler.rllib_sweep import check_reachable
+    from profiler.kinds.rllib.sweep import check_reachable
 
     with socket.socket() as sock:  # a port that was free a moment ago
         sock.bind(("127.0.0.1", 0))

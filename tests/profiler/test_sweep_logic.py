@@ -1,8 +1,9 @@
 """The sweep's decisions without processes: bisection, skipping, what is left to measure."""
 
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
-from profiler.memory_search import largest_fitting
-from profiler.sweep import BasicPolicy, _unfinished
+from profiler.profile import Accelerator
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.kinds.mjx.memory_search import largest_fitting
+from profiler.kinds.mjx.sweep import BasicPolicy, _unfinished
 
 
 def test_largest_fitting_doubles_then_bisects_to_five_percent():

@@ -1,6 +1,6 @@
 """Measure one MJX calibration point in this (fresh) process and write the result as JSON.
 
-Run by the sweep runner as ``python -m profiler.mjx_point SPEC.json RESULT.json``; one process
+Run by the sweep runner as ``python -m profiler.kinds.mjx.point SPEC.json RESULT.json``; one process
 per point, so an OOM or a hang costs one point and the peak memory read here is this point's
 own. JAX's preallocation is switched off before jax is imported, so the allocator's
 ``peak_bytes_in_use`` is the true footprint rather than the 75% pool.
@@ -20,16 +20,14 @@ prepares the next point this way while the current one is timed on the GPU.
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
-from profiler.points import looks_like_oom
+from profiler import child
 
 def configure_jax_environment(cache_dir: str | None, platform: str | None) -> None:
     """Environment for a truthful measurement; must run before jax is imported."""
@@ -126,7 +124,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     jax.monitoring.register_event_listener(
         lambda event, **kw: hits.append(event) if event == "/jax/compilation_cache/cache_hits" else None
     )
-    from profiler.mjx_workload import MjxEnv, PPOConfig, make_physics_rollout, make_train
+    from profiler.kinds.mjx.workload import MjxEnv, PPOConfig, make_physics_rollout, make_train
 
     facts = device_facts()
     num_envs = int(spec["num_envs"])
@@ -197,35 +195,17 @@ def probe() -> dict[str, Any]:
     return {"backend": jax.default_backend(), "device": device_facts(), "jax": jax.__version__}
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m profiler.mjx_point SPEC.json RESULT.json", file=sys.stderr)
-        return 2
-    spec = json.loads(Path(argv[0]).read_text())
-    out = Path(argv[1])
+def setup(spec: dict[str, Any]) -> None:
+    """Before jax is imported: the measuring environment, and the sweep's memory cap if any."""
     configure_jax_environment(spec.get("cache_dir"), spec.get("platform"))
     if spec.get("memory_limit_bytes"):
         limit = int(spec["memory_limit_bytes"])
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    sys.stdout = sys.stderr  # `import mujoco.mjx` prints to stdout; keep it in the point's log
-    from profiler.store import write_atomic
 
-    try:
-        result = probe() if spec.get("probe") else measure(spec)
-        result["status"] = "ok"
-        code = 0
-    except MemoryError as exc:
-        result = {"status": "oom", "error": f"MemoryError: {exc}"}
-        code = 3
-    except Exception as exc:  # classified, recorded and re-raised as an exit code
-        text = f"{type(exc).__name__}: {exc}"
-        traceback.print_exc()
-        result = {"status": "oom" if looks_like_oom(text) else "error", "error": text[:2000]}
-        code = 3 if result["status"] == "oom" else 1
-    result["max_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    write_atomic(out, json.dumps(result))
-    return code
+
+def run(spec: dict[str, Any]) -> dict[str, Any]:
+    return probe() if spec.get("probe") else measure(spec)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(child.main(sys.argv[1:], module="profiler.kinds.mjx.point", setup=setup, measure=run))

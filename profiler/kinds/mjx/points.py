@@ -9,15 +9,10 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from profiler.profile import MjxPoint, MjxWorkload
+from profiler.kinds.mjx.schema import MjxPoint, MjxWorkload
+from profiler.child import looks_like_oom
 from profiler.runner import ChildResult
 
-OOM_MARKERS = ("RESOURCE_EXHAUSTED", "Out of memory", "out of memory", "OOM", "std::bad_alloc",
-               "Failed to allocate", "MemoryError", "Cannot allocate memory")
-
-
-def looks_like_oom(text: str) -> bool:
-    return any(marker in text for marker in OOM_MARKERS)
 
 
 def shape(workload: MjxWorkload, num_envs: int) -> dict[str, int]:
@@ -29,7 +24,7 @@ def shape(workload: MjxWorkload, num_envs: int) -> dict[str, int]:
 def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeats: int, physics: bool,
                cache_dir: str, platform: str | None, seed: int, memory_limit_bytes: int | None,
                compile_only: bool) -> dict[str, Any]:
-    """The JSON spec a :mod:`profiler.mjx_point` child reads."""
+    """The JSON spec a :mod:`profiler.kinds.mjx.point` child reads."""
     return {
         "model_path": str(model_path), "num_envs": num_envs, "num_steps": workload.num_steps,
         "num_minibatches": workload.minibatches_at(num_envs), "update_epochs": workload.update_epochs,

@@ -20,23 +20,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
 import os
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from profiler.checks import settings_diff
+from profiler.engine import Sweep, SweepEvent, preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
-from profiler.hardware import fingerprint, software_versions
-from profiler.mjcf import resolve_model
-from profiler.points import child_spec, failure, point_from, shape, xla_bytes
-from profiler.profile import UNFINISHED_STATUSES, Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile
+from profiler.kinds.mjx.mjcf import resolve_model
+from profiler.kinds.mjx.points import child_spec, failure, point_from, shape, xla_bytes
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.minibatch import check_divisible
+from profiler.profile import Accelerator, Profile
 from profiler.runner import Child, ChildResult, run_child, run_parallel
-from profiler.store import advisor_home, check_name, load_profile_file, profile_path, save_profile
+from profiler.store import advisor_home
 
-POINT_MODULE = "profiler.mjx_point"
+POINT_MODULE = "profiler.kinds.mjx.point"
 
 #: Default grids (num_envs). GPU: geometric from 64 until a point runs out of memory or 65536.
 GPU_GRID = (64, 256, 1024, 4096, 16384, 65536)
@@ -67,7 +67,12 @@ class MjxSweepSpec:
             raise WorkloadSpecError("--repeats must be at least 1")
         if self.timeout_s <= 0:
             raise WorkloadSpecError("--timeout must be positive seconds")
-        check_divisible(self.workload, self.num_envs)
+        w = self.workload
+        check_divisible(self.num_envs, w.num_steps, None if w.minibatch_size is not None else w.num_minibatches)
+
+    kind = "mjx"
+    title = "MJX"
+    module = POINT_MODULE
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -76,31 +81,9 @@ class MjxSweepSpec:
                                       "physics": self.physics, "platform": self.platform,
                                       "memory_limit_bytes": self.memory_limit_bytes}))
 
-
-def check_divisible(workload: MjxWorkload, num_envs: tuple[int, ...]) -> None:
-    """LocoMuJoCo asserts ``num_envs * num_steps % num_minibatches == 0``; so do we, up front."""
-    if workload.minibatch_size is not None:  # each point gets a num_minibatches that divides
-        return
-    bad = [n for n in num_envs if (n * workload.num_steps) % workload.num_minibatches]
-    if bad:
-        raise WorkloadSpecError(
-            f"num_envs*num_steps must be divisible by num_minibatches={workload.num_minibatches}, "
-            f"which fails for num_envs {', '.join(map(str, bad))} with num_steps={workload.num_steps}; "
-            "pick num_envs that are multiples of num_minibatches or change --num-minibatches"
-        )
-
-
-@dataclass(frozen=True)
-class SweepEvent:
-    """Progress report: ``phase`` is ``probe``, ``compile`` (start of the compile phase),
-    ``compiled`` (one point compiled), ``measure``, ``done`` or ``adapt``; ``point`` is set with
-    ``done`` (``None`` for a point that was not run); ``total`` counts the points to measure."""
-
-    phase: str
-    total: int
-    num_envs: int | None = None
-    point: MjxPoint | None = None
-    message: str = ""
+    def interrupted_point(self, num_envs: int) -> MjxPoint:
+        return MjxPoint(**shape(self.workload, num_envs), status="interrupted",
+                        error="interrupted by the user; --resume measures it again")
 
 
 def probe_device(workdir: Path, platform: str | None, timeout_s: float = 300.0) -> Accelerator:
@@ -150,19 +133,12 @@ def default_parallel_compiles(points: int) -> int:
 
 def jax_cache_dir() -> Path:
     """JAX's persistent compilation cache: ``$ADVISOR_JAX_CACHE``, else ``$ADVISOR_HOME/jax-cache``."""
-    import os
-
     return Path(os.environ.get("ADVISOR_JAX_CACHE") or advisor_home() / "jax-cache")
 
 
-def new_profile(name: str) -> Profile:
-    return Profile(
-        name=name,
-        source="calibrated",
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        hardware=fingerprint(),
-        software=software_versions(),
-    )
+def preflight(spec: MjxSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
+    """The engine's refusals for an MJX sweep (:func:`profiler.engine.preflight`)."""
+    return engine_preflight(spec, "mjx", "MJX", profile_name, resume=resume, fresh=fresh)
 
 
 def run_mjx_sweep(
@@ -189,24 +165,19 @@ def run_mjx_sweep(
     started = time.monotonic()
     policy = policy or BasicPolicy()
     model_path = resolve_model(spec.workload.model)
-    path = profile_path(profile_name)
     existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
-    workdir = advisor_home() / "runs" / profile_name
+    sweep = MjxSweep(spec, profile_name, existing, model_path, on_event, policy)
     if resume:
-        section = existing.mjx
+        section = existing.section("mjx")
     else:
         on_event(SweepEvent("probe", len(spec.num_envs), message="asking JAX which device it sees"))
-        accel = accelerator or probe_device(workdir, spec.platform)
+        accel = accelerator or probe_device(sweep.workdir, spec.platform)
         method = _method(spec, accel, accel.platform != "cpu" if overlap is None else overlap)
         section = MjxSection(workload=spec.workload, accelerator=accel, repeats=spec.repeats, timeout_s=spec.timeout_s,
                              sweep_settings=spec.settings, method=method)
-    if overlap is None:
-        overlap = section.accelerator.platform != "cpu"
-    sweep = SweepRun(spec, profile_name, path, workdir, model_path, on_event, policy,
-                     dataclasses.replace(existing or new_profile(profile_name), source="calibrated", mjx=section,
-                                         hardware=fingerprint(), software=software_versions()), overlap=overlap)
-    sweep.save()
-    todo = [n for n in spec.num_envs if section.point(n) is None or section.point(n).status in UNFINISHED_STATUSES]
+    sweep.overlap = section.accelerator.platform != "cpu" if overlap is None else overlap
+    sweep.begin(section)
+    todo = sweep.todo(spec.num_envs)
     try:
         compiled = sweep.compile_all(todo, parallel_compiles or default_parallel_compiles(len(todo)))
         for i, num_envs in enumerate(todo):
@@ -218,8 +189,8 @@ def run_mjx_sweep(
             following = todo[i + 1] if i + 1 < len(todo) else None
             sweep.measure(num_envs, compiled.get(num_envs), following, compiled.get(following))
         while budget_s is not None and sweep.fits_budget(started, budget_s):
-            extra = policy.next_point(sweep.profile.mjx)
-            if extra is None or sweep.profile.mjx.point(extra) is not None:
+            extra = policy.next_point(sweep.section)
+            if extra is None or sweep.section.point(extra) is not None:
                 break
             on_event(SweepEvent("adapt", len(todo), extra, message=f"adding num_envs={extra}, where the curve is least certain"))
             sweep.measure(extra, sweep.compile_all([extra], 1).get(extra))
@@ -228,27 +199,25 @@ def run_mjx_sweep(
     return sweep.profile
 
 
-class SweepRun:
-    """The mutable state of one sweep run: the profile so far, saved after every change."""
+class MjxSweep(Sweep):
+    """The engine's :class:`~profiler.engine.Sweep` with MJX's phases: compile every point from
+    shapes first (several at a time, into the persistent cache), skip points predicted not to
+    fit, and with ``overlap`` prepare the next point's process while the current one is timed."""
 
-    def __init__(self, spec: MjxSweepSpec, name: str, path: Path, workdir: Path, model_path: Path,
-                 on_event: Callable[[SweepEvent], None], policy: SweepPolicy, profile: Profile,
-                 overlap: bool = False):
-        self.spec, self.name, self.path, self.workdir, self.model_path = spec, name, path, workdir, model_path
-        self.on_event, self.policy, self.profile = on_event, policy, profile
+    def __init__(self, spec: MjxSweepSpec, name: str, existing: Profile | None, model_path: Path,
+                 on_event: Callable[[SweepEvent], None], policy: SweepPolicy, overlap: bool = False):
+        super().__init__(spec, name, existing, on_event)
+        self.spec, self.model_path, self.policy, self.overlap = spec, model_path, policy, overlap
         self.cache_dir = str(jax_cache_dir())
         self.point_walls: list[float] = []
-        self.overlap = overlap
         self.prepared: dict[int, Child] = {}  # num_envs -> a measuring process waiting to be released
 
-    def save(self) -> None:
-        save_profile(self.profile, self.path)
-
     def record(self, point: MjxPoint, memory_source: str | None = None) -> None:
-        section = self.profile.mjx.with_point(point)
+        """Add ``point``; the first measured memory source becomes the section's."""
+        section = self.section.with_point(point)
         if memory_source and section.memory_source == "unknown":
             section = dataclasses.replace(section, memory_source=memory_source)
-        self.profile = dataclasses.replace(self.profile, mjx=section)
+        self.profile = self.profile.with_section("mjx", section)
         self.save()
 
     def child_spec(self, num_envs: int, compile_only: bool) -> dict[str, Any]:
@@ -275,8 +244,7 @@ class SweepRun:
         go.unlink(missing_ok=True)
         spec = dict(self.child_spec(num_envs, compile_only=False), go_file=str(go),
                     go_timeout_s=2 * self.spec.timeout_s + 60)
-        self.prepared[num_envs] = Child(POINT_MODULE, spec, self.workdir, f"n{num_envs}-measure", self.spec.timeout_s,
-                                        release_file=go)
+        self.prepared[num_envs] = self.start_child(spec, f"n{num_envs}-measure", release_file=go)
 
     def start_measure(self, num_envs: int) -> Child:
         """Release ``num_envs``'s prepared process, or start a fresh one; its timeout runs from now."""
@@ -284,8 +252,7 @@ class SweepRun:
         if child is not None:
             child.release()
             return child
-        return Child(POINT_MODULE, self.child_spec(num_envs, compile_only=False), self.workdir,
-                     f"n{num_envs}-measure", self.spec.timeout_s)
+        return self.start_child(self.child_spec(num_envs, compile_only=False), f"n{num_envs}-measure")
 
     def discard(self, num_envs: int) -> None:
         """End ``num_envs``'s prepared process (the point is skipped or the budget is spent)."""
@@ -308,7 +275,7 @@ class SweepRun:
         prepare ``following`` meanwhile if it compiled."""
         spec = self.spec
         total = len(spec.num_envs)
-        boundary = self.profile.mjx.oom_num_envs
+        boundary = self.section.oom_num_envs
         if boundary is not None and num_envs > boundary:
             reason = f"skipped: {boundary} envs ran out of memory"
             self.discard(num_envs)
@@ -317,7 +284,7 @@ class SweepRun:
             return
         measured = None
         if compiled is not None and failure(compiled)[0] is None:
-            reason = self.policy.skip_reason(self.profile.mjx, num_envs, xla_bytes(compiled.result))
+            reason = self.policy.skip_reason(self.section, num_envs, xla_bytes(compiled.result))
             if reason:
                 self.discard(num_envs)
                 point, _ = point_from(num_envs, spec.workload, compiled, None)
@@ -330,12 +297,11 @@ class SweepRun:
                 if (self.overlap and following is not None and following_compiled is not None
                         and failure(following_compiled)[0] is None):
                     self.prepare(following)
-                measured = child.wait()
-            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the child group is already ended
+            except KeyboardInterrupt:
                 self.discard_all()
-                self.record(MjxPoint(**shape(spec.workload, num_envs), status="interrupted",
-                                     error="interrupted by the user; --resume measures it again"))
+                self.record(spec.interrupted_point(num_envs))
                 raise
+            measured = self.wait(num_envs, child, on_interrupt=self.discard_all)
         else:
             self.discard(num_envs)
         point, memory_source = point_from(num_envs, spec.workload, compiled, measured)
@@ -343,49 +309,6 @@ class SweepRun:
             self.point_walls.append(point.wall_s)
         self.record(point, memory_source)
         self.on_event(SweepEvent("done", total, num_envs, point))
-
-
-def _unfinished(section: MjxSection) -> int:
-    """Points of the section's requested grid still to measure (interrupted or never reached)."""
-    boundary = section.oom_num_envs
-    todo = [n for n in section.requested_num_envs
-            if (section.point(n) is None or section.point(n).status in UNFINISHED_STATUSES)
-            and (boundary is None or n < boundary)]
-    return len(todo)
-
-
-def preflight(spec: MjxSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
-    """Everything that refuses a sweep before it starts, so the refusal comes before any
-    progress output: a bad name, a damaged profile file, ``--resume`` with nothing to resume or
-    (given ``spec``) with changed settings, an unfinished sweep that would be discarded without
-    ``--fresh``. Returns the existing profile, if any."""
-    check_name(profile_name)
-    path = profile_path(profile_name)
-    existing = load_profile_file(path) if path.exists() else None
-    if resume:
-        if existing is None or existing.mjx is None:
-            raise WorkloadSpecError(f"nothing to resume: profile {profile_name!r} has no MJX sweep; run without --resume")
-        changed = changed_settings(existing.mjx, spec) if spec is not None else []
-        if changed:
-            raise WorkloadSpecError(
-                f"--resume needs the same settings as the interrupted sweep of {profile_name!r} (changed: "
-                f"{'; '.join(changed)}); repeat the original options, or run without --resume to start over")
-    else:
-        unfinished = _unfinished(existing.mjx) if existing is not None and existing.mjx is not None else 0
-        if unfinished and not fresh:
-            raise WorkloadSpecError(
-                f"profile {profile_name!r} holds an unfinished MJX sweep ({unfinished} point(s) to go); add --resume to "
-                "continue it, or --fresh to discard it and start over")
-    return existing
-
-
-def changed_settings(section: MjxSection, spec: MjxSweepSpec) -> list[str]:
-    """``name: old -> new`` for every setting of ``spec`` that differs from the stored sweep's
-    (the timeout may change: a longer one is how a resumed sweep gets past a slow point)."""
-    changes = settings_diff(dict(section.sweep_settings), spec.settings)
-    if section.repeats and section.repeats != spec.repeats:
-        changes.append(f"repeats: {section.repeats} -> {spec.repeats}")
-    return changes
 
 
 def _method(spec: MjxSweepSpec, accel: Accelerator, overlap: bool) -> str:

@@ -1,7 +1,7 @@
 """The RLlib calibration sweep: one subprocess (and one fresh Ray session) per point, the
 profile saved after every point.
 
-Before anything runs, every point gets its CPU plan (:func:`profiler.rllib_workload.runner_cpus`)
+Before anything runs, every point gets its CPU plan (:func:`profiler.kinds.rllib.workload.runner_cpus`)
 against the CPUs Ray will have: this machine's for a local session, or the cluster's (asked by a
 probe child) with ``address``. A point that cannot fit is refused up front with a one-line
 reason, because Ray would otherwise wait for ever in ``build_algo()``. A timeout or crash costs
@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from profiler.checks import settings_diff
+from profiler.engine import Sweep, SweepEvent, preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
-from profiler.hardware import fingerprint, software_versions
-from profiler.profile import UNFINISHED_STATUSES, Profile, RllibPoint, RllibSection, RllibWorkload
-from profiler.rllib_workload import check_grid, free_node_cpus, runner_cpus
+from profiler.profile import Profile
+from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
+from profiler.kinds.rllib.workload import check_grid, free_node_cpus, runner_cpus
 from profiler.runner import ChildResult, run_child
-from profiler.store import advisor_home, check_name, load_profile_file, profile_path, save_profile
+from profiler.store import advisor_home
 
-POINT_MODULE = "profiler.rllib_point"
+POINT_MODULE = "profiler.kinds.rllib.point"
 #: The quick sweep: enough for speedup at 2 runners and the effect of a second env per runner.
 QUICK_GRID = ((1, 1), (2, 1), (1, 2))
 #: Unix socket paths must stay under 107 bytes; Ray adds about this much under its temp dir.
@@ -67,18 +67,20 @@ class RllibSweepSpec:
             raise WorkloadSpecError("--cpus-per-runner must be a positive number of CPUs, e.g. 1 or 0.5")
         check_grid(self.workload, self.grid)
 
+    kind = "rllib"
+    title = "RLlib"
+    module = POINT_MODULE
 
-@dataclass(frozen=True)
-class RllibSweepEvent:
-    """Progress: ``phase`` is ``probe``, ``start`` or ``done``; ``point`` is set with ``done``;
-    ``index`` counts from 0 over ``total`` points."""
+    @property
+    def settings(self) -> dict[str, Any]:
+        """What a resumed sweep must share with the interrupted one, as stored in JSON."""
+        return json.loads(json.dumps({
+            "workload": dataclasses.asdict(self.workload), "grid": [list(k) for k in self.grid],
+            "address": self.address, "driver_cpus": self.driver_cpus, "cpus_per_env_runner": self.cpus_per_env_runner}))
 
-    phase: str
-    index: int
-    total: int
-    key: tuple[int, int] | None = None
-    point: RllibPoint | None = None
-    message: str = ""
+    def interrupted_point(self, key: tuple[int, int]) -> RllibPoint:
+        return RllibPoint(num_env_runners=key[0], num_envs_per_env_runner=key[1], status="interrupted",
+                          error="interrupted by the user; --resume measures it again")
 
 
 def make_grid(runners: tuple[int, ...], envs_per_runner: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
@@ -175,19 +177,14 @@ def ray_resources(spec: RllibSweepSpec, workdir: Path) -> tuple[float, int, tupl
     return float(local_cpus()), 1, None
 
 
-def unfinished(section: RllibSection) -> list[tuple[int, int]]:
-    """Points of the section's requested grid still to measure (interrupted or never reached)."""
-    todo = []
-    for key in section.requested_grid:
-        point = section.point(*key)
-        if point is None or point.status in UNFINISHED_STATUSES:
-            todo.append(tuple(key))
-    return todo
+def preflight(spec: RllibSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
+    """The engine's refusals for an RLlib sweep (:func:`profiler.engine.preflight`)."""
+    return engine_preflight(spec, "rllib", "RLlib", profile_name, resume=resume, fresh=fresh)
 
 
 def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
-                    on_event: Callable[[RllibSweepEvent], None] = lambda event: None,
-                    resources: tuple[float, int] | None = None, resume: bool = False,
+                    on_event: Callable[[SweepEvent], None] = lambda event: None,
+                    resources: tuple[float, int, tuple[float, ...] | None] | None = None, resume: bool = False,
                     fresh: bool = False) -> Profile:
     """Measure every point of ``spec`` into profile ``profile_name`` (its other sections are
     kept), saving after each point. ``resources`` is :func:`ray_resources`'s answer when the
@@ -195,88 +192,40 @@ def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
     finished points are skipped; without it an unfinished sweep is only discarded with ``fresh``.
     Ctrl-C (or SIGTERM turned into it) records the point in flight as interrupted. Returns the
     saved profile."""
-    path = profile_path(profile_name)
     existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
-    workdir = advisor_home() / "runs" / profile_name
+    sweep = Sweep(spec, profile_name, existing, on_event)
     total = len(spec.grid)
-    old = existing.rllib if existing is not None else None
     if resources is None:
-        on_event(RllibSweepEvent("probe", 0, total, message="counting the CPUs Ray will have"))
-        resources = ray_resources(spec, workdir)
+        on_event(SweepEvent("probe", total, message="counting the CPUs Ray will have"))
+        resources = ray_resources(spec, sweep.workdir)
     ray_cpus, nodes, node_cpus = resources
     plan = plan_cpus(spec, ray_cpus, node_cpus)
     if resume:
-        section = old
+        section = existing.section("rllib")
     else:
         section = RllibSection(
             workload=spec.workload, ray_cpus=ray_cpus, driver_cpus=spec.driver_cpus, address=spec.address,
             num_nodes=nodes, warmup_iterations=spec.warmup, repeats=spec.repeats, timeout_s=spec.timeout_s,
-            requested_grid=spec.grid, sweep_settings=_settings(spec), method=_method(spec, ray_cpus, nodes))
-    profile = dataclasses.replace(existing or _new_profile(profile_name), source="calibrated", rllib=section,
-                                  hardware=fingerprint(), software=software_versions())
-    save_profile(profile, path)
-    todo = set(unfinished(section))
+            requested_grid=spec.grid, sweep_settings=spec.settings, method=_method(spec, ray_cpus, nodes))
+    sweep.begin(section)
+    todo = set(sweep.section.unfinished_keys())
     for index, key in enumerate(spec.grid):
         if key not in todo:
             continue
-        on_event(RllibSweepEvent("start", index, total, key))
+        on_event(SweepEvent("start", total, key, index=index))
         child_spec = {"workload": dataclasses.asdict(spec.workload), "num_env_runners": key[0],
                       "num_envs_per_env_runner": key[1], "num_cpus_per_env_runner": plan[key],
                       "driver_cpus": spec.driver_cpus, "repeats": spec.repeats, "warmup": spec.warmup,
                       "seed": spec.seed, "address": spec.address, "ray_cpus": ray_cpus}
-        temp, elsewhere = (None, False) if spec.address else ray_temp_dir(workdir)
+        temp, elsewhere = (None, False) if spec.address else ray_temp_dir(sweep.workdir)
         child_spec["ray_temp_dir"] = str(temp) if temp else None
-        try:
-            child = run_child(POINT_MODULE, child_spec, workdir, f"r{key[0]}-e{key[1]}", spec.timeout_s)
-        except KeyboardInterrupt:  # the child's session is already ended
-            interrupted = RllibPoint(num_env_runners=key[0], num_envs_per_env_runner=key[1], status="interrupted",
-                                     error="interrupted by the user; --resume measures it again")
-            save_profile(dataclasses.replace(profile, rllib=profile.rllib.with_point(interrupted)), path)
-            raise
+        child = sweep.run_point(key, child_spec, f"r{key[0]}-e{key[1]}")
         point = point_from_child(key, child, plan[key], f" (Ray's logs: {temp})" if elsewhere else "")
         if elsewhere and point.ok:
             shutil.rmtree(temp, ignore_errors=True)
-        profile = dataclasses.replace(profile, rllib=profile.rllib.with_point(point))
-        save_profile(profile, path)
-        on_event(RllibSweepEvent("done", index, total, key, point))
-    return profile
-
-
-def preflight(spec: RllibSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
-    """What refuses a sweep before it starts (and before any progress output): a bad name, a
-    damaged profile file, ``--resume`` with nothing to resume or changed settings, an unfinished
-    sweep that would be discarded without ``--fresh``. Returns the existing profile, if any."""
-    check_name(profile_name)
-    path = profile_path(profile_name)
-    existing = load_profile_file(path) if path.exists() else None
-    old = existing.rllib if existing is not None else None
-    if resume:
-        if old is None:
-            raise WorkloadSpecError(f"nothing to resume: profile {profile_name!r} has no RLlib sweep; run without --resume")
-        changed = settings_diff(old.sweep_settings, _settings(spec)) if spec is not None else []
-        if spec is not None and old.repeats and old.repeats != spec.repeats:
-            changed.append(f"repeats: {old.repeats} -> {spec.repeats}")
-        if changed:
-            raise WorkloadSpecError(f"--resume needs the same settings as the interrupted sweep of {profile_name!r} "
-                                    f"(changed: {'; '.join(changed)[:300]}); repeat the original options, or run "
-                                    "without --resume to start over")
-    elif old is not None and unfinished(old) and not fresh:
-        raise WorkloadSpecError(f"profile {profile_name!r} holds an unfinished RLlib sweep ({len(unfinished(old))} "
-                                "point(s) to go); add --resume to continue it, or --fresh to discard it and start over")
-    return existing
-
-
-def _new_profile(name: str) -> Profile:
-    from datetime import datetime, timezone
-
-    return Profile(name=name, source="calibrated", created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-
-
-def _settings(spec: RllibSweepSpec) -> dict[str, Any]:
-    """What a resumed sweep must share with the interrupted one, as stored in JSON."""
-    return json.loads(json.dumps({
-        "workload": dataclasses.asdict(spec.workload), "grid": [list(k) for k in spec.grid], "address": spec.address,
-        "driver_cpus": spec.driver_cpus, "cpus_per_env_runner": spec.cpus_per_env_runner}))
+        sweep.record(point)
+        on_event(SweepEvent("done", total, key, point, index=index))
+    return sweep.profile
 
 
 def _method(spec: RllibSweepSpec, ray_cpus: float, nodes: int) -> str:

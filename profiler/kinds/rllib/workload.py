@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from profiler.errors import WorkloadSpecError
-from profiler.profile import RllibWorkload
+from profiler.kinds.rllib.schema import RllibWorkload
 
 #: The quick sweep's workload: the source's PPO settings with a train batch small enough for a
 #: 2-core machine to finish a few iterations per point in seconds.
@@ -33,7 +33,7 @@ def placeable(share: float, node_cpus: tuple[float, ...]) -> int:
 
 def free_node_cpus(nodes: list[dict[str, Any]], driver_node_id: str | None, driver_cpus: float) -> tuple[float, ...]:
     """CPUs each alive node has for env runners: its CPUs, less ``driver_cpus`` on the node the
-    driver runs on (``nodes`` as :func:`profiler.rllib_point.cluster_facts` reports them)."""
+    driver runs on (``nodes`` as :func:`profiler.kinds.rllib.point.cluster_facts` reports them)."""
     return tuple(max(float(n.get("cpus") or 0.0) - (driver_cpus if n.get("node_id") == driver_node_id else 0.0), 0.0)
                  for n in nodes)
 

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, positive as _positive, positive_samples
+from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive as _positive, positive_samples
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,23 @@ class RllibSection:
     def point(self, num_env_runners: int, num_envs_per_env_runner: int) -> RllibPoint | None:
         return next((p for p in self.points if p.key == (num_env_runners, num_envs_per_env_runner)), None)
 
+    def find(self, key: tuple[int, int]) -> RllibPoint | None:
+        """The point with ``key`` (runners, envs per runner), if any."""
+        return self.point(*key)
+
+    @property
+    def requested_keys(self) -> tuple[tuple[int, int], ...]:
+        return tuple(tuple(k) for k in self.requested_grid)
+
+    def unfinished_keys(self) -> list[tuple[int, int]]:
+        """Points of the requested grid still to measure (interrupted or never reached)."""
+        return [key for key in self.requested_keys
+                if self.find(key) is None or self.find(key).status in UNFINISHED_STATUSES]
+
     def with_point(self, point: RllibPoint) -> RllibSection:
         """A copy with ``point`` added, replacing any earlier point with the same key."""
         kept = tuple(p for p in self.points if p.key != point.key)
         return dataclasses.replace(self, points=tuple(sorted(kept + (point,), key=lambda p: p.key)))
+
+#: The section this kind adds to a profile (see :mod:`profiler.kinds`).
+SECTION = RllibSection

@@ -1,6 +1,6 @@
 """Measure one RLlib calibration point in this (fresh) process and write the result as JSON.
 
-Run by the sweep as ``python -m profiler.rllib_point SPEC.json RESULT.json`` in its own process
+Run by the sweep as ``python -m profiler.kinds.rllib.point SPEC.json RESULT.json`` in its own process
 session, so a timeout ends Ray's processes with it. Locally it starts a fresh Ray session with
 exactly the CPUs the sweep planned (no dashboard, its temp dir where the sweep says); with
 ``address`` it joins that cluster instead and records which nodes the env runners landed on.
@@ -17,14 +17,13 @@ cluster (CPUs and alive nodes).
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
 import time
-import traceback
-from pathlib import Path
 from typing import Any, Callable
+
+from profiler import child
 
 
 def configure_ray_environment() -> None:
@@ -97,8 +96,8 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     import psutil
 
-    from profiler.profile import RllibWorkload
-    from profiler.rllib_workload import free_node_cpus, ppo_config, runner_cpus, sampled_env_steps
+    from profiler.kinds.rllib.schema import RllibWorkload
+    from profiler.kinds.rllib.workload import free_node_cpus, ppo_config, runner_cpus, sampled_env_steps
 
     workload = RllibWorkload(**{**spec["workload"], "fcnet_hiddens": tuple(spec["workload"]["fcnet_hiddens"])})
     runners, envs = int(spec["num_env_runners"]), int(spec["num_envs_per_env_runner"])
@@ -149,33 +148,19 @@ def probe(spec: dict[str, Any]) -> dict[str, Any]:
     return {"cluster": cluster_facts()}
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m profiler.rllib_point SPEC.json RESULT.json", file=sys.stderr)
-        return 2
-    spec = json.loads(Path(argv[0]).read_text())
-    out = Path(argv[1])
+def setup(spec: dict[str, Any]) -> None:
     configure_ray_environment()
-    sys.stdout = sys.stderr  # keep everything in the point's log
-    from profiler.store import write_atomic
 
-    try:
-        result = probe(spec) if spec.get("probe") else measure(spec)
-        result["status"] = "ok"
-        code = 0
-    except MemoryError as exc:
-        result, code = {"status": "oom", "error": f"MemoryError: {exc}"}, 3
-    except Exception as exc:  # recorded as this point's error; the sweep goes on
-        traceback.print_exc()
-        result, code = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:2000]}, 1
-    write_atomic(out, json.dumps(result))  # before shutdown: a hang there must not lose the numbers
+
+def run(spec: dict[str, Any]) -> dict[str, Any]:
+    return probe(spec) if spec.get("probe") else measure(spec)
+
+
+def shutdown_ray() -> None:
     if "ray" in sys.modules:
-        try:
-            sys.modules["ray"].shutdown()
-        except Exception:  # the result is written; a failed shutdown only goes to the log
-            traceback.print_exc()
-    return code
+        sys.modules["ray"].shutdown()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(child.main(sys.argv[1:], module="profiler.kinds.rllib.point", setup=setup, measure=run,
+                        teardown=shutdown_ray, oom_from_text=False))

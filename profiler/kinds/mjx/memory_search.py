@@ -11,11 +11,13 @@ import math
 from typing import Callable
 
 from profiler.errors import WorkloadSpecError
-from profiler.mjcf import resolve_model
-from profiler.points import point_from
-from profiler.profile import MjxSection
-from profiler.store import advisor_home, load_profile_file, profile_path
-from profiler.sweep import BasicPolicy, MjxSweepSpec, SweepEvent, SweepRun
+from profiler.minibatch import num_envs_step
+from profiler.kinds.mjx.mjcf import resolve_model
+from profiler.kinds.mjx.points import point_from
+from profiler.kinds.mjx.schema import MjxSection
+from profiler.store import load_profile_file, profile_path
+from profiler.engine import SweepEvent
+from profiler.kinds.mjx.sweep import BasicPolicy, MjxSweep, MjxSweepSpec
 
 
 def bisect_largest_fitting(
@@ -32,15 +34,13 @@ def bisect_largest_fitting(
     Starts from the largest measured point; compiled points are saved in the profile (status
     ``compiled``). Returns ``(largest fitting num_envs or None, compiles run)``.
     """
-    path = profile_path(profile_name)
-    profile = load_profile_file(path)
-    if profile.mjx is None or not profile.mjx.ok_points:
+    profile = load_profile_file(profile_path(profile_name))
+    if profile.section("mjx") is None or not profile.section("mjx").ok_points:
         raise WorkloadSpecError(f"profile {profile_name!r} has no measured MJX point to start the search from")
-    sweep = SweepRun(spec, profile_name, path, advisor_home() / "runs" / profile_name,
-                   resolve_model(spec.workload.model), on_event, BasicPolicy(), profile)
+    sweep = MjxSweep(spec, profile_name, profile, resolve_model(spec.workload.model), on_event, BasicPolicy())
     w = spec.workload
-    step = 1 if w.minibatch_size is not None else w.num_minibatches // math.gcd(w.num_steps, w.num_minibatches)
-    section = profile.mjx
+    step = num_envs_step(w.num_steps, None if w.minibatch_size is not None else w.num_minibatches)
+    section = profile.section("mjx")
     lo = max(p.num_envs for p in section.ok_points)
     over = [p.num_envs for p in section.points if p.num_envs > lo and p.status in ("oom", "skipped")]
     hi = min(over) if over else None
@@ -48,14 +48,14 @@ def bisect_largest_fitting(
 
     def probe(num_envs: int) -> bool:
         nonlocal compiles
-        known = sweep.profile.mjx.point(num_envs)
+        known = sweep.section.point(num_envs)
         if known is None or known.xla_bytes is None:
             compiles += 1
             result = sweep.compile_all([num_envs], 1).get(num_envs)
             point, _ = point_from(num_envs, w, result, None)
             sweep.record(point)
             known = point
-        return known.status in ("compiled", "ok", "skipped") and fits(sweep.profile.mjx, known.xla_bytes)
+        return known.status in ("compiled", "ok", "skipped") and fits(sweep.section, known.xla_bytes)
 
     return largest_fitting(lo, hi, step, probe, max_num_envs), compiles
 

@@ -1,7 +1,7 @@
 import pytest
 
 from advisor.errors import BadInput
-from advisor.minibatch import check_minibatches, choose_num_minibatches, divisors
+from profiler.minibatch import check_minibatches, choose_num_minibatches, divisors
 
 
 @pytest.mark.parametrize("num_envs,num_steps,expected", [
@@ -26,7 +26,7 @@ def test_check_minibatches_names_the_nearest_divisor():
 
 def test_calibration_chooses_per_point_minibatches_by_the_same_rule():
     from profiler.minibatch import nearest_num_minibatches
-    from profiler.profile import MjxWorkload
+    from profiler.kinds.mjx.schema import MjxWorkload
 
     fixed = MjxWorkload(num_minibatches=32)
     assert fixed.minibatches_at(64) == fixed.minibatches_at(65536) == 32
