@@ -15,7 +15,7 @@ import streamlit as st
 from advisor import catalog, explore
 from advisor.errors import AdvisorError
 from advisor.units import format_bytes, format_count, format_duration, parse_count, parse_layers
-from models.mjx import fit_mjx
+from models.vectorised import fit_vectorised
 from profiler.errors import ProfilerError
 
 NONE = "(none)"
@@ -54,13 +54,13 @@ def fitted(name: str):
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _fitted(name: str, version: tuple):
-    from models.rllib import fit_rllib
+    from models.workers import fit_workers
 
     profile, origin = catalog.load(name)
     if profile.section("mjx") is None and profile.section("rllib") is None:
         raise AdvisorError(f"profile {name!r} holds no measurements to explore")
-    mjx = fit_mjx(profile.section("mjx")) if profile.section("mjx") is not None else None
-    rllib = fit_rllib(profile.section("rllib")) if profile.section("rllib") is not None else None
+    mjx = fit_vectorised(profile.section("mjx")) if profile.section("mjx") is not None else None
+    rllib = fit_workers(profile.section("rllib")) if profile.section("rllib") is not None else None
     return profile, mjx, rllib, f"{origin} profile"
 
 

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from models.mjx import xla_calibration
+from models.vectorised import xla_calibration
 from models.throughput import TrainThroughputModel
 from profiler.kinds.mjx.schema import MjxSection
 from profiler.minibatch import num_envs_step

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.mjx import fit_mjx
-from models.rllib import fit_rllib
+from models.vectorised import fit_vectorised
+from models.workers import fit_workers
 from models.scaling import RATING_BANDS, rating
 from profiler.kinds.mjx.schema import MjxSection
 from profiler.profile import Profile
@@ -53,7 +53,7 @@ def build_dashboard(profile: Profile):
         raise ValueError(f"profile {profile.name!r} has no successful measurements to draw")
     rows = (len(panels) + 1) // 2
     fig, axes = plt.subplots(rows, 2, figsize=(13, 4.4 * rows), squeeze=False)
-    curves = fit_rllib(profile.section("rllib")) if profile.section("rllib") is not None and profile.section("rllib").ok_points else None
+    curves = fit_workers(profile.section("rllib")) if profile.section("rllib") is not None and profile.section("rllib").ok_points else None
     for ax, (key, draw) in zip(axes.flat, panels):
         ax.set_title(TITLES[key])
         if key.startswith("mjx"):
@@ -178,7 +178,7 @@ def _iteration(ax, section: RllibSection, curves) -> None:
 def _mjx_throughput(ax, section: MjxSection) -> None:
     ok = section.ok_points
     ax.plot([p.num_envs for p in ok], [p.train_sps for p in ok], "o", label="measured, train_sps")
-    curves = fit_mjx(section)
+    curves = fit_vectorised(section)
     if curves.throughput is not None:
         n = np.geomspace(ok[0].num_envs, ok[-1].num_envs, 200)
         low, high = curves.throughput.predict_interval(n)
@@ -194,7 +194,7 @@ def _mjx_memory(ax, section: MjxSection) -> None:
     ok = [p for p in section.ok_points if p.peak_bytes]
     gib = 2**30
     ax.plot([p.num_envs for p in ok], [p.peak_bytes / gib for p in ok], "o", label="measured, peak memory")
-    curves = fit_mjx(section)
+    curves = fit_vectorised(section)
     if curves.memory is not None:
         n = np.geomspace(ok[0].num_envs, ok[-1].num_envs, 100)
         ax.plot(n, curves.memory.predict(n) / gib, "-", label="fit")

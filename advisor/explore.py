@@ -16,10 +16,10 @@ from advisor.errors import BadInput
 from profiler.minibatch import check_minibatches
 from advisor.recommend import (JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommendation, evaluate, pool_fraction_needed,
                                recommend_mjx)
-from models.mjx import MjxCurves
+from models.vectorised import VectorCurves
 
 
-def num_envs_axis(curves: MjxCurves, include: tuple[int, ...] = (), points: int = 60) -> list[int]:
+def num_envs_axis(curves: VectorCurves, include: tuple[int, ...] = (), points: int = 60) -> list[int]:
     """A log-spaced num_envs axis from half the smallest to twice the largest measured value,
     stretched to reach every value of ``include`` (the user's choice), plus those values."""
     values = (*curves.measured_num_envs, *include)
@@ -27,7 +27,7 @@ def num_envs_axis(curves: MjxCurves, include: tuple[int, ...] = (), points: int 
     return sorted({int(round(v)) for v in np.geomspace(low, high, points)} | set(include))
 
 
-def throughput_rows(curves: MjxCurves, profile: str, include: tuple[int, ...] = ()) -> tuple[list[dict], list[dict]]:
+def throughput_rows(curves: VectorCurves, profile: str, include: tuple[int, ...] = ()) -> tuple[list[dict], list[dict]]:
     """``(curve rows, measured rows)`` for the train_sps chart: the fit with its interval band
     (flagged where extrapolated) and every timed iteration of every measured point."""
     curve = []
@@ -62,7 +62,7 @@ MEMORY_LINES = {"predicted peak": [1, 0], "upper bound": [2, 2], "device memory"
                 "headroom budget": [6, 3, 1, 3], "JAX default pool (75%)": [4, 4]}
 
 
-def memory_rows(curves: MjxCurves, profile: str, include: tuple[int, ...] = (),
+def memory_rows(curves: VectorCurves, profile: str, include: tuple[int, ...] = (),
                 headroom: float | None = None) -> tuple[list[dict], list[dict], list[dict]]:
     """``(curve rows, measured rows, reference lines)`` for the peak-memory chart, in GiB.
 
@@ -90,7 +90,7 @@ def memory_rows(curves: MjxCurves, profile: str, include: tuple[int, ...] = (),
     return curve, measured, lines
 
 
-def memory_note(curves: MjxCurves) -> str | None:
+def memory_note(curves: VectorCurves) -> str | None:
     """Why there is no memory chart, or ``None`` when there is one."""
     if curves.memory is not None or curves.xla_memory is not None:
         return None
@@ -118,7 +118,7 @@ class WhatIf:
     conf_yaml: str | None
 
 
-def what_if(curves: MjxCurves, recommendation: MjxRecommendation, *, num_envs: int, num_steps: int,
+def what_if(curves: VectorCurves, recommendation: MjxRecommendation, *, num_envs: int, num_steps: int,
             num_minibatches: int, update_epochs: int, hidden_layers: tuple[int, ...]) -> WhatIf:
     """Evaluate the user's settings with the same arithmetic as the recommender."""
     if curves.throughput is None:  # the recommendation panel already says why
@@ -166,7 +166,7 @@ def what_if(curves: MjxCurves, recommendation: MjxRecommendation, *, num_envs: i
     return WhatIf(option if not errors else None, tuple(errors), tuple(warnings), env, conf)
 
 
-def recommend_for(curves: MjxCurves, profile: str, note: str, target_steps: int, headroom: float,
+def recommend_for(curves: VectorCurves, profile: str, note: str, target_steps: int, headroom: float,
                   objective: str = "efficient") -> MjxRecommendation:
     return recommend_mjx(curves, target_steps, profile=profile, profile_note=note, headroom=headroom,
                          objective=objective)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from advisor.rllib_conf import emit_python, emit_yaml
 from advisor.rllib_recommend import RllibOption, RllibRecommendation, candidate_runners, evaluate
-from models.rllib import RllibCurves
+from models.workers import WorkerCurves
 from models.scaling import RATING_BANDS
 from profiler.errors import WorkloadSpecError
 
@@ -16,7 +16,7 @@ _ENVS_X = {"field": "total_envs", "type": "quantitative", "title": "total envs (
            "scale": {"padding": 14}}
 
 
-def scaling_rows(curves: RllibCurves, profile: str) -> tuple[list[dict], list[dict]]:
+def scaling_rows(curves: WorkerCurves, profile: str) -> tuple[list[dict], list[dict]]:
     """``(fitted rows, measured rows)``: speedup and efficiency over the 1r x 1e baseline, per
     runner count, for every measured envs-per-runner value."""
     model = curves.model
@@ -153,7 +153,7 @@ class RllibWhatIf:
     yaml: str | None
 
 
-def rllib_what_if(curves: RllibCurves, recommendation: RllibRecommendation, runners: int,
+def rllib_what_if(curves: WorkerCurves, recommendation: RllibRecommendation, runners: int,
                   envs_per_runner: int) -> RllibWhatIf:
     """The user's runners x envs per runner, predicted with the recommender's arithmetic."""
     if curves.model is None:

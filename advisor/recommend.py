@@ -12,7 +12,7 @@ import numpy as np
 
 from advisor.errors import BadInput
 from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, choose_num_minibatches
-from models.mjx import MjxCurves
+from models.vectorised import VectorCurves
 from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxWorkload
 
@@ -92,7 +92,7 @@ def candidate_num_envs(measured: tuple[int, ...]) -> list[int]:
     return sorted(set(powers) | set(measured))
 
 
-def evaluate(curves: MjxCurves, num_envs: list[int], *, target_steps: int, num_steps: int,
+def evaluate(curves: VectorCurves, num_envs: list[int], *, target_steps: int, num_steps: int,
              minibatch_size: int, budget_bytes: int | None) -> list[MjxOption]:
     """Predict every ``num_envs`` option; requires a fitted throughput curve."""
     assert curves.throughput is not None
@@ -128,7 +128,7 @@ def evaluate(curves: MjxCurves, num_envs: list[int], *, target_steps: int, num_s
 
 
 def recommend_mjx(
-    curves: MjxCurves,
+    curves: VectorCurves,
     target_steps: int,
     *,
     profile: str,
@@ -233,7 +233,7 @@ def _measured_minibatches(section, num_envs: int) -> int:
     return nearest.num_minibatches or section.workload.num_minibatches
 
 
-def predict_mjx(curves: MjxCurves, num_envs: list[int]) -> list[dict[str, float | int | bool | None]]:
+def predict_mjx(curves: VectorCurves, num_envs: list[int]) -> list[dict[str, float | int | bool | None]]:
     """The DESIGN.md ``advisor predict --num-envs`` contract, one dict per num_envs."""
     if curves.throughput is None:
         raise BadInput("this profile cannot predict throughput: " + "; ".join(curves.notes))

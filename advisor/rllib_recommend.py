@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from advisor.errors import BadInput
 from models.scaling import rating
-from models.rllib import RllibCurves
+from models.workers import WorkerCurves
 from profiler.errors import WorkloadSpecError
 from profiler.kinds.rllib.schema import RllibWorkload
 from profiler.kinds.rllib.workload import runner_cpus
@@ -71,7 +71,7 @@ class RllibRecommendation:
         return self.chosen is not None
 
 
-def candidate_runners(curves: RllibCurves) -> list[int]:
+def candidate_runners(curves: WorkerCurves) -> list[int]:
     """1 .. the CPUs Ray had for env runners, extended to the largest measured runner count."""
     section = curves.section
     measured = max(p.num_env_runners for p in section.ok_points)
@@ -79,7 +79,7 @@ def candidate_runners(curves: RllibCurves) -> list[int]:
     return list(range(1, max(limit, measured, 1) + 1))
 
 
-def scaling_summary(curves: RllibCurves) -> dict[str, object]:
+def scaling_summary(curves: WorkerCurves) -> dict[str, object]:
     """The USL fit in plain numbers (env steps/s, runner counts)."""
     usl = curves.model.usl_
     return {"form": usl.form_, "envs_per_runner": curves.model.primary_envs_, "lambda_env_steps_per_s": usl.lambda_,
@@ -91,7 +91,7 @@ def scaling_summary(curves: RllibCurves) -> dict[str, object]:
             "baseline_source": curves.model.baseline_source_}
 
 
-def evaluate(curves: RllibCurves, keys: list[tuple[int, int]], target_steps: int) -> list[RllibOption]:
+def evaluate(curves: WorkerCurves, keys: list[tuple[int, int]], target_steps: int) -> list[RllibOption]:
     model, section = curves.model, curves.section
     workload = section.workload
     batch = workload.train_batch_size_per_learner
@@ -121,7 +121,7 @@ def evaluate(curves: RllibCurves, keys: list[tuple[int, int]], target_steps: int
     return options
 
 
-def recommend_rllib(curves: RllibCurves, target_steps: int, *, profile: str, profile_note: str = "",
+def recommend_rllib(curves: WorkerCurves, target_steps: int, *, profile: str, profile_note: str = "",
                     objective: str = "throughput") -> RllibRecommendation:
     """Choose num_env_runners and num_envs_per_env_runner for ``target_steps`` env steps."""
     if objective not in OBJECTIVES:
@@ -174,7 +174,7 @@ def recommend_rllib(curves: RllibCurves, target_steps: int, *, profile: str, pro
                                notes=tuple(notes), reason=reason)
 
 
-def predict_rllib(curves: RllibCurves, runners: list[int], envs_per_runner: list[int]) -> list[dict[str, object]]:
+def predict_rllib(curves: WorkerCurves, runners: list[int], envs_per_runner: list[int]) -> list[dict[str, object]]:
     """The DESIGN.md ``advisor predict --runners`` contract, one dict per (runners, envs) pair."""
     if curves.model is None:
         raise BadInput("this profile cannot predict scaling: " + "; ".join(curves.notes))

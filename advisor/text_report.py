@@ -6,8 +6,8 @@ Pure: returns lines. Speedup and efficiency follow the source write-up's definit
 
 from __future__ import annotations
 
-from models.mjx import fit_mjx
-from models.rllib import RllibCurves, fit_rllib
+from models.vectorised import fit_vectorised
+from models.workers import WorkerCurves, fit_workers
 from models.scaling import efficiency, rating, speedup
 from profiler.profile import Profile
 from profiler.kinds.rllib.schema import RllibSection
@@ -24,7 +24,7 @@ def report_lines(profile: Profile) -> list[str]:
         lines.append("software: " + ", ".join(f"{k} {v}" for k, v in sorted(profile.software.items())))
     lines += [f"note: {n}" for n in profile.notes]
     if profile.section("rllib") is not None:
-        lines += [""] + rllib_lines(profile.section("rllib"), fit_rllib(profile.section("rllib")))
+        lines += [""] + rllib_lines(profile.section("rllib"), fit_workers(profile.section("rllib")))
     if profile.section("mjx") is not None:
         lines += [""] + mjx_lines(profile)
     return lines
@@ -34,7 +34,7 @@ def _fmt(value: float | None, spec: str, default: str = "-") -> str:
     return default if value is None else format(value, spec)
 
 
-def rllib_lines(section: RllibSection, curves: RllibCurves) -> list[str]:
+def rllib_lines(section: RllibSection, curves: WorkerCurves) -> list[str]:
     w = section.workload
     lines = ["== RLlib PPO scaling ==",
              f"workload: PPO on {w.env_id}, lr {w.lr:g}, lambda {w.lambda_:g}, num_epochs {w.num_epochs}, "
@@ -65,7 +65,7 @@ def rllib_lines(section: RllibSection, curves: RllibCurves) -> list[str]:
     return lines
 
 
-def fit_lines(curves: RllibCurves) -> list[str]:
+def fit_lines(curves: WorkerCurves) -> list[str]:
     if curves.model is None:
         return ["scaling fit: none (" + "; ".join(curves.notes) + ")"]
     usl = curves.model.usl_
@@ -115,7 +115,7 @@ def _finding_lines(section: RllibSection) -> list[str]:
 
 def mjx_lines(profile: Profile) -> list[str]:
     section = profile.section("mjx")
-    curves = fit_mjx(section)
+    curves = fit_vectorised(section)
     w = section.workload
     lines = ["== MJX PPO ==",
              f"workload: {w.model}, num_steps {w.num_steps}, num_minibatches {w.num_minibatches}, update_epochs "

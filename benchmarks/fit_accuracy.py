@@ -29,12 +29,12 @@ def profiles(paths: list[str]):
 
 
 def section_report(label: str, profile) -> list[str]:
-    from models.validation import validate_mjx
+    from models.validation import validate_vectorised
 
     acc = profile.section("mjx").accelerator
     lines = [f"## {label}", "", f"{acc.name} ({acc.platform}); {len(profile.section("mjx").ok_points)} measured points; "
                                f"memory: {profile.section("mjx").memory_source}", ""]
-    curves = validate_mjx(profile.section("mjx"))
+    curves = validate_vectorised(profile.section("mjx"))
     if not curves:
         return lines + ["Too few points for leave-one-out.", ""]
     for c in curves:

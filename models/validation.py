@@ -1,8 +1,11 @@
-"""Leave-one-out validation of an MJX profile's curves (what ``advisor validate`` reports).
+"""Leave-one-out validation of a profile section's curves (what ``advisor validate`` reports),
+for each scaling family.
 
-For each measured num_envs, the curve is refitted without it (model selection included) and
-predicts it. Interior points (neither the smallest nor the largest num_envs) measure
-interpolation; the end points measure one step of extrapolation.
+Vectorised curves: for each measured num_envs, the curve is refitted without it (model selection
+included) and predicts it. Worker scaling: each measured (runners, envs per runner) point is
+predicted by the scaling model fitted to the others. Interior points (neither the smallest nor
+the largest num_envs or runner count) measure interpolation; the end points measure one step of
+extrapolation.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.memory import PeakMemoryModel, XlaOverheadModel
-from models.mjx import xla_memory_model
+from typing import Any
+
+from models.scaling import leave_one_out as worker_leave_one_out
+from models.stats import leave_one_out
 from models.throughput import TrainThroughputModel
-from profiler.kinds.mjx.schema import MjxSection
+from models.vectorised import xla_memory_model
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,9 @@ class LooRow:
 
 @dataclass(frozen=True)
 class CurveValidation:
-    curve: str  # train_sps | peak_bytes | peak_from_xla
+    curve: str  # train_sps | peak_bytes | peak_from_xla | env_steps_per_s
     form: str
-    rows: tuple[LooRow, ...]
+    rows: tuple[Any, ...]  # LooRow, or WorkerLooRow for worker scaling
 
     def _interior(self) -> np.ndarray:
         return np.array([abs(r.error) for r in self.rows if r.interior])
@@ -58,18 +64,18 @@ class CurveValidation:
 
 
 def _loo(x: np.ndarray, y: np.ndarray, envs: np.ndarray, fit_predict) -> tuple[LooRow, ...]:
-    rows = []
-    for i in range(x.size):
-        keep = x != x[i]
+    def held_out(_keep: np.ndarray, i: int) -> LooRow | None:
+        keep = x != x[i]  # repeats of the same x are held out together
         if np.unique(x[keep]).size < 2:
-            continue
+            return None
         predicted, upper = fit_predict(x[keep], y[keep], i)
-        rows.append(LooRow(int(envs[i]), float(x[i]), float(y[i]), predicted, predicted / float(y[i]) - 1.0,
-                           bool(x.min() < x[i] < x.max()), None if upper is None else upper / float(y[i])))
-    return tuple(rows)
+        return LooRow(int(envs[i]), float(x[i]), float(y[i]), predicted, predicted / float(y[i]) - 1.0,
+                      bool(x.min() < x[i] < x.max()), None if upper is None else upper / float(y[i]))
+
+    return tuple(row for row in leave_one_out(x.size, held_out) if row is not None)
 
 
-def validate_mjx(section: MjxSection) -> list[CurveValidation]:
+def validate_vectorised(section: Any) -> list[CurveValidation]:
     """Leave-one-out tables for train_sps, peak memory vs num_envs and peak memory vs XLA bytes."""
     ok = section.ok_points
     results = []
@@ -105,3 +111,40 @@ def validate_mjx(section: MjxSection) -> list[CurveValidation]:
         form = "xla+overhead" if isinstance(make(), XlaOverheadModel) else "linear"
         results.append(CurveValidation(curve, form, _loo(x, y, envs, fit_mem)))
     return results
+
+
+@dataclass(frozen=True)
+class WorkerLooRow:
+    """One held-out worker-scaling point: env steps/s measured and predicted by the fit to the
+    other points, ``error`` = predicted/measured - 1, and the form the rest chose."""
+
+    num_env_runners: int
+    num_envs_per_env_runner: int
+    measured: float
+    predicted: float
+    error: float
+    interior: bool
+    form: str
+
+
+def validate_workers(section: Any) -> list[CurveValidation]:
+    """Leave-one-out table for env steps/s over runners (empty with fewer than three points or
+    when no held-out point can be predicted by the rest)."""
+    from models.scaling import RunnerScalingModel
+
+    ok = section.ok_points
+    if len(ok) < 3:
+        return []
+    keys = [p.key for p in ok]
+    runners = [k[0] for k in keys]
+    rows = []
+    for row in worker_leave_one_out(keys, [p.env_steps_per_s for p in ok]):
+        if row["predicted"] is None:
+            continue
+        r, e = row["key"]
+        rows.append(WorkerLooRow(r, e, row["measured"], row["predicted"], row["error"],
+                                 min(runners) < r < max(runners), row["form"]))
+    if not rows:
+        return []
+    form = RunnerScalingModel().fit(keys, [p.env_steps_per_s for p in ok]).usl_.form_
+    return [CurveValidation("env_steps_per_s", form, tuple(rows))]

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from profiler.minibatch import choose_num_minibatches
 from advisor.recommend import recommend_mjx
-from models.mjx import fit_mjx
+from models.vectorised import fit_vectorised
 from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 
@@ -47,7 +47,7 @@ def sections(draw):
 @given(section=sections(), target=st.integers(1, 10**11), headroom=st.floats(0.05, 1.0),
        objective=st.sampled_from(["efficient", "max-throughput"]), minibatch=st.integers(1, 100_000))
 def test_recommendation_invariants(section, target, headroom, objective, minibatch):
-    rec = recommend_mjx(fit_mjx(section), target, profile="p", objective=objective, headroom=headroom,
+    rec = recommend_mjx(fit_vectorised(section), target, profile="p", objective=objective, headroom=headroom,
                         minibatch_size=minibatch)
     if rec.chosen is None:
         assert rec.reason.startswith("no recommendation") and len(rec.reason) > 30

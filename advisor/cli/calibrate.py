@@ -149,7 +149,7 @@ def calibrate_mjx(
 
 
 def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | None, int]:
-    from models.mjx import xla_calibration
+    from models.vectorised import xla_calibration
     from profiler.kinds.mjx.memory_search import bisect_largest_fitting
 
     def fits(section, xla_bytes) -> bool:

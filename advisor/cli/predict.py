@@ -11,7 +11,7 @@ from advisor.cli.common import out, print_json, table as new_table
 from advisor.errors import BadInput
 from advisor.recommend import predict_mjx
 from advisor.units import format_bytes, format_range, parse_int_list
-from models.mjx import fit_mjx
+from models.vectorised import fit_vectorised
 
 
 def predict(
@@ -35,7 +35,7 @@ def predict(
     values = parse_int_list(num_envs, "--num-envs")
     if loaded.section("mjx") is None:
         raise BadInput(f"profile {profile!r} has no MJX measurements; use one that does (see 'advisor profile list')")
-    rows = predict_mjx(fit_mjx(loaded.section("mjx")), list(values))
+    rows = predict_mjx(fit_vectorised(loaded.section("mjx")), list(values))
     if json_output:
         print_json(rows)
         return 0
@@ -51,13 +51,13 @@ def predict(
 
 def _predict_rllib(loaded, profile: str, runners: str, envs_per_runner: str, json_output: bool) -> int:
     from advisor.rllib_recommend import predict_rllib
-    from models.rllib import fit_rllib
+    from models.workers import fit_workers
 
     runner_values = parse_int_list(runners, "--runners", maximum=4096)
     envs_values = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024)
     if loaded.section("rllib") is None:
         raise BadInput(f"profile {profile!r} has no RLlib measurements; use one that does (see 'advisor profile list')")
-    rows = predict_rllib(fit_rllib(loaded.section("rllib")), list(runner_values), list(envs_values))
+    rows = predict_rllib(fit_workers(loaded.section("rllib")), list(runner_values), list(envs_values))
     if json_output:
         print_json(rows)
         return 0

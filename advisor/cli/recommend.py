@@ -15,7 +15,7 @@ from advisor.errors import BadInput, NoRecommendation
 from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
 from advisor.recommend import OBJECTIVES, recommend_mjx
 from advisor.units import parse_count
-from models.mjx import fit_mjx
+from models.vectorised import fit_vectorised
 from profiler.serde import to_jsonable
 
 
@@ -81,7 +81,7 @@ def recommend(
             raise BadInput(f"--base {base}: cannot read it ({getattr(exc, 'strerror', None) or exc}); give an existing conf.yaml") from None
         base_data = load_base(base_text, str(base))
     chosen_profile, note = resolve_profile(profile, "mjx")
-    curves = fit_mjx(chosen_profile.section("mjx"))
+    curves = fit_vectorised(chosen_profile.section("mjx"))
     rec = recommend_mjx(
         curves, target_steps, profile=chosen_profile.name, profile_note=note, objective=objective,
         tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,

@@ -9,7 +9,7 @@ from advisor.cli.render_rllib import rllib_options_table
 from advisor.errors import NoRecommendation
 from advisor.rllib_conf import comment_header, emit_python, emit_yaml, settings
 from advisor.rllib_recommend import recommend_rllib
-from models.rllib import fit_rllib
+from models.workers import fit_workers
 from profiler.serde import to_jsonable
 
 
@@ -18,7 +18,7 @@ def recommend_rllib_command(target_steps: int, profile: str | None, objective: s
     from advisor.cli.recommend import resolve_profile
 
     chosen_profile, note = resolve_profile(profile, "rllib")
-    rec = recommend_rllib(fit_rllib(chosen_profile.section("rllib")), target_steps, profile=chosen_profile.name,
+    rec = recommend_rllib(fit_workers(chosen_profile.section("rllib")), target_steps, profile=chosen_profile.name,
                           profile_note=note, objective=objective)
     python_text = yaml_text = None
     if rec.chosen is not None:

@@ -9,7 +9,7 @@ import typer
 from advisor.cli.common import out, print_json, table as new_table
 from advisor.cli.recommend import resolve_profile
 from advisor.units import format_bytes
-from models.validation import validate_mjx
+from models.validation import validate_vectorised
 
 
 def validate(
@@ -21,7 +21,7 @@ def validate(
     and predicted train_sps (env steps/s) and peak memory (bytes), the relative error, whether the memory upper
     bound held, and the form chosen per curve."""
     loaded, note = resolve_profile(profile, "mjx")
-    curves = validate_mjx(loaded.section("mjx"))
+    curves = validate_vectorised(loaded.section("mjx"))
     if json_output:
         print_json({"profile": loaded.name, "curves": [
             {"curve": c.curve, "form": c.form, "median_abs_error_interior": c.median_abs_error,

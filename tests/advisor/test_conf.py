@@ -8,7 +8,7 @@ import yaml
 from advisor.conf import emit_conf, merge_into
 from advisor.errors import BadInput
 from advisor.recommend import recommend_mjx
-from models.mjx import fit_mjx
+from models.vectorised import fit_vectorised
 from tests.advisor.test_recommend import section
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -16,7 +16,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 @pytest.fixture
 def rec():
-    return recommend_mjx(fit_mjx(section()), 100_000_000, profile="unit-test", profile_note="a test profile")
+    return recommend_mjx(fit_vectorised(section()), 100_000_000, profile="unit-test", profile_note="a test profile")
 
 
 def test_emitted_conf_round_trips_through_safe_load(rec):

@@ -5,7 +5,7 @@ import pytest
 
 from advisor.dashboard import TITLES, build_dashboard
 from advisor.text_report import report_lines
-from models.rllib import fit_rllib
+from models.workers import fit_workers
 from profiler.profile import Accelerator, Profile
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
@@ -47,7 +47,7 @@ def test_dashboard_panels_show_the_profiles_numbers():
     assert list(measured.get_ydata()) == [1000, 1724, 2680, 4120]
     assert list(line(axis(fig, "throughput"), "measured, 2 env/runner").get_ydata()) == [1568, 5760]
     # the fitted USL curve is drawn from the model fitted to the same points
-    model = fit_rllib(profile.section("rllib")).model
+    model = fit_workers(profile.section("rllib")).model
     fit_line = next(ln for ln in axis(fig, "throughput").get_lines() if ln.get_label().startswith("USL fit"))
     x, y = fit_line.get_xdata(), fit_line.get_ydata()
     assert x[0] == 1 and x[-1] == 15
@@ -80,7 +80,7 @@ def test_text_report_has_the_numbers_the_fit_and_the_comparison():
     assert "8r x 2e      16      -        5,760" in text and "36.0%  poor" in text
     assert "2r x 1e       2      -        1,724" in text and "86.2%  excellent" in text
     assert "12r x 1e" in text and "timeout" in text
-    usl = fit_rllib(profile.section("rllib")).model.usl_
+    usl = fit_workers(profile.section("rllib")).model.usl_
     assert f"sigma  = {usl.sigma_:.4f}" in text
     assert "2 envs per runner vs 1: 1.57x at 1 runner, 1.40x at 8 runners" in text
     assert "more runners scales better here" in text

@@ -7,7 +7,7 @@ import pytest
 
 from advisor.errors import BadInput
 from advisor.recommend import predict_mjx, recommend_mjx
-from models.mjx import fit_mjx
+from models.vectorised import fit_vectorised
 from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 
@@ -30,7 +30,7 @@ def section(a=0.3, b=0.0005, mem=(2e8, 1e5), capacity=8 * GIB, grid=(64, 256, 10
 def test_efficient_objective_picks_smallest_within_tolerance():
     # sps(n) = 50n/(0.3+0.0005n); the best candidate is 16384 at 819200/8.492 = 96,467 steps/s;
     # within 5% needs sps >= 91,644: 8192 gives 409600/4.396 = 93,176, 4096 gives 87,223, so 8192.
-    rec = recommend_mjx(fit_mjx(section()), 100_000_000, profile="t")
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t")
     assert rec.chosen.num_envs == 8192
     assert rec.chosen.num_minibatches == 128  # 8192*50/128 = 3200
     assert rec.chosen.train_sps == pytest.approx(93_176, rel=1e-4)
@@ -42,10 +42,10 @@ def test_efficient_objective_picks_smallest_within_tolerance():
 
 
 def test_max_throughput_objective_and_memory_budget():
-    rec = recommend_mjx(fit_mjx(section()), 100_000_000, profile="t", objective="max-throughput")
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", objective="max-throughput")
     assert rec.chosen.num_envs == 16384
     # 1 GiB device: 2e8 + 1e5 n (+ margin) must stay under 0.9 GiB -> n around 7,000 at most
-    small = recommend_mjx(fit_mjx(section(capacity=1 * GIB)), 100_000_000, profile="t", objective="max-throughput")
+    small = recommend_mjx(fit_vectorised(section(capacity=1 * GIB)), 100_000_000, profile="t", objective="max-throughput")
     assert small.chosen.num_envs == 4096
     assert small.chosen.peak_bytes_upper <= 0.9 * GIB
     assert not [o for o in small.options if o.num_envs == 8192][0].fits
@@ -53,7 +53,7 @@ def test_max_throughput_objective_and_memory_budget():
 
 def test_memory_fraction_variable_when_peak_exceeds_jax_default_pool():
     # 16384 envs need 2e8 + 1.64e9 = 1.84 GB: above 75% of a 2 GiB card
-    rec = recommend_mjx(fit_mjx(section(capacity=2 * GIB)), 100_000_000, profile="t", objective="max-throughput",
+    rec = recommend_mjx(fit_vectorised(section(capacity=2 * GIB)), 100_000_000, profile="t", objective="max-throughput",
                         headroom=0.95)
     assert rec.chosen.num_envs == 16384
     fraction = float(rec.env["XLA_PYTHON_CLIENT_MEM_FRACTION"])
@@ -62,38 +62,38 @@ def test_memory_fraction_variable_when_peak_exceeds_jax_default_pool():
 
 
 def test_unknown_memory_limits_to_what_ran_and_oom_is_a_boundary():
-    rec = recommend_mjx(fit_mjx(section(mem=None)), 100_000_000, profile="t", objective="max-throughput")
+    rec = recommend_mjx(fit_vectorised(section(mem=None)), 100_000_000, profile="t", objective="max-throughput")
     assert rec.chosen.num_envs == 16384 and rec.chosen.peak_bytes_upper is None
     assert any("memory is unknown" in n for n in rec.notes)
-    oom = recommend_mjx(fit_mjx(section(grid=(64, 256, 1024, 4096), oom=8192)), 1e8, profile="t")
+    oom = recommend_mjx(fit_vectorised(section(grid=(64, 256, 1024, 4096), oom=8192)), 1e8, profile="t")
     assert oom.chosen.num_envs <= 4096
 
 
 def test_no_recommendation_is_an_answer_with_a_reason():
-    too_small = recommend_mjx(fit_mjx(section()), 1000, profile="t")
+    too_small = recommend_mjx(fit_vectorised(section()), 1000, profile="t")
     assert too_small.chosen is None and "smaller than one training iteration" in too_small.reason
-    tiny_device = recommend_mjx(fit_mjx(section(capacity=100 * 2**20)), 1e8, profile="t")
+    tiny_device = recommend_mjx(fit_vectorised(section(capacity=100 * 2**20)), 1e8, profile="t")
     assert tiny_device.chosen is None and "memory budget" in tiny_device.reason
-    one_point = recommend_mjx(fit_mjx(section(grid=(64,))), 1e8, profile="t")
+    one_point = recommend_mjx(fit_vectorised(section(grid=(64,))), 1e8, profile="t")
     assert one_point.chosen is None and "two or more" in one_point.reason
 
 
 def test_bad_settings_are_refused():
-    curves = fit_mjx(section())
+    curves = fit_vectorised(section())
     for kwargs in ({"objective": "fastest"}, {"headroom": 1.5}, {"headroom": 0}, {"tolerance": -0.1}):
         with pytest.raises(BadInput):
             recommend_mjx(curves, 1e8, profile="t", **kwargs)
 
 
 def test_user_num_steps_changes_divisibility_and_adds_a_note():
-    rec = recommend_mjx(fit_mjx(section()), 100_000_000, profile="t", num_steps=20)
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", num_steps=20)
     c = rec.chosen
     assert (c.num_envs * 20) % c.num_minibatches == 0
     assert any("num_steps=50" in n for n in rec.notes)
 
 
 def test_predict_contract_keys():
-    rows = predict_mjx(fit_mjx(section()), [1024, 8192, 100000])
+    rows = predict_mjx(fit_vectorised(section()), [1024, 8192, 100000])
     assert [r["num_envs"] for r in rows] == [1024, 8192, 100000]
     for r in rows:
         assert {"num_envs", "train_sps", "train_sps_low", "train_sps_high", "peak_vram_bytes",
@@ -106,7 +106,7 @@ def test_predict_contract_keys():
 
 def test_a_note_says_when_the_recommended_minibatches_were_not_the_measured_ones():
     # measured with LocoMuJoCo's fixed 32 minibatches; 8192 envs get 128 minibatches of 3200
-    rec = recommend_mjx(fit_mjx(section()), 100_000_000, profile="t")
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t")
     assert rec.chosen.num_envs == 8192 and rec.chosen.num_minibatches == 128
     [note] = [n for n in rec.notes if "was measured with num_minibatches" in n]
     assert "num_minibatches=32" in note and "4x as many, smaller optimizer steps" in note
@@ -116,11 +116,11 @@ def test_a_note_says_when_the_recommended_minibatches_were_not_the_measured_ones
     sized = dataclasses.replace(sized, workload=MjxWorkload(minibatch_size=3200), points=tuple(
         dataclasses.replace(p, num_minibatches=MjxWorkload(minibatch_size=3200).minibatches_at(p.num_envs))
         for p in sized.points))
-    rec = recommend_mjx(fit_mjx(sized), 100_000_000, profile="t")
+    rec = recommend_mjx(fit_vectorised(sized), 100_000_000, profile="t")
     assert not any("was measured with num_minibatches" in n for n in rec.notes)
 
 
 def test_a_base_conf_with_another_training_shape_gets_a_note():
-    rec = recommend_mjx(fit_mjx(section()), 100_000_000, profile="t", update_epochs=16, hidden_layers=(2048, 2048))
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", update_epochs=16, hidden_layers=(2048, 2048))
     [note] = [n for n in rec.notes if "differ from the profile's measurements" in n]
     assert "update_epochs=16 (measured: 4)" in note and "hidden_layers=[2048, 2048] (measured: [512, 256])" in note

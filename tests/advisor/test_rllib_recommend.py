@@ -6,7 +6,7 @@ import yaml
 from advisor.errors import BadInput
 from advisor.rllib_conf import emit_python, emit_yaml, settings
 from advisor.rllib_recommend import predict_rllib, recommend_rllib
-from models.rllib import fit_rllib
+from models.workers import fit_workers
 from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 
 WRITEUP = {(1, 1): 1000, (2, 1): 1724, (4, 1): 2680, (8, 1): 4120, (8, 2): 5760, (1, 2): 1568}
@@ -19,7 +19,7 @@ def section(points=WRITEUP, ray_cpus=16.0, **kwargs):
 
 
 def test_throughput_objective_takes_the_fastest_setting_the_cpus_allow():
-    rec = recommend_rllib(fit_rllib(section()), 100_000_000, profile="writeup")
+    rec = recommend_rllib(fit_workers(section()), 100_000_000, profile="writeup")
     assert rec.ok
     runners = {o.num_env_runners for o in rec.options}
     assert runners == set(range(1, 16))  # 16 CPUs minus 1 for the driver
@@ -37,7 +37,7 @@ def test_throughput_objective_takes_the_fastest_setting_the_cpus_allow():
 
 
 def test_efficiency_objective_takes_the_most_steps_per_cpu():
-    rec = recommend_rllib(fit_rllib(section()), 100_000_000, profile="writeup", objective="efficiency")
+    rec = recommend_rllib(fit_workers(section()), 100_000_000, profile="writeup", objective="efficiency")
     best = max(o.env_steps_per_s / (o.num_env_runners + 1) for o in rec.options)
     assert rec.chosen.env_steps_per_s_per_cpu == pytest.approx(best)
     assert rec.chosen.num_env_runners < 8
@@ -45,7 +45,7 @@ def test_efficiency_objective_takes_the_most_steps_per_cpu():
 
 def test_oversubscribed_runners_get_a_cpu_share_and_a_note():
     two_core = section({(1, 1): 400, (2, 1): 790, (1, 2): 700}, ray_cpus=2.0)
-    rec = recommend_rllib(fit_rllib(two_core), 10_000_000, profile="two")
+    rec = recommend_rllib(fit_workers(two_core), 10_000_000, profile="two")
     by_key = {(o.num_env_runners, o.num_envs_per_env_runner): o for o in rec.options}
     assert set(by_key) == {(1, 1), (2, 1), (1, 2), (2, 2)}
     assert by_key[(2, 1)].num_cpus_per_env_runner == 0.5 and by_key[(2, 1)].cpus_used == 2.0
@@ -53,14 +53,14 @@ def test_oversubscribed_runners_get_a_cpu_share_and_a_note():
 
 
 def test_no_recommendation_is_an_answer_with_its_reason():
-    rec = recommend_rllib(fit_rllib(section({(1, 1): 400, (1, 2): 700})), 1_000_000, profile="one-runner")
+    rec = recommend_rllib(fit_workers(section({(1, 1): 400, (1, 2): 700})), 1_000_000, profile="one-runner")
     assert not rec.ok and "two or more runner counts" in rec.reason
     with pytest.raises(BadInput, match="objective"):
-        recommend_rllib(fit_rllib(section()), 1000, profile="x", objective="fast")
+        recommend_rllib(fit_workers(section()), 1000, profile="x", objective="fast")
 
 
 def test_predict_rows_follow_the_design_contract():
-    rows = predict_rllib(fit_rllib(section()), [1, 4, 15], [1])
+    rows = predict_rllib(fit_workers(section()), [1, 4, 15], [1])
     assert [list(r)[:5] for r in rows] == [["num_env_runners", "num_envs_per_env_runner", "env_steps_per_s",
                                             "speedup", "efficiency"]] * 3
     assert [r["extrapolated"] for r in rows] == [False, False, True]
@@ -68,11 +68,11 @@ def test_predict_rows_follow_the_design_contract():
     assert rows[1]["efficiency"] == pytest.approx(rows[1]["speedup"] / 4)
     assert rows[0]["env_steps_per_s"] < rows[1]["env_steps_per_s"] < rows[2]["env_steps_per_s"]
     with pytest.raises(BadInput, match="no measurements at 3 envs per runner"):
-        predict_rllib(fit_rllib(section()), [1], [3])
+        predict_rllib(fit_workers(section()), [1], [3])
 
 
 def test_emitted_yaml_and_python_carry_the_same_settings():
-    rec = recommend_rllib(fit_rllib(section()), 100_000_000, profile="writeup")
+    rec = recommend_rllib(fit_workers(section()), 100_000_000, profile="writeup")
     conf = yaml.safe_load(emit_yaml(rec))
     wanted = settings(rec)
     for block in ("environment", "env_runners", "learners", "training", "rl_module"):

@@ -3,7 +3,7 @@ import pytest
 
 from models.base import NotFittedError
 from models.memory import PeakMemoryModel, XlaOverheadModel
-from models.mjx import xla_memory_model
+from models.vectorised import xla_memory_model
 from models.stats import t_quantile
 
 MIB = 2**20

@@ -1,4 +1,11 @@
-"""Fit everything the recommender needs from an MJX profile section (pure: no I/O)."""
+"""Vectorised scaling: curves over ``num_envs`` for every kind whose envs step in one batch on one
+device (MJX/JAX PPO, Brax, a user's command). Pure: no I/O.
+
+A section that these curves fit has ``ok_points`` (each with ``num_envs``, ``train_sps`` and its
+``train_sps_samples``, optional ``peak_bytes``, ``xla_bytes`` and ``compile_s``), ``points``,
+``point(num_envs)``, ``memory_source``, ``accelerator`` (with ``memory_bytes``) and
+``workload.num_steps`` (env steps per env per iteration).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ import numpy as np
 
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.throughput import TrainThroughputModel
-from profiler.kinds.mjx.schema import MjxSection
+from typing import Any
 
 
 def xla_memory_model(memory_source: str) -> PeakMemoryModel | XlaOverheadModel:
@@ -25,7 +32,7 @@ def xla_memory_model(memory_source: str) -> PeakMemoryModel | XlaOverheadModel:
     return PeakMemoryModel(extrapolation_widening=0.02)
 
 
-def xla_calibration(section: MjxSection) -> PeakMemoryModel | XlaOverheadModel | None:
+def xla_calibration(section: Any) -> PeakMemoryModel | XlaOverheadModel | None:
     """Peak bytes as a function of XLA's memory analysis (bytes), from the measured points that
     have both; ``None`` with fewer than two."""
     pairs = [(p.xla_bytes, p.peak_bytes) for p in section.ok_points if p.xla_bytes and p.peak_bytes]
@@ -35,8 +42,8 @@ def xla_calibration(section: MjxSection) -> PeakMemoryModel | XlaOverheadModel |
 
 
 @dataclass(frozen=True)
-class MjxCurves:
-    """Fitted curves of one MJX section. A model is ``None`` when the data cannot support it;
+class VectorCurves:
+    """Fitted curves of one vectorised section. A model is ``None`` when the data cannot support it;
     ``notes`` then says why.
 
     Peak memory comes from one of two places: at a num_envs that was compiled (measured, or
@@ -44,7 +51,7 @@ class MjxCurves:
     (calibrated against measured peaks); elsewhere, the ``memory`` fit over num_envs.
     """
 
-    section: MjxSection
+    section: Any
     throughput: TrainThroughputModel | None
     memory: PeakMemoryModel | None
     compile_s: float | None
@@ -75,7 +82,7 @@ class MjxCurves:
         return self.section.accelerator.memory_bytes
 
 
-def fit_mjx(section: MjxSection) -> MjxCurves:
+def fit_vectorised(section: Any) -> VectorCurves:
     """Fit throughput and memory curves to the section's successful points."""
     ok = section.ok_points
     notes: list[str] = []
@@ -92,5 +99,5 @@ def fit_mjx(section: MjxSection) -> MjxCurves:
     elif section.memory_source != "unknown":  # unknown memory is explained by the recommender
         notes.append("peak memory needs two or more measured num_envs")
     compiles = [p.compile_s for p in section.points if p.compile_s]
-    return MjxCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
+    return VectorCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
                      xla_calibration(section))

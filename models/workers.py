@@ -1,4 +1,9 @@
-"""Fit everything the RLlib recommender and report need from a profile section (pure: no I/O)."""
+"""Worker scaling: throughput over env runners (processes that each step their own envs), for
+RLlib and any kind that scales by adding workers. Pure: no I/O.
+
+A section that this fits has ``ok_points`` (each with ``key`` = (runners, envs per runner),
+``label``, ``env_steps_per_s`` and its samples, optional ``startup_s``) and ``points``.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,22 @@ import statistics
 from dataclasses import dataclass
 
 from models.scaling import RunnerScalingModel
-from profiler.kinds.rllib.schema import RllibSection
+from typing import Any
 
 
 @dataclass(frozen=True)
-class RllibCurves:
-    """The fitted scaling model of one RLlib section; ``model`` is ``None`` when the data cannot
+class WorkerCurves:
+    """The fitted scaling model of one worker-scaling section; ``model`` is ``None`` when the data cannot
     support it and ``notes`` then says why. ``startup_s`` is the median seconds from process
     start to a built algorithm (``None`` when not measured)."""
 
-    section: RllibSection
+    section: Any
     model: RunnerScalingModel | None
     startup_s: float | None
     notes: tuple[str, ...]
 
-    @property
-    def measured_keys(self) -> tuple[tuple[int, int], ...]:
-        return tuple(p.key for p in self.section.ok_points)
 
-
-def fit_rllib(section: RllibSection) -> RllibCurves:
+def fit_workers(section: Any) -> WorkerCurves:
     """Fit the runner-scaling model to the section's successful points."""
     ok = section.ok_points
     notes: list[str] = []
@@ -44,4 +45,4 @@ def fit_rllib(section: RllibSection) -> RllibCurves:
     if model is not None and model.baseline_env_steps_per_s_ is None:
         notes.append("speedup and efficiency need a point at 1 env per runner")
     startups = [p.startup_s for p in ok if p.startup_s is not None]
-    return RllibCurves(section, model, statistics.median(startups) if startups else None, tuple(notes))
+    return WorkerCurves(section, model, statistics.median(startups) if startups else None, tuple(notes))
