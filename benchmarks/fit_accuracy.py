@@ -32,8 +32,8 @@ def section_report(label: str, profile) -> list[str]:
     from models.validation import validate_vectorised
 
     acc = profile.section("mjx").accelerator
-    lines = [f"## {label}", "", f"{acc.name} ({acc.platform}); {len(profile.section("mjx").ok_points)} measured points; "
-                               f"memory: {profile.section("mjx").memory_source}", ""]
+    lines = [f"## {label}", "", f"{acc.name} ({acc.platform}); {len(profile.section('mjx').ok_points)} measured points; "
+                               f"memory: {profile.section('mjx').memory_source}", ""]
     curves = validate_vectorised(profile.section("mjx"))
     if not curves:
         return lines + ["Too few points for leave-one-out.", ""]

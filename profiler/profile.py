@@ -2,7 +2,9 @@
 
 A profile holds the machine's fingerprint and one section per workload kind, keyed by the kind's
 name (``mjx``, ``rllib``, ...). Each kind's section schema lives in its own folder under
-:mod:`profiler.kinds`; this module knows none of them.
+:mod:`profiler.kinds`; this module knows none of them. In JSON each section is the value of a
+top-level key named after its kind, ``null`` for a kind the profile has not measured (a file
+written before a kind existed simply lacks its key, and means the same).
 
 Units are in the field names: ``*_sps`` and ``*_per_s`` are env steps per second, ``*_bytes``
 are bytes, ``*_s`` are seconds. Derived values are properties, never stored.
@@ -18,8 +20,7 @@ from profiler.checks import positive as _positive
 
 __all__ = ["SCHEMA_VERSION", "Hardware", "Accelerator", "Profile"]
 
-#: 3: sections keyed by kind (``sections: {"mjx": ..., "rllib": ...}``); 2 had one field per kind.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,21 @@ class Profile:
     def section(self, kind: str) -> Any | None:
         """The section of workload kind ``kind``, or ``None`` when the profile has none."""
         return self.sections.get(kind)
+
+    def __jsonable__(self) -> dict[str, Any]:
+        """The JSON form: the fields in order, with each known kind's section (or ``null``) at a
+        top-level key named after the kind, where ``sections`` stands."""
+        from profiler.kinds import known_kinds
+        from profiler.serde import to_jsonable
+
+        data: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name != "sections":
+                data[f.name] = to_jsonable(getattr(self, f.name))
+                continue
+            for kind in dict.fromkeys(known_kinds() + tuple(self.sections)):
+                data[kind] = to_jsonable(self.sections.get(kind))
+        return data
 
     def with_section(self, kind: str, section: Any) -> Profile:
         """A copy with ``kind``'s section replaced (or added); every other section is kept."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler.errors import ProfileFormatError
-from profiler.kinds import section_type
+from profiler.kinds import section_types
 from profiler.profile import SCHEMA_VERSION, Profile
 from profiler.serde import DecodeError, from_jsonable, to_jsonable
 
@@ -70,19 +70,8 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
-    """v3 keeps sections in ``sections`` keyed by kind (v2 had top-level ``mjx`` and ``rllib``)."""
-    sections = {}
-    for kind in ("mjx", "rllib"):  # the kinds schema 2 knew, frozen with it
-        section = data.pop(kind, None)
-        if section is not None:
-            sections[kind] = section
-    data["sections"] = sections
-    return data
-
-
 #: version -> function bringing a parsed profile of that version to the next one
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS = {1: _v1_to_v2}
 
 
 def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
@@ -124,17 +113,17 @@ def profile_from_json_text(text: str | bytes, where: str) -> Profile:
 
 
 def decode_profile(data: dict[str, Any]) -> Profile:
-    """A :class:`Profile` from parsed, migrated JSON: each section decoded by its kind's schema."""
-    raw = data.get("sections", {})
-    if not isinstance(raw, dict):
-        raise DecodeError(f"profile.sections: expected an object, got {type(raw).__name__}")
+    """A :class:`Profile` from parsed, migrated JSON. Each workload kind's section is the value
+    of the top-level key named after the kind (``null`` or absent: none), decoded by that kind's
+    schema (:mod:`profiler.kinds`)."""
+    data = dict(data)
     sections = {}
-    for kind, value in raw.items():
-        cls = section_type(kind)
-        if cls is None:
-            raise DecodeError(f"profile.sections: unknown workload kind {kind!r}; upgrade advisor to read it")
-        sections[kind] = from_jsonable(cls, value, f"profile.sections.{kind}")
-    profile = from_jsonable(Profile, {**data, "sections": {}}, "profile")
+    for kind, cls in section_types().items():
+        value = data.pop(kind, None)
+        if value is not None:
+            sections[kind] = from_jsonable(cls, value, f"profile.{kind}")
+    data.pop("sections", None)
+    profile = from_jsonable(Profile, data, "profile")
     return dataclasses.replace(profile, sections=sections)
 
 

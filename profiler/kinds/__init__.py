@@ -15,6 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 
+#: Profile fields; a kind's section is stored under its name beside them, so no kind may take one.
+RESERVED = frozenset({"name", "source", "created", "hardware", "software", "sections", "notes", "schema_version"})
+
+
 @lru_cache(maxsize=None)
 def section_types() -> dict[str, type]:
     """Kind name -> its section dataclass, for every kind subpackage that has a schema."""
@@ -23,6 +27,8 @@ def section_types() -> dict[str, type]:
         if not info.ispkg:
             continue
         schema = importlib.import_module(f"{__name__}.{info.name}.schema")
+        if info.name in RESERVED:
+            raise RuntimeError(f"workload kind {info.name!r} would clash with the profile field of that name")
         found[info.name] = schema.SECTION
     return found
 

@@ -1,7 +1,7 @@
 import pytest
 
-from advisor.explore import memory_rows, throughput_rows, what_if
-from advisor.recommend import recommend_mjx
+from advisor.kinds.mjx.explore import memory_rows, throughput_rows, what_if
+from advisor.kinds.mjx.recommend import recommend_mjx
 from models.vectorised import fit_vectorised
 from tests.advisor.test_recommend import GIB, section
 
@@ -54,7 +54,7 @@ def test_curves_reach_the_users_choice_far_outside_the_measured_range(curves):
 
 
 def test_chart_specs_carry_the_rows_and_markers(curves):
-    from advisor.explore import marker_rows, memory_spec, throughput_spec, time_rows, time_spec
+    from advisor.kinds.mjx.explore import marker_rows, memory_spec, throughput_spec, time_rows, time_spec
 
     curve, measured = throughput_rows(curves, "p")
     markers = marker_rows(8192, 1024)
@@ -82,8 +82,8 @@ def test_chart_specs_carry_the_rows_and_markers(curves):
 
 
 def test_rllib_rows_bands_and_markers():
-    from advisor.explore_rllib import band_rows, efficiency_spec, marker_rows, rllib_what_if, scaling_rows, speedup_spec
-    from advisor.rllib_recommend import recommend_rllib
+    from advisor.kinds.rllib.explore import band_rows, efficiency_spec, marker_rows, rllib_what_if, scaling_rows, speedup_spec
+    from advisor.kinds.rllib.recommend import recommend_rllib
     from models.workers import fit_workers
     from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 
@@ -129,7 +129,7 @@ def test_what_if_says_when_whole_iterations_stop_short_of_the_target(curves):
 def test_memory_note_explains_a_missing_memory_chart():
     from dataclasses import replace
 
-    from advisor.explore import memory_note
+    from advisor.kinds.mjx.explore import memory_note
     from profiler.kinds.mjx.schema import MjxPoint
 
     sec = section(capacity=2 * GIB)
@@ -139,7 +139,7 @@ def test_memory_note_explains_a_missing_memory_chart():
 
 
 def test_rllib_specs_keep_series_colours_consistent_and_bands_without_a_legend():
-    from advisor.explore_rllib import band_rows, efficiency_spec, series_encoding
+    from advisor.kinds.rllib.explore import band_rows, efficiency_spec, series_encoding
 
     fitted = [{"series": "w, 1 env/runner (fit)", "total_envs": 2, "efficiency": 0.9, "speedup": 1.8}]
     measured = [{"series": "w, 2 env/runner", "config": "1r x 2e", "total_envs": 2, "efficiency": 0.8, "speedup": 1.6},

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from advisor.errors import BadInput
-from advisor.recommend import MjxRecommendation
+from advisor.kinds.mjx.recommend import MjxRecommendation
 from advisor.units import format_bytes, format_count, format_duration
 
 TUNED_KEYS = ("num_envs", "num_minibatches", "total_timesteps")

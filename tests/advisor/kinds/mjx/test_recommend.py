@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from advisor.errors import BadInput
-from advisor.recommend import predict_mjx, recommend_mjx
+from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
 from models.vectorised import fit_vectorised
 from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload

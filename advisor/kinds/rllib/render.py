@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from advisor.cli.common import table as new_table
-from advisor.rllib_recommend import RllibRecommendation
+from advisor.kinds.rllib.recommend import RllibRecommendation
 from advisor.units import format_count, format_duration, format_range
 from models.scaling import efficiency, rating, speedup
 from profiler.kinds.rllib.schema import RllibSection
@@ -79,3 +79,19 @@ def rllib_summary_lines(section: RllibSection) -> list[str]:
     if section.method:
         lines.append(f"method: {section.method}")
     return lines
+
+
+def validation_tables(validations: list) -> list[tuple[Table, str]]:
+    """``advisor validate``'s table and summary line for RLlib env steps/s over runners: each
+    measured config predicted by the scaling model fitted to the others."""
+    result = []
+    for c in validations:
+        table = new_table(f"{c.curve} ({c.form} USL form): leave-one-out",
+                          ("config", "measured", "predicted", "error", "interior", "form of the rest"))
+        for r in c.rows:
+            table.add_row(f"{r.num_env_runners}r x {r.num_envs_per_env_runner}e", f"{r.measured:,.0f}",
+                          f"{r.predicted:,.0f}", f"{r.error:+.1%}", "yes" if r.interior else "no", r.form)
+        summary = (f"interior runner counts: median |error| {c.median_abs_error:.1%}, worst {c.worst_abs_error:.1%}"
+                   if c.median_abs_error is not None else "no interior runner counts")
+        result.append((table, summary))
+    return result

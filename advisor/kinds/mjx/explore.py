@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.conf import emit_conf
+from advisor.kinds.mjx.conf import emit_conf
 from advisor.errors import BadInput
 from profiler.minibatch import check_minibatches
-from advisor.recommend import (JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommendation, evaluate, pool_fraction_needed,
+from advisor.kinds.mjx.recommend import (JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommendation, evaluate, pool_fraction_needed,
                                recommend_mjx)
 from models.vectorised import VectorCurves
 
@@ -302,3 +302,25 @@ def time_spec(rows: list[dict], markers: list[dict], target_label: str) -> dict:
                                       {"field": "time", "format": ".1f", "title": unit},
                                       {"field": "env_steps", "format": ",", "title": "env steps trained"}]}}
     return _chart([layer, _markers_layer(markers)])
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One profile's data for the MJX charts: its fitted ``curves``, the throughput ``curve`` and
+    ``measured`` rows, and the memory ``memory_curve``, ``memory_measured`` and limit ``memory_lines``
+    rows (Vega-Lite rows, each tagged with the profile's name)."""
+
+    name: str
+    curves: VectorCurves
+    curve: list[dict]
+    measured: list[dict]
+    memory_curve: list[dict]
+    memory_measured: list[dict]
+    memory_lines: list[dict]
+
+
+def dataset(curves: VectorCurves, name: str, include: tuple[int, ...] = (), headroom: float | None = None) -> Dataset:
+    """Every row the charts need for one profile, reaching the ``include`` num_envs."""
+    curve, measured = throughput_rows(curves, name, include)
+    memory_curve, memory_measured, lines = memory_rows(curves, name, include, headroom)
+    return Dataset(name, curves, curve, measured, memory_curve, memory_measured, lines)

@@ -11,7 +11,7 @@ import json
 
 import yaml
 
-from advisor.rllib_recommend import RllibRecommendation
+from advisor.kinds.rllib.recommend import RllibRecommendation
 from advisor.units import format_count, format_duration
 
 
@@ -82,8 +82,8 @@ def emit_python(rec: RllibRecommendation, header: bool = True) -> str:
     header = comment_header(rec) if header else ""
     return (
         header
-        + "from ray.section("rllib").algorithms.ppo import PPOConfig\n"
-        + "from ray.section("rllib").core.rl_module.default_model_config import DefaultModelConfig\n\n"
+        + "from ray.rllib.algorithms.ppo import PPOConfig\n"
+        + "from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig\n\n"
         + "config = (\n    PPOConfig()\n"
         + f"    .environment({_py(rec.workload.env_id)})\n"
         + call("env_runners", s["env_runners"]) + call("learners", s["learners"]) + call("training", s["training"])

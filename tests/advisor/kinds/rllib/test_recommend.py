@@ -4,8 +4,8 @@ import pytest
 import yaml
 
 from advisor.errors import BadInput
-from advisor.rllib_conf import emit_python, emit_yaml, settings
-from advisor.rllib_recommend import predict_rllib, recommend_rllib
+from advisor.kinds.rllib.conf import emit_python, emit_yaml, settings
+from advisor.kinds.rllib.recommend import predict_rllib, recommend_rllib
 from models.workers import fit_workers
 from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 

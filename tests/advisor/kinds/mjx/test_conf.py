@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advisor.conf import emit_conf, merge_into
+from advisor.kinds.mjx.conf import emit_conf, merge_into
 from advisor.errors import BadInput
-from advisor.recommend import recommend_mjx
+from advisor.kinds.mjx.recommend import recommend_mjx
 from models.vectorised import fit_vectorised
 from tests.advisor.test_recommend import section
 

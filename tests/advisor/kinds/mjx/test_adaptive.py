@@ -1,6 +1,6 @@
 import math
 
-from advisor.adaptive import ModelPolicy, valid_step
+from advisor.kinds.mjx.adaptive import ModelPolicy, valid_step
 from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 

@@ -6,13 +6,11 @@ import time
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from advisor import catalog
-from advisor.cli.calibrate import app
-from advisor.cli.calibrate import interrupted_message, require_finished
 from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
-from advisor.cli.render_rllib import rllib_points_table
+from advisor.cli.sweeping import interrupted_message, require_finished, sweep_progress
+from advisor.kinds.rllib.render import rllib_points_table
 from advisor.errors import BadInput, CalibrationInterrupted
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
@@ -33,7 +31,6 @@ def check_env_id(env_id: str) -> None:
         raise BadInput(f"--env {env_id!r} is not a registered gymnasium env id{hint}")
 
 
-@app.command("rllib")
 def calibrate_rllib(
     name: Annotated[Optional[str], typer.Option(help="Profile to save into (other sections in it are kept). "
                                                      "Default: named after this machine.")] = None,
@@ -132,9 +129,7 @@ def calibrate_rllib(
 def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool):
     from profiler.kinds.rllib.sweep import run_rllib_sweep
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=False) as progress:
+    with sweep_progress() as progress:
         task = progress.add_task("starting", total=len(spec.grid))
         started = {"t": time.monotonic()}
 

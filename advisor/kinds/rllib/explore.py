@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from advisor.rllib_conf import emit_python, emit_yaml
-from advisor.rllib_recommend import RllibOption, RllibRecommendation, candidate_runners, evaluate
+from advisor.kinds.rllib.conf import emit_python, emit_yaml
+from advisor.kinds.rllib.recommend import RllibOption, RllibRecommendation, candidate_runners, evaluate
 from models.workers import WorkerCurves
 from models.scaling import RATING_BANDS
 from profiler.errors import WorkloadSpecError

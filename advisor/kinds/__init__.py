@@ -1,0 +1,35 @@
+"""The registry of workload kinds: one line per kind. Every generic command dispatches through
+it (see :mod:`advisor.workload`); adding a kind adds its folders and one line here."""
+
+from __future__ import annotations
+
+from advisor.workload import WorkloadKind
+from advisor.kinds.mjx import KIND as MJX
+from advisor.kinds.rllib import KIND as RLLIB
+from profiler.errors import BadInput
+
+#: kind name -> kind, in the order commands list them; the first is the default ``--kind``
+REGISTRY: dict[str, WorkloadKind] = {kind.name: kind for kind in (
+    MJX,
+    RLLIB,
+)}
+
+
+def kinds() -> tuple[WorkloadKind, ...]:
+    return tuple(REGISTRY.values())
+
+
+def names() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+def default_kind() -> WorkloadKind:
+    return next(iter(REGISTRY.values()))
+
+
+def get(name: str, option: str = "--kind") -> WorkloadKind:
+    """The kind called ``name``; an unknown name is bad input naming the known ones."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise BadInput(f"{option} {name!r} is unknown; use {' or '.join(REGISTRY)}") from None
