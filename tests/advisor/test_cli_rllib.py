@@ -107,7 +107,7 @@ def test_without_profile_an_unusable_local_sweep_is_passed_over(advisor_home):
     to a usable profile instead of choosing it and failing."""
     import dataclasses
 
-    from advisor import catalog
+    from advisor import catalog, kinds
     from profiler.hardware import fingerprint
     from profiler.profile import Profile
     from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
@@ -123,7 +123,7 @@ def test_without_profile_an_unusable_local_sweep_is_passed_over(advisor_home):
     save_profile(Profile(name="good", source="calibrated", created="2026-01-01T00:00:00+00:00", hardware=here, sections={"rllib": good}))
     save_profile(Profile(name="newer-broken", source="calibrated", created="2026-06-01T00:00:00+00:00", hardware=here,
                          sections={"rllib": broken}))
-    profile, origin, why = catalog.default_profile("rllib", here)
+    profile, origin, why = catalog.default_profile(kinds.get("rllib"), here)
     assert (profile.name, origin, why) == ("good", "local", "calibrated on this machine")
     proc = run_cli("recommend", "--target", "100M", "--kind", "rllib", "--json")
     assert proc.returncode == 0, proc.stderr

@@ -3,7 +3,7 @@ import pytest
 from advisor.kinds.mjx.explore import memory_rows, throughput_rows, what_if
 from advisor.kinds.mjx.recommend import recommend_mjx
 from models.vectorised import fit_vectorised
-from tests.advisor.test_recommend import GIB, section
+from tests.advisor.kinds.mjx.test_recommend import GIB, section
 
 
 @pytest.fixture

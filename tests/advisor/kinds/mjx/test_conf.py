@@ -9,9 +9,9 @@ from advisor.kinds.mjx.conf import emit_conf, merge_into
 from advisor.errors import BadInput
 from advisor.kinds.mjx.recommend import recommend_mjx
 from models.vectorised import fit_vectorised
-from tests.advisor.test_recommend import section
+from tests.advisor.kinds.mjx.test_recommend import section
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.kinds.mjx.memory_search import largest_fitting
-from profiler.kinds.mjx.sweep import BasicPolicy, _unfinished
+from profiler.kinds.mjx.sweep import BasicPolicy
 
 
 def test_largest_fitting_doubles_then_bisects_to_five_percent():
@@ -40,8 +40,8 @@ def test_basic_policy_skips_only_when_xla_buffers_exceed_the_device():
 
 def test_unfinished_counts_interrupted_compiled_and_missing_points_below_a_boundary():
     ok = MjxPoint(num_envs=64, train_sps=1.0)
-    assert _unfinished(section([ok])) == 3
-    assert _unfinished(section([ok, MjxPoint(num_envs=128, status="interrupted")])) == 3
-    assert _unfinished(section([ok, MjxPoint(num_envs=128, status="oom")])) == 0  # 256, 512 are past the boundary
+    assert len(section([ok]).unfinished_keys()) == 3
+    assert len(section([ok, MjxPoint(num_envs=128, status="interrupted")]).unfinished_keys()) == 3
+    assert len(section([ok, MjxPoint(num_envs=128, status="oom")]).unfinished_keys()) == 0  # 256, 512 are past the boundary
     done = [MjxPoint(num_envs=n, train_sps=1.0) for n in (64, 128, 256)] + [MjxPoint(num_envs=512, status="timeout")]
-    assert _unfinished(section(done)) == 0
+    assert len(section(done).unfinished_keys()) == 0
