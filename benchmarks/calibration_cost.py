@@ -58,9 +58,9 @@ def main() -> None:
 
     from profiler.kinds.mjx.mjcf import resolve_model
     from profiler.kinds.mjx.points import child_spec, failure
+    from profiler.kinds.mjx.sweep import POINT_MODULE
     from profiler.runner import run_child
     from profiler.store import load_profile_file
-    from profiler.kinds.mjx.sweep import POINT_MODULE
 
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
         tmp = Path(tmp)

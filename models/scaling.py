@@ -15,8 +15,6 @@ between them (held constant beyond).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from models.base import Estimator, check_is_fitted

@@ -11,12 +11,11 @@ extrapolation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from models.memory import PeakMemoryModel, XlaOverheadModel
-from typing import Any
-
 from models.scaling import leave_one_out as worker_leave_one_out
 from models.stats import leave_one_out
 from models.throughput import TrainThroughputModel

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.throughput import TrainThroughputModel
-from typing import Any
 
 
 def xla_memory_model(memory_source: str) -> PeakMemoryModel | XlaOverheadModel:

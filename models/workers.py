@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from typing import Any
 
 from models.scaling import RunnerScalingModel
-from typing import Any
 
 
 @dataclass(frozen=True)

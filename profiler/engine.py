@@ -129,10 +129,6 @@ class Sweep:
     def save(self) -> None:
         save_profile(self.profile, self.path)
 
-    def update_section(self, **changes: Any) -> None:
-        self.profile = self.profile.with_section(self.plan.kind, dataclasses.replace(self.section, **changes))
-        self.save()
-
     def record(self, point: Any) -> None:
         """Add (or replace) ``point`` and save at once."""
         self.profile = self.profile.with_section(self.plan.kind, self.section.with_point(point))

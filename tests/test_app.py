@@ -94,9 +94,9 @@ def test_broken_profile_shows_the_problem_not_a_traceback(advisor_home, monkeypa
 
 
 def test_profile_deleted_after_listing_is_reported(advisor_home, monkeypatch):
+    from profiler.profile import Profile
     from profiler.store import profile_path, save_profile
     from tests.advisor.kinds.mjx.test_recommend import section
-    from profiler.profile import Profile
 
     save_profile(Profile(name="gone", sections={"mjx": section()}))
     at = run("gone", monkeypatch)

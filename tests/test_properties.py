@@ -5,11 +5,11 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from profiler.minibatch import choose_num_minibatches
 from advisor.kinds.mjx.recommend import recommend_mjx
 from models.vectorised import fit_vectorised
-from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.minibatch import choose_num_minibatches
+from profiler.profile import Accelerator
 
 GIB = 2**30
 

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from advisor import kinds
-from advisor.cli.common import out, print_json, table as new_table
+from advisor.cli.common import out, print_json
+from advisor.cli.common import table as new_table
 from advisor.errors import EXIT_FAILURE
 from profiler import diagnose
 from profiler.serde import to_jsonable

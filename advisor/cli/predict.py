@@ -1,9 +1,10 @@
 """``advisor predict``: the fitted curves at chosen settings (the DESIGN.md contract). Which kind
-answers is chosen by the option naming its axis (``--num-envs``, ``--runners``, ...)."""
+answers is chosen by the option naming its axis (``--num-envs``, ``--runners``, ...); when kinds
+share an axis, by the section the profile has, or by ``--kind``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -14,20 +15,32 @@ from advisor.errors import BadInput
 
 def _predict(
     profile: Annotated[str, typer.Option(help="Profile name (see 'advisor profile list').")],
+    kind: Annotated[Optional[str], typer.Option(
+        help="The kind to predict for, when the profile has several kinds over the same axis.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON list (nothing else).")] = False,
     **kind_options: Any,
 ) -> int:
     """Predict MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound)
     at the given num_envs, or RLlib env steps/s, speedup and parallel efficiency (fraction) over
     1 runner x 1 env at the given runners and envs per runner."""
-    given = [name for name, value in kind_options.items() if value is not None]
-    chosen = kinds_with("predict_axis", given)
-    if len(chosen) != 1:
+    axes = {k.predict_axis for k in kinds_with("predict_axis", [n for n, v in kind_options.items() if v is not None])}
+    if len(axes) != 1:
         examples = " or ".join(k.predict_example for k in kinds.kinds() if k.predict_axis)
         raise BadInput(f"give either {examples} to predict at")
     loaded, _origin = catalog.load(profile)
-    kind = chosen[0]
-    return kind.predict(loaded, profile, json_output, **options_for(kind, "predict_options", kind_options))
+    candidates = [k for k in kinds.kinds() if k.predict_axis in axes]
+    if kind is not None:
+        chosen = kinds.get(kind)
+        if chosen not in candidates:
+            raise BadInput(f"--kind {kind} does not predict at --{next(iter(axes)).replace('_', '-')}; "
+                           f"use --kind {' or --kind '.join(k.name for k in candidates)}")
+    else:
+        present = [k for k in candidates if loaded.section(k.name) is not None]
+        if len(present) > 1:
+            raise BadInput(f"profile {profile!r} has {' and '.join(k.name for k in present)} measurements; choose "
+                           f"one with --kind {' or --kind '.join(k.name for k in present)}")
+        chosen = present[0] if present else candidates[0]
+    return chosen.predict(loaded, profile, json_output, **options_for(chosen, "predict_options", kind_options))
 
 
 predict = with_kind_options(_predict, "predict_options")

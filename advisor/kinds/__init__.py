@@ -3,9 +3,9 @@ it (see :mod:`advisor.workload`); adding a kind adds its folders and one line he
 
 from __future__ import annotations
 
-from advisor.workload import WorkloadKind
 from advisor.kinds.mjx import KIND as MJX
 from advisor.kinds.rllib import KIND as RLLIB
+from advisor.workload import WorkloadKind
 from profiler.errors import BadInput
 
 #: kind name -> kind, in the order commands list them; the first is the default ``--kind``

@@ -14,7 +14,6 @@ import pkgutil
 from functools import lru_cache
 from typing import Any
 
-
 #: Profile fields; a kind's section is stored under its name beside them, so no kind may take one.
 RESERVED = frozenset({"name", "source", "created", "hardware", "software", "sections", "notes", "schema_version"})
 
@@ -31,11 +30,6 @@ def section_types() -> dict[str, type]:
             raise RuntimeError(f"workload kind {info.name!r} would clash with the profile field of that name")
         found[info.name] = schema.SECTION
     return found
-
-
-def section_type(kind: str) -> type | None:
-    """The section dataclass of ``kind``, or ``None`` for a kind this advisor does not know."""
-    return section_types().get(kind)
 
 
 def known_kinds() -> tuple[str, ...]:

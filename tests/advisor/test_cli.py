@@ -178,8 +178,8 @@ def test_validate_reports_leave_one_out_per_curve():
 
 
 def test_memory_at_a_compiled_but_unrun_size_comes_from_xla(advisor_home):
-    from profiler.profile import Accelerator, Profile
     from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+    from profiler.profile import Accelerator, Profile
     from profiler.store import save_profile
 
     points = [MjxPoint(num_envs=n, train_sps=n * 50 / (0.3 + 5e-4 * n), train_sps_samples=(n * 50 / (0.3 + 5e-4 * n),),

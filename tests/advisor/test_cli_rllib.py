@@ -109,8 +109,8 @@ def test_without_profile_an_unusable_local_sweep_is_passed_over(advisor_home):
 
     from advisor import catalog, kinds
     from profiler.hardware import fingerprint
-    from profiler.profile import Profile
     from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
+    from profiler.profile import Profile
     from profiler.store import save_profile
 
     here = fingerprint()

@@ -6,9 +6,9 @@ import pytest
 from advisor.dashboard import TITLES, build_dashboard
 from advisor.text_report import report_lines
 from models.workers import fit_workers
-from profiler.profile import Accelerator, Profile
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
+from profiler.profile import Accelerator, Profile
 
 WRITEUP = {(1, 1): 1000, (2, 1): 1724, (4, 1): 2680, (8, 1): 4120, (8, 2): 5760, (1, 2): 1568}
 

@@ -82,7 +82,14 @@ def test_chart_specs_carry_the_rows_and_markers(curves):
 
 
 def test_rllib_rows_bands_and_markers():
-    from advisor.kinds.rllib.explore import band_rows, efficiency_spec, marker_rows, rllib_what_if, scaling_rows, speedup_spec
+    from advisor.kinds.rllib.explore import (
+        band_rows,
+        efficiency_spec,
+        marker_rows,
+        rllib_what_if,
+        scaling_rows,
+        speedup_spec,
+    )
     from advisor.kinds.rllib.recommend import recommend_rllib
     from models.workers import fit_workers
     from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload

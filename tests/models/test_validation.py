@@ -1,8 +1,8 @@
 import numpy as np
 
 from models.validation import validate_vectorised
-from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator
 
 
 def section(noise=None):

@@ -25,8 +25,8 @@ def test_check_minibatches_names_the_nearest_divisor():
 
 
 def test_calibration_chooses_per_point_minibatches_by_the_same_rule():
-    from profiler.minibatch import nearest_num_minibatches
     from profiler.kinds.mjx.schema import MjxWorkload
+    from profiler.minibatch import nearest_num_minibatches
 
     fixed = MjxWorkload(num_minibatches=32)
     assert fixed.minibatches_at(64) == fixed.minibatches_at(65536) == 32

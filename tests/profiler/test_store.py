@@ -3,8 +3,8 @@ import json
 import pytest
 
 from profiler.errors import ProfileFormatError
-from profiler.profile import SCHEMA_VERSION, Accelerator, Profile
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import SCHEMA_VERSION, Accelerator, Profile
 from profiler.store import load_profile_file, profile_path, save_profile
 
 

@@ -14,11 +14,11 @@ import math
 
 import numpy as np
 
-from models.vectorised import xla_calibration
 from models.throughput import TrainThroughputModel
+from models.vectorised import xla_calibration
 from profiler.kinds.mjx.schema import MjxSection
-from profiler.minibatch import num_envs_step
 from profiler.kinds.mjx.sweep import BasicPolicy
+from profiler.minibatch import num_envs_step
 
 
 def valid_step(section: MjxSection) -> int:

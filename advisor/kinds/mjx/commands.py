@@ -6,9 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.catalog import resolve_profile
-from advisor.cli.common import err, out, print_json, table as new_table, write_output
+from advisor.cli.common import err, out, print_json, write_output
+from advisor.cli.common import table as new_table
 from advisor.errors import BadInput, NoRecommendation
-from advisor.kinds.mjx.conf import base_num_steps, base_shape, emit_conf, header_lines, load_base, merge_into, tuned_values
+from advisor.kinds.mjx.conf import (
+    base_num_steps,
+    base_shape,
+    emit_conf,
+    header_lines,
+    load_base,
+    merge_into,
+    tuned_values,
+)
 from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
 from advisor.kinds.mjx.render import mjx_options_table
 from advisor.units import format_bytes, format_range, parse_int_list

@@ -19,8 +19,6 @@ from advisor.errors import BadInput
 from advisor.kinds.mjx.recommend import MjxRecommendation
 from advisor.units import format_bytes, format_count, format_duration
 
-TUNED_KEYS = ("num_envs", "num_minibatches", "total_timesteps")
-
 
 def tuned_values(rec: MjxRecommendation) -> dict[str, int]:
     assert rec.chosen is not None

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.kinds.mjx.conf import emit_conf
 from advisor.errors import BadInput
-from profiler.minibatch import check_minibatches
-from advisor.kinds.mjx.recommend import (JAX_DEFAULT_POOL_FRACTION, MjxOption, MjxRecommendation, evaluate, pool_fraction_needed,
-                               recommend_mjx)
+from advisor.kinds.mjx.conf import emit_conf
+from advisor.kinds.mjx.recommend import (
+    JAX_DEFAULT_POOL_FRACTION,
+    MjxOption,
+    MjxRecommendation,
+    evaluate,
+    pool_fraction_needed,
+    recommend_mjx,
+)
 from models.vectorised import VectorCurves
+from profiler.minibatch import check_minibatches
 
 
 def num_envs_axis(curves: VectorCurves, include: tuple[int, ...] = (), points: int = 60) -> list[int]:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.errors import BadInput
-from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, choose_num_minibatches
 from models.vectorised import VectorCurves
-from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxWorkload
+from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, choose_num_minibatches
+from profiler.profile import Accelerator
 
 #: objective -> what it means
 OBJECTIVES = {

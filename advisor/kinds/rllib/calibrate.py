@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Optional
 
 import typer
@@ -10,8 +9,8 @@ import typer
 from advisor import catalog
 from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
 from advisor.cli.sweeping import interrupted_message, require_finished, sweep_progress
-from advisor.kinds.rllib.render import rllib_points_table
 from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.kinds.rllib.render import rllib_points_table
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.kinds.rllib.schema import RllibWorkload
@@ -131,13 +130,11 @@ def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: 
 
     with sweep_progress() as progress:
         task = progress.add_task("starting", total=len(spec.grid))
-        started = {"t": time.monotonic()}
 
         def on_event(event) -> None:
             if event.phase == "probe":
                 progress.update(task, description=event.message)
             elif event.phase == "start":
-                started["t"] = time.monotonic()
                 progress.update(task, description=f"{event.key[0]}r x {event.key[1]}e: starting Ray and measuring")
             elif event.phase == "done":
                 p = event.point

@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.catalog import resolve_profile
-from advisor.cli.common import out, print_json, table as new_table, write_output
-from advisor.kinds.rllib.render import rllib_options_table
+from advisor.cli.common import out, print_json, write_output
+from advisor.cli.common import table as new_table
 from advisor.errors import BadInput, NoRecommendation
 from advisor.kinds.rllib.conf import comment_header, emit_python, emit_yaml, settings
 from advisor.kinds.rllib.recommend import predict_rllib, recommend_rllib
+from advisor.kinds.rllib.render import rllib_options_table
 from advisor.units import parse_int_list
 from models.workers import fit_workers
 from profiler.serde import to_jsonable

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from advisor.kinds.rllib.conf import emit_python, emit_yaml
 from advisor.kinds.rllib.recommend import RllibOption, RllibRecommendation, candidate_runners, evaluate
-from models.workers import WorkerCurves
 from models.scaling import RATING_BANDS
+from models.workers import WorkerCurves
 from profiler.errors import WorkloadSpecError
 
 _ENVS_X = {"field": "total_envs", "type": "quantitative", "title": "total envs (runners x envs per runner)",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-
 from advisor.errors import BadInput
 from models.scaling import rating
 from models.workers import WorkerCurves

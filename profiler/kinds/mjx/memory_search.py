@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from profiler.engine import SweepEvent
 from profiler.errors import WorkloadSpecError
-from profiler.minibatch import num_envs_step
 from profiler.kinds.mjx.mjcf import resolve_model
 from profiler.kinds.mjx.points import point_from
 from profiler.kinds.mjx.schema import MjxSection
-from profiler.store import load_profile_file, profile_path
-from profiler.engine import SweepEvent
 from profiler.kinds.mjx.sweep import BasicPolicy, MjxSweep, MjxSweepSpec
+from profiler.minibatch import num_envs_step
+from profiler.store import load_profile_file, profile_path
 
 
 def bisect_largest_fitting(

@@ -29,6 +29,7 @@ from typing import Any
 
 from profiler import child
 
+
 def configure_jax_environment(cache_dir: str | None, platform: str | None) -> None:
     """Environment for a truthful measurement; must run before jax is imported."""
     os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"

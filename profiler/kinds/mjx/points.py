@@ -9,10 +9,9 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from profiler.kinds.mjx.schema import MjxPoint, MjxWorkload
 from profiler.child import looks_like_oom
+from profiler.kinds.mjx.schema import MjxPoint, MjxWorkload
 from profiler.runner import ChildResult
-
 
 
 def shape(workload: MjxWorkload, num_envs: int) -> dict[str, int]:

@@ -11,7 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive as _positive, positive_samples
+from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import positive as _positive
 from profiler.minibatch import nearest_num_minibatches
 from profiler.profile import Accelerator
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from profiler.engine import Sweep, SweepEvent, preflight as engine_preflight
+from profiler.engine import Sweep, SweepEvent
+from profiler.engine import preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
 from profiler.kinds.mjx.mjcf import resolve_model
 from profiler.kinds.mjx.points import child_spec, failure, point_from, shape, xla_bytes

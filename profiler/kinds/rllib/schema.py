@@ -10,7 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive as _positive, positive_samples
+from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import positive as _positive
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from profiler.engine import Sweep, SweepEvent, preflight as engine_preflight
+from profiler.engine import Sweep, SweepEvent
+from profiler.engine import preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
-from profiler.profile import Profile
 from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 from profiler.kinds.rllib.workload import check_grid, free_node_cpus, runner_cpus
+from profiler.profile import Profile
 from profiler.runner import ChildResult, run_child
-from profiler.store import advisor_home
 
 POINT_MODULE = "profiler.kinds.rllib.point"
 #: The quick sweep: enough for speedup at 2 runners and the effect of a second env per runner.

@@ -1,8 +1,8 @@
 import math
 
 from advisor.kinds.mjx.adaptive import ModelPolicy, valid_step
-from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator
 
 GIB = 2**30
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advisor.kinds.mjx.conf import emit_conf, merge_into
 from advisor.errors import BadInput
+from advisor.kinds.mjx.conf import emit_conf, merge_into
 from advisor.kinds.mjx.recommend import recommend_mjx
 from models.vectorised import fit_vectorised
 from tests.advisor.kinds.mjx.test_recommend import section

@@ -2,14 +2,13 @@
 
 import dataclasses
 
-import numpy as np
 import pytest
 
 from advisor.errors import BadInput
 from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
 from models.vectorised import fit_vectorised
-from profiler.profile import Accelerator
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator
 
 GIB = 2**30
 

@@ -1,9 +1,9 @@
 """The sweep's decisions without processes: bisection, skipping, what is left to measure."""
 
-from profiler.profile import Accelerator
-from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.kinds.mjx.memory_search import largest_fitting
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.kinds.mjx.sweep import BasicPolicy
+from profiler.profile import Accelerator
 
 
 def test_largest_fitting_doubles_then_bisects_to_five_percent():
