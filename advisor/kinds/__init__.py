@@ -3,17 +3,20 @@ it (see :mod:`advisor.workload`); adding a kind adds its folders and one line he
 
 from __future__ import annotations
 
-from advisor.kinds.mjx import KIND as MJX
-from advisor.kinds.rllib import KIND as RLLIB
+import importlib
+
 from advisor.workload import WorkloadKind
 from profiler.errors import BadInput
 
-#: kind name -> kind, in the order commands list them; the first is the default ``--kind``
-REGISTRY: dict[str, WorkloadKind] = {kind.name: kind for kind in (
-    MJX,
-    RLLIB,
-)}
+#: The kinds, one line each, in the order commands list them; the first is the default ``--kind``.
+#: Each names a subpackage of this package whose ``KIND`` is its :class:`WorkloadKind`.
+NAMES = (
+    "mjx",
+    "rllib",
+)
 
+#: kind name -> kind
+REGISTRY: dict[str, WorkloadKind] = {name: importlib.import_module(f"{__name__}.{name}").KIND for name in NAMES}
 
 def kinds() -> tuple[WorkloadKind, ...]:
     return tuple(REGISTRY.values())
