@@ -18,6 +18,7 @@ NAMES = (
 #: kind name -> kind
 REGISTRY: dict[str, WorkloadKind] = {name: importlib.import_module(f"{__name__}.{name}").KIND for name in NAMES}
 
+
 def kinds() -> tuple[WorkloadKind, ...]:
     return tuple(REGISTRY.values())
 
