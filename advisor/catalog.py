@@ -2,20 +2,18 @@
 
 Resolution for commands that take ``--profile``: a local profile of that name, else a shipped
 one. Without ``--profile``: the newest profile calibrated on this machine (same GPU, or same
-CPU when there is no GPU) that has the needed section, else the closest shipped default; the
-answer says which and why.
+CPU when there is no GPU) that has the needed kind's section, else the shipped default the kind
+finds closest to this machine; the answer says which and why.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
-from advisor.errors import ProfileError
-from profiler.errors import ProfileFormatError
+from advisor.workload import WorkloadKind
+from profiler.errors import BadInput, ProfileError, ProfileFormatError
 from profiler.hardware import fingerprint
 from profiler.profile import Hardware, Profile
 from profiler.store import (
@@ -45,10 +43,7 @@ def load_shipped(name: str) -> Profile:
         text = resource.read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
         raise ProfileError(f"no shipped profile {name!r}; 'advisor profile list' shows them") from None
-    try:
-        return profile_from_json_text(text, f"shipped profile {name}")
-    except ProfileFormatError as exc:
-        raise ProfileError(str(exc)) from None
+    return profile_from_json_text(text, f"shipped profile {name}")
 
 
 def list_refs() -> list[ProfileRef]:
@@ -59,16 +54,10 @@ def list_refs() -> list[ProfileRef]:
 
 def load(name: str) -> tuple[Profile, str]:
     """Load a profile by name: local first, then shipped. Returns ``(profile, origin)``."""
-    try:
-        check_name(name)
-    except ProfileFormatError as exc:
-        raise ProfileError(str(exc)) from None
+    check_name(name)
     path = profile_path(name)
     if path.exists():
-        try:
-            return load_profile_file(path), "local"
-        except ProfileFormatError as exc:
-            raise ProfileError(str(exc)) from None
+        return load_profile_file(path), "local"
     if name in shipped_names():
         return load_shipped(name), "shipped"
     known = ", ".join(r.name for r in list_refs()) or "none yet"
@@ -87,13 +76,6 @@ def version(name: str) -> tuple:
         return ("shipped" if name in shipped_names() else "missing", name)
 
 
-def load_path(path: Path) -> Profile:
-    try:
-        return load_profile_file(path)
-    except ProfileFormatError as exc:
-        raise ProfileError(str(exc)) from None
-
-
 def machine_slug(hw: Hardware) -> str:
     """A default profile name for this machine, e.g. ``nvidia-h100-80gb-hbm3`` or ``cpu-amd-epyc-2t``."""
     if hw.gpu_name:
@@ -110,36 +92,13 @@ def same_machine(a: Hardware, b: Hardware) -> bool:
     return a.cpu_model == b.cpu_model and a.cpu_logical_cores == b.cpu_logical_cores
 
 
-def _distance(here: Hardware, profile: Profile, kind: str) -> float:
-    """Smaller is closer: the kind of device first, then its name, then its size."""
-    hw = profile.hardware
-    if kind == "mjx" and profile.mjx is not None:
-        platform = profile.mjx.accelerator.platform
-        wanted = "gpu" if here.gpu_name else "cpu"
-        score = 0.0 if platform == wanted else 100.0
-        if here.gpu_name and hw.gpu_name:
-            score += 0.0 if hw.gpu_name == here.gpu_name else 10.0
-            if here.gpu_memory_bytes and hw.gpu_memory_bytes:
-                score += abs(math.log(hw.gpu_memory_bytes / here.gpu_memory_bytes))
-        elif here.cpu_logical_cores and hw.cpu_logical_cores:
-            score += abs(math.log(hw.cpu_logical_cores / here.cpu_logical_cores))
-        return score
-    if here.cpu_logical_cores and hw.cpu_logical_cores:
-        return abs(math.log(hw.cpu_logical_cores / here.cpu_logical_cores))
-    return 50.0
+def usable(profile: Profile, kind: WorkloadKind) -> bool:
+    """The profile's ``kind`` section can be fitted (an interrupted or failed sweep cannot)."""
+    section = profile.section(kind.name)
+    return section is not None and kind.usable(section)
 
 
-def usable(profile: Profile, kind: str) -> bool:
-    """The profile's ``kind`` section has two or more successful points to fit (an interrupted or
-    failed sweep does not)."""
-    section = getattr(profile, kind)
-    if section is None:
-        return False
-    keys = {p.num_envs if kind == "mjx" else p.key for p in section.ok_points}
-    return len(keys) >= 2
-
-
-def default_profile(kind: str, here: Hardware | None = None) -> tuple[Profile, str, str]:
+def default_profile(kind: WorkloadKind, here: Hardware | None = None) -> tuple[Profile, str, str]:
     """``(profile, origin, why)`` for commands run without ``--profile``: the newest usable
     profile calibrated on this machine, else the closest shipped default."""
     here = here or fingerprint()
@@ -155,10 +114,27 @@ def default_profile(kind: str, here: Hardware | None = None) -> tuple[Profile, s
         chosen = max(local, key=lambda p: p.created)
         return chosen, "local", "calibrated on this machine"
     shipped = [load_shipped(n) for n in shipped_names()]
-    shipped = [p for p in shipped if getattr(p, kind) is not None]
+    shipped = [p for p in shipped if p.section(kind.name) is not None]
     if not shipped:
-        raise ProfileError(f"no {kind} profile available; run 'advisor calibrate {kind}' first")
-    chosen = min(shipped, key=lambda p: _distance(here, p, kind))
+        raise ProfileError(f"no {kind.name} profile available; run 'advisor calibrate {kind.name}' first")
+    chosen = min(shipped, key=lambda p: kind.distance(here, p))
     what = here.gpu_name or f"{here.cpu_logical_cores or '?'}-thread CPU"
     return chosen, "shipped", (f"shipped default closest to this machine ({what}); "
-                               f"run 'advisor calibrate {kind}' for numbers measured here")
+                               f"run 'advisor calibrate {kind.name}' for numbers measured here")
+
+
+def resolve_profile(name: str | None, kind: WorkloadKind) -> tuple[Profile, str]:
+    """``(profile, note)`` from ``--profile`` or the default rule (module docstring); a named
+    profile without ``kind``'s section is bad input naming the kinds it has."""
+    if name is not None and not name.strip():
+        raise BadInput("--profile is empty; name a profile (see 'advisor profile list') or leave --profile out")
+    if name:
+        profile, origin = load(name)
+        if profile.section(kind.name) is None:
+            other = [k for k in profile.kinds if k != kind.name]
+            hint = f"; it has {other[0]} measurements: add --kind {other[0]}" if other else ""
+            raise BadInput(f"profile {name!r} has no {kind.name} measurements{hint}; or run 'advisor calibrate "
+                           f"{kind.name} --name {name}', or pick another with --profile")
+        return profile, f"{origin} profile"
+    profile, _origin, why = default_profile(kind)
+    return profile, why

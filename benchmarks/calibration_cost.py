@@ -56,11 +56,11 @@ def main() -> None:
     args = parser.parse_args()
     started = time.monotonic()
 
-    from profiler.mjcf import resolve_model
-    from profiler.points import child_spec, failure
+    from profiler.kinds.mjx.mjcf import resolve_model
+    from profiler.kinds.mjx.points import child_spec, failure
+    from profiler.kinds.mjx.sweep import POINT_MODULE
     from profiler.runner import run_child
     from profiler.store import load_profile_file
-    from profiler.sweep import POINT_MODULE
 
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
         tmp = Path(tmp)
@@ -69,7 +69,7 @@ def main() -> None:
         log = home / "calibrate.log"
         advisor_wall = run_advisor(["--name", args.name, "--fresh", *args.advisor_args], home, tmp / "cache", log)
         profile = load_profile_file(home / "profiles" / f"{args.name}.json")
-        section = profile.mjx
+        section = profile.section("mjx")
         settings = section.sweep_settings
         measured = [p.num_envs for p in section.points if p.status == "ok"]
         statuses = {p.num_envs: p.status for p in section.points}

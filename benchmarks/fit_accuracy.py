@@ -32,25 +32,25 @@ def profiles(paths: list[str]):
 
     for name in catalog.shipped_names():
         yield f"shipped: {name}", catalog.load_shipped(name)
-    from profiler.importer import mjx_section_from_csv
+    from profiler.kinds.mjx.importer import mjx_section_from_csv
     from profiler.profile import Accelerator, Profile
 
     h100 = Accelerator("gpu", "NVIDIA H100 80GB HBM3", 85520809984)
     for csv_path in sorted(DATA.glob("mjx-*.csv")):
         label = "SYNTHETIC fixture" if "synthetic" in csv_path.name else "fixture"
         section = mjx_section_from_csv(csv_path.read_text(), csv_path.name, h100)
-        yield f"{label}: benchmarks/data/{csv_path.name}", Profile(name=csv_path.stem, mjx=section)
+        yield f"{label}: benchmarks/data/{csv_path.name}", Profile(name=csv_path.stem, sections={"mjx": section})
     for path in paths:
         yield f"file: {Path(path).name}", load_profile_file(Path(path))
 
 
 def section_report(label: str, profile) -> list[str]:
-    from models.validation import validate_mjx
+    from models.validation import validate_vectorised
 
-    acc = profile.mjx.accelerator
-    lines = [f"## {label}", "", f"{acc.name} ({acc.platform}); {len(profile.mjx.ok_points)} measured points; "
-                               f"memory: {profile.mjx.memory_source}", ""]
-    curves = validate_mjx(profile.mjx)
+    acc = profile.section("mjx").accelerator
+    lines = [f"## {label}", "", f"{acc.name} ({acc.platform}); {len(profile.section('mjx').ok_points)} measured points; "
+                               f"memory: {profile.section('mjx').memory_source}", ""]
+    curves = validate_vectorised(profile.section("mjx"))
     if not curves:
         return lines + ["Too few points for leave-one-out.", ""]
     for c in curves:
@@ -64,7 +64,7 @@ def section_report(label: str, profile) -> list[str]:
         if c.median_abs_error is not None:
             lines.append(f"Interior: median |error| {c.median_abs_error:.1%}, worst {c.worst_abs_error:.1%}.")
         if c.curve == "train_sps":
-            enough = len(profile.mjx.ok_points) >= 7 and acc.platform == "gpu"
+            enough = len(profile.section("mjx").ok_points) >= 7 and acc.platform == "gpu"
             goal = (c.median_abs_error is not None and c.median_abs_error <= 0.05 and c.worst_abs_error <= 0.10)
             lines.append(f"Goal (<= 5% median, <= 10% worst): {'met' if goal else 'not met'}"
                          + ("" if enough else " (the goal is stated for a GPU sweep of 7+ points; this is not one)") + ".")
@@ -81,7 +81,7 @@ def section_report(label: str, profile) -> list[str]:
 def main() -> None:
     lines = []
     for label, profile in profiles(sys.argv[1:]):
-        if profile.mjx is not None:
+        if profile.section("mjx") is not None:
             lines += section_report(label, profile)
     path = write_result("fit_accuracy", "Leave-one-out accuracy of the fitted curves", "\n".join(lines))
     print(path.read_text())

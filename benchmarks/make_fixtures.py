@@ -41,7 +41,7 @@ def _write(path: Path, rows: list[dict], columns=COLUMNS) -> None:
 def main() -> None:
     from advisor import catalog
 
-    section = catalog.load_shipped("h100-humanoid").mjx
+    section = catalog.load_shipped("h100-humanoid").section("mjx")
     rows = [{"num_envs": p.num_envs, "num_steps": p.num_steps, "num_minibatches": p.num_minibatches,
              "update_epochs": p.update_epochs, "train_sps": f"{p.train_sps:.1f}", "peak_vram_bytes": p.peak_bytes,
              "physics_sps": f"{p.physics_sps:.1f}", "compile_s": f"{p.compile_s:.2f}", "xla_bytes": p.xla_bytes}

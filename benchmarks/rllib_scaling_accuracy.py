@@ -36,15 +36,15 @@ def datasets(paths: list[str]):
 
     for name in catalog.shipped_names():
         profile = catalog.load_shipped(name)
-        if profile.rllib is not None:
-            ok = profile.rllib.ok_points
+        if profile.section("rllib") is not None:
+            ok = profile.section("rllib").ok_points
             yield (f"shipped profile {name} ({profile.hardware.summary})", [p.key for p in ok],
                    [p.env_steps_per_s for p in ok], [p.env_steps_per_s_samples for p in ok])
     for path in paths:
         profile = load_profile_file(Path(path))
-        if profile.rllib is None:
+        if profile.section("rllib") is None:
             continue
-        ok = profile.rllib.ok_points
+        ok = profile.section("rllib").ok_points
         yield (f"profile {profile.name} ({profile.hardware.summary})", [p.key for p in ok],
                [p.env_steps_per_s for p in ok], [p.env_steps_per_s_samples for p in ok])
 

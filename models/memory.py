@@ -61,7 +61,6 @@ class PeakMemoryModel(Estimator):
         self.sigma_ = math.sqrt((float(residuals @ residuals) + self.prior_sigma**2) / (max(dof, 0) + 1))
         self.dof_ = max(dof, 1)
         self._cov = np.linalg.pinv(design.T @ design)
-        self._scale = peak
         self.num_envs_range_ = (float(n.min()), float(n.max()))
         return self
 

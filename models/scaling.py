@@ -15,11 +15,10 @@ between them (held constant beyond).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from models.base import Estimator, check_is_fitted
+from models.stats import leave_one_out as _leave_one_out
 from models.usl import USLModel
 
 #: (lower bound of efficiency, rating), best first.
@@ -176,22 +175,17 @@ def leave_one_out(keys: list[tuple[int, int]], env_steps_per_s: list[float], **p
     """Refit without each point in turn and predict it: one dict per point with ``key``,
     ``measured``, ``predicted`` (``None`` when the rest cannot predict it), ``error`` (relative:
     predicted / measured - 1) and ``form`` (the USL form the rest chose) or ``reason``."""
-    rows = []
-    for i, key in enumerate(keys):
-        rest = [k for j, k in enumerate(keys) if j != i]
-        values = [v for j, v in enumerate(env_steps_per_s) if j != i]
+    def held_out(keep, i: int) -> dict:
+        key = keys[i]
         row = {"key": key, "measured": float(env_steps_per_s[i]), "predicted": None, "error": None}
         try:
-            model = RunnerScalingModel(**params).fit(rest, values)
+            model = RunnerScalingModel(**params).fit([k for k, kept in zip(keys, keep) if kept],
+                                                     [v for v, kept in zip(env_steps_per_s, keep) if kept])
             predicted = float(model.predict([key])[0])
         except ValueError as exc:
             row["reason"] = str(exc)
         else:
             row.update(predicted=predicted, error=predicted / env_steps_per_s[i] - 1, form=model.usl_.form_)
-        rows.append(row)
-    return rows
+        return row
 
-
-def rms(values) -> float:
-    values = [v for v in values if v is not None and math.isfinite(v)]
-    return math.sqrt(sum(v * v for v in values) / len(values)) if values else float("nan")
+    return _leave_one_out(len(keys), held_out)

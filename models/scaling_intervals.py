@@ -21,7 +21,6 @@ import numpy as np
 from models.scaling import RunnerScalingModel, as_grid
 from models.stats import t_quantile
 
-
 #: Largest log half-width: far from the data an interval is huge (a factor of e^50) but finite and positive.
 _MAX_LOG_HALF = 50.0
 

@@ -92,3 +92,40 @@ def levenberg_marquardt(residuals, theta0: np.ndarray, max_iter: int = 200, tol:
         if not improved or converged:
             break
     return theta, jac(theta, r), cost
+
+
+def rms(values) -> float:
+    """Root mean square of the finite values (``nan`` when there are none)."""
+    finite = [float(v) for v in np.ravel(np.asarray(values, dtype=float)) if math.isfinite(v)] if len(values) else []
+    return math.sqrt(sum(v * v for v in finite) / len(finite)) if finite else float("nan")
+
+
+def pooled_log_noise(y_samples, size: int) -> tuple[float, int]:
+    """Pooled run-to-run scatter of repeated timings, in logs: ``(sum of squares, degrees of
+    freedom)`` over every point's samples. A point's median of r timings has the per-timing
+    variance / r, so each point's sum of squares is divided by its r. ``y_samples`` is one
+    sequence per point (``None``: no repeats known, no noise)."""
+    if y_samples is None:
+        return 0.0, 0
+    if len(y_samples) != size:
+        raise ValueError("y_samples needs one sequence per point")
+    total, dof = 0.0, 0
+    for samples in y_samples:
+        values = np.asarray(samples, dtype=float)
+        if values.size and (not np.all(np.isfinite(values)) or np.any(values <= 0)):
+            raise ValueError("y_samples must hold positive finite values")
+        logs = np.log(values) if values.size else np.empty(0)
+        if logs.size > 1:
+            total += float(np.sum((logs - logs.mean()) ** 2)) / logs.size
+            dof += logs.size - 1
+    return total, dof
+
+
+def leave_one_out(size: int, predict_held_out):
+    """``[predict_held_out(keep, i) for each point i]``: ``keep`` is the boolean mask of the other
+    points, which the caller refits on before predicting point ``i``."""
+    results = []
+    for i in range(size):
+        keep = np.arange(size) != i
+        results.append(predict_held_out(keep, i))
+    return results

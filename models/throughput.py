@@ -15,18 +15,19 @@ import numpy as np
 
 from models.base import Estimator, as_1d, check_is_fitted
 from models.curves import ITERATION_TIME_FORMS, LogFit, fit_log
+from models.stats import leave_one_out, pooled_log_noise, rms
 
 
 def loo_log_errors(form_name: str, x: np.ndarray, y: np.ndarray, prior_sigma: float) -> np.ndarray:
     """Leave-one-out errors ``log(y_pred / y_true)`` of ``form_name`` at each point."""
     form = ITERATION_TIME_FORMS[form_name]
     full = fit_log(form, x, y, prior_sigma)
-    errors = np.empty(x.size)
-    for i in range(x.size):
-        keep = np.arange(x.size) != i
+
+    def held_out(keep: np.ndarray, i: int) -> float:
         fit = fit_log(form, x[keep], y[keep], prior_sigma, starts=[full.theta, *form.starts(x[keep], y[keep])[:1]])
-        errors[i] = fit.predict_log(x[i : i + 1])[0] - math.log(y[i])
-    return errors
+        return float(fit.predict_log(x[i : i + 1])[0] - math.log(y[i]))
+
+    return np.array(leave_one_out(x.size, held_out))
 
 
 class TrainThroughputModel(Estimator):
@@ -63,15 +64,7 @@ class TrainThroughputModel(Estimator):
         sps = as_1d(y, "train_sps")
         if n.size != sps.size:
             raise ValueError("X and y must have the same length")
-        noise_ss, noise_dof = 0.0, 0
-        if y_samples is not None:
-            if len(y_samples) != n.size:
-                raise ValueError("y_samples needs one sequence per point")
-            for samples in y_samples:
-                logs = np.log(as_1d(samples, "y_samples")) if len(samples) else np.empty(0)
-                if logs.size > 1:  # scatter of a median of r timings: per-timing variance / r
-                    noise_ss += float(np.sum((logs - logs.mean()) ** 2)) / logs.size
-                    noise_dof += logs.size - 1
+        noise_ss, noise_dof = pooled_log_noise(y_samples, n.size)
         if np.unique(n).size < 2:
             raise ValueError("need measurements at two or more distinct num_envs to fit throughput")
         times = self._times(n, sps)
@@ -99,7 +92,7 @@ class TrainThroughputModel(Estimator):
         parameters, the smaller error wins outright."""
         if not self.loo_errors_:
             return "linear"
-        scored = sorted(((ITERATION_TIME_FORMS[name].n_params, _rms(errors), name)
+        scored = sorted(((ITERATION_TIME_FORMS[name].n_params, rms(errors), name)
                          for name, errors in self.loo_errors_.items()))
         best_params, best_err, best_name = scored[0]
         for n_params, err, name in scored[1:]:
@@ -129,7 +122,3 @@ class TrainThroughputModel(Estimator):
         n = as_1d(X, "num_envs")
         low, high = self.num_envs_range_
         return (n < low) | (n > high)
-
-
-def _rms(values: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(values))))

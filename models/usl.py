@@ -24,7 +24,7 @@ import numpy as np
 
 from models.base import Estimator, as_1d, check_is_fitted
 from models.curves import Form, LogFit, fit_log
-from models.stats import t_quantile
+from models.stats import pooled_log_noise, t_quantile
 
 TERMS = ("sigma", "kappa")
 
@@ -117,7 +117,7 @@ class USLModel(Estimator):
         distinct = np.unique(n).size
         if distinct < 2:
             raise ValueError("need measurements at two or more runner counts to fit scaling")
-        noise_ss, noise_dof = _noise(y_samples, n.size)
+        noise_ss, noise_dof = pooled_log_noise(y_samples, n.size)
         best = None
         for name, (form, free, _fixed) in USL_FORMS.items():
             if form.n_params > distinct:
@@ -191,18 +191,3 @@ class USLModel(Estimator):
         check_is_fitted(self, "fit_")
         n = as_1d(X, "num_env_runners")
         return (n < self.runners_range_[0]) | (n > self.runners_range_[1])
-
-
-def _noise(y_samples, size: int) -> tuple[float, int]:
-    """Pooled scatter of repeated timings (the variance of a median of r timings: per-timing / r)."""
-    if y_samples is None:
-        return 0.0, 0
-    if len(y_samples) != size:
-        raise ValueError("y_samples needs one sequence per point")
-    total, dof = 0.0, 0
-    for samples in y_samples:
-        logs = np.log(as_1d(samples, "y_samples")) if len(samples) else np.empty(0)
-        if logs.size > 1:
-            total += float(np.sum((logs - logs.mean()) ** 2)) / logs.size
-            dof += logs.size - 1
-    return total, dof

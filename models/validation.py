@@ -1,20 +1,24 @@
-"""Leave-one-out validation of an MJX profile's curves (what ``advisor validate`` reports).
+"""Leave-one-out validation of a profile section's curves (what ``advisor validate`` reports),
+for each scaling family.
 
-For each measured num_envs, the curve is refitted without it (model selection included) and
-predicts it. Interior points (neither the smallest nor the largest num_envs) measure
-interpolation; the end points measure one step of extrapolation.
+Vectorised curves: for each measured num_envs, the curve is refitted without it (model selection
+included) and predicts it. Worker scaling: each measured (runners, envs per runner) point is
+predicted by the scaling model fitted to the others. Interior points (neither the smallest nor
+the largest num_envs or runner count) measure interpolation; the end points measure one step of
+extrapolation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from models.memory import PeakMemoryModel, XlaOverheadModel
-from models.mjx import xla_memory_model
+from models.stats import leave_one_out
 from models.throughput import TrainThroughputModel
-from profiler.profile import MjxSection
+from models.vectorised import xla_memory_model
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,21 @@ class LooRow:
 
 @dataclass(frozen=True)
 class CurveValidation:
-    curve: str  # train_sps | peak_bytes | peak_from_xla | peak_along_envs
+    curve: str  # train_sps | peak_bytes | peak_from_xla | peak_along_envs | env_steps_per_s
     form: str
-    rows: tuple[LooRow, ...]
+    rows: tuple[Any, ...]  # LooRow, or WorkerLooRow for worker scaling
+    confidence: float = 0.9  # of the intervals worker rows carry
+
+    @property
+    def interval_coverage(self) -> float | None:
+        """For worker scaling: the fraction of held-out points inside their interval."""
+        inside = [r.inside for r in self.rows if getattr(r, "inside", None) is not None]
+        return sum(inside) / len(inside) if inside else None
+
+    @property
+    def efficiency_coverage(self) -> float | None:
+        inside = [r.efficiency_inside for r in self.rows if getattr(r, "efficiency_inside", None) is not None]
+        return sum(inside) / len(inside) if inside else None
 
     def _interior(self) -> np.ndarray:
         return np.array([abs(r.error) for r in self.rows if r.interior])
@@ -69,18 +85,18 @@ class CurveValidation:
 
 
 def _loo(x: np.ndarray, y: np.ndarray, envs: np.ndarray, fit_predict) -> tuple[LooRow, ...]:
-    rows = []
-    for i in range(x.size):
-        keep = x != x[i]
+    def held_out(_keep: np.ndarray, i: int) -> LooRow | None:
+        keep = x != x[i]  # repeats of the same x are held out together
         if np.unique(x[keep]).size < 2:
-            continue
+            return None
         predicted, upper = fit_predict(x[keep], y[keep], i)
-        rows.append(LooRow(int(envs[i]), float(x[i]), float(y[i]), predicted, predicted / float(y[i]) - 1.0,
-                           bool(x.min() < x[i] < x.max()), None if upper is None else upper / float(y[i])))
-    return tuple(rows)
+        return LooRow(int(envs[i]), float(x[i]), float(y[i]), predicted, predicted / float(y[i]) - 1.0,
+                      bool(x.min() < x[i] < x.max()), None if upper is None else upper / float(y[i]))
+
+    return tuple(row for row in leave_one_out(x.size, held_out) if row is not None)
 
 
-def validate_mjx(section: MjxSection) -> list[CurveValidation]:
+def validate_vectorised(section: Any) -> list[CurveValidation]:
     """Leave-one-out tables for train_sps, peak memory vs num_envs and peak memory vs XLA bytes."""
     ok = section.ok_points
     results = []
@@ -120,12 +136,12 @@ def validate_mjx(section: MjxSection) -> list[CurveValidation]:
     return results + ([along] if along is not None else [])
 
 
-def validate_envs_memory(section: MjxSection) -> CurveValidation | None:
+def validate_envs_memory(section: Any) -> CurveValidation | None:
     """Leave-one-out of the bound ``predict`` and ``recommend`` use along num_envs: each measured
     num_envs is dropped entirely (its XLA bytes and its peak), and XLA's bytes along num_envs and
     the allocator calibration are refitted without it. ``None`` with fewer than three measured
     num_envs that have both XLA bytes and a peak."""
-    from models.mjx import envs_bound
+    from models.vectorised import envs_bound
 
     measured = [p for p in section.ok_points if p.peak_bytes and p.xla_bytes]
     n = np.array([p.num_envs for p in measured], dtype=float)
@@ -144,3 +160,53 @@ def validate_envs_memory(section: MjxSection) -> CurveValidation | None:
     form = "xla along num_envs + " + ("xla+overhead" if isinstance(
         xla_memory_model(section.memory_source, section.accelerator.platform), XlaOverheadModel) else "linear")
     return CurveValidation("peak_along_envs", form, _loo(n, y, n, fit_along))
+
+
+@dataclass(frozen=True)
+class WorkerLooRow:
+    """One held-out worker-scaling point: env steps/s measured and predicted by the fit to the
+    other points, ``error`` = predicted/measured - 1, the form the rest chose, the prediction's
+    interval (``low``, ``high``) and whether the measurement fell ``inside``; the efficiency
+    fields (fractions) are ``None`` without a measured 1r x 1e baseline, and for it."""
+
+    num_env_runners: int
+    num_envs_per_env_runner: int
+    measured: float
+    predicted: float
+    error: float
+    interior: bool
+    form: str
+    low: float | None = None
+    high: float | None = None
+    inside: bool | None = None
+    efficiency_measured: float | None = None
+    efficiency_predicted: float | None = None
+    efficiency_low: float | None = None
+    efficiency_high: float | None = None
+    efficiency_inside: bool | None = None
+
+
+def validate_workers(section: Any) -> list[CurveValidation]:
+    """Leave-one-out table for env steps/s over runners, with each held-out point's interval
+    (empty with fewer than three points or when no held-out point can be predicted by the rest)."""
+    from models.scaling import RunnerScalingModel
+    from models.validation_rllib import validate_rllib
+
+    ok = section.ok_points
+    if len(ok) < 3:
+        return []
+    keys = [p.key for p in ok]
+    runners = [k[0] for k in keys]
+    result = validate_rllib(keys, [p.env_steps_per_s for p in ok], [p.env_steps_per_s_samples for p in ok])
+    rows = []
+    for r in result.rows:
+        if r.predicted is None:
+            continue
+        rows.append(WorkerLooRow(r.num_env_runners, r.num_envs_per_env_runner, r.measured, r.predicted, r.error,
+                                 min(runners) < r.num_env_runners < max(runners), r.form, r.low, r.high, r.inside,
+                                 r.efficiency_measured, r.efficiency_predicted, r.efficiency_low, r.efficiency_high,
+                                 r.efficiency_inside))
+    if not rows:
+        return []
+    form = RunnerScalingModel().fit(keys, [p.env_steps_per_s for p in ok]).usl_.form_
+    return [CurveValidation("env_steps_per_s", form, tuple(rows), result.confidence)]

@@ -33,6 +33,7 @@ class RllibLooRow:
     efficiency_high: float | None = None
     efficiency_inside: bool | None = None
     reason: str | None = None
+    form: str | None = None  # the USL form the rest chose
 
 
 @dataclass(frozen=True)
@@ -94,5 +95,6 @@ def validate_rllib(keys: list[tuple[int, int]], env_steps_per_s: list[float], sa
             e_low, e_high = float(iv.efficiency[0][0]), float(iv.efficiency[1][0])
             eff = dict(efficiency_measured=measured_eff, efficiency_predicted=float(model.efficiency([(r, e)])[0]),
                        efficiency_low=e_low, efficiency_high=e_high, efficiency_inside=e_low <= measured_eff <= e_high)
-        rows.append(RllibLooRow(r, e, value, pred, low, high, pred / value - 1, low <= value <= high, interior, **eff))
+        rows.append(RllibLooRow(r, e, value, pred, low, high, pred / value - 1, low <= value <= high, interior, **eff,
+                                form=model.usl_.form_))
     return RllibValidation(confidence, tuple(rows))

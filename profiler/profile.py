@@ -1,9 +1,10 @@
 """The Profile: what advisor measured (or imported) about one machine, as frozen dataclasses.
 
-A profile holds the machine's fingerprint and one section per workload kind:
-
-* ``mjx``: MJX/JAX PPO training throughput and peak memory as ``num_envs`` varies;
-* ``rllib``: RLlib PPO sampling throughput as env runners vary.
+A profile holds the machine's fingerprint and one section per workload kind, keyed by the kind's
+name (``mjx``, ``rllib``, ...). Each kind's section schema lives in its own folder under
+:mod:`profiler.kinds`; this module knows none of them. In JSON each section is the value of a
+top-level key named after its kind, ``null`` for a kind the profile has not measured (a file
+written before a kind existed simply lacks its key, and means the same).
 
 Units are in the field names: ``*_sps`` and ``*_per_s`` are env steps per second, ``*_bytes``
 are bytes, ``*_s`` are seconds. Derived values are properties, never stored.
@@ -15,25 +16,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive as _positive, positive_samples
-from profiler.minibatch import nearest_num_minibatches
-from profiler.rllib_profile import RllibPoint, RllibSection, RllibWorkload
+from profiler.checks import positive as _positive
 
-__all__ = ["SCHEMA_VERSION", "POINT_STATUSES", "UNFINISHED_STATUSES", "MEMORY_SOURCES", "Hardware", "Accelerator", "MjxWorkload", "MjxPoint",
-           "MjxSection", "RllibWorkload", "RllibPoint", "RllibSection", "Profile"]
+__all__ = ["SCHEMA_VERSION", "Hardware", "Accelerator", "Profile"]
 
 SCHEMA_VERSION = 2
-
-#: How ``peak_bytes`` was measured.
-MEMORY_SOURCES = {
-    "jax_allocator_peak": "JAX allocator peak_bytes_in_use on the device, preallocation off",
-    "host_peak_rss": "peak resident set size of the measuring process while training iterations ran "
-    "(CPU backend; after compile; includes the Python and XLA runtime)",
-    "host_peak_rss_with_compile": "peak resident set size of the measuring process, compile "
-    "included (CPU backend; the kernel could not reset the high-water mark)",
-    "imported": "imported from a CSV file",
-    "unknown": "not measured",
-}
 
 
 @dataclass(frozen=True)
@@ -76,153 +63,17 @@ class Accelerator:
 
 
 @dataclass(frozen=True)
-class MjxWorkload:
-    """The PPO training shape, in LocoMuJoCo's ``experiment:`` key names (all but ``num_envs``).
-
-    With ``minibatch_size`` set, each point's ``num_minibatches`` is chosen to keep its
-    minibatches near that many samples (:meth:`minibatches_at`); ``num_minibatches`` is then unused."""
-
-    model: str = "humanoid"
-    num_steps: int = 50
-    num_minibatches: int = 32
-    update_epochs: int = 4
-    hidden_layers: tuple[int, ...] = (512, 256)
-    minibatch_size: int | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("num_steps", "num_minibatches", "update_epochs"):
-            _positive(name, getattr(self, name), allow_none=False)
-        _positive("minibatch_size", self.minibatch_size)
-        if not self.hidden_layers or any(h <= 0 for h in self.hidden_layers):
-            raise ValueError(f"hidden_layers must be positive sizes, got {self.hidden_layers!r}")
-
-    def minibatches_at(self, num_envs: int) -> int:
-        """``num_minibatches`` of the point at ``num_envs``."""
-        if self.minibatch_size is None:
-            return self.num_minibatches
-        return nearest_num_minibatches(num_envs, self.num_steps, self.minibatch_size)
-
-
-@dataclass(frozen=True)
-class MjxPoint:
-    """One calibration point: a full PPO training iteration at ``num_envs`` parallel envs.
-
-    ``train_sps`` is the median env steps/s over timed iterations (rollout + GAE + PPO update),
-    after compile and one warm-up iteration; ``train_sps_samples`` keeps every timed iteration.
-    ``physics_sps`` is env steps/s of stepping alone. ``peak_bytes`` is the true peak footprint
-    (see the section's ``memory_source``); ``xla_bytes`` is XLA's compiled memory analysis of
-    the training step (temp + argument + output bytes).
-    """
-
-    num_envs: int
-    status: str = "ok"
-    num_steps: int = 50
-    num_minibatches: int = 32
-    update_epochs: int = 4
-    train_sps: float | None = None
-    train_sps_samples: tuple[float, ...] = ()
-    physics_sps: float | None = None
-    compile_s: float | None = None
-    peak_bytes: int | None = None
-    xla_bytes: int | None = None
-    wall_s: float | None = None
-    error: str | None = None
-
-    def __post_init__(self) -> None:
-        _positive("num_envs", self.num_envs, allow_none=False)
-        if self.status not in POINT_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
-        for name in ("train_sps", "physics_sps", "peak_bytes", "xla_bytes", "num_steps", "num_minibatches",
-                     "update_epochs"):
-            _positive(name, getattr(self, name))
-        positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
-        if self.compile_s is not None and not 0 <= self.compile_s <= 1e7:
-            raise ValueError(f"compile_s must be between 0 and 1e7 seconds, got {self.compile_s!r}")
-        if self.status == "ok" and self.train_sps is None:
-            raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    @property
-    def batch_size(self) -> int:
-        """Env steps per training iteration: ``num_envs * num_steps``."""
-        return self.num_envs * self.num_steps
-
-    @property
-    def iteration_s(self) -> float | None:
-        """Seconds per training iteration, from the median throughput."""
-        return self.batch_size / self.train_sps if self.train_sps else None
-
-    @property
-    def train_sps_spread(self) -> float | None:
-        """Relative spread (max-min)/median of the timed iterations, ``None`` with fewer than 2."""
-        if len(self.train_sps_samples) < 2 or not self.train_sps:
-            return None
-        return (max(self.train_sps_samples) - min(self.train_sps_samples)) / self.train_sps
-
-
-@dataclass(frozen=True)
-class MjxSection:
-    """MJX PPO measurements on one accelerator, with how they were taken."""
-
-    workload: MjxWorkload
-    accelerator: Accelerator
-    memory_source: str = "unknown"
-    points: tuple[MjxPoint, ...] = ()
-    repeats: int = 0
-    timeout_s: float | None = None
-    sweep_settings: dict[str, Any] = field(default_factory=dict)
-    method: str = ""
-
-    def __post_init__(self) -> None:
-        if self.memory_source not in MEMORY_SOURCES:
-            raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
-        seen = [p.num_envs for p in self.points]
-        if len(seen) != len(set(seen)):
-            raise ValueError(f"two points at num_envs={next(n for n in seen if seen.count(n) > 1)}; keep one")
-        grid = self.sweep_settings.get("num_envs", ())
-        if not isinstance(grid, (list, tuple)) or any(isinstance(n, bool) or not isinstance(n, int) for n in grid):
-            raise ValueError(f"sweep_settings.num_envs must be a list of whole numbers, got {grid!r}")
-        for n in grid:
-            _positive("num_envs", n)
-
-    @property
-    def requested_num_envs(self) -> tuple[int, ...]:
-        """The sweep's grid, as asked for (empty for imported sections)."""
-        return tuple(self.sweep_settings.get("num_envs", ()))
-
-    @property
-    def ok_points(self) -> tuple[MjxPoint, ...]:
-        return tuple(sorted((p for p in self.points if p.ok), key=lambda p: p.num_envs))
-
-    @property
-    def oom_num_envs(self) -> int | None:
-        """Smallest num_envs that ran out of memory, if any did."""
-        ooms = [p.num_envs for p in self.points if p.status == "oom"]
-        return min(ooms) if ooms else None
-
-    def point(self, num_envs: int) -> MjxPoint | None:
-        return next((p for p in self.points if p.num_envs == num_envs), None)
-
-    def with_point(self, point: MjxPoint) -> MjxSection:
-        """A copy with ``point`` added, replacing any earlier point at the same num_envs."""
-        kept = tuple(p for p in self.points if p.num_envs != point.num_envs)
-        return dataclasses.replace(self, points=tuple(sorted(kept + (point,), key=lambda p: p.num_envs)))
-
-
-@dataclass(frozen=True)
 class Profile:
-    """Everything measured on one machine. ``source`` is ``calibrated``, ``imported`` or ``shipped``."""
+    """Everything measured on one machine. ``source`` is ``calibrated``, ``imported`` or
+    ``shipped``; ``sections`` maps a workload kind's name to its section (see
+    :mod:`profiler.kinds`)."""
 
     name: str
     source: str = "calibrated"
     created: str = ""
     hardware: Hardware = field(default_factory=Hardware)
     software: dict[str, str] = field(default_factory=dict)
-    mjx: MjxSection | None = None
-    rllib: RllibSection | None = None
+    sections: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
@@ -231,7 +82,34 @@ class Profile:
             raise ValueError("a profile needs a name")
         if self.source not in ("calibrated", "imported", "shipped"):
             raise ValueError(f"source must be calibrated, imported or shipped, got {self.source!r}")
+        from profiler.kinds import order_sections  # the registry of kinds; its schemas import this module
+
+        object.__setattr__(self, "sections", order_sections(dict(self.sections)))
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        return tuple(k for k in ("mjx", "rllib") if getattr(self, k) is not None)
+        """The kinds this profile has measurements of, in the order they are stored."""
+        return tuple(self.sections)
+
+    def section(self, kind: str) -> Any | None:
+        """The section of workload kind ``kind``, or ``None`` when the profile has none."""
+        return self.sections.get(kind)
+
+    def __jsonable__(self) -> dict[str, Any]:
+        """The JSON form: the fields in order, with each known kind's section (or ``null``) at a
+        top-level key named after the kind, where ``sections`` stands."""
+        from profiler.kinds import known_kinds
+        from profiler.serde import to_jsonable
+
+        data: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name != "sections":
+                data[f.name] = to_jsonable(getattr(self, f.name))
+                continue
+            for kind in dict.fromkeys(known_kinds() + tuple(self.sections)):
+                data[kind] = to_jsonable(self.sections.get(kind))
+        return data
+
+    def with_section(self, kind: str, section: Any) -> Profile:
+        """A copy with ``kind``'s section replaced (or added); every other section is kept."""
+        return dataclasses.replace(self, sections={**self.sections, kind: section})

@@ -93,7 +93,7 @@ class Child:
     in its own process session, with its output in ``<stem>.log``.
 
     With ``release_file`` the child prepares and then waits for that file (see
-    :func:`profiler.mjx_point.wait_for_go`); :meth:`release` creates it, and the timeout counts from
+    :func:`profiler.kinds.mjx.point.wait_for_go`); :meth:`release` creates it, and the timeout counts from
     the release."""
 
     def __init__(self, module: str, spec: dict[str, Any], workdir: Path, stem: str, timeout_s: float,

@@ -22,7 +22,10 @@ class DecodeError(ValueError):
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Dataclasses to dicts, tuples to lists; floats that are not finite become ``None``."""
+    """Dataclasses to dicts (or their own ``__jsonable__()``), tuples to lists; floats that are
+    not finite become ``None``."""
+    if hasattr(type(obj), "__jsonable__"):
+        return obj.__jsonable__()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, (list, tuple)):

@@ -7,6 +7,7 @@ left untouched; writers refuse to replace it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler.errors import ProfileFormatError
+from profiler.kinds import section_types
 from profiler.profile import SCHEMA_VERSION, Profile
 from profiler.serde import DecodeError, from_jsonable, to_jsonable
 
@@ -103,11 +105,26 @@ def profile_from_json_text(text: str | bytes, where: str) -> Profile:
         raise ProfileFormatError(f"{where}: not an advisor profile (top level is not an object)")
     data = migrate(data, where)
     try:
-        return from_jsonable(Profile, data, "profile")
+        return decode_profile(data)
     except DecodeError as exc:
         raise ProfileFormatError(f"{where}: invalid profile: {exc}") from None
     except RecursionError:
         raise ProfileFormatError(f"{where}: JSON nested too deeply; restore or delete the file") from None
+
+
+def decode_profile(data: dict[str, Any]) -> Profile:
+    """A :class:`Profile` from parsed, migrated JSON. Each workload kind's section is the value
+    of the top-level key named after the kind (``null`` or absent: none), decoded by that kind's
+    schema (:mod:`profiler.kinds`)."""
+    data = dict(data)
+    sections = {}
+    for kind, cls in section_types().items():
+        value = data.pop(kind, None)
+        if value is not None:
+            sections[kind] = from_jsonable(cls, value, f"profile.{kind}")
+    data.pop("sections", None)
+    profile = from_jsonable(Profile, data, "profile")
+    return dataclasses.replace(profile, sections=sections)
 
 
 def load_profile_file(path: Path) -> Profile:

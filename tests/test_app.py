@@ -94,11 +94,11 @@ def test_broken_profile_shows_the_problem_not_a_traceback(advisor_home, monkeypa
 
 
 def test_profile_deleted_after_listing_is_reported(advisor_home, monkeypatch):
-    from profiler.store import profile_path, save_profile
-    from tests.advisor.test_recommend import section
     from profiler.profile import Profile
+    from profiler.store import profile_path, save_profile
+    from tests.advisor.kinds.mjx.test_recommend import section
 
-    save_profile(Profile(name="gone", mjx=section()))
+    save_profile(Profile(name="gone", sections={"mjx": section()}))
     at = run("gone", monkeypatch)
     assert not at.error
     profile_path("gone").unlink()
@@ -116,9 +116,9 @@ def test_unknown_requested_profile_is_reported(monkeypatch):
 def test_comparing_two_profiles_draws_both_with_memory_lines(advisor_home, monkeypatch):
     from profiler.profile import Profile
     from profiler.store import save_profile
-    from tests.advisor.test_recommend import section
+    from tests.advisor.kinds.mjx.test_recommend import section
 
-    save_profile(Profile(name="withmem", mjx=section()))
+    save_profile(Profile(name="withmem", sections={"mjx": section()}))
     at = run("withmem", monkeypatch)
     at.selectbox(key="compare").set_value(RTX).run()
     assert not at.exception and not at.error

@@ -1,4 +1,6 @@
-"""Random bytes, JSON and CSV into profile loading and import: typed errors only, never a crash."""
+"""Random bytes, JSON and CSV into profile loading and import: typed errors only, never a crash;
+and whatever loads or imports survives a round trip (saved and loaded again, it is equal, and its
+JSON is a fixed point)."""
 
 import json
 import string
@@ -7,9 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from profiler.errors import ImportFormatError, ProfileFormatError
-from profiler.importer import mjx_section_from_csv
-from profiler.profile import Accelerator
-from profiler.store import profile_from_json_text
+from profiler.kinds.mjx.importer import mjx_section_from_csv
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
+from profiler.profile import Accelerator, Hardware, Profile
+from profiler.store import profile_from_json_text, profile_to_json_text
 
 ACC = Accelerator("gpu", "G", 2**33)
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -23,11 +27,20 @@ PROFILE_KEYS = ["name", "source", "schema_version", "mjx", "workload", "accelera
                 "train_sps", "status", "platform", "memory_source", "hardware", "software", "notes"]
 
 
+def round_trip(profile: Profile) -> None:
+    """Saved and loaded again, a profile is equal to itself, and saving that gives the same text."""
+    text = profile_to_json_text(profile)
+    again = profile_from_json_text(text, "round-trip.json")
+    assert again == profile
+    assert profile_to_json_text(again) == text
+
+
 def load(text):
     try:
-        profile_from_json_text(text, "fuzz.json")
+        profile = profile_from_json_text(text, "fuzz.json")
     except ProfileFormatError:
-        pass
+        return
+    round_trip(profile)
 
 
 @FUZZ
@@ -67,9 +80,10 @@ columns = st.lists(st.sampled_from(["num_envs", "num_steps", "num_minibatches", 
 def test_random_csv(header, rows):
     text = "\n".join([",".join(header)] + [",".join(r) for r in rows])
     try:
-        mjx_section_from_csv(text, "fuzz.csv", ACC)
+        section = mjx_section_from_csv(text, "fuzz.csv", ACC)
     except ImportFormatError:
-        pass
+        return
+    round_trip(Profile(name="csv", source="imported", sections={"mjx": section}))
 
 
 @FUZZ
@@ -88,11 +102,44 @@ rllib_columns = st.lists(st.sampled_from(["num_env_runners", "num_envs_per_env_r
 @FUZZ
 @given(rllib_columns, st.lists(st.lists(cells, max_size=6), max_size=6))
 def test_random_rllib_csv(header, rows):
-    from profiler.importer import rllib_section_from_csv
-    from profiler.profile import RllibWorkload
+    from profiler.kinds.rllib.importer import rllib_section_from_csv
+    from profiler.kinds.rllib.schema import RllibWorkload
 
     text = "\n".join([",".join(header)] + [",".join(r) for r in rows])
     try:
-        rllib_section_from_csv(text, "fuzz.csv", RllibWorkload(), ray_cpus=16)
+        section = rllib_section_from_csv(text, "fuzz.csv", RllibWorkload(), ray_cpus=16)
     except ImportFormatError:
-        pass
+        return
+    round_trip(Profile(name="csv", source="imported", sections={"rllib": section}))
+
+
+positive = st.floats(min_value=1e-3, max_value=1e9, allow_nan=False, allow_infinity=False)
+mjx_points = st.builds(
+    lambda n, sps, samples, peak, xla, compile_s: MjxPoint(
+        num_envs=n, train_sps=sps, train_sps_samples=tuple(samples), peak_bytes=peak, xla_bytes=xla, compile_s=compile_s),
+    st.integers(1, 2**20), positive, st.lists(positive, max_size=4), st.none() | st.integers(1, 2**40),
+    st.none() | st.integers(1, 2**40), st.none() | st.floats(0, 1e5))
+rllib_points = st.builds(
+    lambda r, e, sps, status: RllibPoint(num_env_runners=r, num_envs_per_env_runner=e, status=status,
+                                         env_steps_per_s=sps if status == "ok" else None,
+                                         env_steps_per_s_samples=(sps,) if status == "ok" else ()),
+    st.integers(1, 64), st.integers(1, 8), positive, st.sampled_from(["ok", "timeout", "error", "interrupted"]))
+
+
+@FUZZ
+@given(st.lists(mjx_points, max_size=6, unique_by=lambda p: p.num_envs),
+       st.lists(rllib_points, max_size=6, unique_by=lambda p: p.key), st.booleans(), st.booleans(),
+       st.text(alphabet=string.ascii_letters + " -", max_size=20))
+def test_generated_profiles_round_trip(mjx, rllib, with_mjx, with_rllib, device):
+    sections = {}
+    if with_mjx:
+        sections["mjx"] = MjxSection(MjxWorkload(), Accelerator("gpu", device or "G", 2**33), memory_source="unknown",
+                                     points=tuple(sorted(mjx, key=lambda p: p.num_envs)),
+                                     sweep_settings={"num_envs": sorted(p.num_envs for p in mjx)})
+    if with_rllib:
+        sections["rllib"] = RllibSection(RllibWorkload(), points=tuple(sorted(rllib, key=lambda p: p.key)),
+                                         ray_cpus=16.0, requested_grid=tuple(p.key for p in rllib))
+    profile = Profile(name="generated", hardware=Hardware(gpu_name=device or None, cpu_logical_cores=2),
+                      software={"jax": "0.10.2"}, sections=sections, notes=(device,))
+    round_trip(profile)
+    assert profile_from_json_text(profile_to_json_text(profile), "x").kinds == tuple(sections)

@@ -3,17 +3,17 @@
 import math
 
 import numpy as np
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.minibatch import choose_num_minibatches
-from advisor.recommend import recommend_mjx
-from models.mjx import fit_mjx
+from advisor.kinds.mjx.recommend import recommend_mjx
 from models.scaling import RunnerScalingModel
 from models.scaling_intervals import scaling_intervals
 from models.usl import usl_throughput
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
+from models.vectorised import fit_vectorised
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.minibatch import choose_num_minibatches
+from profiler.profile import Accelerator
 
 GIB = 2**30
 
@@ -58,7 +58,7 @@ def sections(draw):
 @given(section=sections(), target=st.integers(1, 10**11), headroom=st.floats(0.05, 1.0),
        objective=st.sampled_from(["efficient", "max-throughput"]), minibatch=st.integers(1, 100_000))
 def test_recommendation_invariants(section, target, headroom, objective, minibatch):
-    rec = recommend_mjx(fit_mjx(section), target, profile="p", objective=objective, headroom=headroom,
+    rec = recommend_mjx(fit_vectorised(section), target, profile="p", objective=objective, headroom=headroom,
                         minibatch_size=minibatch)
     if rec.chosen is None:
         assert rec.reason.startswith("no recommendation") and len(rec.reason) > 30
@@ -81,7 +81,7 @@ def test_recommendation_invariants(section, target, headroom, objective, minibat
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(section=sections())
 def test_memory_bound_is_above_the_prediction_and_grows_with_num_envs(section):
-    curves = fit_mjx(section)
+    curves = fit_vectorised(section)
     grid = sorted({*range(1, 64, 9), *(int(v) for v in np.geomspace(1, 2**19, 50)), *curves.measured_num_envs})
     rows = [curves.peak_bytes(n) for n in grid]
     if rows[0][0] is None:
@@ -97,7 +97,7 @@ def test_memory_bound_is_above_the_prediction_and_grows_with_num_envs(section):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(section=sections(), data=st.data())
 def test_throughput_intervals_contain_the_prediction(section, data):
-    curves = fit_mjx(section)
+    curves = fit_vectorised(section)
     if curves.throughput is None:
         return
     n = np.array(data.draw(st.lists(st.integers(1, 2**20), min_size=1, max_size=5)), dtype=float)

@@ -1,8 +1,9 @@
 """The ``advisor`` command line: Typer commands over the pure core.
 
-This is the only layer that prints or exits. Every error from the core arrives here as a typed
-exception and leaves as one line on stderr with its exit code: 0 ok, 1 runtime failure,
-2 bad input, 130 interrupted.
+This is the only layer that prints or exits. Every error from the core arrives here as an
+:class:`~advisor.errors.AdvisorError` carrying its exit code and leaves as one line on stderr:
+0 ok, 1 runtime failure, 2 bad input, 130 interrupted. Each command is generic: whatever is
+particular to a workload kind comes from the registry (:mod:`advisor.kinds`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ try:  # typer >= 0.2x ships its own click; older typers raise click's exceptions
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import ClickException as UsageFailure
 
-from advisor.cli import calibrate, calibrate_rllib, doctor, explore, predict, profile, recommend, report, validate  # noqa: F401 (calibrate_rllib registers 'calibrate rllib')
+from advisor.cli import calibrate, doctor, explore, predict, profile, recommend, report, validate
 from advisor.cli.common import err
 from advisor.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, AdvisorError
-from profiler.errors import ProfilerError
 
 app = typer.Typer(
     name="advisor",
@@ -58,12 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         err.print("advisor: interrupted")
         return EXIT_INTERRUPTED
-    except AdvisorError as exc:
+    except AdvisorError as exc:  # the one error hierarchy: each error carries its exit code
         err.print(f"advisor: {exc}", markup=False)
         return exc.exit_code
-    except ProfilerError as exc:
-        err.print(f"advisor: {exc}", markup=False)
-        return EXIT_BAD_INPUT if exc.bad_input else EXIT_FAILURE
     except OSError as exc:  # a file or folder advisor must use (ADVISOR_HOME, its profiles) is not usable
         where = f" {exc.filename}" if exc.filename else ""
         err.print(f"advisor: cannot use{where}: {exc.strerror or exc}; check that path (ADVISOR_HOME sets where "

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from rich.console import Console
 from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 

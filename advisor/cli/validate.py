@@ -1,4 +1,5 @@
-"""``advisor validate``: how well a profile's curves predict points they did not see."""
+"""``advisor validate``: how well a profile's curves predict points they did not see, for every
+kind in the profile that has a model."""
 
 from __future__ import annotations
 
@@ -6,68 +7,37 @@ from typing import Annotated, Optional
 
 import typer
 
-from advisor import catalog
-from advisor.cli.common import out, print_json, table as new_table
-from advisor.cli.recommend import resolve_profile
-from advisor.errors import BadInput
-from advisor.units import format_bytes
-from models.validation import validate_mjx
+from advisor import catalog, kinds
+from advisor.cli.common import out, print_json
 
 
 def validate(
     profile: Annotated[Optional[str], typer.Option(
         help="Profile to validate (default: this machine's calibrated profile, else the closest shipped one).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the tables as JSON.")] = False,
-    kind: Annotated[Optional[str], typer.Option(
-        help="mjx or rllib. Default: rllib for a profile with only RLlib measurements, else mjx.")] = None,
 ) -> int:
     """Leave-one-out validation: each measured point is predicted by the curve fitted without it. Shows measured
-    and predicted train_sps (env steps/s) and peak memory (bytes), the relative error, whether the memory upper
-    bound held (and the fraction of held-out points under it), and the form chosen per curve; for RLlib, env
-    steps/s and efficiency per held-out setting and whether it fell inside its 90% interval."""
-    if kind not in (None, "mjx", "rllib"):
-        raise BadInput(f"--kind {kind!r} is unknown; use mjx or rllib")
-    if kind is None and profile:
-        kind = "rllib" if catalog.load(profile)[0].kinds == ("rllib",) else "mjx"
-    loaded, note = resolve_profile(profile, kind or "mjx")
-    if kind == "rllib":
-        from advisor.cli.validate_rllib import validate_rllib_command
-
-        return validate_rllib_command(loaded, note, json_output)
-    curves = validate_mjx(loaded.mjx)
+    and predicted throughput (env steps/s) and peak memory (bytes), the relative error, whether the memory upper
+    bound held, and the form chosen per curve (MJX: train_sps and memory over num_envs; RLlib: env steps/s over
+    runners)."""
+    if profile is not None:
+        loaded, origin = catalog.load(profile)
+        note = f"{origin} profile"
+        present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
+    else:
+        first = kinds.default_kind()
+        loaded, note = catalog.resolve_profile(None, first)
+        present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
+    results = [(kind, kind.validate(loaded.section(kind.name))) for kind in present]
     if json_output:
         print_json({"profile": loaded.name, "curves": [
-            {"curve": c.curve, "form": c.form, "median_abs_error_interior": c.median_abs_error,
-             "worst_abs_error_interior": c.worst_abs_error, "upper_bound_held": c.bound_held,
-             "upper_bound_coverage": c.bound_coverage, "largest_overshoot_from_4096_envs": c.largest_overshoot(4096),
-             "rows": [r.__dict__ for r in c.rows]} for c in curves]})
+            {"kind": kind.name, **kind.validation_json(v)} for kind, validations in results for v in validations]})
         return 0
     out.print(f"profile: [bold]{loaded.name}[/bold] ({note})")
-    if not curves:
-        out.print("nothing to validate: leave-one-out needs three or more measured num_envs")
-    for c in curves:
-        memory = c.curve != "train_sps"
-        x_label = "XLA bytes"
-        columns = ("num_envs",) + ((x_label,) if c.curve == "peak_from_xla" else ())
-        table = new_table(f"{c.curve} ({c.form} form): leave-one-out",
-                          columns + ("measured", "predicted", "error", "interior") + (("upper/measured",) if memory else ()),
-                          left=())
-        for r in c.rows:
-            fmt = format_bytes if memory else (lambda v: f"{v:,.0f}")
-            x_text = format_bytes(r.x) if c.curve == "peak_from_xla" else str(r.num_envs)
-            cells = [str(r.num_envs), x_text, fmt(r.measured), fmt(r.predicted), f"{r.error:+.1%}",
-                     "yes" if r.interior else "no"]
-            if memory:
-                cells.append(f"{r.upper_ratio:.3f}" if r.upper_ratio is not None else "-")
-            table.add_row(*(cells if c.curve == "peak_from_xla" else cells[:1] + cells[2:]))
-        out.print(table)
-        summary = (f"interior points: median |error| {c.median_abs_error:.1%}, worst {c.worst_abs_error:.1%}"
-                   if c.median_abs_error is not None else "no interior points")
-        if memory:
-            summary += "; upper bound held at every held-out point" if c.bound_held else "; upper bound was BELOW a measurement"
-            summary += f" ({c.bound_coverage:.0%} of held-out points under it)"
-            over = c.largest_overshoot(4096)
-            if over is not None:
-                summary += f"; largest overshoot from 4096 envs: {over:+.1%}"
-        out.print(summary)
+    if not any(validations for _kind, validations in results):
+        out.print("nothing to validate: leave-one-out needs three or more measured points")
+    for kind, validations in results:
+        for table, summary in kind.validation_tables(validations):
+            out.print(table)
+            out.print(summary)
     return 0

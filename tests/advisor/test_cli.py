@@ -178,7 +178,8 @@ def test_validate_reports_leave_one_out_per_curve():
 
 
 def test_memory_at_a_compiled_but_unrun_size_comes_from_xla(advisor_home):
-    from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile
+    from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+    from profiler.profile import Accelerator, Profile
     from profiler.store import save_profile
 
     points = [MjxPoint(num_envs=n, train_sps=n * 50 / (0.3 + 5e-4 * n), train_sps_samples=(n * 50 / (0.3 + 5e-4 * n),),
@@ -187,7 +188,7 @@ def test_memory_at_a_compiled_but_unrun_size_comes_from_xla(advisor_home):
     points.append(MjxPoint(num_envs=65536, status="compiled", xla_bytes=int(1e7 + 1e5 * 65536)))
     section = MjxSection(workload=MjxWorkload(), accelerator=Accelerator("gpu", "G", 80 * 2**30),
                          memory_source="jax_allocator_peak", points=tuple(points))
-    save_profile(Profile(name="withxla", mjx=section))
+    save_profile(Profile(name="withxla", sections={"mjx": section}))
     rows = json.loads(run_cli("predict", "--profile", "withxla", "--num-envs", "2048,65536", "--json").stdout)
     assert [r["memory_basis"] for r in rows] == ["xla-fit", "xla"]  # 2048 was not compiled: XLA's bytes predicted
     expected = 3e8 + 1.05 * (1e7 + 1e5 * 65536)

@@ -5,8 +5,10 @@ import pytest
 
 from advisor.dashboard import TITLES, build_dashboard
 from advisor.text_report import report_lines
-from models.rllib import fit_rllib
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile, RllibPoint, RllibSection, RllibWorkload
+from models.workers import fit_workers
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
+from profiler.profile import Accelerator, Profile
 
 WRITEUP = {(1, 1): 1000, (2, 1): 1724, (4, 1): 2680, (8, 1): 4120, (8, 2): 5760, (1, 2): 1568}
 
@@ -33,19 +35,19 @@ def line(ax, label):
 
 
 def test_dashboard_panels_show_the_profiles_numbers():
-    profile = Profile(name="both", rllib=rllib_section(), mjx=mjx_section())
+    profile = Profile(name="both", sections={"rllib": rllib_section(), "mjx": mjx_section()})
     fig = build_dashboard(profile)
     titles = [ax.get_title() for ax in fig.axes]
     for key in ("throughput", "speedup", "efficiency", "iteration", "mjx_throughput", "mjx_memory"):
         assert TITLES[key] in titles
-    ok = profile.rllib.ok_points
+    ok = profile.section("rllib").ok_points
     # steps/s vs runners: the measured markers are the profile's points
     measured = line(axis(fig, "throughput"), "measured, 1 env/runner")
     assert list(measured.get_xdata()) == [1, 2, 4, 8]
     assert list(measured.get_ydata()) == [1000, 1724, 2680, 4120]
     assert list(line(axis(fig, "throughput"), "measured, 2 env/runner").get_ydata()) == [1568, 5760]
     # the fitted USL curve is drawn from the model fitted to the same points
-    model = fit_rllib(profile.rllib).model
+    model = fit_workers(profile.section("rllib")).model
     fit_line = next(ln for ln in axis(fig, "throughput").get_lines() if ln.get_label().startswith("USL fit"))
     x, y = fit_line.get_xdata(), fit_line.get_ydata()
     assert x[0] == 1 and x[-1] == 15
@@ -72,13 +74,13 @@ def test_dashboard_panels_show_the_profiles_numbers():
 
 
 def test_text_report_has_the_numbers_the_fit_and_the_comparison():
-    profile = Profile(name="writeup", rllib=rllib_section())
+    profile = Profile(name="writeup", sections={"rllib": rllib_section()})
     text = "\n".join(report_lines(profile))
     # config, total envs, CPUs per runner (not recorded in this section), env steps/s
     assert "8r x 2e      16      -        5,760" in text and "36.0%  poor" in text
     assert "2r x 1e       2      -        1,724" in text and "86.2%  excellent" in text
     assert "12r x 1e" in text and "timeout" in text
-    usl = fit_rllib(profile.rllib).model.usl_
+    usl = fit_workers(profile.section("rllib")).model.usl_
     assert f"sigma  = {usl.sigma_:.4f}" in text
     assert "2 envs per runner vs 1: 1.57x at 1 runner, 1.40x at 8 runners" in text
     assert "more runners scales better here" in text
@@ -87,4 +89,4 @@ def test_text_report_has_the_numbers_the_fit_and_the_comparison():
 
 def test_a_profile_without_measurements_has_no_dashboard():
     with pytest.raises(ValueError, match="no successful measurements"):
-        build_dashboard(Profile(name="empty", rllib=RllibSection(RllibWorkload())))
+        build_dashboard(Profile(name="empty", sections={"rllib": RllibSection(RllibWorkload())}))

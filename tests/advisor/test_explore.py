@@ -1,14 +1,14 @@
 import pytest
 
-from advisor.explore import memory_rows, throughput_rows, what_if
-from advisor.recommend import recommend_mjx
-from models.mjx import fit_mjx
-from tests.advisor.test_recommend import GIB, section
+from advisor.kinds.mjx.explore import memory_rows, throughput_rows, what_if
+from advisor.kinds.mjx.recommend import recommend_mjx
+from models.vectorised import fit_vectorised
+from tests.advisor.kinds.mjx.test_recommend import GIB, section
 
 
 @pytest.fixture
 def curves():
-    return fit_mjx(section(capacity=2 * GIB))
+    return fit_vectorised(section(capacity=2 * GIB))
 
 
 def test_what_if_matches_the_recommender_for_the_same_settings(curves):
@@ -54,7 +54,7 @@ def test_curves_reach_the_users_choice_far_outside_the_measured_range(curves):
 
 
 def test_chart_specs_carry_the_rows_and_markers(curves):
-    from advisor.explore import marker_rows, memory_spec, throughput_spec, time_rows, time_spec
+    from advisor.kinds.mjx.explore import marker_rows, memory_spec, throughput_spec, time_rows, time_spec
 
     curve, measured = throughput_rows(curves, "p")
     markers = marker_rows(8192, 1024)
@@ -82,14 +82,21 @@ def test_chart_specs_carry_the_rows_and_markers(curves):
 
 
 def test_rllib_rows_bands_and_markers():
-    from advisor.explore_rllib import band_rows, efficiency_spec, marker_rows, rllib_what_if, scaling_rows, speedup_spec
-    from advisor.rllib_recommend import recommend_rllib
-    from models.rllib import fit_rllib
-    from profiler.profile import RllibPoint, RllibSection, RllibWorkload
+    from advisor.kinds.rllib.explore import (
+        band_rows,
+        efficiency_spec,
+        marker_rows,
+        rllib_what_if,
+        scaling_rows,
+        speedup_spec,
+    )
+    from advisor.kinds.rllib.recommend import recommend_rllib
+    from models.workers import fit_workers
+    from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 
     points = tuple(RllibPoint(num_env_runners=r, num_envs_per_env_runner=1, env_steps_per_s=1000 * s,
                               env_steps_per_s_samples=(1000 * s,)) for r, s in ((1, 1.0), (2, 1.72), (4, 2.68), (8, 4.12)))
-    curves = fit_rllib(RllibSection(workload=RllibWorkload(), points=points, ray_cpus=16))
+    curves = fit_workers(RllibSection(workload=RllibWorkload(), points=points, ray_cpus=16))
     fitted, measured = scaling_rows(curves, "w")
     assert {r["config"]: round(r["efficiency"], 3) for r in measured} == {"1r x 1e": 1.0, "2r x 1e": 0.86,
                                                                          "4r x 1e": 0.67, "8r x 1e": 0.515}
@@ -134,17 +141,17 @@ def test_what_if_says_when_whole_iterations_stop_short_of_the_target(curves):
 def test_memory_note_explains_a_missing_memory_chart():
     from dataclasses import replace
 
-    from advisor.explore import memory_note
-    from profiler.profile import MjxPoint
+    from advisor.kinds.mjx.explore import memory_note
+    from profiler.kinds.mjx.schema import MjxPoint
 
     sec = section(capacity=2 * GIB)
-    assert memory_note(fit_mjx(sec)) is None
+    assert memory_note(fit_vectorised(sec)) is None
     all_oom = replace(sec, points=tuple(MjxPoint(num_envs=p.num_envs, status="oom") for p in sec.points))
-    assert "ran out of memory" in memory_note(fit_mjx(all_oom))
+    assert "ran out of memory" in memory_note(fit_vectorised(all_oom))
 
 
 def test_rllib_specs_keep_series_colours_consistent_and_bands_without_a_legend():
-    from advisor.explore_rllib import band_rows, efficiency_spec, series_encoding
+    from advisor.kinds.rllib.explore import band_rows, efficiency_spec, series_encoding
 
     fitted = [{"series": "w, 1 env/runner (fit)", "total_envs": 2, "efficiency": 0.9, "speedup": 1.8}]
     measured = [{"series": "w, 2 env/runner", "config": "1r x 2e", "total_envs": 2, "efficiency": 0.8, "speedup": 1.6},

@@ -71,7 +71,7 @@ def test_composed_bound_is_the_calibration_over_xla_and_never_falls():
 
 
 def test_leave_one_out_on_the_shipped_h100_sweep_never_undershoots():
-    result = validate_envs_memory(catalog.load_shipped("h100-humanoid").mjx)
+    result = validate_envs_memory(catalog.load_shipped("h100-humanoid").section("mjx"))
     assert [r.num_envs for r in result.rows] == [64, 256, 1024, 4096, 16384, 65536]
     assert result.bound_held and result.bound_coverage == 1.0
     # the recorded figures (benchmarks/results/fit_accuracy.md): within 10% at the extrapolated 65536, not at 4096

@@ -22,6 +22,7 @@ def test_primary_curve_intervals_are_the_usl_ones_and_contain_the_prediction():
     pred, speed, eff = model.predict(grid), model.speedup(grid), model.efficiency(grid)
     assert np.all(iv.env_steps_per_s[0] <= pred) and np.all(pred <= iv.env_steps_per_s[1])
     assert np.all(iv.speedup[0] <= speed) and np.all(speed <= iv.speedup[1])
+    assert np.all(iv.efficiency[0] <= eff) and np.all(eff <= iv.efficiency[1])
     assert iv.efficiency[0] == pytest.approx(iv.speedup[0] / [r for r, _ in grid])
     # 1r x 1e over itself is exactly 1; beyond the measured 8 runners the interval widens
     assert iv.speedup[0][0] == iv.speedup[1][0] == pytest.approx(1.0)
@@ -51,7 +52,7 @@ def test_write_up_leave_one_out_meets_the_goals():
 
 
 def test_shipped_two_core_profile_reports_its_miss():
-    ok = catalog.load_shipped("epyc-2core-cpu-halfcheetah").rllib.ok_points
+    ok = catalog.load_shipped("epyc-2core-cpu-halfcheetah").section("rllib").ok_points
     result = validate_rllib([p.key for p in ok], [p.env_steps_per_s for p in ok], [p.env_steps_per_s_samples for p in ok])
     miss = [(r.num_env_runners, r.num_envs_per_env_runner) for r in result.rows if r.inside is False]
     assert miss == [(2, 1)]  # the sharp peak at 2 runners cannot be seen from 1, 3 and 4 runners

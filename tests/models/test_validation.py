@@ -1,7 +1,8 @@
 import numpy as np
 
-from models.validation import validate_mjx
-from profiler.profile import Accelerator, MjxPoint, MjxSection, MjxWorkload
+from models.validation import validate_vectorised
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import Accelerator
 
 
 def section(noise=None):
@@ -17,7 +18,7 @@ def section(noise=None):
 
 
 def test_exact_curves_validate_exactly():
-    curves = {c.curve: c for c in validate_mjx(section())}
+    curves = {c.curve: c for c in validate_vectorised(section())}
     assert set(curves) == {"train_sps", "peak_bytes", "peak_from_xla", "peak_along_envs"}
     sps = curves["train_sps"]
     assert sps.form == "linear" and len(sps.rows) == 7
@@ -30,7 +31,7 @@ def test_exact_curves_validate_exactly():
 
 
 def test_noisy_throughput_errors_are_reported_per_point():
-    sps = validate_mjx(section(noise=0.03))[0]
+    sps = validate_vectorised(section(noise=0.03))[0]
     assert 0 < sps.median_abs_error < 0.1
     for r in sps.rows:
         assert abs(r.predicted / r.measured - 1 - r.error) < 1e-12

@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.profiler.test_calibrate_cpu import TINY
+from tests.profiler.kinds.mjx.test_calibrate_cpu import TINY
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 import pytest
 
 from profiler.errors import ImportFormatError
-from profiler.importer import mjx_section_from_csv
+from profiler.kinds.mjx.importer import mjx_section_from_csv
 from profiler.profile import Accelerator
 
 ACC = Accelerator("gpu", "Test GPU", 8 * 2**30)
@@ -43,8 +43,8 @@ RL_HEADER = "num_env_runners,num_envs_per_env_runner,env_steps_per_s\n"
 
 
 def test_valid_rllib_csv_with_optional_iteration_time():
-    from profiler.importer import rllib_section_from_csv
-    from profiler.profile import RllibWorkload
+    from profiler.kinds.rllib.importer import rllib_section_from_csv
+    from profiler.kinds.rllib.schema import RllibWorkload
 
     text = "num_env_runners,num_envs_per_env_runner,env_steps_per_s,iter_s\n2,1,1724,9.5\n1,1,1000,\n"
     section = rllib_section_from_csv(text, "r.csv", RllibWorkload(), ray_cpus=16.0)
@@ -63,8 +63,8 @@ def test_valid_rllib_csv_with_optional_iteration_time():
     (RL_HEADER.strip() + ",train_sps\n1,1,100,5\n", "unknown column"),
 ])
 def test_invalid_rllib_csv_names_row_and_column(text, match):
-    from profiler.importer import rllib_section_from_csv
-    from profiler.profile import RllibWorkload
+    from profiler.kinds.rllib.importer import rllib_section_from_csv
+    from profiler.kinds.rllib.schema import RllibWorkload
 
     with pytest.raises(ImportFormatError, match=match):
         rllib_section_from_csv(text, "bad.csv", RllibWorkload())

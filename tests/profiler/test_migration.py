@@ -15,9 +15,9 @@ def test_a_v1_profile_is_migrated_on_read_and_saved_as_current(advisor_home):
     path.write_text(V1.read_text())
     profile = load_profile_file(path)
     assert profile.schema_version == SCHEMA_VERSION == 2
-    assert profile.mjx.requested_num_envs == (16, 64, 256)
-    assert profile.mjx.sweep_settings["num_envs"] == [16, 64, 256]
-    assert [p.train_sps for p in profile.mjx.points] == [p["train_sps"] for p in raw["mjx"]["points"]]
+    assert profile.section("mjx").requested_num_envs == (16, 64, 256)
+    assert profile.section("mjx").sweep_settings["num_envs"] == [16, 64, 256]
+    assert [p.train_sps for p in profile.section("mjx").points] == [p["train_sps"] for p in raw["mjx"]["points"]]
     save_profile(profile, path)
     saved = json.loads(path.read_text())
     assert saved["schema_version"] == 2 and "requested_num_envs" not in saved["mjx"]

@@ -3,7 +3,8 @@ import json
 import pytest
 
 from profiler.errors import ProfileFormatError
-from profiler.profile import SCHEMA_VERSION, Accelerator, MjxPoint, MjxSection, MjxWorkload, Profile
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.profile import SCHEMA_VERSION, Accelerator, Profile
 from profiler.store import load_profile_file, profile_path, save_profile
 
 
@@ -13,7 +14,7 @@ def make_profile(name="p1"):
                          points=(MjxPoint(num_envs=16, train_sps=1000.0, train_sps_samples=(990.0, 1010.0),
                                           peak_bytes=5 * 2**20, compile_s=12.0),
                                  MjxPoint(num_envs=64, status="oom", error="RESOURCE_EXHAUSTED")))
-    return Profile(name=name, mjx=section, software={"jax": "0.10.2"})
+    return Profile(name=name, sections={"mjx": section}, software={"jax": "0.10.2"})
 
 
 def test_round_trip_is_exact(advisor_home):
@@ -62,20 +63,20 @@ def test_names_are_file_names():
 
 
 def test_rllib_section_round_trips_and_older_files_still_load(advisor_home):
-    from profiler.profile import RllibPoint, RllibSection, RllibWorkload
+    from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 
     section = RllibSection(RllibWorkload(), ray_cpus=2.0, requested_grid=((1, 1), (2, 1)),
                            points=(RllibPoint(1, 1, env_steps_per_s=400.0, env_steps_per_s_samples=(390.0, 410.0),
                                               node_ids=("n1",), node_ips=("127.0.0.1",), cpu_util_percent=80.0),
                                    RllibPoint(2, 1, status="timeout", error="ended at its timeout")))
-    profile = Profile(name="both", mjx=make_profile().mjx, rllib=section)
+    profile = Profile(name="both", sections={"mjx": make_profile().section("mjx"), "rllib": section})
     assert profile.kinds == ("mjx", "rllib")
     assert load_profile_file(save_profile(profile)) == profile
     older = json.loads(profile_path("both").read_text())
     del older["rllib"]  # a file written before RLlib sections existed: same schema_version
     profile_path("old").write_text(json.dumps(older))
     loaded = load_profile_file(profile_path("old"))
-    assert loaded.rllib is None and loaded.kinds == ("mjx",) and loaded.schema_version == SCHEMA_VERSION
+    assert loaded.section("rllib") is None and loaded.kinds == ("mjx",) and loaded.schema_version == SCHEMA_VERSION
     broken = json.loads(profile_path("both").read_text())
     broken["rllib"]["points"][0]["num_envs_per_env_runner"] = 0
     profile_path("bad").write_text(json.dumps(broken))

@@ -1,0 +1,42 @@
+"""What every ``advisor calibrate <kind>`` command shares: the progress bar, the message of an
+interrupted sweep and the refusal of a sweep in which nothing finished."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from advisor.cli.common import err
+from profiler.errors import AdvisorError, ProfileFormatError
+from profiler.store import advisor_home, load_profile_file, profile_path
+
+
+@contextlib.contextmanager
+def sweep_progress() -> Iterator[Progress]:
+    """A progress bar over a sweep's points (on stderr), with elapsed time and ETA."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        yield progress
+
+
+def require_finished(section, profile_name: str, smaller: str) -> None:
+    """A sweep in which no point finished is a runtime failure (exit 1) that says where to look."""
+    if not section.ok_points:
+        raise AdvisorError(f"no point finished (see the statuses above and the logs in "
+                           f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or {smaller}")
+
+
+def interrupted_message(profile_name: str, kind: str) -> str:
+    path = profile_path(profile_name)
+    kept = 0
+    if path.exists():
+        try:
+            section = load_profile_file(path).section(kind)
+            kept = sum(1 for p in (section.points if section else ()) if p.status != "interrupted")
+        except ProfileFormatError:  # reported on next use; the message itself must not fail
+            kept = 0
+    return (f"interrupted: {kept} finished point(s) kept in profile {profile_name}; run the same command "
+            "with --resume to continue")

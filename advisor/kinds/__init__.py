@@ -1,0 +1,39 @@
+"""The registry of workload kinds: one line per kind. Every generic command dispatches through
+it (see :mod:`advisor.workload`); adding a kind adds its folders and one line here."""
+
+from __future__ import annotations
+
+import importlib
+
+from advisor.workload import WorkloadKind
+from profiler.errors import BadInput
+
+#: The kinds, one line each, in the order commands list them; the first is the default ``--kind``.
+#: Each names a subpackage of this package whose ``KIND`` is its :class:`WorkloadKind`.
+NAMES = (
+    "mjx",
+    "rllib",
+)
+
+#: kind name -> kind
+REGISTRY: dict[str, WorkloadKind] = {name: importlib.import_module(f"{__name__}.{name}").KIND for name in NAMES}
+
+
+def kinds() -> tuple[WorkloadKind, ...]:
+    return tuple(REGISTRY.values())
+
+
+def names() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+def default_kind() -> WorkloadKind:
+    return next(iter(REGISTRY.values()))
+
+
+def get(name: str, option: str = "--kind") -> WorkloadKind:
+    """The kind called ``name``; an unknown name is bad input naming the known ones."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise BadInput(f"{option} {name!r} is unknown; use {' or '.join(REGISTRY)}") from None

@@ -1,0 +1,239 @@
+"""``advisor calibrate mjx``: measure this machine into a saved profile, with a progress bar; and
+what ``advisor doctor`` says such a calibration would measure here."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from advisor import catalog
+from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
+from advisor.cli.sweeping import interrupted_message, require_finished, sweep_progress
+from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.kinds.mjx.render import mjx_points_table
+from advisor.units import format_bytes, format_duration, parse_bytes, parse_duration, parse_int_list, parse_layers
+from profiler.hardware import fingerprint
+from profiler.kinds.mjx.schema import MjxWorkload
+from profiler.serde import to_jsonable
+from profiler.store import advisor_home, profile_path
+
+PLATFORMS = ("auto", "gpu", "cpu")
+
+
+def calibrate_mjx(
+    name: Annotated[Optional[str], typer.Option(help="Profile to save into. Default: named after this machine's GPU or CPU.")] = None,
+    model: Annotated[str, typer.Option(help="MJCF model: humanoid, barkour_v0, ant, half_cheetah, hopper, walker2d, "
+                                            "or the path of your own .xml.")] = "humanoid",
+    num_envs: Annotated[Optional[str], typer.Option(
+        help="Comma-separated num_envs to measure. Default: 64, 256, ... 65536 on a GPU (stopping at the first that "
+             "runs out of memory); 16-256 on CPU.")] = None,
+    num_steps: Annotated[int, typer.Option(help="Rollout length per env per iteration (LocoMuJoCo num_steps).")] = 50,
+    num_minibatches: Annotated[Optional[int], typer.Option(
+        help="Minibatches per epoch at every point; num_envs*num_steps must divide by it. Default 32 (LocoMuJoCo's "
+             "conf).")] = None,
+    minibatch_size: Annotated[Optional[int], typer.Option(
+        help="Instead of a fixed --num-minibatches: samples per minibatch to aim for (3200 is LocoMuJoCo's 2048*50/32); "
+             "each point gets the num_minibatches that divides its batch nearest that size, as 'advisor recommend' "
+             "chooses it, so the profile measures the configs it will recommend.")] = None,
+    update_epochs: Annotated[int, typer.Option(help="PPO epochs per iteration.")] = 4,
+    hidden_layers: Annotated[str, typer.Option(help="Actor and critic hidden layer widths.")] = "512,256",
+    repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after one warm-up. Default 3 (2 with --quick).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    physics: Annotated[Optional[bool], typer.Option("--physics/--no-physics",
+        help="Also time stepping alone (physics_sps). Default: on, off with --quick.")] = None,
+    quick: Annotated[bool, typer.Option(help="A short sweep: 3 points, 2 timed iterations, no physics-only timing "
+                                             "(under 5 minutes on a 2-core CPU).")] = False,
+    platform: Annotated[str, typer.Option(help="auto (GPU if JAX sees one), gpu or cpu.")] = "auto",
+    memory_limit: Annotated[Optional[str], typer.Option(
+        help="Cap each point's process memory (bytes, or 512M, 1.5G): the sweep then finds the memory boundary "
+             "of a smaller machine; a point over it is recorded as out of memory.")] = None,
+    budget: Annotated[Optional[str], typer.Option(
+        help="Wall-time budget for the sweep (150s, 5m): no point starts that would overrun it, and the time left "
+             "adds points where the fitted curve is least certain.")] = None,
+    parallel_compiles: Annotated[Optional[int], typer.Option(
+        help="Points compiled at a time before measuring (default: half the CPUs, at most 8).")] = None,
+    overlap: Annotated[Optional[bool], typer.Option("--overlap/--no-overlap",
+        help="Start the next point's process (imports, tracing, loading from the cache) while the current one is "
+             "timed. Default: on with a GPU, where that host work does not disturb the timing; off on CPU.")] = None,
+    find_max: Annotated[bool, typer.Option(
+        help="Afterwards, find the largest num_envs whose predicted peak memory fits --memory-headroom, by "
+             "compiling alone (XLA's memory analysis; nothing runs out of memory).")] = False,
+    memory_headroom: Annotated[float, typer.Option(help="Fraction of device memory --find-max may fill.")] = 0.9,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+) -> int:
+    """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
+    and physics_sps (env steps/s), compile time (s), true peak memory (bytes) and XLA's memory analysis."""
+    from profiler.kinds.mjx.sweep import MjxSweepSpec, default_grid, preflight, probe_device
+
+    if platform not in PLATFORMS:
+        raise BadInput(f"--platform must be one of {', '.join(PLATFORMS)}")
+    if num_minibatches is not None and minibatch_size is not None:
+        raise BadInput("--num-minibatches fixes the minibatch count and --minibatch-size chooses it per point; give one")
+    for option, value in (("--num-steps", num_steps), ("--num-minibatches", num_minibatches),
+                          ("--update-epochs", update_epochs), ("--minibatch-size", minibatch_size)):
+        if value is not None and value < 1:
+            raise BadInput(f"{option} must be a positive integer")
+    if repeats is not None and not 1 <= repeats <= 1000:
+        raise BadInput("--repeats must be between 1 and 1000 timed iterations")
+    if not 0 < timeout < 1e7:  # also refuses nan and inf
+        raise BadInput("--timeout must be a positive number of seconds, such as 900")
+    from profiler.kinds.mjx.mjcf import SHIPPED_MODELS, check_model_loads, resolve_model
+
+    model_path = resolve_model(model)  # unknown model: exit 2 before anything starts
+    if model not in SHIPPED_MODELS:
+        check_model_loads(model_path)  # a user's file that MuJoCo cannot load: exit 2 too
+    workload = MjxWorkload(model=model, num_steps=num_steps, num_minibatches=num_minibatches or 32,
+                           update_epochs=update_epochs, hidden_layers=parse_layers(hidden_layers),
+                           minibatch_size=minibatch_size)
+    profile_name = name or catalog.machine_slug(fingerprint())
+    if profile_name in catalog.shipped_names():
+        raise BadInput(f"--name {profile_name!r} is a shipped profile's name; choose another")
+    forced = None if platform == "auto" else platform
+    grid = parse_int_list(num_envs, "--num-envs", maximum=2**21) if num_envs else None
+    accelerator = None
+    if parallel_compiles is not None and parallel_compiles < 1:
+        raise BadInput("--parallel-compiles must be at least 1")
+    if not 0 < memory_headroom <= 1:
+        raise BadInput("--memory-headroom must be a fraction in (0, 1], e.g. 0.9")
+    budget_s = parse_duration(budget, "--budget") if budget else None
+    if resume and fresh:
+        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    if grid is None and not resume:
+        preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals come before the probe's output
+        err.print("asking JAX which device it sees…")
+        accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
+        grid = default_grid(accelerator.platform, quick)
+    if grid is None:  # --resume without --num-envs: the interrupted sweep's grid
+        from profiler.store import load_profile_file
+
+        path = profile_path(profile_name)
+        if not path.exists() or load_profile_file(path).section("mjx") is None:
+            raise BadInput(f"nothing to resume: profile {profile_name!r} has no MJX sweep; run without --resume")
+        grid = load_profile_file(path).section("mjx").requested_num_envs
+    spec = MjxSweepSpec(workload=workload, num_envs=tuple(grid), repeats=repeats or (2 if quick else 3),
+                        timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced,
+                        memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
+    preflight(spec, profile_name, resume=resume, fresh=fresh)
+    from advisor.kinds.mjx.adaptive import ModelPolicy
+
+    policy = ModelPolicy(memory_limit_bytes=spec.memory_limit_bytes)
+    try:
+        with sigterm_as_interrupt():
+            profile = _run_with_progress(spec, profile_name, dict(
+                resume=resume, fresh=fresh, accelerator=accelerator, policy=policy,
+                parallel_compiles=parallel_compiles, budget_s=budget_s, overlap=overlap))
+            largest = _find_max(spec, profile_name, policy, memory_headroom) if find_max and profile.section("mjx").ok_points else None
+    except KeyboardInterrupt:
+        raise CalibrationInterrupted(interrupted_message(profile_name, "mjx")) from None
+    if largest is not None:
+        from profiler.store import load_profile_file
+
+        profile = load_profile_file(profile_path(profile_name))
+    if json_output:
+        print_json(to_jsonable(profile))
+    else:
+        out.print(mjx_points_table(profile.section('mjx'), f"{profile_name}: MJX on {profile.section('mjx').accelerator.name} "
+                                                "(train_sps and physics_sps in env steps/s)"))
+        out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
+    require_finished(profile.section("mjx"), profile_name, "smaller --num-envs")
+    if not json_output:
+        if largest is not None:
+            out.print(f"largest num_envs predicted to fit {memory_headroom:.0%} of "
+                      f"{format_bytes(policy.capacity(profile.section('mjx')))}: {largest[0]} ({largest[1]} compile(s), nothing run)")
+        out.print(f"next: advisor recommend --profile {profile_name} --target 100M")
+    return 0
+
+
+def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | None, int]:
+    from models.vectorised import xla_calibration
+    from profiler.kinds.mjx.memory_search import bisect_largest_fitting
+
+    def fits(section, xla_bytes) -> bool:
+        calibration, capacity = xla_calibration(section), policy.capacity(section)
+        if not xla_bytes or calibration is None or capacity is None:
+            return False
+        return float(calibration.predict_upper([xla_bytes])[0]) <= headroom * capacity
+
+    err.print("searching for the largest num_envs that fits, by compilation alone…")
+    return bisect_largest_fitting(spec, profile_name, fits)
+
+
+def _run_with_progress(spec, profile_name: str, options: dict):
+    from profiler.kinds.mjx.sweep import run_mjx_sweep
+
+    with sweep_progress() as progress:
+        task = progress.add_task("starting", total=len(spec.num_envs))
+        def on_event(event) -> None:
+            if event.phase in ("probe", "compile", "adapt"):
+                if event.phase == "adapt":
+                    progress.update(task, total=(progress.tasks[0].total or 0) + 1)
+                progress.update(task, description=event.message)
+            elif event.phase == "compiled":
+                progress.update(task, description=f"compiled num_envs={event.key}")
+            elif event.phase == "measure":
+                progress.update(task, description=f"num_envs={event.key}: measuring")
+            elif event.phase == "done":
+                p = event.point
+                if p is None:
+                    text = f"num_envs={event.key}: {event.message}"
+                elif p.ok:
+                    text = f"num_envs={p.num_envs}: {p.train_sps:,.0f} env steps/s"
+                else:
+                    text = f"num_envs={p.num_envs}: {p.status} ({(p.error or '')[:80]})"
+                progress.console.print(text, markup=False)
+                progress.advance(task)
+
+        return run_mjx_sweep(spec, profile_name, on_event=on_event, **options)
+
+
+def doctor_plan() -> tuple[list, dict | None, str | None]:
+    """The JAX backend check (in a fresh process, as calibration sees it) and what
+    ``advisor calibrate mjx`` would measure here, roughly how long it would take."""
+    import tempfile
+    from pathlib import Path
+
+    from profiler import diagnose
+    from profiler.errors import AdvisorError
+    from profiler.kinds.mjx.sweep import default_grid, probe_device
+
+    checks = []
+    platform = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="advisor-doctor-") as tmp:
+            accel = probe_device(Path(tmp), None, timeout_s=180)
+        platform = accel.platform
+        memory = f", {accel.memory_bytes / 2**30:.1f} GiB" if accel.memory_bytes else ""
+        checks.append(diagnose.Check("JAX backend", "ok", f"{accel.platform}: {accel.name}{memory}"))
+    except AdvisorError as exc:
+        checks.append(diagnose.Check("JAX backend", "fail", str(exc)))
+    if platform is None:
+        return checks, None, None
+    grid = default_grid(platform, quick=False)
+    seconds, basis = diagnose.estimate_sweep_s(platform, len(grid), _measured_point_s())
+    plan = {"platform": platform, "num_envs": list(grid), "estimated_s": seconds, "basis": basis,
+            "quick_num_envs": list(default_grid(platform, quick=True))}
+    sentence = (f"'advisor calibrate mjx' would measure num_envs {', '.join(map(str, plan['num_envs']))} on the "
+                f"{platform} backend: about {format_duration(plan['estimated_s'])} ({basis}); --quick measures "
+                f"{', '.join(map(str, plan['quick_num_envs']))}")
+    return checks, plan, sentence
+
+
+def _measured_point_s() -> list[float]:
+    """Wall seconds per point from this machine's calibrated profiles (default settings only)."""
+    from profiler.errors import ProfileFormatError
+
+    here = fingerprint()
+    seconds = []
+    for name in catalog.local_profile_names():
+        try:
+            profile, _ = catalog.load(name)
+        except ProfileFormatError:  # a damaged profile is reported by "profile list", not here
+            continue
+        section = profile.section("mjx")
+        if section is None or not catalog.same_machine(profile.hardware, here):
+            continue
+        seconds += [p.wall_s for p in section.points if p.wall_s and p.ok]
+    return seconds

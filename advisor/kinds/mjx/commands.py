@@ -1,0 +1,100 @@
+"""The MJX kind's commands: ``recommend`` (a LocoMuJoCo conf.yaml) and ``predict`` (train_sps and
+peak memory at chosen num_envs), over the fitted num_envs curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor.catalog import resolve_profile
+from advisor.cli.common import err, out, print_json, write_output
+from advisor.cli.common import table as new_table
+from advisor.errors import BadInput, NoRecommendation
+from advisor.kinds.mjx.conf import (
+    base_num_steps,
+    base_shape,
+    emit_conf,
+    header_lines,
+    load_base,
+    merge_into,
+    tuned_values,
+)
+from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
+from advisor.kinds.mjx.render import mjx_options_table
+from advisor.units import format_bytes, format_range, parse_int_list
+from models.vectorised import fit_vectorised
+from profiler.serde import to_jsonable
+
+
+def recommend_command(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
+                      json_output: bool, *, tolerance: float, memory_headroom: float, minibatch_size: int, base: Path | None) -> int:
+    """``advisor recommend --kind mjx``: num_envs and num_minibatches for a LocoMuJoCo conf.yaml."""
+    base_text = base_data = None
+    if base is not None:
+        try:
+            base_text = base.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInput(f"--base {base}: cannot read it ({getattr(exc, 'strerror', None) or exc}); give an existing conf.yaml") from None
+        base_data = load_base(base_text, str(base))
+    chosen_profile, note = resolve_profile(profile, kind)
+    curves = fit_vectorised(chosen_profile.section("mjx"))
+    rec = recommend_mjx(
+        curves, target_steps, profile=chosen_profile.name, profile_note=note, objective=objective,
+        tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
+        num_steps=base_num_steps(base_data, str(base)) if base_data is not None else None,
+        **(base_shape(base_data, str(base)) if base_data is not None else {}),
+    )
+    conf_text = warnings = None
+    if rec.chosen is not None:
+        if base_text is not None:
+            merged = merge_into(base_text, tuned_values(rec), str(base))
+            conf_text, warnings = merged.text, merged.warnings
+        else:
+            conf_text, warnings = emit_conf(rec), ()
+    if json_output:
+        data = to_jsonable(rec)
+        data["conf_yaml"] = conf_text
+        data["warnings"] = list(warnings or ())
+        print_json(data)
+    else:
+        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
+        if rec.options:
+            out.print(mjx_options_table(rec))
+    if rec.chosen is None:
+        raise NoRecommendation(rec.reason)
+    if output is not None:
+        write_output(output, conf_text)
+    if not json_output:
+        for warning in warnings:
+            err.print(f"warning: {warning}", markup=False)
+        if output is not None:
+            for line in header_lines(rec)[3:]:
+                out.print(line, markup=False)
+            out.print(f"wrote {output}" + (f" (your {base} with only the tuned keys changed)" if base else ""))
+        elif base is not None:
+            for line in header_lines(rec)[3:]:
+                out.print(f"# {line}", markup=False)
+            out.print(f"# your {base} with only the tuned keys changed:", markup=False)
+            out.print(conf_text, markup=False, end="")
+        else:
+            out.print(conf_text, markup=False, end="")
+    return 0
+
+
+def predict_command(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
+    """``advisor predict --num-envs``: train_sps with its interval and peak memory with its bound."""
+    values = parse_int_list(num_envs, "--num-envs")
+    section = loaded.section("mjx")
+    if section is None:
+        raise BadInput(f"profile {name!r} has no MJX measurements; use one that does (see 'advisor profile list')")
+    rows = predict_mjx(fit_vectorised(section), list(values))
+    if json_output:
+        print_json(rows)
+        return 0
+    table = new_table(f"{name}: predictions",
+                      ("num_envs", "train_sps", "90% interval", "peak memory", "upper bound", "extrapolated"))
+    for r in rows:
+        table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
+                      format_bytes(r["peak_vram_bytes"]), format_bytes(r["peak_vram_bytes_upper"]),
+                      "yes" if r["extrapolated"] else "no")
+    out.print(table)
+    return 0

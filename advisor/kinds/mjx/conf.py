@@ -1,0 +1,207 @@
+"""LocoMuJoCo ``conf.yaml`` emission, and merging the tuned keys into a user's own conf.
+
+A merge edits the user's text in place (comments, order and every other key stay as written)
+and then checks, through ``yaml.safe_load``, that exactly the tuned keys changed. Only when the
+file's layout defeats a line edit (flow style, for instance) is it rewritten through the YAML
+emitter, and the result says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from advisor.errors import BadInput
+from advisor.kinds.mjx.recommend import MjxRecommendation
+from advisor.units import format_bytes, format_count, format_duration
+
+
+def tuned_values(rec: MjxRecommendation) -> dict[str, int]:
+    assert rec.chosen is not None
+    return {"num_envs": rec.chosen.num_envs, "num_minibatches": rec.chosen.num_minibatches,
+            "total_timesteps": rec.target_steps}
+
+
+def header_lines(rec: MjxRecommendation) -> list[str]:
+    """The comment header: provenance and the numbers behind the config."""
+    c = rec.chosen
+    assert c is not None
+    acc = rec.accelerator
+    lines = [
+        f"advisor recommendation for {format_count(rec.target_steps)} env steps",
+        f"profile: {rec.profile}" + (f" ({rec.profile_note})" if rec.profile_note else ""),
+        f"device: {acc.name} ({acc.platform}, {format_bytes(acc.memory_bytes)})",
+        f"predicted train_sps: {c.train_sps:,.0f} env steps/s (90% interval {c.train_sps_low:,.0f}-"
+        f"{c.train_sps_high:,.0f}){' [extrapolated]' if c.extrapolated else ''}",
+        f"time to target: {format_duration(c.time_s)} ({format_duration(c.time_low_s)}-"
+        f"{format_duration(c.time_high_s)}), " + (f"compile {format_duration(rec.compile_s)} included"
+                                                  if rec.compile_s else "compile time not included (not measured)"),
+        f"num_updates: {c.num_updates} x {c.num_envs} envs x {rec.workload.num_steps} steps = {c.env_steps:,} env steps",
+        f"minibatch_size: {c.minibatch_size} samples ({c.num_envs}*{rec.workload.num_steps}/{c.num_minibatches})",
+    ]
+    if c.peak_bytes_upper is not None and acc.memory_bytes:
+        lines.append(f"peak memory: {format_bytes(c.peak_bytes)} (upper bound {format_bytes(c.peak_bytes_upper)}, "
+                     f"{c.peak_bytes_upper / acc.memory_bytes:.0%} of {format_bytes(acc.memory_bytes)})")
+    else:
+        lines.append("peak memory: unknown (not measured in this profile)")
+    for name, value in rec.env.items():
+        lines.append(f"before training: export {name}={value}")
+    if acc.platform == "gpu" and not rec.env:
+        lines.append("JAX's default 75% GPU memory pool is enough; no XLA_PYTHON_CLIENT_MEM_FRACTION needed"
+                     if c.peak_bytes_upper is not None else
+                     "JAX preallocates 75% of GPU memory by default; that says nothing about the real footprint")
+    lines.append(f"chosen as {rec.reason}")
+    return lines + [f"note: {n}" for n in rec.notes]
+
+
+def emit_conf(rec: MjxRecommendation) -> str:
+    """A fresh conf.yaml with LocoMuJoCo's ``experiment:`` keys and a comment header."""
+    c = rec.chosen
+    assert c is not None
+    w = rec.workload
+    experiment = {
+        "num_envs": c.num_envs,
+        "num_minibatches": c.num_minibatches,
+        "num_steps": w.num_steps,
+        "update_epochs": w.update_epochs,
+        "total_timesteps": rec.target_steps,
+        "hidden_layers": list(w.hidden_layers),
+    }
+    body = yaml.safe_dump({"experiment": experiment}, sort_keys=False, default_flow_style=None)
+    return "".join(f"# {line}\n" for line in header_lines(rec)) + body
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    text: str
+    changed: dict[str, tuple[Any, Any]]  # key -> (old, new)
+    rewritten: bool  # True when comments/layout could not be kept
+    warnings: tuple[str, ...]
+
+
+def load_base(text: str, where: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise BadInput(f"{where}: not valid YAML{at}; fix the file or drop --base") from None
+    except RecursionError:
+        raise BadInput(f"{where}: nested too deeply to be a conf; fix the file or drop --base") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise BadInput(f"{where}: a LocoMuJoCo conf must be a YAML mapping with an 'experiment:' block")
+    try:  # an anchor that contains itself (a: &a [*a]) loads as a structure without end
+        json.dumps(data, default=str)
+    except (ValueError, RecursionError):
+        raise BadInput(f"{where}: a YAML anchor refers to itself; a conf cannot contain itself, fix the file") from None
+    experiment = data.get("experiment", {})
+    if experiment is not None and not isinstance(experiment, dict):
+        raise BadInput(f"{where}: 'experiment' must be a mapping of settings")
+    return data
+
+
+def base_num_steps(data: dict[str, Any], where: str) -> int | None:
+    value = (data.get("experiment") or {}).get("num_steps")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BadInput(f"{where}: experiment.num_steps must be a positive integer, got {value!r}")
+    return value
+
+
+def base_shape(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """``update_epochs`` and ``hidden_layers`` a user's conf sets (only those it sets and that
+    are well formed; a malformed one is bad input)."""
+    experiment = data.get("experiment") or {}
+    shape: dict[str, Any] = {}
+    epochs = experiment.get("update_epochs")
+    if epochs is not None:
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise BadInput(f"{where}: experiment.update_epochs must be a positive integer, got {epochs!r}")
+        shape["update_epochs"] = epochs
+    layers = experiment.get("hidden_layers")
+    if layers is not None:
+        if not isinstance(layers, list) or not layers or any(isinstance(w, bool) or not isinstance(w, int) or w < 1
+                                                             for w in layers):
+            raise BadInput(f"{where}: experiment.hidden_layers must be a list of positive widths, got {layers!r}")
+        shape["hidden_layers"] = tuple(layers)
+    return shape
+
+
+def merge_into(text: str, values: dict[str, int], where: str) -> MergeResult:
+    """Set ``experiment.<key>`` for each of ``values`` in the conf ``text``."""
+    data = load_base(text, where)
+    old = dict(data.get("experiment") or {})
+    expected = {**data, "experiment": {**old, **values}}
+    edited = _edit_lines(text, values)
+    rewritten = False
+    if edited is None or _safe_load(edited) != expected:
+        edited = yaml.safe_dump(expected, sort_keys=False, default_flow_style=None)
+        rewritten = True
+    changed = {k: (old.get(k), v) for k, v in values.items() if old.get(k) != v}
+    warnings = []
+    validation = old.get("validation")
+    if isinstance(validation, dict) and isinstance(validation.get("num"), int) and validation.get("num", 0) > 0:
+        updates = values["total_timesteps"] // (old.get("num_steps") or 1) // values["num_envs"]
+        if updates < validation["num"]:
+            warnings.append(f"experiment.validation.num={validation['num']} exceeds num_updates={updates}: "
+                            "LocoMuJoCo divides by zero there; lower validation.num")
+    if rewritten:
+        warnings.append(f"{where}: layout could not be edited in place; comments were not kept")
+    return MergeResult(edited, changed, rewritten, tuple(warnings))
+
+
+def _safe_load(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+_BLOCK = re.compile(r"^experiment\s*:\s*(#.*)?$")
+
+
+def _edit_lines(text: str, values: dict[str, int]) -> str | None:
+    """Edit ``key: value`` lines directly under a block-style ``experiment:``; ``None`` if the
+    layout is not one we can edit by line."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if _BLOCK.match(line.rstrip("\r\n"))), None)
+    if start is None:
+        if text.strip() and not re.search(r"^\S", text, re.M):
+            return None
+        block = "experiment:\n" + "".join(f"  {k}: {v}\n" for k, v in values.items())
+        return text + ("" if not text or text.endswith("\n") else "\n") + block
+    indent = None
+    end = len(lines)
+    for i in range(start + 1, len(lines)):
+        stripped = lines[i].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        width = len(lines[i]) - len(lines[i].lstrip(" "))
+        if width == 0:
+            end = i
+            break
+        indent = width if indent is None else indent
+    indent = indent or 2
+    pending = dict(values)
+    key_re = re.compile(rf"^( {{{indent}}})([A-Za-z_][\w]*)(\s*:\s*)([^#\r\n]*?)(\s+#[^\r\n]*)?(\r?\n)?$")
+    for i in range(start + 1, end):
+        match = key_re.match(lines[i])
+        if match and match.group(2) in pending:
+            key = match.group(2)
+            if not match.group(4).strip():  # a nested block value: not ours to edit
+                return None
+            lines[i] = (f"{match.group(1)}{key}{match.group(3)}{pending.pop(key)}"
+                        f"{match.group(5) or ''}{match.group(6) or ''}")
+    if pending:
+        insert = "".join(f"{' ' * indent}{k}: {v}\n" for k, v in pending.items())
+        if not lines[start].endswith("\n"):
+            lines[start] += "\n"
+        lines.insert(start + 1, insert)
+    return "".join(lines)

@@ -1,0 +1,158 @@
+"""The ``mjx`` workload kind: MJX/JAX PPO in LocoMuJoCo's training shape, tuned over ``num_envs``
+and ``num_minibatches``, emitted as a LocoMuJoCo ``conf.yaml``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from advisor.workload import Option, Panel, WorkloadKind
+from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
+from profiler.profile import Hardware, Profile
+
+
+class MjxKind(WorkloadKind):
+    name = "mjx"
+    title = "MJX/JAX PPO (LocoMuJoCo conf.yaml)"
+    short = "MJX"
+    objectives = ("efficient", "max-throughput")
+    default_objective = "efficient"
+    recommend_options = (
+        Option("tolerance", Annotated[float, typer.Option(
+            help="mjx: fraction of the best throughput the efficient objective may give up.")], 0.05),
+        Option("memory_headroom", Annotated[float, typer.Option(
+            help="mjx: fraction of device memory a config's peak-memory upper bound may use (0.9 = 90%).")], 0.9),
+        Option("minibatch_size", Annotated[int, typer.Option(
+            help="mjx: target samples per minibatch; num_minibatches is chosen so num_envs*num_steps/num_minibatches "
+                 "is near it and divides exactly.")], DEFAULT_MINIBATCH_SIZE),
+        Option("base", Annotated[Optional[Path], typer.Option(
+            help="mjx: your LocoMuJoCo conf.yaml: only experiment.num_envs, num_minibatches and total_timesteps "
+                 "change.")], None, exclusive=True),
+    )
+    predict_axis = "num_envs"
+    predict_example = "--num-envs 1024,8192 (MJX)"
+    predict_options = (
+        Option("num_envs", Annotated[Optional[str], typer.Option(
+            help="Comma-separated num_envs for MJX predictions, e.g. 1024,8192.")], None),
+    )
+    csv_columns = ("mjx: num_envs, num_steps, num_minibatches, update_epochs, train_sps, peak_vram_bytes "
+                   "[physics_sps, compile_s, xla_bytes]")
+    import_options = (
+        Option("platform", Annotated[str, typer.Option(help="mjx: gpu or cpu: what the measurements ran on.")], "gpu"),
+        Option("model", Annotated[str, typer.Option(help="mjx: model or task the measurements trained.")], "unspecified"),
+        Option("hidden_layers", Annotated[str, typer.Option(
+            help="mjx: actor/critic hidden layer widths, e.g. 512,256.")], "512,256"),
+    )
+    page_module = "advisor.kinds.mjx.page"
+
+    def calibrate_command(self):
+        from advisor.kinds.mjx.calibrate import calibrate_mjx
+
+        return calibrate_mjx
+
+    def device_name(self, section: Any) -> str | None:
+        return section.accelerator.name
+
+    def distance(self, here: Hardware, profile: Profile) -> float:
+        """The kind of device first (GPU or CPU), then its name, then its size."""
+        hw = profile.hardware
+        wanted = "gpu" if here.gpu_name else "cpu"
+        score = 0.0 if profile.section(self.name).accelerator.platform == wanted else 100.0
+        if here.gpu_name and hw.gpu_name:
+            score += 0.0 if hw.gpu_name == here.gpu_name else 10.0
+            if here.gpu_memory_bytes and hw.gpu_memory_bytes:
+                score += abs(math.log(hw.gpu_memory_bytes / here.gpu_memory_bytes))
+        elif here.cpu_logical_cores and hw.cpu_logical_cores:
+            score += abs(math.log(hw.cpu_logical_cores / here.cpu_logical_cores))
+        return score
+
+    def summary_lines(self, section: Any) -> list[str]:
+        from advisor.kinds.mjx.render import summary_lines
+
+        return summary_lines(section)
+
+    def points_table(self, section: Any, title: str | None = None) -> Any:
+        from advisor.kinds.mjx.render import mjx_points_table
+
+        return mjx_points_table(section, title or "MJX points (train_sps and physics_sps in env steps/s)")
+
+    def check_import_options(self, *, platform: str = "gpu", hidden_layers: str = "512,256", **_: Any) -> None:
+        from advisor.errors import BadInput
+        from advisor.units import parse_layers
+
+        if platform not in ("gpu", "cpu"):
+            raise BadInput("--platform must be gpu or cpu")
+        parse_layers(hidden_layers)
+
+    def import_section(self, text: str, where: str, *, device_name: str | None, device_memory_bytes: int | None,
+                       platform: str = "gpu", model: str = "unspecified", hidden_layers: str = "512,256",
+                       **_: Any) -> tuple[Any, Hardware]:
+        from advisor.units import parse_layers
+        from profiler.kinds.mjx.importer import mjx_section_from_csv
+        from profiler.profile import Accelerator
+
+        accelerator = Accelerator(platform, device_name or "unspecified device", device_memory_bytes)
+        section = mjx_section_from_csv(text, where, accelerator, model=model, hidden_layers=parse_layers(hidden_layers))
+        hardware = (Hardware(gpu_name=device_name, gpu_memory_bytes=device_memory_bytes, gpu_count=1)
+                    if platform == "gpu" and device_name else Hardware())
+        return section, hardware
+
+    def fit(self, section: Any) -> Any:
+        from models.vectorised import fit_vectorised
+
+        return fit_vectorised(section)
+
+    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
+                  json_output: bool, **options: Any) -> int:
+        from advisor.kinds.mjx.commands import recommend_command
+
+        return recommend_command(self, target_steps, profile_name, objective, output, json_output, **options)
+
+    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
+        from advisor.kinds.mjx.commands import predict_command
+
+        return predict_command(profile, name, json_output, **options)
+
+    def validate(self, section: Any) -> list[Any]:
+        from models.validation import validate_vectorised
+
+        return validate_vectorised(section)
+
+    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
+        from advisor.kinds.mjx.render import validation_tables
+
+        return validation_tables(validations)
+
+    def validation_json(self, validation: Any) -> dict[str, Any]:
+        return {"curve": validation.curve, "form": validation.form,
+                "median_abs_error_interior": validation.median_abs_error,
+                "worst_abs_error_interior": validation.worst_abs_error, "upper_bound_held": validation.bound_held,
+                "upper_bound_coverage": validation.bound_coverage,
+                "largest_overshoot_from_4096_envs": validation.largest_overshoot(4096),
+                "rows": [r.__dict__ for r in validation.rows]}
+
+    def dashboard_panels(self, section: Any) -> list[Panel]:
+        from advisor.kinds.mjx.report import dashboard_panels
+
+        return dashboard_panels(section)
+
+    def panel_titles(self) -> dict[str, str]:
+        from advisor.kinds.mjx.report import TITLES
+
+        return TITLES
+
+    def report_lines(self, profile: Profile, section: Any) -> list[str]:
+        from advisor.kinds.mjx.report import report_lines
+
+        return report_lines(section)
+
+    def doctor(self) -> tuple[list[Any], dict[str, Any] | None, str | None]:
+        from advisor.kinds.mjx.calibrate import doctor_plan
+
+        return doctor_plan()
+
+
+KIND = MjxKind()

@@ -1,0 +1,87 @@
+"""Rich renderings of MJX results: recommendation options, measured points, validation tables."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from advisor.cli.common import table as new_table
+from advisor.kinds.mjx.recommend import MjxRecommendation
+from advisor.units import format_bytes, format_count, format_duration, format_range
+from profiler.kinds.mjx.schema import MEMORY_SOURCES, MjxSection
+
+
+def mjx_options_table(rec: MjxRecommendation) -> Table:
+    table = new_table(f"num_envs options for {format_count(rec.target_steps)} env steps ({rec.accelerator.name})",
+                      ("num_envs", "minibatches", "train_sps (env steps/s)", "90% interval", "peak memory (upper)",
+                       "fits", "time to target"), left=("fits",))
+    for o in rec.options:
+        mark = "→ " if rec.chosen is not None and o.num_envs == rec.chosen.num_envs else ""
+        table.add_row(
+            f"{mark}{o.num_envs}", str(o.num_minibatches), f"{o.train_sps:,.0f}",
+            format_range(o.train_sps_low, o.train_sps_high),
+            format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
+            "yes" if o.fits else "no",
+            format_duration(o.time_s) if o.num_updates else "< 1 iteration",
+            style="bold green" if mark else None,
+        )
+    return table
+
+
+def mjx_points_table(section: MjxSection, title: str) -> Table:
+    table = new_table(title, ("num_envs", "status", "train_sps", "spread", "physics_sps", "compile", "peak memory",
+                              "XLA bytes"))
+    for p in section.points:
+        table.add_row(
+            str(p.num_envs), p.status if p.ok else f"[red]{p.status}[/red]",
+            f"{p.train_sps:,.0f}" if p.train_sps else "-",
+            f"{p.train_sps_spread:.1%}" if p.train_sps_spread is not None else "-",
+            f"{p.physics_sps:,.0f}" if p.physics_sps else "-",
+            format_duration(p.compile_s) if p.compile_s is not None else "-",
+            format_bytes(p.peak_bytes) if p.peak_bytes else "-",
+            format_bytes(p.xla_bytes) if p.xla_bytes else "-",
+        )
+    return table
+
+
+def summary_lines(section: MjxSection) -> list[str]:
+    """How the section was measured, for ``profile show``."""
+    w = section.workload
+    minibatches = (f"num_minibatches per point for minibatches near {w.minibatch_size}" if w.minibatch_size
+                   else f"num_minibatches {w.num_minibatches}")
+    lines = [f"mjx: model {w.model}, num_steps {w.num_steps}, {minibatches}, "
+             f"update_epochs {w.update_epochs}, hidden_layers {list(w.hidden_layers)} on {section.accelerator.name} "
+             f"({section.accelerator.platform}, {format_bytes(section.accelerator.memory_bytes)})",
+             f"memory: {MEMORY_SOURCES[section.memory_source]}"]
+    if section.method:
+        lines.append(f"method: {section.method}")
+    return lines
+
+
+def validation_tables(validations: list) -> list[tuple[Table, str]]:
+    """``advisor validate``'s table and summary line for each curve (train_sps, peak memory over
+    num_envs, peak memory over XLA's bytes, peak memory along num_envs through XLA's bytes)."""
+    result = []
+    for c in validations:
+        memory = c.curve != "train_sps"
+        columns = ("num_envs",) + (("XLA bytes",) if c.curve == "peak_from_xla" else ())
+        table = new_table(f"{c.curve} ({c.form} form): leave-one-out",
+                          columns + ("measured", "predicted", "error", "interior") + (("upper/measured",) if memory else ()),
+                          left=())
+        for r in c.rows:
+            fmt = format_bytes if memory else (lambda v: f"{v:,.0f}")
+            x_text = format_bytes(r.x) if c.curve == "peak_from_xla" else str(r.num_envs)
+            cells = [str(r.num_envs), x_text, fmt(r.measured), fmt(r.predicted), f"{r.error:+.1%}",
+                     "yes" if r.interior else "no"]
+            if memory:
+                cells.append(f"{r.upper_ratio:.3f}" if r.upper_ratio is not None else "-")
+            table.add_row(*(cells if c.curve == "peak_from_xla" else cells[:1] + cells[2:]))
+        summary = (f"interior points: median |error| {c.median_abs_error:.1%}, worst {c.worst_abs_error:.1%}"
+                   if c.median_abs_error is not None else "no interior points")
+        if memory:
+            summary += "; upper bound held at every held-out point" if c.bound_held else "; upper bound was BELOW a measurement"
+            summary += f" ({c.bound_coverage:.0%} of held-out points under it)"
+            over = c.largest_overshoot(4096)
+            if over is not None:
+                summary += f"; largest overshoot from 4096 envs: {over:+.1%}"
+        result.append((table, summary))
+    return result

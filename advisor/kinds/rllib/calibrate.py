@@ -1,0 +1,149 @@
+"""``advisor calibrate rllib``: measure RLlib PPO scaling over env runners into a saved profile."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from advisor import catalog
+from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
+from advisor.cli.sweeping import interrupted_message, require_finished, sweep_progress
+from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.kinds.rllib.render import rllib_points_table
+from advisor.units import parse_int_list, parse_layers
+from profiler.hardware import fingerprint
+from profiler.kinds.rllib.schema import RllibWorkload
+from profiler.serde import to_jsonable
+from profiler.store import profile_path
+
+
+def check_env_id(env_id: str) -> None:
+    """Unknown gymnasium ids fail here (exit 2), not minutes later inside an env runner."""
+    import difflib
+
+    import gymnasium
+
+    if env_id not in gymnasium.envs.registry:
+        close = difflib.get_close_matches(env_id, list(gymnasium.envs.registry), n=3, cutoff=0.8)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; e.g. HalfCheetah-v5 or Hopper-v5"
+        raise BadInput(f"--env {env_id!r} is not a registered gymnasium env id{hint}")
+
+
+def calibrate_rllib(
+    name: Annotated[Optional[str], typer.Option(help="Profile to save into (other sections in it are kept). "
+                                                     "Default: named after this machine.")] = None,
+    env: Annotated[str, typer.Option(help="Gymnasium env id, e.g. HalfCheetah-v5, Hopper-v5.")] = "HalfCheetah-v5",
+    runners: Annotated[Optional[str], typer.Option(
+        help="Comma-separated num_env_runners. Default: 1, 2, 4, 8, ... up to the CPUs Ray has minus --driver-cpus "
+             "(and that count itself, e.g. 15 on 16 CPUs).")] = None,
+    envs_per_runner: Annotated[Optional[str], typer.Option(help="Comma-separated num_envs_per_env_runner. Default: 1,2.")] = None,
+    address: Annotated[Optional[str], typer.Option(
+        help="An existing Ray cluster ('auto' or host:port); env runners are spread over its nodes (Ray's SPREAD "
+             "strategy) with CPU shares that fit node by node. Default: a fresh local Ray session per point.")] = None,
+    quick: Annotated[bool, typer.Option(help="A short sweep: 1r x 1e, 2r x 1e, 1r x 2e, a 1024-step train batch, "
+                                             "2 timed iterations (under 5 minutes on a 2-core CPU).")] = False,
+    repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after the warm-up. Default 3 (2 with --quick).")] = None,
+    warmup: Annotated[int, typer.Option(help="Untimed warm-up iterations per point.")] = 1,
+    train_batch: Annotated[Optional[int], typer.Option(help="train_batch_size_per_learner in env steps. Default 16384 (1024 with --quick).")] = None,
+    minibatch_size: Annotated[Optional[int], typer.Option(help="PPO minibatch_size in env steps. Default 4096 (256 with --quick).")] = None,
+    num_epochs: Annotated[int, typer.Option(help="PPO epochs per iteration.")] = 3,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 3e-4,
+    lambda_: Annotated[float, typer.Option("--lambda", help="GAE lambda.")] = 0.95,
+    hidden_layers: Annotated[str, typer.Option(help="fcnet_hiddens of RLlib's default model.")] = "256,256",
+    driver_cpus: Annotated[Optional[float], typer.Option(
+        help="CPUs held back from env runners for the driver and its learner (on the driver's node with --address). "
+             "Default 1.")] = None,
+    cpus_per_runner: Annotated[Optional[float], typer.Option(
+        help="num_cpus_per_env_runner. Default 1, or an equal share of the CPUs left when there are more runners.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted RLlib sweep of this profile with the same settings.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Discard an unfinished RLlib sweep in this profile and start over.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+) -> int:
+    """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
+    each point records env steps/s (median of timed iterations), iteration, sampling and learner seconds, CPU use
+    (percent) and the Ray nodes its runners ran on."""
+    from profiler.kinds.rllib.sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, preflight, ray_resources
+    from profiler.kinds.rllib.workload import QUICK_BATCH, default_runners
+    from profiler.store import advisor_home
+
+    if num_epochs < 1 or warmup < 0:
+        raise BadInput("--num-epochs must be a positive integer and --warmup not negative")
+    for option, value in (("--train-batch", train_batch), ("--minibatch-size", minibatch_size), ("--repeats", repeats)):
+        if value is not None and value < 1:
+            raise BadInput(f"{option} must be a positive integer")
+    if repeats is not None and repeats > 1000:
+        raise BadInput("--repeats must be at most 1000 timed iterations")
+    if not 0 < timeout < 1e7 or not 0 < lr < 1e3 or not 0 < lambda_ <= 1:  # also refuses nan and inf
+        raise BadInput("--timeout and --lr must be positive finite numbers and --lambda in (0, 1]")
+    batch = train_batch or (QUICK_BATCH["train_batch_size_per_learner"] if quick else 16384)
+    minibatch = minibatch_size or (QUICK_BATCH["minibatch_size"] if quick else 4096)
+    if minibatch > batch:
+        raise BadInput(f"--minibatch-size {minibatch} is larger than the train batch {batch}; lower it")
+    check_env_id(env)
+    workload = RllibWorkload(env_id=env, lr=lr, lambda_=lambda_, num_epochs=num_epochs,
+                             train_batch_size_per_learner=batch, minibatch_size=minibatch,
+                             fcnet_hiddens=parse_layers(hidden_layers))
+    profile_name = name or catalog.machine_slug(fingerprint())
+    if profile_name in catalog.shipped_names():
+        raise BadInput(f"--name {profile_name!r} is a shipped profile's name; choose another")
+    driver = driver_cpus if driver_cpus is not None else 1.0
+    runner_grid = parse_int_list(runners, "--runners", maximum=4096) if runners is not None else None
+    envs_grid = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024) if envs_per_runner is not None else None
+    settings = dict(workload=workload, repeats=repeats or (2 if quick else 3), warmup=warmup, timeout_s=timeout,
+                    address=address, driver_cpus=driver, cpus_per_env_runner=cpus_per_runner)
+    RllibSweepSpec(grid=((1, 1),), **settings)  # settings errors before a cluster is asked anything
+    if resume and fresh:
+        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    if address:
+        preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals come before the join's output
+        err.print(f"joining the Ray cluster at {address} to count its CPUs and nodes…")
+    resources = ray_resources(RllibSweepSpec(grid=((1, 1),), **settings), advisor_home() / "runs" / profile_name)
+    if quick and runner_grid is None and envs_grid is None:
+        grid = QUICK_GRID
+    else:
+        grid = make_grid(runner_grid or default_runners(resources[0], driver), envs_grid or (1, 2))
+    spec = RllibSweepSpec(grid=grid, **settings)
+    plan_cpus(spec, resources[0], resources[2])  # a point Ray could not place: refused before anything runs
+    preflight(spec, profile_name, resume=resume, fresh=fresh)
+    try:
+        with sigterm_as_interrupt():
+            profile = _run_with_progress(spec, profile_name, resources, resume, fresh)
+    except KeyboardInterrupt:
+        raise CalibrationInterrupted(interrupted_message(profile_name, "rllib")) from None
+    if json_output:
+        print_json(to_jsonable(profile))
+    else:
+        out.print(rllib_points_table(profile.section("rllib"), f"{profile_name}: RLlib PPO on {env} (env steps/s; seconds per "
+                                                    "iteration)"))
+        out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
+    require_finished(profile.section("rllib"), profile_name, "fewer --runners")
+    if not json_output:
+        out.print(f"next: advisor recommend --kind rllib --profile {profile_name} --target 100M; "
+                  f"advisor report --profile {profile_name} -o report/")
+    return 0
+
+
+def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool):
+    from profiler.kinds.rllib.sweep import run_rllib_sweep
+
+    with sweep_progress() as progress:
+        task = progress.add_task("starting", total=len(spec.grid))
+
+        def on_event(event) -> None:
+            if event.phase == "probe":
+                progress.update(task, description=event.message)
+            elif event.phase == "start":
+                progress.update(task, description=f"{event.key[0]}r x {event.key[1]}e: starting Ray and measuring")
+            elif event.phase == "done":
+                p = event.point
+                if p.ok:
+                    nodes = f" on {p.num_nodes} node{'s' if p.num_nodes != 1 else ''}" if p.node_ids else ""
+                    text = f"{p.label}: {p.env_steps_per_s:,.0f} env steps/s{nodes}"
+                else:
+                    text = f"{p.label}: {p.status} ({(p.error or '')[:100]})"
+                progress.console.print(text, markup=False)
+                progress.advance(task)
+
+        return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources, resume=resume, fresh=fresh)

@@ -1,0 +1,77 @@
+"""The RLlib kind's commands: ``recommend`` (env-runner settings as PPOConfig calls and YAML) and
+``predict`` (env steps/s, speedup and efficiency at chosen runner counts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor.catalog import resolve_profile
+from advisor.cli.common import out, print_json, write_output
+from advisor.cli.common import table as new_table
+from advisor.errors import BadInput, NoRecommendation
+from advisor.kinds.rllib.conf import comment_header, emit_python, emit_yaml, settings
+from advisor.kinds.rllib.recommend import predict_rllib, recommend_rllib
+from advisor.kinds.rllib.render import rllib_options_table
+from advisor.units import format_range, parse_int_list
+from models.workers import fit_workers
+from profiler.serde import to_jsonable
+
+
+def recommend_command(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
+                      json_output: bool) -> int:
+    """``advisor recommend --kind rllib``: runners, envs per runner and CPUs per runner."""
+    chosen_profile, note = resolve_profile(profile, kind)
+    rec = recommend_rllib(fit_workers(chosen_profile.section("rllib")), target_steps, profile=chosen_profile.name,
+                          profile_note=note, objective=objective)
+    python_text = yaml_text = None
+    if rec.chosen is not None:
+        python_text, yaml_text = emit_python(rec), emit_yaml(rec)
+    if json_output:
+        data = to_jsonable(rec)
+        data.update(settings=settings(rec) if rec.chosen else None, python=python_text, yaml=yaml_text)
+        print_json(data)
+    else:
+        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
+        if rec.options:
+            out.print(rllib_options_table(rec))
+    if rec.chosen is None:
+        raise NoRecommendation(rec.reason)
+    if output is not None:
+        write_output(output, python_text if output.suffix == ".py" else yaml_text, example="ppo_config.py")
+    if not json_output:
+        if output is not None:
+            out.print(f"wrote {output}")
+        else:
+            out.print(comment_header(rec), markup=False, end="")
+            out.print("# --- as PPOConfig calls ---", markup=False)
+            out.print(emit_python(rec, header=False), markup=False, end="")
+            out.print("# --- as YAML (keys grouped by PPOConfig method) ---", markup=False)
+            out.print(emit_yaml(rec, header=False), markup=False, end="")
+    return 0
+
+
+def predict_command(loaded, name: str, json_output: bool, *, runners: str, envs_per_runner: str) -> int:
+    """``advisor predict --runners``: env steps/s, speedup and efficiency over 1 runner x 1 env, each with its
+    90% interval."""
+    runner_values = parse_int_list(runners, "--runners", maximum=4096)
+    envs_values = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024)
+    section = loaded.section("rllib")
+    if section is None:
+        raise BadInput(f"profile {name!r} has no RLlib measurements; use one that does (see 'advisor profile list')")
+    rows = predict_rllib(fit_workers(section), list(runner_values), list(envs_values))
+    if json_output:
+        print_json(rows)
+        return 0
+    table = new_table(f"{name}: RLlib predictions ({section.workload.env_id})",
+                      ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "90% interval", "speedup",
+                       "90% interval", "efficiency", "90% interval", "extrapolated"))
+    for r in rows:
+        table.add_row(str(r["num_env_runners"]), str(r["num_envs_per_env_runner"]), f"{r['env_steps_per_s']:,.0f}",
+                      format_range(r["env_steps_per_s_low"], r["env_steps_per_s_high"]),
+                      "-" if r["speedup"] is None else f"{r['speedup']:.2f}x",
+                      "-" if r["speedup"] is None else f"{r['speedup_low']:.2f}-{r['speedup_high']:.2f}x",
+                      "-" if r["efficiency"] is None else f"{r['efficiency']:.1%}",
+                      "-" if r["efficiency"] is None else f"{r['efficiency_low']:.1%}-{r['efficiency_high']:.1%}",
+                      "yes" if r["extrapolated"] else "no")
+    out.print(table)
+    return 0

@@ -1,0 +1,148 @@
+"""The interface every workload kind implements on the advising side, and the options it adds
+to the generic commands.
+
+A kind is one :class:`WorkloadKind` object registered in :mod:`advisor.kinds`; the generic
+commands (calibrate, recommend, predict, validate, report, profile import/show/list, explore,
+doctor) ask it for everything kind-specific and name no kind themselves. The kind's folder
+``advisor/kinds/<name>/`` holds its recommendation, emitters, tables, report panels and explorer
+page; its folder ``profiler/kinds/<name>/`` holds its section schema, sweep and measuring child.
+
+Methods import what they need when called, so building the CLI imports no framework and
+``recommend``, ``predict`` and ``profile show`` stay light.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from profiler.profile import Hardware, Profile
+
+
+@dataclass(frozen=True)
+class Option:
+    """A command-line option a kind adds to a generic command: ``name`` is the parameter name,
+    ``annotation`` its ``Annotated[type, typer.Option(...)]``, ``default`` its default. With
+    ``exclusive`` a value given for another kind is refused (exit 2) instead of ignored."""
+
+    name: str
+    annotation: Any
+    default: Any = None
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One dashboard panel: its ``key`` (see the kind's ``panel_titles``), its title and
+    ``draw(ax)`` onto a matplotlib axis."""
+
+    key: str
+    title: str
+    draw: Callable[[Any], None]
+
+
+class WorkloadKind:
+    """What a workload kind provides. ``name`` is its profile section key and its ``--kind``
+    value; ``title`` names it for people (``MJX/JAX PPO``); ``short`` is how messages name its
+    sweeps (``MJX``). Defaults below describe a kind without that capability."""
+
+    name: str = ""
+    title: str = ""
+    short: str = ""
+    #: ``--objective`` values of ``recommend`` and the default one
+    objectives: tuple[str, ...] = ()
+    default_objective: str = ""
+    #: options this kind adds to ``recommend``, ``predict`` and ``profile import``
+    recommend_options: tuple[Option, ...] = ()
+    predict_options: tuple[Option, ...] = ()
+    import_options: tuple[Option, ...] = ()
+    #: the ``predict`` option whose presence selects this kind, and an example of it
+    predict_axis: str = ""
+    predict_example: str = ""
+    #: ``profile import --kind`` help: the CSV's columns
+    csv_columns: str = ""
+    #: the module whose ``page(context)`` draws this kind's explorer page
+    page_module: str = ""
+
+    # --- calibration -------------------------------------------------------------------------
+    def calibrate_command(self) -> Callable[..., int] | None:
+        """The Typer command for ``advisor calibrate <name>`` (``None``: this kind is imported only)."""
+        return None
+
+    # --- profiles ----------------------------------------------------------------------------
+    def usable(self, section: Any) -> bool:
+        """The section has two or more distinct successful points to fit."""
+        return len({p.key for p in section.ok_points}) >= 2
+
+    def device_name(self, section: Any) -> str | None:
+        """The device the section was measured on, for profile listings (``None``: the machine)."""
+        return None
+
+    def distance(self, here: Hardware, profile: Profile) -> float:
+        """How far ``profile`` is from this machine for this kind's default (smaller is closer)."""
+        hw = profile.hardware
+        if here.cpu_logical_cores and hw.cpu_logical_cores:
+            import math
+
+            return abs(math.log(hw.cpu_logical_cores / here.cpu_logical_cores))
+        return 50.0
+
+    def summary_lines(self, section: Any) -> list[str]:
+        """What ``profile show`` says about how the section was measured (rich markup allowed)."""
+        return []
+
+    def points_table(self, section: Any, title: str | None = None) -> Any:
+        """The section's measured points as a rich table."""
+        raise NotImplementedError
+
+    def check_import_options(self, **options: Any) -> None:
+        """Refuse bad ``profile import`` options before the file is read (exit 2)."""
+
+    def import_section(self, text: str, where: str, *, device_name: str | None, device_memory_bytes: int | None,
+                       **options: Any) -> tuple[Any, Hardware]:
+        """A section (and the hardware it describes) from CSV text (a kind without ``csv_columns``
+        is not importable)."""
+        raise NotImplementedError
+
+    # --- models and advice -------------------------------------------------------------------
+    def fit(self, section: Any) -> Any:
+        """The section's fitted curves (``models.vectorised`` or ``models.workers``)."""
+        raise NotImplementedError
+
+    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
+                  json_output: bool, **options: Any) -> int:
+        raise NotImplementedError
+
+    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
+        raise NotImplementedError
+
+    def validate(self, section: Any) -> list[Any]:
+        """Leave-one-out validations of the section's curves (``models.validation``)."""
+        return []
+
+    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
+        """``(rich table, summary line)`` for each validation."""
+        return []
+
+    def validation_json(self, validation: Any) -> dict[str, Any]:
+        return {}
+
+    # --- report, doctor ----------------------------------------------------------------------
+    def dashboard_panels(self, section: Any) -> list[Panel]:
+        """The section's dashboard panels, in order (none without successful points)."""
+        return []
+
+    def filler_panel(self, section: Any) -> Panel | None:
+        """A panel for a spare slot of the dashboard's grid, if the kind has one."""
+        return None
+
+    def panel_titles(self) -> dict[str, str]:
+        """Panel key -> title, for every panel this kind can draw."""
+        return {}
+
+    def report_lines(self, profile: Profile, section: Any) -> list[str]:
+        return []
+
+    def doctor(self) -> tuple[list[Any], dict[str, Any] | None, str | None]:
+        """``(checks, calibration plan as JSON, the plan in a sentence)`` for ``advisor doctor``."""
+        return [], None, None

@@ -1,0 +1,124 @@
+"""Vectorised scaling: curves over ``num_envs`` for every kind whose envs step in one batch on one
+device (MJX/JAX PPO, Brax, a user's command). Pure: no I/O.
+
+A section that these curves fit has ``ok_points`` (each with ``num_envs``, ``train_sps`` and its
+``train_sps_samples``, optional ``peak_bytes``, ``xla_bytes`` and ``compile_s``), ``points``,
+``point(num_envs)``, ``memory_source``, ``accelerator`` (with ``memory_bytes``) and
+``workload.num_steps`` (env steps per env per iteration).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from models.memory import PeakMemoryModel, XlaOverheadModel
+from models.memory_envs import EnvsPeakBound, XlaAlongEnvs
+from models.throughput import TrainThroughputModel
+
+
+def xla_memory_model(memory_source: str, platform: str | None = None) -> PeakMemoryModel | XlaOverheadModel:
+    """The unfitted model of peak bytes over XLA's memory analysis for a profile's memory source.
+
+    The allocator peak of a GPU/TPU process is XLA's buffers plus a fixed runtime overhead
+    (:class:`XlaOverheadModel`); a CPU process's peak RSS also holds the interpreter and XLA's
+    runtime, and XLA's CPU temporaries are not all resident at once, so there it is a linear
+    calibration (:class:`PeakMemoryModel`, widening less per doubling than along num_envs since
+    XLA's bytes are the buffers themselves). Peaks imported from a GPU or TPU are taken to be
+    allocator peaks too."""
+    if memory_source == "jax_allocator_peak" or (memory_source == "imported" and platform in ("gpu", "tpu")):
+        return XlaOverheadModel()
+    return PeakMemoryModel(extrapolation_widening=0.02)
+
+
+def xla_calibration(section: Any) -> PeakMemoryModel | XlaOverheadModel | None:
+    """Peak bytes as a function of XLA's memory analysis (bytes), from the measured points that
+    have both; ``None`` with fewer than two."""
+    pairs = [(p.xla_bytes, p.peak_bytes) for p in section.ok_points if p.xla_bytes and p.peak_bytes]
+    if len({x for x, _ in pairs}) < 2:
+        return None
+    return xla_memory_model(section.memory_source, section.accelerator.platform).fit(
+        [x for x, _ in pairs], [y for _, y in pairs])
+
+
+def envs_bound(section: Any, calibration: PeakMemoryModel | XlaOverheadModel | None) -> EnvsPeakBound | None:
+    """Peak bytes along num_envs through XLA's bytes: every point with XLA bytes (measured, or
+    compiled alone) pins the bytes; ``None`` without a calibration."""
+    if calibration is None:
+        return None
+    compiled = [(p.num_envs, p.xla_bytes) for p in section.points if p.xla_bytes]
+    along = XlaAlongEnvs().fit([n for n, _ in compiled], [x for _, x in compiled])
+    return EnvsPeakBound(along, calibration)
+
+
+@dataclass(frozen=True)
+class VectorCurves:
+    """Fitted curves of one vectorised section. A model is ``None`` when the data cannot support it;
+    ``notes`` then says why.
+
+    Peak memory comes from XLA's memory analysis where the profile has it (``envs_memory``:
+    XLA's bytes at compiled sizes, predicted between and beyond them, then the allocator peak
+    over them through ``xla_memory``, calibrated against measured peaks); without XLA bytes,
+    from the ``memory`` fit over num_envs.
+    """
+
+    section: Any
+    throughput: TrainThroughputModel | None
+    memory: PeakMemoryModel | None
+    compile_s: float | None
+    notes: tuple[str, ...]
+    xla_memory: PeakMemoryModel | XlaOverheadModel | None = None
+    envs_memory: EnvsPeakBound | None = None
+
+    def peak_bytes(self, num_envs: int) -> tuple[float | None, float | None, str | None]:
+        """``(predicted, upper bound, basis)`` for peak memory at ``num_envs``; basis is ``xla``
+        (XLA's bytes compiled at this size), ``xla-fit`` (XLA's bytes predicted along num_envs),
+        ``fit`` (peaks fitted along num_envs, no XLA bytes) or ``None`` (unknown)."""
+        if self.envs_memory is not None:
+            return (float(self.envs_memory.predict([num_envs])[0]), float(self.envs_memory.predict_upper([num_envs])[0]),
+                    "xla" if self.envs_memory.is_compiled(num_envs) else "xla-fit")
+        if self.memory is not None:  # the bound's margin is convex in num_envs: held at its value at 1 env below that
+            upper = max(float(self.memory.predict_upper([num_envs])[0]), float(self.memory.predict_upper([1])[0]))
+            return float(self.memory.predict([num_envs])[0]), upper, "fit"
+        return None, None, None
+
+    @property
+    def num_steps(self) -> int:
+        return self.section.workload.num_steps
+
+    @property
+    def measured_num_envs(self) -> tuple[int, ...]:
+        return tuple(p.num_envs for p in self.section.ok_points)
+
+    @property
+    def capacity_bytes(self) -> int | None:
+        return self.section.accelerator.memory_bytes
+
+
+def fit_vectorised(section: Any) -> VectorCurves:
+    """Fit throughput and memory curves to the section's successful points."""
+    ok = section.ok_points
+    notes: list[str] = []
+    throughput = memory = None
+    n = np.array([p.num_envs for p in ok], dtype=float)
+    if np.unique(n).size >= 2:
+        throughput = TrainThroughputModel(num_steps=section.workload.num_steps).fit(
+            n, [p.train_sps for p in ok], y_samples=[p.train_sps_samples for p in ok])
+    else:
+        notes.append(f"throughput needs two or more measured num_envs; this profile has {len(ok)}")
+    with_memory = [p for p in ok if p.peak_bytes]
+    if len({p.num_envs for p in with_memory}) >= 2:
+        memory = PeakMemoryModel().fit([p.num_envs for p in with_memory], [p.peak_bytes for p in with_memory])
+    elif section.memory_source != "unknown":  # unknown memory is explained by the recommender
+        notes.append("peak memory needs two or more measured num_envs")
+    compiles = [p.compile_s for p in section.points if p.compile_s]
+    calibration = xla_calibration(section)
+    if memory is not None and calibration is None:
+        notes.append("this profile has no XLA bytes, so peak memory between and beyond the measured sizes is fitted "
+                     "to the peaks alone: a looser bound that a noisy allocator overhead can still exceed; a profile "
+                     "calibrated by advisor, or imported with an xla_bytes column, bounds it through XLA's bytes")
+    return VectorCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
+                        calibration, envs_bound(section, calibration))

@@ -1,0 +1,89 @@
+"""From measuring children to :class:`MjxPoint`: child specs, failure classification, results.
+
+Pure functions over :class:`profiler.runner.ChildResult`; no processes are started here.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+from profiler.child import looks_like_oom
+from profiler.kinds.mjx.schema import MjxPoint, MjxWorkload
+from profiler.runner import ChildResult
+
+
+def shape(workload: MjxWorkload, num_envs: int) -> dict[str, int]:
+    """The training-shape fields of a point."""
+    return dict(num_envs=num_envs, num_steps=workload.num_steps, num_minibatches=workload.minibatches_at(num_envs),
+                update_epochs=workload.update_epochs)
+
+
+def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeats: int, physics: bool,
+               cache_dir: str, platform: str | None, seed: int, memory_limit_bytes: int | None,
+               compile_only: bool) -> dict[str, Any]:
+    """The JSON spec a :mod:`profiler.kinds.mjx.point` child reads."""
+    return {
+        "model_path": str(model_path), "num_envs": num_envs, "num_steps": workload.num_steps,
+        "num_minibatches": workload.minibatches_at(num_envs), "update_epochs": workload.update_epochs,
+        "hidden_layers": list(workload.hidden_layers), "repeats": repeats, "physics": physics,
+        "cache_dir": cache_dir, "platform": platform, "seed": seed, "memory_limit_bytes": memory_limit_bytes,
+        "compile_only": compile_only,
+    }
+
+
+def failure(child: ChildResult) -> tuple[str | None, str | None]:
+    """``(status, reason)`` for a child that did not finish well, else ``(None, None)``."""
+    result = child.result or {}
+    if child.timed_out:
+        return "timeout", "ended at its timeout"
+    if result.get("status") == "ok" and child.returncode == 0:
+        return None, None
+    if result.get("status") in ("oom", "error"):
+        return result["status"], result.get("error")
+    tail = child.log_tail.strip()
+    last = tail.splitlines()[-1] if tail else "no output"
+    if looks_like_oom(tail):
+        return "oom", last[:500]
+    if child.returncode is not None and child.returncode < 0:
+        return "error", f"killed by signal {-child.returncode} (the kernel's OOM killer sends 9): {last[:300]}"
+    return "error", f"exit code {child.returncode}: {last[:500]}"
+
+
+def xla_bytes(result: dict[str, Any] | None) -> int | None:
+    """Bytes XLA's memory analysis says the training step holds: temp + arguments + outputs,
+    less what outputs reuse of donated arguments (alias)."""
+    xla = (result or {}).get("xla") or {}
+    total = xla.get("temp", 0) + xla.get("argument", 0) + xla.get("output", 0) - xla.get("alias", 0)
+    return total or None
+
+
+def compile_seconds(result: dict[str, Any] | None) -> float | None:
+    """Compile time, or ``None`` when the step came from the persistent cache (that is load time)."""
+    result = result or {}
+    return None if result.get("compile_cache_hit") else result.get("compile_s")
+
+
+def point_from(num_envs: int, workload: MjxWorkload, compiled: ChildResult | None,
+               measured: ChildResult | None) -> tuple[MjxPoint, str | None]:
+    """An :class:`MjxPoint` (and the memory source) from the compile and measure children."""
+    wall = sum(c.wall_s for c in (compiled, measured) if c is not None)
+    comp = compiled.result if compiled else None
+    common = dict(shape(workload, num_envs), wall_s=wall, compile_s=compile_seconds(comp), xla_bytes=xla_bytes(comp))
+    for child in (compiled, measured):
+        if child is None:
+            continue
+        status, error = failure(child)
+        if status:
+            return MjxPoint(**common, status=status, error=error), None
+    if measured is None:  # analysed by compilation alone
+        return MjxPoint(**common, status="compiled"), None
+    res = measured.result or {}
+    samples = tuple(res.get("train_sps_samples", ()))
+    physics = res.get("physics_sps_samples")
+    if common["xla_bytes"] is None:
+        common["xla_bytes"] = xla_bytes(res)
+    point = MjxPoint(**common, train_sps=statistics.median(samples), train_sps_samples=samples,
+                     physics_sps=statistics.median(physics) if physics else None, peak_bytes=res.get("peak_bytes"))
+    return point, res.get("memory_source")

@@ -1,0 +1,184 @@
+"""The MJX section of a profile: MJX/JAX PPO training throughput and peak memory as ``num_envs``
+varies, in LocoMuJoCo's training shape.
+
+Units are in the field names: ``*_sps`` are env steps per second, ``*_bytes`` are bytes, ``*_s``
+are seconds. Derived values are properties, never stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import positive as _positive
+from profiler.minibatch import nearest_num_minibatches
+from profiler.profile import Accelerator
+
+#: How ``peak_bytes`` was measured.
+MEMORY_SOURCES = {
+    "jax_allocator_peak": "JAX allocator peak_bytes_in_use on the device, preallocation off",
+    "host_peak_rss": "peak resident set size of the measuring process while training iterations ran "
+    "(CPU backend; after compile; includes the Python and XLA runtime)",
+    "host_peak_rss_with_compile": "peak resident set size of the measuring process, compile "
+    "included (CPU backend; the kernel could not reset the high-water mark)",
+    "imported": "imported from a CSV file",
+    "unknown": "not measured",
+}
+
+
+@dataclass(frozen=True)
+class MjxWorkload:
+    """The PPO training shape, in LocoMuJoCo's ``experiment:`` key names (all but ``num_envs``).
+
+    With ``minibatch_size`` set, each point's ``num_minibatches`` is chosen to keep its
+    minibatches near that many samples (:meth:`minibatches_at`); ``num_minibatches`` is then unused."""
+
+    model: str = "humanoid"
+    num_steps: int = 50
+    num_minibatches: int = 32
+    update_epochs: int = 4
+    hidden_layers: tuple[int, ...] = (512, 256)
+    minibatch_size: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("num_steps", "num_minibatches", "update_epochs"):
+            _positive(name, getattr(self, name), allow_none=False)
+        _positive("minibatch_size", self.minibatch_size)
+        if not self.hidden_layers or any(h <= 0 for h in self.hidden_layers):
+            raise ValueError(f"hidden_layers must be positive sizes, got {self.hidden_layers!r}")
+
+    def minibatches_at(self, num_envs: int) -> int:
+        """``num_minibatches`` of the point at ``num_envs``."""
+        if self.minibatch_size is None:
+            return self.num_minibatches
+        return nearest_num_minibatches(num_envs, self.num_steps, self.minibatch_size)
+
+
+@dataclass(frozen=True)
+class MjxPoint:
+    """One calibration point: a full PPO training iteration at ``num_envs`` parallel envs.
+
+    ``train_sps`` is the median env steps/s over timed iterations (rollout + GAE + PPO update),
+    after compile and one warm-up iteration; ``train_sps_samples`` keeps every timed iteration.
+    ``physics_sps`` is env steps/s of stepping alone. ``peak_bytes`` is the true peak footprint
+    (see the section's ``memory_source``); ``xla_bytes`` is XLA's compiled memory analysis of
+    the training step (temp + argument + output bytes).
+    """
+
+    num_envs: int
+    status: str = "ok"
+    num_steps: int = 50
+    num_minibatches: int = 32
+    update_epochs: int = 4
+    train_sps: float | None = None
+    train_sps_samples: tuple[float, ...] = ()
+    physics_sps: float | None = None
+    compile_s: float | None = None
+    peak_bytes: int | None = None
+    xla_bytes: int | None = None
+    wall_s: float | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        _positive("num_envs", self.num_envs, allow_none=False)
+        if self.status not in POINT_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
+        for name in ("train_sps", "physics_sps", "peak_bytes", "xla_bytes", "num_steps", "num_minibatches",
+                     "update_epochs"):
+            _positive(name, getattr(self, name))
+        positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
+        if self.compile_s is not None and not 0 <= self.compile_s <= 1e7:
+            raise ValueError(f"compile_s must be between 0 and 1e7 seconds, got {self.compile_s!r}")
+        if self.status == "ok" and self.train_sps is None:
+            raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def key(self) -> int:
+        """What identifies the point within its section: ``num_envs``."""
+        return self.num_envs
+
+    @property
+    def batch_size(self) -> int:
+        """Env steps per training iteration: ``num_envs * num_steps``."""
+        return self.num_envs * self.num_steps
+
+    @property
+    def train_sps_spread(self) -> float | None:
+        """Relative spread (max-min)/median of the timed iterations, ``None`` with fewer than 2."""
+        if len(self.train_sps_samples) < 2 or not self.train_sps:
+            return None
+        return (max(self.train_sps_samples) - min(self.train_sps_samples)) / self.train_sps
+
+
+@dataclass(frozen=True)
+class MjxSection:
+    """MJX PPO measurements on one accelerator, with how they were taken."""
+
+    workload: MjxWorkload
+    accelerator: Accelerator
+    memory_source: str = "unknown"
+    points: tuple[MjxPoint, ...] = ()
+    repeats: int = 0
+    timeout_s: float | None = None
+    sweep_settings: dict[str, Any] = field(default_factory=dict)
+    method: str = ""
+
+    def __post_init__(self) -> None:
+        if self.memory_source not in MEMORY_SOURCES:
+            raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
+        seen = [p.num_envs for p in self.points]
+        if len(seen) != len(set(seen)):
+            raise ValueError(f"two points at num_envs={next(n for n in seen if seen.count(n) > 1)}; keep one")
+        grid = self.sweep_settings.get("num_envs", ())
+        if not isinstance(grid, (list, tuple)) or any(isinstance(n, bool) or not isinstance(n, int) for n in grid):
+            raise ValueError(f"sweep_settings.num_envs must be a list of whole numbers, got {grid!r}")
+        for n in grid:
+            _positive("num_envs", n)
+
+    @property
+    def requested_num_envs(self) -> tuple[int, ...]:
+        """The sweep's grid, as asked for (empty for imported sections)."""
+        return tuple(self.sweep_settings.get("num_envs", ()))
+
+    @property
+    def ok_points(self) -> tuple[MjxPoint, ...]:
+        return tuple(sorted((p for p in self.points if p.ok), key=lambda p: p.num_envs))
+
+    @property
+    def oom_num_envs(self) -> int | None:
+        """Smallest num_envs that ran out of memory, if any did."""
+        ooms = [p.num_envs for p in self.points if p.status == "oom"]
+        return min(ooms) if ooms else None
+
+    def point(self, num_envs: int) -> MjxPoint | None:
+        return next((p for p in self.points if p.num_envs == num_envs), None)
+
+    def find(self, key: int) -> MjxPoint | None:
+        """The point with ``key`` (its num_envs), if any."""
+        return self.point(key)
+
+    @property
+    def requested_keys(self) -> tuple[int, ...]:
+        return self.requested_num_envs
+
+    def unfinished_keys(self) -> list[int]:
+        """Points of the requested grid still to measure (interrupted, or never reached), below
+        any out-of-memory boundary."""
+        boundary = self.oom_num_envs
+        return [n for n in self.requested_num_envs
+                if (self.point(n) is None or self.point(n).status in UNFINISHED_STATUSES)
+                and (boundary is None or n < boundary)]
+
+    def with_point(self, point: MjxPoint) -> MjxSection:
+        """A copy with ``point`` added, replacing any earlier point at the same num_envs."""
+        kept = tuple(p for p in self.points if p.num_envs != point.num_envs)
+        return dataclasses.replace(self, points=tuple(sorted(kept + (point,), key=lambda p: p.num_envs)))
+
+#: The section this kind adds to a profile (see :mod:`profiler.kinds`).
+SECTION = MjxSection

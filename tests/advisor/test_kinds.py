@@ -1,0 +1,44 @@
+"""The registry of workload kinds and the options kinds add to generic commands."""
+
+import inspect
+
+import pytest
+
+from advisor import kinds
+from advisor.cli.options import options_for, with_kind_options
+from advisor.errors import BadInput
+from profiler.kinds import known_kinds, section_types
+
+
+def test_every_registered_kind_has_a_section_schema_and_the_other_way_round():
+    assert kinds.names() == ("mjx", "rllib") and kinds.default_kind().name == "mjx"
+    assert set(kinds.names()) == set(known_kinds())
+    for kind in kinds.kinds():
+        assert kind.name and kind.title and kind.short
+        assert kind.default_objective in kind.objectives
+        assert section_types()[kind.name].__name__.endswith("Section")
+
+
+def test_an_unknown_kind_names_the_known_ones():
+    with pytest.raises(BadInput, match="--kind 'ray' is unknown; use mjx or rllib"):
+        kinds.get("ray")
+
+
+def test_generic_commands_get_every_kinds_options_once():
+    def command(target: str, **kind_options) -> int:
+        return 0
+
+    composed = inspect.signature(with_kind_options(command, "recommend_options")).parameters
+    assert list(composed)[:1] == ["target"]
+    assert {"tolerance", "memory_headroom", "minibatch_size", "base"} <= set(composed)
+    predict = inspect.signature(with_kind_options(command, "predict_options")).parameters
+    assert {"num_envs", "runners", "envs_per_runner"} <= set(predict)
+
+
+def test_a_kind_gets_only_its_options_and_exclusive_ones_of_others_are_refused():
+    mjx, rllib = kinds.get("mjx"), kinds.get("rllib")
+    given = {"tolerance": 0.05, "memory_headroom": 0.9, "minibatch_size": 3200, "base": None}
+    assert options_for(mjx, "recommend_options", given) == given
+    assert options_for(rllib, "recommend_options", given) == {}
+    with pytest.raises(BadInput, match="--base applies to --kind mjx only"):
+        options_for(rllib, "recommend_options", {**given, "base": "conf.yaml"})
