@@ -95,7 +95,8 @@ def main() -> None:
     st.title("advisor: what-if explorer")
     names = profile_names()
     if not names:
-        st.error("No profiles found: run 'advisor calibrate mjx' or 'advisor profile import'.")
+        calibrate = " or ".join(f"'advisor calibrate {k.name}'" for k in kinds.kinds() if k.calibrate_command())
+        st.error(f"No profiles found: run {calibrate} or 'advisor profile import'.")
         return
     name, compare = sidebar_profile(names)
     try:

@@ -123,11 +123,16 @@ def default_profile(kind: WorkloadKind, here: Hardware | None = None) -> tuple[P
                                f"run 'advisor calibrate {kind.name}' for numbers measured here")
 
 
+def check_profile_option(name: str | None) -> None:
+    """``--profile ''`` is bad input that says so (not a complaint about the name's characters)."""
+    if name is not None and not name.strip():
+        raise BadInput("--profile is empty; name a profile (see 'advisor profile list') or leave --profile out")
+
+
 def resolve_profile(name: str | None, kind: WorkloadKind) -> tuple[Profile, str]:
     """``(profile, note)`` from ``--profile`` or the default rule (module docstring); a named
     profile without ``kind``'s section is bad input naming the kinds it has."""
-    if name is not None and not name.strip():
-        raise BadInput("--profile is empty; name a profile (see 'advisor profile list') or leave --profile out")
+    check_profile_option(name)
     if name:
         profile, origin = load(name)
         if profile.section(kind.name) is None:

@@ -9,7 +9,7 @@ RLlib fit in words). Builds a figure and returns it; saving is the caller's.
 
 from __future__ import annotations
 
-from advisor.kinds import kinds
+from advisor.kinds import by_report_rank, kinds
 from profiler.profile import Profile
 
 #: Panel key -> title over every kind (tests and the text report refer to them).
@@ -30,7 +30,7 @@ def build_dashboard(profile: Profile):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    present = [(kind, profile.section(kind.name)) for kind in kinds() if profile.section(kind.name) is not None]
+    present = [(kind, profile.section(kind.name)) for kind in by_report_rank() if profile.section(kind.name) is not None]
     panels = [panel for kind, section in present for panel in kind.dashboard_panels(section)]
     if not panels:
         raise ValueError(f"profile {profile.name!r} has no successful measurements to draw")

@@ -6,7 +6,7 @@ Pure: returns lines. Each workload kind writes its own section of the report
 
 from __future__ import annotations
 
-from advisor.kinds import kinds
+from advisor.kinds import by_report_rank
 from profiler.profile import Profile
 
 
@@ -16,7 +16,7 @@ def report_lines(profile: Profile) -> list[str]:
     if profile.software:
         lines.append("software: " + ", ".join(f"{k} {v}" for k, v in sorted(profile.software.items())))
     lines += [f"note: {n}" for n in profile.notes]
-    for kind in kinds():
+    for kind in by_report_rank():
         section = profile.section(kind.name)
         if section is not None:
             lines += [""] + kind.report_lines(profile, section)

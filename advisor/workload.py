@@ -63,6 +63,16 @@ class WorkloadKind:
     csv_columns: str = ""
     #: the module whose ``page(context)`` draws this kind's explorer page
     page_module: str = ""
+    #: what one point of the section is, in messages ("num_envs", "configs")
+    points_word: str = "points"
+    #: where the kind's panels and report lines go when a profile has several kinds (lower first)
+    report_rank: int = 100
+    #: help of ``recommend`` for this kind: what it recommends, what ``--objective`` values mean, what ``-o`` writes
+    recommend_help: str = ""
+    objective_help: str = ""
+    output_help: str = ""
+    #: help of ``predict`` for this kind: what it predicts
+    predict_help: str = ""
 
     # --- calibration -------------------------------------------------------------------------
     def calibrate_command(self) -> Callable[..., int] | None:
@@ -87,8 +97,12 @@ class WorkloadKind:
             return abs(math.log(hw.cpu_logical_cores / here.cpu_logical_cores))
         return 50.0
 
+    def profile_lines(self, section: Any) -> list[str]:
+        """Lines ``profile show`` puts in the profile's header, before its notes."""
+        return []
+
     def summary_lines(self, section: Any) -> list[str]:
-        """What ``profile show`` says about how the section was measured (rich markup allowed)."""
+        """Lines ``profile show`` puts above the section's table: how it was measured."""
         return []
 
     def points_table(self, section: Any, title: str | None = None) -> Any:

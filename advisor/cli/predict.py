@@ -20,9 +20,7 @@ def _predict(
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON list (nothing else).")] = False,
     **kind_options: Any,
 ) -> int:
-    """Predict MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound)
-    at the given num_envs, or RLlib env steps/s, speedup and parallel efficiency (fraction) over
-    1 runner x 1 env at the given runners and envs per runner."""
+    # help: see the assignment below, which names every registered kind
     axes = {k.predict_axis for k in kinds_with("predict_axis", [n for n, v in kind_options.items() if v is not None])}
     if len(axes) != 1:
         examples = " or ".join(k.predict_example for k in kinds.kinds() if k.predict_axis)
@@ -43,4 +41,5 @@ def _predict(
     return chosen.predict(loaded, profile, json_output, **options_for(chosen, "predict_options", kind_options))
 
 
+_predict.__doc__ = "Predict " + ", or ".join(k.predict_help for k in kinds.kinds() if k.predict_help) + "."
 predict = with_kind_options(_predict, "predict_options")

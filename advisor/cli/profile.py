@@ -64,12 +64,13 @@ def show(
     out.print(f"hardware: {profile.hardware.summary}", markup=False)
     if profile.software:
         out.print("software: " + ", ".join(f"{k} {v}" for k, v in sorted(profile.software.items())), markup=False)
+    present = [(kind, profile.section(kind.name)) for kind in kinds.kinds() if profile.section(kind.name) is not None]
+    for kind, section in present:
+        for line in kind.profile_lines(section):
+            out.print(line, markup=False)
     for note in profile.notes:
         out.print(f"note: {note}", markup=False)
-    for kind in kinds.kinds():
-        section = profile.section(kind.name)
-        if section is None:
-            continue
+    for kind, section in present:
         for line in kind.summary_lines(section):
             out.print(line, markup=False)
         out.print(kind.points_table(section))

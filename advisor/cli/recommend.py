@@ -13,7 +13,8 @@ from advisor.errors import BadInput
 from advisor.units import parse_count
 
 _KIND_HELP = "; ".join(f"{k.name}: {k.title}" for k in kinds.kinds())
-_OBJECTIVE_HELP = " ".join(f"{k.name}: {', '.join(k.objectives)} (default {k.default_objective})." for k in kinds.kinds())
+_OBJECTIVE_HELP = " ".join(k.objective_help or f"{k.name}: {', '.join(k.objectives)}." for k in kinds.kinds())
+_OUTPUT_HELP = "; ".join(k.output_help for k in kinds.kinds() if k.output_help)
 
 
 def _recommend(
@@ -22,19 +23,12 @@ def _recommend(
         help="Profile to use (see 'advisor profile list'). Default: the profile calibrated on this machine, "
              "else the closest shipped one.")] = None,
     kind: Annotated[str, typer.Option(help=f"What to recommend for. {_KIND_HELP}.")] = kinds.default_kind().name,
-    objective: Annotated[Optional[str], typer.Option(
-        help=f"What 'fastest' means. {_OBJECTIVE_HELP} mjx efficient: the smallest num_envs within --tolerance of the "
-             "best predicted env steps/s; rllib efficiency: the most env steps/s per CPU.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the config here (mjx: conf.yaml; "
-                                                                        "rllib: YAML, or the PPOConfig snippet for a "
-                                                                        ".py path).")] = None,
+    objective: Annotated[Optional[str], typer.Option(help=f"What 'fastest' means. {_OBJECTIVE_HELP}")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help=f"Write the config here ({_OUTPUT_HELP}).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the recommendation as JSON (nothing else).")] = False,
     **kind_options: Any,
 ) -> int:
-    """Recommend the fastest config that fits for a target number of env steps, with predicted env steps/s,
-    time to target (seconds, compile included where measured) and peak memory (bytes) against the device's
-    capacity: for --kind mjx, num_envs and num_minibatches of a LocoMuJoCo conf.yaml; for --kind rllib,
-    num_env_runners, num_envs_per_env_runner and CPUs per runner for RLlib PPO."""
+    # help: see the assignment below, which names every registered kind
     target_steps = parse_count(target)
     chosen = kinds.get(kind)
     given = options_for(chosen, "recommend_options", kind_options)
@@ -45,4 +39,8 @@ def _recommend(
     return chosen.recommend(target_steps, profile, objective, output, json_output, **given)
 
 
+_recommend.__doc__ = (
+    "Recommend the fastest config that fits for a target number of env steps, with predicted env steps/s, time to "
+    "target (seconds, compile included where measured) and peak memory (bytes) against the device's capacity: "
+    + "; ".join(k.recommend_help for k in kinds.kinds() if k.recommend_help) + ".")
 recommend = with_kind_options(_recommend, "recommend_options")

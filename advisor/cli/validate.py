@@ -21,13 +21,12 @@ def validate(
     bound held, and the form chosen per curve (MJX: train_sps and memory over num_envs; RLlib: env steps/s over
     runners)."""
     if profile is not None:
+        catalog.check_profile_option(profile)
         loaded, origin = catalog.load(profile)
         note = f"{origin} profile"
-        present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
     else:
-        first = kinds.default_kind()
-        loaded, note = catalog.resolve_profile(None, first)
-        present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
+        loaded, note = catalog.resolve_profile(None, kinds.default_kind())
+    present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
     results = [(kind, kind.validate(loaded.section(kind.name))) for kind in present]
     if json_output:
         print_json({"profile": loaded.name, "curves": [
@@ -35,7 +34,8 @@ def validate(
         return 0
     out.print(f"profile: [bold]{loaded.name}[/bold] ({note})")
     if not any(validations for _kind, validations in results):
-        out.print("nothing to validate: leave-one-out needs three or more measured points")
+        needs = " or ".join(f"three or more measured {k.points_word}" for k in present) or "measurements"
+        out.print(f"nothing to validate: leave-one-out needs {needs}")
     for kind, validations in results:
         for table, summary in kind.validation_tables(validations):
             out.print(table)

@@ -23,6 +23,11 @@ def kinds() -> tuple[WorkloadKind, ...]:
     return tuple(REGISTRY.values())
 
 
+def by_report_rank() -> tuple[WorkloadKind, ...]:
+    """The kinds in the order reports and dashboards show them."""
+    return tuple(sorted(REGISTRY.values(), key=lambda kind: kind.report_rank))
+
+
 def names() -> tuple[str, ...]:
     return tuple(REGISTRY)
 

@@ -47,6 +47,14 @@ class MjxKind(WorkloadKind):
             help="mjx: actor/critic hidden layer widths, e.g. 512,256.")], "512,256"),
     )
     page_module = "advisor.kinds.mjx.page"
+    points_word = "num_envs"
+    report_rank = 1
+    recommend_help = "for --kind mjx, num_envs and num_minibatches of a LocoMuJoCo conf.yaml"
+    objective_help = ("mjx: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
+                      "steps/s) or max-throughput.")
+    output_help = "mjx: the conf.yaml"
+    predict_help = ("MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound) at the "
+                    "given num_envs")
 
     def calibrate_command(self):
         from advisor.kinds.mjx.calibrate import calibrate_mjx
@@ -69,7 +77,7 @@ class MjxKind(WorkloadKind):
             score += abs(math.log(hw.cpu_logical_cores / here.cpu_logical_cores))
         return score
 
-    def summary_lines(self, section: Any) -> list[str]:
+    def profile_lines(self, section: Any) -> list[str]:
         from advisor.kinds.mjx.render import summary_lines
 
         return summary_lines(section)

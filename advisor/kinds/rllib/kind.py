@@ -37,6 +37,14 @@ class RllibKind(WorkloadKind):
         Option("minibatch_size", Annotated[int, typer.Option(help="rllib: minibatch_size the measurements used.")], 4096),
     )
     page_module = "advisor.kinds.rllib.page"
+    points_word = "configs"
+    report_rank = 0
+    recommend_help = ("for --kind rllib, num_env_runners, num_envs_per_env_runner and CPUs per runner for RLlib PPO")
+    objective_help = ("rllib: throughput (default; the highest predicted env steps/s) or efficiency (the most env "
+                      "steps/s per CPU).")
+    output_help = "rllib: YAML, or the PPOConfig snippet for a .py path"
+    predict_help = ("RLlib env steps/s, speedup and parallel efficiency (fraction) over 1 runner x 1 env at the given "
+                    "runners and envs per runner")
 
     def calibrate_command(self):
         from advisor.kinds.rllib.calibrate import calibrate_rllib
