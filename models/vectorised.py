@@ -17,6 +17,7 @@ import numpy as np
 
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.throughput import TrainThroughputModel
+from profiler.contention import contention_note
 
 
 def xla_memory_model(memory_source: str) -> PeakMemoryModel | XlaOverheadModel:
@@ -98,6 +99,9 @@ def fit_vectorised(section: Any) -> VectorCurves:
         memory = PeakMemoryModel().fit([p.num_envs for p in with_memory], [p.peak_bytes for p in with_memory])
     elif section.memory_source != "unknown":  # unknown memory is explained by the recommender
         notes.append("peak memory needs two or more measured num_envs")
+    note = contention_note([(f"num_envs {p.num_envs}", getattr(p, "contention", None)) for p in ok])
+    if throughput is not None and note:
+        notes.append(note)
     compiles = [p.compile_s for p in section.points if p.compile_s]
     return VectorCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
                      xla_calibration(section))
