@@ -9,8 +9,15 @@ import typer
 
 from advisor import catalog
 from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
-from advisor.cli.sweeping import (NO_WAIT_HELP, STRICT_HELP, claim_device, contended_suffix, interrupted_message,
-                                  require_finished, sweep_progress)
+from advisor.cli.sweeping import (
+    NO_WAIT_HELP,
+    STRICT_HELP,
+    claim_device,
+    contended_suffix,
+    interrupted_message,
+    require_finished,
+    sweep_progress,
+)
 from advisor.errors import BadInput, CalibrationInterrupted
 from advisor.kinds.mjx.render import mjx_points_table
 from advisor.units import format_bytes, format_duration, parse_bytes, parse_duration, parse_int_list, parse_layers
