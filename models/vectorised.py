@@ -18,6 +18,7 @@ import numpy as np
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.memory_envs import EnvsPeakBound, XlaAlongEnvs
 from models.throughput import TrainThroughputModel
+from profiler.contention import contention_note
 
 
 def xla_memory_model(memory_source: str, platform: str | None = None) -> PeakMemoryModel | XlaOverheadModel:
@@ -114,6 +115,9 @@ def fit_vectorised(section: Any) -> VectorCurves:
         memory = PeakMemoryModel().fit([p.num_envs for p in with_memory], [p.peak_bytes for p in with_memory])
     elif section.memory_source != "unknown":  # unknown memory is explained by the recommender
         notes.append("peak memory needs two or more measured num_envs")
+    note = contention_note([(f"num_envs {p.num_envs}", getattr(p, "contention", None)) for p in ok])
+    if throughput is not None and note:
+        notes.append(note)
     compiles = [p.compile_s for p in section.points if p.compile_s]
     calibration = xla_calibration(section)
     if memory is not None and calibration is None:

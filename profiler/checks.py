@@ -9,10 +9,11 @@ from typing import Any
 #: Status of one calibration point. Only ``ok`` points carry throughput; ``oom`` marks the
 #: memory boundary; ``timeout``, ``error`` and ``interrupted`` record why a point has no numbers;
 #: ``skipped`` was not run (predicted not to fit, or beyond a boundary); ``compiled`` was only
-#: compiled, for XLA's memory analysis.
-POINT_STATUSES = ("ok", "oom", "timeout", "error", "interrupted", "skipped", "compiled")
+#: compiled, for XLA's memory analysis; ``contended`` was refused by ``--strict`` because other
+#: processes kept the machine busy while it was timed (its numbers are kept but not fitted).
+POINT_STATUSES = ("ok", "oom", "timeout", "error", "interrupted", "skipped", "compiled", "contended")
 #: Statuses a resumed sweep measures again.
-UNFINISHED_STATUSES = ("interrupted", "compiled")
+UNFINISHED_STATUSES = ("interrupted", "compiled", "contended")
 
 
 #: Upper limits, far above any real machine and low enough that the arithmetic on them (divisors

@@ -26,6 +26,7 @@ from typing import Any, Callable, Protocol
 from profiler.checks import settings_diff
 from profiler.errors import WorkloadSpecError
 from profiler.hardware import fingerprint, software_versions
+from profiler.measuring import MeasuringSession
 from profiler.profile import Profile
 from profiler.runner import Child, ChildResult
 from profiler.store import advisor_home, check_name, load_profile_file, profile_path, save_profile
@@ -33,8 +34,10 @@ from profiler.store import advisor_home, check_name, load_profile_file, profile_
 
 @dataclass(frozen=True)
 class SweepEvent:
-    """Progress report. ``phase`` is one of ``probe``, ``compile``, ``compiled``, ``start``
-    (a point starts), ``measure`` (its timed process runs), ``done`` (``point`` set, or ``None``
+    """Progress report. ``phase`` is one of ``probe``, ``wait`` (for a device another
+    calibration holds; ``message`` names it), ``compile``, ``compiled``, ``start``
+    (a point starts), ``measure`` (its timed process runs; with a ``message`` when a contended
+    point is measured again), ``done`` (``point`` set, or ``None``
     for a point that was not run) or ``adapt`` (a point was added); ``key`` is the point's key
     (num_envs, or (runners, envs per runner)); ``index`` counts from 0 over ``total`` points."""
 
@@ -107,7 +110,10 @@ class Sweep:
 
     ``begin`` puts the kind's section (new, or the resumed one) into the profile and saves it;
     ``record`` adds a finished point; ``run_point`` runs one measuring child and, on Ctrl-C,
-    records the point as interrupted before re-raising."""
+    records the point as interrupted before re-raising. Between :meth:`hold` and :meth:`release`
+    the sweep holds its profile's and device's locks and judges every child it waits for by
+    what other processes did meanwhile (:class:`profiler.measuring.MeasuringSession`);
+    :meth:`marked` puts that judgement on the point."""
 
     def __init__(self, plan: SweepPlan, profile_name: str, existing: Profile | None,
                  on_event: Callable[[SweepEvent], None] = lambda event: None):
@@ -115,6 +121,29 @@ class Sweep:
         self.path = profile_path(profile_name)
         self.workdir = advisor_home() / "runs" / profile_name
         self.profile = existing or new_profile(profile_name)
+        self.session: MeasuringSession | None = None
+        self.judged: tuple[Any, int] = (None, 1)  # (contention, measurements) of the last child waited for
+
+    def hold(self, platform: str, *, claim: Any = None, strict: bool = False, cluster: bool = False) -> None:
+        """Take the profile's and ``platform``'s device locks (``claim``: the caller's, else taken
+        here, waiting for a busy device) and start recording contention; ``strict`` re-measures
+        or refuses contended points; ``cluster``: Ray's processes here run this sweep's work."""
+        self.session = MeasuringSession.open(
+            self.name, platform, claim=claim, strict=strict, cluster=cluster,
+            on_wait=lambda text: self.on_event(SweepEvent("wait", 0, message=text)))
+
+    def release(self) -> None:
+        """Stop recording contention and free the locks :meth:`hold` took."""
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def marked(self, point: Any) -> Any:
+        """``point`` with the contention of the child last waited for (refused under ``strict``
+        if still contended)."""
+        contention, tries = self.judged
+        self.judged = (None, 1)
+        return self.session.mark(point, contention, tries) if self.session is not None else point
 
     @property
     def section(self) -> Any:
@@ -143,11 +172,22 @@ class Sweep:
     def start_child(self, spec: dict[str, Any], stem: str, **kwargs: Any) -> Child:
         return Child(self.plan.module, spec, self.workdir, stem, self.plan.timeout_s, **kwargs)
 
-    def wait(self, key: Any, child: Child, on_interrupt: Callable[[], None] = lambda: None) -> ChildResult:
-        """Wait for ``child``, ``key``'s measuring process. Ctrl-C: ``on_interrupt`` (the kind ends
-        what else it started), then the point is recorded as interrupted and the interrupt goes on."""
+    def wait(self, key: Any, child: Child, on_interrupt: Callable[[], None] = lambda: None,
+             again: Callable[[], Child] | None = None) -> ChildResult:
+        """Wait for ``child``, ``key``'s measuring process, and judge its contention; under
+        ``strict`` a contended point is measured again in ``again()``'s fresh process. Ctrl-C:
+        ``on_interrupt`` (the kind ends what else it started), then the point is recorded as
+        interrupted and the interrupt goes on."""
         try:
-            return child.wait()
+            if self.session is None:
+                return child.wait()
+            first = [child]
+            result, contention, tries = self.session.timed(
+                lambda: (first.pop() if first else again()).wait(),
+                lambda c: again is not None and c.returncode == 0 and (c.result or {}).get("status") == "ok",
+                on_retry=lambda c: self.on_event(SweepEvent("measure", 0, key, message=f"measuring again, {c.summary}")))
+            self.judged = (contention, tries)
+            return result
         except KeyboardInterrupt:  # the child's process group is already ended
             on_interrupt()
             self.record(self.plan.interrupted_point(key))
@@ -155,7 +195,7 @@ class Sweep:
 
     def run_point(self, key: Any, spec: dict[str, Any], stem: str) -> ChildResult:
         """Run ``key``'s measuring child to its end (or its timeout)."""
-        return self.wait(key, self.start_child(spec, stem))
+        return self.wait(key, self.start_child(spec, stem), again=lambda: self.start_child(spec, stem))
 
 
 def probe(module: str, spec: dict[str, Any], workdir: Path, timeout_s: float) -> ChildResult:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # Tests compile many small XLA programs; LLVM's lowest optimisation level compiles them about a
 # third faster. Throughput numbers measured in tests are not compared with anything.
 os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
+# Calibration locks are machine-wide; a test session (and each test) keeps its own, so test suites
+# running side by side in other checkouts neither wait for nor block one another.
+os.environ["ADVISOR_LOCK_DIR"] = tempfile.mkdtemp(prefix="advisor-test-locks-")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
@@ -29,6 +33,7 @@ def advisor_home(tmp_path, monkeypatch, jax_cache) -> Path:
     monkeypatch.setenv("ADVISOR_HOME", str(home))
     monkeypatch.setenv("ADVISOR_JAX_CACHE", str(jax_cache))
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("ADVISOR_LOCK_DIR", str(tmp_path / "locks"))
     return home
 
 

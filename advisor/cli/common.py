@@ -105,3 +105,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def status_cell(point) -> str:
+    """A point's status for a table; an ok point timed while other processes were busy says so."""
+    if not point.ok:
+        return f"[red]{point.status}[/red]"
+    contention = getattr(point, "contention", None)
+    return "[yellow]ok, contended[/yellow]" if contention is not None and contention.contended else "ok"

@@ -11,6 +11,7 @@ from advisor.cli.common import out, print_json
 from advisor.cli.common import table as new_table
 from advisor.errors import EXIT_FAILURE
 from profiler import diagnose
+from profiler.diagnose_load import check_gpu_processes, check_locks, check_other_cpu
 from profiler.serde import to_jsonable
 
 STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
@@ -18,7 +19,8 @@ STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
 
 def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False) -> int:
     """Check the JAX backend and devices, JAX's memory variables, NVML, Ray and its CPUs, package versions
-    against the known-good set and disk for the compilation cache; then say what 'advisor calibrate mjx'
+    against the known-good set and disk for the compilation cache, what else is using the CPUs (cores) and GPUs now
+    and which calibration locks are held (by whom); then say what 'advisor calibrate mjx'
     would measure here and roughly how long it would take (seconds)."""
     checks = []
     plans: dict[str, dict] = {}
@@ -33,6 +35,7 @@ def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the c
     checks += [diagnose.check_preallocation(), diagnose.check_nvml(), diagnose.check_ray(), diagnose.check_home(),
                diagnose.check_disk()]
     checks += diagnose.check_versions()
+    checks += [check for check in (check_other_cpu(), check_gpu_processes(), check_locks()) if check is not None]
     if json_output:
         first = next(iter(plans.values()), None)
         print_json({"checks": to_jsonable(checks), "calibration_plan": first, "calibration_plans": plans})

@@ -22,9 +22,35 @@ def sweep_progress() -> Iterator[Progress]:
         yield progress
 
 
+#: Help of the options every calibrate command has for a busy machine.
+NO_WAIT_HELP = ("When another calibration is measuring on this device (GPU, or the host CPU), exit 2 naming it "
+                "instead of waiting for it to finish.")
+STRICT_HELP = ("Measure a point again (up to 2 more times) when other processes used more than a quarter of a core, "
+               "or the GPU, while it was timed, and refuse it (status contended; --resume retries it) if they still "
+               "did. Without it such points are kept and marked.")
+
+
+def claim_device(claim, platform: str, no_wait: bool) -> None:
+    """Take the device lock of a sweep on ``platform`` for ``claim`` (a
+    :class:`profiler.devicelock.SweepClaim`), saying who holds it while waiting."""
+    from profiler.devicelock import device_key
+
+    claim.device(device_key(platform), wait=not no_wait, on_wait=lambda text: err.print(text, markup=False))
+
+
+def contended_suffix(point) -> str:
+    """`` (contended: ...)`` for a progress line of a point timed beside other work, else ``""``."""
+    contention = getattr(point, "contention", None)
+    return f" (contended: {contention.summary})" if contention is not None and contention.contended else ""
+
+
 def require_finished(section, profile_name: str, smaller: str) -> None:
     """A sweep in which no point finished is a runtime failure (exit 1) that says where to look."""
     if not section.ok_points:
+        if any(p.status == "contended" for p in section.points):
+            raise AdvisorError("no point finished: --strict refused every point because other processes kept the "
+                               "machine busy; run again with --resume --strict when it is quiet ('advisor doctor' "
+                               "shows what is running)")
         raise AdvisorError(f"no point finished (see the statuses above and the logs in "
                            f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or {smaller}")
 

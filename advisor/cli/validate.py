@@ -9,6 +9,7 @@ import typer
 
 from advisor import catalog, kinds
 from advisor.cli.common import out, print_json
+from profiler.contention import contention_note
 
 
 def validate(
@@ -28,9 +29,11 @@ def validate(
         loaded, note = catalog.resolve_profile(None, kinds.default_kind())
     present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
     results = [(kind, kind.validate(loaded.section(kind.name))) for kind in present]
+    marked = {kind.name: contended(loaded.section(kind.name)) for kind, validations in results if validations}
     if json_output:
         print_json({"profile": loaded.name, "curves": [
-            {"kind": kind.name, **kind.validation_json(v)} for kind, validations in results for v in validations]})
+            {"kind": kind.name, **kind.validation_json(v)} for kind, validations in results for v in validations],
+            "contended": {name: {"points": points, "note": text} for name, (points, text) in marked.items()}})
         return 0
     out.print(f"profile: [bold]{loaded.name}[/bold] ({note})")
     if not any(validations for _kind, validations in results):
@@ -40,4 +43,14 @@ def validate(
         for table, summary in kind.validation_tables(validations):
             out.print(table)
             out.print(summary)
+        if marked.get(kind.name, (None, None))[1]:
+            out.print(f"note: {marked[kind.name][1]}")
     return 0
+
+
+def contended(section) -> tuple[list, str | None]:
+    """Keys of the section's measured points timed beside other work, and the note about them."""
+    points = [(getattr(p, "label", None) or f"num_envs {p.key}", getattr(p, "contention", None))
+              for p in section.ok_points]
+    keys = [p.key for p in section.ok_points if getattr(p, "contention", None) is not None and p.contention.contended]
+    return keys, contention_note(points)

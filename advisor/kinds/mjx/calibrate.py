@@ -9,7 +9,15 @@ import typer
 
 from advisor import catalog
 from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
-from advisor.cli.sweeping import interrupted_message, require_finished, sweep_progress
+from advisor.cli.sweeping import (
+    NO_WAIT_HELP,
+    STRICT_HELP,
+    claim_device,
+    contended_suffix,
+    interrupted_message,
+    require_finished,
+    sweep_progress,
+)
 from advisor.errors import BadInput, CalibrationInterrupted
 from advisor.kinds.mjx.render import mjx_points_table
 from advisor.units import format_bytes, format_duration, parse_bytes, parse_duration, parse_int_list, parse_layers
@@ -62,6 +70,8 @@ def calibrate_mjx(
     memory_headroom: Annotated[float, typer.Option(help="Fraction of device memory --find-max may fill.")] = 0.9,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
 ) -> int:
     """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
@@ -91,6 +101,9 @@ def calibrate_mjx(
     profile_name = name or catalog.machine_slug(fingerprint())
     if profile_name in catalog.shipped_names():
         raise BadInput(f"--name {profile_name!r} is a shipped profile's name; choose another")
+    from profiler.devicelock import SweepClaim
+
+    claim = SweepClaim(profile_name)  # another live sweep of this profile: refused before anything starts
     forced = None if platform == "auto" else platform
     grid = parse_int_list(num_envs, "--num-envs", maximum=2**21) if num_envs else None
     accelerator = None
@@ -116,7 +129,15 @@ def calibrate_mjx(
     spec = MjxSweepSpec(workload=workload, num_envs=tuple(grid), repeats=repeats or (2 if quick else 3),
                         timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced,
                         memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
-    preflight(spec, profile_name, resume=resume, fresh=fresh)
+    existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
+    if resume and existing.section("mjx") is not None:
+        device_platform = existing.section("mjx").accelerator.platform
+    else:
+        if forced is None and accelerator is None:
+            err.print("asking JAX which device it sees…")
+            accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
+        device_platform = forced or accelerator.platform
+    claim_device(claim, device_platform, no_wait)
     from advisor.kinds.mjx.adaptive import ModelPolicy
 
     policy = ModelPolicy(memory_limit_bytes=spec.memory_limit_bytes)
@@ -124,7 +145,7 @@ def calibrate_mjx(
         with sigterm_as_interrupt():
             profile = _run_with_progress(spec, profile_name, dict(
                 resume=resume, fresh=fresh, accelerator=accelerator, policy=policy,
-                parallel_compiles=parallel_compiles, budget_s=budget_s, overlap=overlap))
+                parallel_compiles=parallel_compiles, budget_s=budget_s, overlap=overlap, claim=claim, strict=strict))
             largest = _find_max(spec, profile_name, policy, memory_headroom) if find_max and profile.section("mjx").ok_points else None
     except KeyboardInterrupt:
         raise CalibrationInterrupted(interrupted_message(profile_name, "mjx")) from None
@@ -174,13 +195,15 @@ def _run_with_progress(spec, profile_name: str, options: dict):
             elif event.phase == "compiled":
                 progress.update(task, description=f"compiled num_envs={event.key}")
             elif event.phase == "measure":
+                if event.message:
+                    progress.console.print(f"num_envs={event.key}: {event.message}", markup=False)
                 progress.update(task, description=f"num_envs={event.key}: measuring")
             elif event.phase == "done":
                 p = event.point
                 if p is None:
                     text = f"num_envs={event.key}: {event.message}"
                 elif p.ok:
-                    text = f"num_envs={p.num_envs}: {p.train_sps:,.0f} env steps/s"
+                    text = f"num_envs={p.num_envs}: {p.train_sps:,.0f} env steps/s{contended_suffix(p)}"
                 else:
                     text = f"num_envs={p.num_envs}: {p.status} ({(p.error or '')[:80]})"
                 progress.console.print(text, markup=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from advisor.cli.common import status_cell
 from advisor.cli.common import table as new_table
 from advisor.kinds.mjx.recommend import MjxRecommendation
 from advisor.units import format_bytes, format_count, format_duration, format_range
@@ -32,7 +33,7 @@ def mjx_points_table(section: MjxSection, title: str) -> Table:
                               "XLA bytes"))
     for p in section.points:
         table.add_row(
-            str(p.num_envs), p.status if p.ok else f"[red]{p.status}[/red]",
+            str(p.num_envs), status_cell(p),
             f"{p.train_sps:,.0f}" if p.train_sps else "-",
             f"{p.train_sps_spread:.1%}" if p.train_sps_spread is not None else "-",
             f"{p.physics_sps:,.0f}" if p.physics_sps else "-",

@@ -8,7 +8,15 @@ import typer
 
 from advisor import catalog
 from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
-from advisor.cli.sweeping import interrupted_message, require_finished, sweep_progress
+from advisor.cli.sweeping import (
+    NO_WAIT_HELP,
+    STRICT_HELP,
+    claim_device,
+    contended_suffix,
+    interrupted_message,
+    require_finished,
+    sweep_progress,
+)
 from advisor.errors import BadInput, CalibrationInterrupted
 from advisor.kinds.rllib.render import rllib_points_table
 from advisor.units import parse_int_list, parse_layers
@@ -59,6 +67,8 @@ def calibrate_rllib(
     timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted RLlib sweep of this profile with the same settings.")] = False,
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished RLlib sweep in this profile and start over.")] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
 ) -> int:
     """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
@@ -88,6 +98,9 @@ def calibrate_rllib(
     profile_name = name or catalog.machine_slug(fingerprint())
     if profile_name in catalog.shipped_names():
         raise BadInput(f"--name {profile_name!r} is a shipped profile's name; choose another")
+    from profiler.devicelock import SweepClaim
+
+    claim = SweepClaim(profile_name)  # another live sweep of this profile: refused before anything starts
     driver = driver_cpus if driver_cpus is not None else 1.0
     runner_grid = parse_int_list(runners, "--runners", maximum=4096) if runners is not None else None
     envs_grid = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024) if envs_per_runner is not None else None
@@ -107,9 +120,10 @@ def calibrate_rllib(
     spec = RllibSweepSpec(grid=grid, **settings)
     plan_cpus(spec, resources[0], resources[2])  # a point Ray could not place: refused before anything runs
     preflight(spec, profile_name, resume=resume, fresh=fresh)
+    claim_device(claim, "cpu", no_wait)  # RLlib sweeps measure on the host CPU
     try:
         with sigterm_as_interrupt():
-            profile = _run_with_progress(spec, profile_name, resources, resume, fresh)
+            profile = _run_with_progress(spec, profile_name, resources, resume, fresh, claim=claim, strict=strict)
     except KeyboardInterrupt:
         raise CalibrationInterrupted(interrupted_message(profile_name, "rllib")) from None
     if json_output:
@@ -125,7 +139,7 @@ def calibrate_rllib(
     return 0
 
 
-def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool):
+def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool, **locking):
     from profiler.kinds.rllib.sweep import run_rllib_sweep
 
     with sweep_progress() as progress:
@@ -134,16 +148,19 @@ def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: 
         def on_event(event) -> None:
             if event.phase == "probe":
                 progress.update(task, description=event.message)
+            elif event.phase == "measure" and event.message:
+                progress.console.print(f"{event.key[0]}r x {event.key[1]}e: {event.message}", markup=False)
             elif event.phase == "start":
                 progress.update(task, description=f"{event.key[0]}r x {event.key[1]}e: starting Ray and measuring")
             elif event.phase == "done":
                 p = event.point
                 if p.ok:
                     nodes = f" on {p.num_nodes} node{'s' if p.num_nodes != 1 else ''}" if p.node_ids else ""
-                    text = f"{p.label}: {p.env_steps_per_s:,.0f} env steps/s{nodes}"
+                    text = f"{p.label}: {p.env_steps_per_s:,.0f} env steps/s{nodes}{contended_suffix(p)}"
                 else:
                     text = f"{p.label}: {p.status} ({(p.error or '')[:100]})"
                 progress.console.print(text, markup=False)
                 progress.advance(task)
 
-        return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources, resume=resume, fresh=fresh)
+        return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources, resume=resume, fresh=fresh,
+                               **locking)

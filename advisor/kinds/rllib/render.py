@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from advisor.cli.common import status_cell
 from advisor.cli.common import table as new_table
 from advisor.kinds.rllib.recommend import RllibRecommendation
 from advisor.units import format_count, format_duration, format_range
@@ -32,7 +33,7 @@ def rllib_points_table(section: RllibSection, title: str) -> Table:
         spread = (None if len(p.env_steps_per_s_samples) < 2 or not p.env_steps_per_s else
                   (max(p.env_steps_per_s_samples) - min(p.env_steps_per_s_samples)) / p.env_steps_per_s)
         table.add_row(
-            p.label, p.status if p.ok else f"[red]{p.status}[/red]",
+            p.label, status_cell(p),
             f"{p.env_steps_per_s:,.0f}" if p.env_steps_per_s else "-",
             f"{spread:.1%}" if spread is not None else "-",
             f"{s:.2f}x" if s is not None else "-", f"{e:.1%}" if e is not None else "-",

@@ -173,6 +173,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     step = lambda s: compiled(s)[0]  # noqa: E731 - one training iteration, metrics dropped
     rss_reset = reset_peak_rss()  # on CPU, count what training holds, not the compiler's peak
     state, _ = _time_calls(step, state, 1)  # warm-up
+    timed_from = time.time()  # the timed phase, for the sweep's contention record (wall clock)
     state, durations = _time_calls(step, state, repeats)
     result["train_sps_samples"] = [config.batch_size / d for d in durations]
     stats = jax.devices()[0].memory_stats() or {}
@@ -186,6 +187,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         env_state, _ = _time_calls(physics, state.env_state, 1)  # warm-up
         _, phys = _time_calls(physics, env_state, repeats)
         result["physics_sps_samples"] = [config.batch_size / d for d in phys]
+    result["timed_unix_s"] = [timed_from, time.time()]
     return result
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
 from profiler.checks import positive as _positive
+from profiler.contention import Contention
 from profiler.minibatch import nearest_num_minibatches
 from profiler.profile import Accelerator
 
@@ -64,7 +65,8 @@ class MjxPoint:
     after compile and one warm-up iteration; ``train_sps_samples`` keeps every timed iteration.
     ``physics_sps`` is env steps/s of stepping alone. ``peak_bytes`` is the true peak footprint
     (see the section's ``memory_source``); ``xla_bytes`` is XLA's compiled memory analysis of
-    the training step (temp + argument + output bytes).
+    the training step (temp + argument + output bytes). ``contention`` is what other processes did while it was
+    timed (``None`` in profiles from before it was recorded, and for imports).
     """
 
     num_envs: int
@@ -80,6 +82,7 @@ class MjxPoint:
     xla_bytes: int | None = None
     wall_s: float | None = None
     error: str | None = None
+    contention: Contention | None = None
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)

@@ -154,6 +154,8 @@ def run_mjx_sweep(
     parallel_compiles: int | None = None,
     budget_s: float | None = None,
     overlap: bool | None = None,
+    claim: Any = None,
+    strict: bool = False,
 ) -> Profile:
     """Measure ``spec`` into profile ``profile_name``, saving after each point (module docstring).
 
@@ -162,6 +164,9 @@ def run_mjx_sweep(
     ``fresh`` must say so. ``budget_s`` bounds the sweep's wall time: no point starts that is
     expected to overrun it, and adaptive points are only added within it. ``overlap`` prepares
     the next point's process while the current one is timed (default: on a GPU/TPU, not on CPU).
+    The sweep holds its profile's and device's locks while it runs (``claim``: the caller's
+    :class:`profiler.devicelock.SweepClaim`, else taken here, waiting for a busy device) and
+    records contention with every point; ``strict`` re-measures or refuses contended points.
     """
     started = time.monotonic()
     policy = policy or BasicPolicy()
@@ -177,9 +182,10 @@ def run_mjx_sweep(
         section = MjxSection(workload=spec.workload, accelerator=accel, repeats=spec.repeats, timeout_s=spec.timeout_s,
                              sweep_settings=spec.settings, method=method)
     sweep.overlap = section.accelerator.platform != "cpu" if overlap is None else overlap
-    sweep.begin(section)
-    todo = sweep.todo(spec.num_envs)
+    sweep.hold(section.accelerator.platform, claim=claim, strict=strict)
     try:
+        sweep.begin(section)
+        todo = sweep.todo(spec.num_envs)
         compiled = sweep.compile_all(todo, parallel_compiles or default_parallel_compiles(len(todo)))
         for i, num_envs in enumerate(todo):
             if budget_s is not None and not sweep.fits_budget(started, budget_s):
@@ -197,6 +203,7 @@ def run_mjx_sweep(
             sweep.measure(extra, sweep.compile_all([extra], 1).get(extra))
     finally:
         sweep.discard_all()  # prepared processes that will not be released
+        sweep.release()
     return sweep.profile
 
 
@@ -302,10 +309,12 @@ class MjxSweep(Sweep):
                 self.discard_all()
                 self.record(spec.interrupted_point(num_envs))
                 raise
-            measured = self.wait(num_envs, child, on_interrupt=self.discard_all)
+            measured = self.wait(num_envs, child, on_interrupt=self.discard_all,
+                                 again=lambda: self.start_measure(num_envs))
         else:
             self.discard(num_envs)
         point, memory_source = point_from(num_envs, spec.workload, compiled, measured)
+        point = self.marked(point)
         if point.wall_s and point.ok:
             self.point_walls.append(point.wall_s)
         self.record(point, memory_source)

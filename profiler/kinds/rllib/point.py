@@ -119,6 +119,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     for _ in range(int(spec.get("warmup", 1))):
         algo.train()
     psutil.cpu_percent(interval=None)  # starts the CPU-use window
+    timed_from = time.time()  # the timed phase, for the sweep's contention record (wall clock)
     iterations = []
     for _ in range(int(spec["repeats"])):
         learner_s.clear()
@@ -131,6 +132,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         iterations.append({"env_steps": steps, "wall_s": wall, "time_this_iter_s": float(result["time_this_iter_s"]),
                            "learner_s": learn, "sync_s": sync, "sample_s": max(wall - learn - sync, 0.0)})
     cpu_util = psutil.cpu_percent(interval=None)
+    timed = [timed_from, time.time()]
     algo.stop()
     return {
         "cluster": facts, "num_cpus_per_env_runner": cpus, "startup_s": startup_s, "iterations": iterations,
@@ -140,6 +142,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         "learner_s": statistics.median(it["learner_s"] for it in iterations),
         "env_steps_per_iter": int(statistics.median(it["env_steps"] for it in iterations)),
         "cpu_util_percent": cpu_util, "node_ids": [n[0] for n in nodes], "node_ips": [n[1] for n in nodes],
+        "timed_unix_s": timed,
     }
 
 

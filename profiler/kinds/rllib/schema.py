@@ -12,6 +12,7 @@ from typing import Any
 
 from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
 from profiler.checks import positive as _positive
+from profiler.contention import Contention
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class RllibPoint:
     ``iter_s`` is the median ``time_this_iter_s``; ``sample_s`` and ``learner_s`` split it (see the
     section's ``method``). ``cpu_util_percent`` is the mean system-wide CPU use (0-100) of the
     driver's machine over the timed iterations. ``node_ids``/``node_ips`` are the Ray nodes the
-    env runners ran on (one entry per runner).
+    env runners ran on (one entry per runner). ``contention`` is what other processes did while it was
+    timed (``None`` in profiles from before it was recorded, and for imports).
     """
 
     num_env_runners: int
@@ -72,6 +74,7 @@ class RllibPoint:
     startup_s: float | None = None
     wall_s: float | None = None
     error: str | None = None
+    contention: Contention | None = None
 
     def __post_init__(self) -> None:
         _positive("num_env_runners", self.num_env_runners, allow_none=False)

@@ -185,13 +185,15 @@ def preflight(spec: RllibSweepSpec | None, profile_name: str, *, resume: bool, f
 def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
                     on_event: Callable[[SweepEvent], None] = lambda event: None,
                     resources: tuple[float, int, tuple[float, ...] | None] | None = None, resume: bool = False,
-                    fresh: bool = False) -> Profile:
+                    fresh: bool = False, claim: Any = None, strict: bool = False) -> Profile:
     """Measure every point of ``spec`` into profile ``profile_name`` (its other sections are
     kept), saving after each point. ``resources`` is :func:`ray_resources`'s answer when the
     caller already asked. With ``resume`` the RLlib section must come from the same settings and
     finished points are skipped; without it an unfinished sweep is only discarded with ``fresh``.
-    Ctrl-C (or SIGTERM turned into it) records the point in flight as interrupted. Returns the
-    saved profile."""
+    Ctrl-C (or SIGTERM turned into it) records the point in flight as interrupted. The sweep holds
+    its profile's and the host CPU's locks while it runs (``claim``: the caller's, else taken here,
+    waiting for a busy CPU) and records contention with every point; ``strict`` re-measures or
+    refuses contended points. Returns the saved profile."""
     existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
     sweep = Sweep(spec, profile_name, existing, on_event)
     total = len(spec.grid)
@@ -207,24 +209,28 @@ def run_rllib_sweep(spec: RllibSweepSpec, profile_name: str, *,
             workload=spec.workload, ray_cpus=ray_cpus, driver_cpus=spec.driver_cpus, address=spec.address,
             num_nodes=nodes, warmup_iterations=spec.warmup, repeats=spec.repeats, timeout_s=spec.timeout_s,
             requested_grid=spec.grid, sweep_settings=spec.settings, method=_method(spec, ray_cpus, nodes))
-    sweep.begin(section)
-    todo = set(sweep.section.unfinished_keys())
-    for index, key in enumerate(spec.grid):
-        if key not in todo:
-            continue
-        on_event(SweepEvent("start", total, key, index=index))
-        child_spec = {"workload": dataclasses.asdict(spec.workload), "num_env_runners": key[0],
-                      "num_envs_per_env_runner": key[1], "num_cpus_per_env_runner": plan[key],
-                      "driver_cpus": spec.driver_cpus, "repeats": spec.repeats, "warmup": spec.warmup,
-                      "seed": spec.seed, "address": spec.address, "ray_cpus": ray_cpus}
-        temp, elsewhere = (None, False) if spec.address else ray_temp_dir(sweep.workdir)
-        child_spec["ray_temp_dir"] = str(temp) if temp else None
-        child = sweep.run_point(key, child_spec, f"r{key[0]}-e{key[1]}")
-        point = point_from_child(key, child, plan[key], f" (Ray's logs: {temp})" if elsewhere else "")
-        if elsewhere and point.ok:
-            shutil.rmtree(temp, ignore_errors=True)
-        sweep.record(point)
-        on_event(SweepEvent("done", total, key, point, index=index))
+    sweep.hold("cpu", claim=claim, strict=strict, cluster=bool(spec.address))
+    try:
+        sweep.begin(section)
+        todo = set(sweep.section.unfinished_keys())
+        for index, key in enumerate(spec.grid):
+            if key not in todo:
+                continue
+            on_event(SweepEvent("start", total, key, index=index))
+            child_spec = {"workload": dataclasses.asdict(spec.workload), "num_env_runners": key[0],
+                          "num_envs_per_env_runner": key[1], "num_cpus_per_env_runner": plan[key],
+                          "driver_cpus": spec.driver_cpus, "repeats": spec.repeats, "warmup": spec.warmup,
+                          "seed": spec.seed, "address": spec.address, "ray_cpus": ray_cpus}
+            temp, elsewhere = (None, False) if spec.address else ray_temp_dir(sweep.workdir)
+            child_spec["ray_temp_dir"] = str(temp) if temp else None
+            child = sweep.run_point(key, child_spec, f"r{key[0]}-e{key[1]}")
+            point = sweep.marked(point_from_child(key, child, plan[key], f" (Ray's logs: {temp})" if elsewhere else ""))
+            if elsewhere and point.ok:
+                shutil.rmtree(temp, ignore_errors=True)
+            sweep.record(point)
+            on_event(SweepEvent("done", total, key, point, index=index))
+    finally:
+        sweep.release()
     return sweep.profile
 
 

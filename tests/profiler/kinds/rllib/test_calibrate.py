@@ -46,6 +46,15 @@ def test_quick_sweep_measures_every_point(quick):
     assert profile["rllib"]["workload"]["env_id"] == "HalfCheetah-v5"
 
 
+def test_quick_sweep_records_what_else_ran_with_every_point(quick):
+    env, _ = quick
+    profile = json.loads(run_cli("profile", "show", "rq", "--json", env=env).stdout)
+    for p in profile["rllib"]["points"]:
+        contention = p["contention"]
+        assert contention["window_s"] > 0 and contention["other_cpu_cores"] >= 0
+        assert contention["threshold_cpu_cores"] == 0.25 and contention["load_avg_1m"] > 0
+
+
 def test_quick_profile_drives_recommend_predict_and_report(quick, tmp_path):
     env, _ = quick
     rec = run_cli("recommend", "--kind", "rllib", "--profile", "rq", "--target", "1M", "--json", env=env)
