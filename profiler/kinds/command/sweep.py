@@ -6,8 +6,8 @@ Throughput by differential timing (default): a short first run of ``first_timest
 then a longer one whose length is chosen from what is known so far so that it takes about
 ``delta_s`` seconds more (the first run's rate, or the previous point's scaled by the square root of the size ratio if
 higher, is the guess;
-if the difference comes out under half of ``delta_s`` the longer run is repeated at a length
-chosen from the measured difference). env steps/s = difference in env steps / difference in wall
+if the difference comes out under half of ``delta_s`` the longer run is taken again, its extra
+steps grown by the measured shortfall, 2x to 8x, up to three times). env steps/s = difference in env steps / difference in wall
 time, which cancels start-up and compile; the fixed cost is the short run's wall time less its
 steps at that rate. With ``sps_regex`` one run per point and the figure it prints.
 
@@ -37,6 +37,8 @@ from profiler.runner import ChildResult
 POINT_MODULE = "profiler.kinds.command.point"
 #: A longer run whose extra time is below this share of ``delta_s`` is taken again, longer.
 SHORT_DELTA = 0.5
+#: How many times a longer run may be taken again, longer.
+MAX_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -235,11 +237,14 @@ class CommandSweep(Sweep):
             long = short + s.iteration(num_envs)
         if run(long, "long"):
             return finish()
-        delta = runs[-1][1].result["wall_s"] - wall_short
-        if delta < SHORT_DELTA * s.delta_s:  # too close to the noise: again, from the measured rate
-            rate = (long - short) / max(delta, 1e-3)
-            long = min(s.whole(num_envs, short + 1.2 * s.delta_s * rate), 1000 * long)
-            if run(long, "long2"):
+        for attempt in range(MAX_RETRIES):
+            delta = runs[-1][1].result["wall_s"] - wall_short
+            if delta >= SHORT_DELTA * s.delta_s:
+                break
+            # too close to the noise: longer, by the measured difference (at least 2x, at most 8x the extra steps)
+            growth = min(max(1.2 * s.delta_s / delta if delta > 0 else 8.0, 2.0), 8.0)
+            long = s.whole(num_envs, short + growth * (long - short))
+            if run(long, f"long{attempt + 2}"):
                 return finish()
         for i in range(1, s.repeats):
             if run(long, f"long-r{i}"):
