@@ -25,7 +25,7 @@ class CommandKind(WorkloadKind):
             help="mjx, command: fraction of device memory a config's peak-memory upper bound may use.")], 0.9),
     )
     predict_axis = "num_envs"
-    predict_example = "--num-envs 64,1024 (MJX or command)"
+    predict_example = "--num-envs 64,1024 (command)"
     predict_options = (
         Option("num_envs", Annotated[Optional[str], typer.Option(
             help="Comma-separated num_envs for MJX or command predictions, e.g. 1024,8192.")], None),

@@ -2,14 +2,16 @@
 run in a fresh measuring process (:mod:`profiler.kinds.command.point`) in its own session with a
 timeout; the profile is saved after every point (:class:`profiler.engine.Sweep`).
 
-Throughput by differential timing (default): a short first run of ``first_timesteps`` env steps,
-then a longer one whose length is chosen from what is known so far so that it takes about
-``delta_s`` seconds more (the first run's rate, or the previous point's scaled by the square root of the size ratio if
-higher, is the guess;
-if the difference comes out under half of ``delta_s`` the longer run is taken again, its extra
-steps grown by the measured shortfall, 2x to 8x, up to three times). env steps/s = difference in env steps / difference in wall
-time, which cancels start-up and compile; the fixed cost is the short run's wall time less its
-steps at that rate. With ``sps_regex`` one run per point and the figure it prints.
+Throughput by differential timing (default): two short runs of ``first_timesteps`` env steps
+(their difference in wall time is the noise of start-up and compile), then a longer one chosen
+to take about ``delta_s`` seconds more, or ten times the short runs' difference if that is more
+(at most 12 x ``delta_s``). Its length comes from a guess of the rate: the short runs' own, or
+the previous point's scaled by the square root of the size ratio, if higher. If the difference
+comes out under half of what was aimed for, the longer run is taken again with its extra steps
+grown by the shortfall (2x to 8x, up to three times). env steps/s = difference in env steps /
+difference in wall time, which cancels start-up and compile; the fixed cost is the short runs'
+mean wall time less their steps at that rate. With ``sps_regex``: one run per point, and the
+figure it prints.
 
 Env steps per run are rounded up to whole iterations (multiples of ``num_envs * num_steps``), as
 trainers that compute ``total_timesteps // (num_envs * num_steps)`` updates run. A point that runs
@@ -39,6 +41,11 @@ POINT_MODULE = "profiler.kinds.command.point"
 SHORT_DELTA = 0.5
 #: How many times a longer run may be taken again, longer.
 MAX_RETRIES = 3
+#: The difference aimed for is at least this many times the two short runs' difference in wall
+#: time (their noise), so that noise moves env steps/s by about a tenth of that at most ...
+NOISE_FACTOR = 10.0
+#: ... but at most this many times ``delta_s``.
+MAX_DELTA_FACTOR = 12.0
 
 
 @dataclass(frozen=True)
@@ -110,10 +117,11 @@ def preflight(spec: CommandSweepSpec | None, profile_name: str, *, resume: bool,
 
 def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
     if spec.differential:
-        timing = (f"differential timing: per num_envs a run of {spec.first_timesteps:,} env steps, then "
-                  f"{spec.repeats} longer run(s) chosen to take about {spec.delta_s:g} s more; env steps/s = "
-                  "difference in env steps / difference in wall time (start-up and compile cancel); fixed cost = "
-                  "the short run's wall time less its steps at that rate")
+        timing = (f"differential timing: per num_envs two runs of {spec.first_timesteps:,} env steps, then "
+                  f"{spec.repeats} longer run(s) chosen to take about {spec.delta_s:g} s more (or 10x the short "
+                  f"runs' difference, at most {MAX_DELTA_FACTOR * spec.delta_s:g} s); env steps/s = difference in "
+                  "env steps / difference in wall time (start-up and compile cancel); fixed cost = the short runs' "
+                  "mean wall time less their steps at that rate")
     else:
         timing = (f"the env steps/s the command printed (last match of {spec.workload.sps_regex!r}), one run of "
                   f"{spec.first_timesteps:,} env steps per num_envs; fixed cost = wall time less steps at that rate")
@@ -231,18 +239,21 @@ class CommandSweep(Sweep):
                                                     f"{s.workload.sps_regex!r}; check the pattern against its log")
             return finish(train_sps=sps, train_sps_samples=(sps,), fixed_s=max(0.0, wall_short - short / sps),
                           compile_s=max(0.0, wall_short - short / sps))
+        if run(short, "short2"):  # the start-up's own noise, which the difference must dominate
+            return finish()
+        walls = [r.result["wall_s"] for _steps, r in runs]
+        wall_short = statistics.mean(walls)
+        wanted = min(max(s.delta_s, NOISE_FACTOR * abs(walls[0] - walls[1])), MAX_DELTA_FACTOR * s.delta_s)
         guess = max(short / wall_short, self.previous_sps(num_envs))
-        long = s.whole(num_envs, short + s.delta_s * guess)
-        if long <= short:
-            long = short + s.iteration(num_envs)
+        long = max(s.whole(num_envs, short + wanted * guess), short + s.iteration(num_envs))
         if run(long, "long"):
             return finish()
         for attempt in range(MAX_RETRIES):
             delta = runs[-1][1].result["wall_s"] - wall_short
-            if delta >= SHORT_DELTA * s.delta_s:
+            if delta >= SHORT_DELTA * wanted:
                 break
             # too close to the noise: longer, by the measured difference (at least 2x, at most 8x the extra steps)
-            growth = min(max(1.2 * s.delta_s / delta if delta > 0 else 8.0, 2.0), 8.0)
+            growth = min(max(1.2 * wanted / delta if delta > 0 else 8.0, 2.0), 8.0)
             long = s.whole(num_envs, short + growth * (long - short))
             if run(long, f"long{attempt + 2}"):
                 return finish()
@@ -250,7 +261,7 @@ class CommandSweep(Sweep):
             if run(long, f"long-r{i}"):
                 return finish()
         samples = []
-        for steps, r in runs[1:]:
+        for steps, r in runs[2:]:
             if steps == long:
                 extra = r.result["wall_s"] - wall_short
                 if extra > 0:
