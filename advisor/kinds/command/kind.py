@@ -31,6 +31,14 @@ class CommandKind(WorkloadKind):
             help="Comma-separated num_envs for MJX or command predictions, e.g. 1024,8192.")], None),
     )
 
+    points_word = "num_envs"
+    recommend_help = "for --kind command, num_envs for your own training command and the exact command line to run"
+    objective_help = ("command: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
+                      "steps/s) or max-throughput.")
+    output_help = "command: the command line"
+    predict_help = ("your command's env steps/s (with 90% interval), peak memory (bytes, with upper bound) and fixed "
+                    "cost (s) at the given num_envs (--kind command)")
+
     def calibrate_command(self):
         from advisor.kinds.command.calibrate import calibrate_command
 
