@@ -2,7 +2,7 @@
 advisor's env steps/s per num_envs (differential timing, nothing read from the output) against the
 steady-state figure the script prints itself in the same (longer) run, and advisor's fixed cost
 against the script's own start-up-to-first-iteration time (process start to the end of its first
-iteration, less one steady iteration) in the short run. Goal: env steps/s within 5%.
+iteration, less one steady iteration) in that run. Goal: env steps/s within 5%.
 
     PYTHONPATH=$PWD python benchmarks/command_accuracy.py [--delta 8s]
 
@@ -57,13 +57,10 @@ def rows_for(script: str, section, runs: Path) -> list[tuple]:
             rows.append((script, p.num_envs, p.status, None, None, None, None))
             continue
         longest = max(p.runs, key=lambda r: r.total_timesteps)
-        stems = sorted(runs.glob(f"n{p.num_envs}-long*.out"))
-        script_sps = None
-        for stem in stems:  # the output of the run advisor used for the difference
-            text = stem.read_text(errors="replace")
-            if f"env steps: {longest.total_timesteps}" in text:
-                script_sps = printed(stem, SPS)
-        script_fixed = printed(runs / f"n{p.num_envs}-short.out", FIXED)
+        script_sps = script_fixed = None
+        for stem in sorted(runs.glob(f"n{p.num_envs}-long*.out")):  # the run advisor used for the difference
+            if f"env steps: {longest.total_timesteps}," in stem.read_text(errors="replace"):
+                script_sps, script_fixed = printed(stem, SPS), printed(stem, FIXED)
         rows.append((script, p.num_envs, "ok", p.train_sps, script_sps, p.fixed_s, script_fixed,
                      ", ".join(f"{r.total_timesteps:,}: {r.wall_s:.2f} s" for r in p.runs)))
     return rows
@@ -92,16 +89,17 @@ def main() -> None:
                 error = sps / own - 1 if own else None
                 if error is not None:
                     errors.append(abs(error))
-                table.append(f"| {script} | {n} | {sps:,.0f} | {own:,.0f} | {error:+.1%} | {fixed:.2f} s | "
-                             f"{own_fixed:.2f} s | {walls} |" if own and own_fixed is not None else
-                             f"| {script} | {n} | {sps:,.0f} | - | - | {fixed:.2f} s | - | {walls} |")
+                own_text = f"{own:,.0f} | {error:+.1%}" if own else "- | -"
+                own_fixed_text = f"{own_fixed:.2f} s" if own_fixed is not None else "-"
+                table.append(f"| {script} | {n} | {sps:,.0f} | {own_text} | {fixed:.2f} s | {own_fixed_text} | {walls} |")
     within = sum(e <= 0.05 for e in errors)
     summary = (f"{within} of {len(errors)} points within 5% of the script's own figure; median |error| "
                f"{sorted(errors)[len(errors) // 2]:.1%}, worst {max(errors):.1%}." if errors else "no point finished.")
     body = (f"Differential timing with runs chosen to differ by about {delta_s:g} s of wall time; no figure was "
-            "read from the scripts' output for advisor's numbers. The script's figures come from the same runs: "
-            "its steady-state env steps/s over the iterations after the first in the longer run, and its "
-            "start-up-to-first-iteration time in the short run. advisor's fixed cost also holds the interpreter's "
+            "read from the scripts' output for advisor's numbers. The script's figures come from the longer run "
+            "advisor used: its steady-state env steps/s over the iterations after the first, and its "
+            "start-up-to-first-iteration time (process start to the end of its first iteration, less one "
+            "steady iteration). advisor's fixed cost also holds the interpreter's "
             "exit and, for a run whose first iteration is slower than the rest for other reasons than compile "
             "(caches warming), that excess.\n\n" + "\n".join(table) + f"\n\n{summary}\n")
     path = write_result("command_accuracy", "advisor calibrate command: accuracy against the scripts' own figures", body)
