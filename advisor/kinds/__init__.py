@@ -13,6 +13,7 @@ from profiler.errors import BadInput
 NAMES = (
     "mjx",
     "rllib",
+    "command",
 )
 
 #: kind name -> kind

@@ -11,7 +11,7 @@ from profiler.kinds import known_kinds, section_types
 
 
 def test_every_registered_kind_has_a_section_schema_and_the_other_way_round():
-    assert kinds.names() == ("mjx", "rllib") and kinds.default_kind().name == "mjx"
+    assert kinds.names() == ("mjx", "rllib", "command") and kinds.default_kind().name == "mjx"
     assert set(kinds.names()) == set(known_kinds())
     for kind in kinds.kinds():
         assert kind.name and kind.title and kind.short
@@ -20,7 +20,7 @@ def test_every_registered_kind_has_a_section_schema_and_the_other_way_round():
 
 
 def test_an_unknown_kind_names_the_known_ones():
-    with pytest.raises(BadInput, match="--kind 'ray' is unknown; use mjx or rllib"):
+    with pytest.raises(BadInput, match="--kind 'ray' is unknown; use mjx or rllib or command"):
         kinds.get("ray")
 
 

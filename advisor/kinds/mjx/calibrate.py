@@ -45,6 +45,14 @@ def calibrate_mjx(
              "each point gets the num_minibatches that divides its batch nearest that size, as 'advisor recommend' "
              "chooses it, so the profile measures the configs it will recommend.")] = None,
     update_epochs: Annotated[int, typer.Option(help="PPO epochs per iteration.")] = 4,
+    n_substeps: Annotated[int, typer.Option(
+        help="mjx.step calls per env step (LocoMuJoCo's Go2 and H1 tasks run 5).")] = 1,
+    solver_iterations: Annotated[Optional[int], typer.Option(
+        help="Override the MJCF's solver iterations (opt.iterations; Go2: 8). Default: the model's own.")] = None,
+    ls_iterations: Annotated[Optional[int], typer.Option(
+        help="Override the MJCF's line-search iterations (opt.ls_iterations; Go2: 12). Default: the model's own.")] = None,
+    timestep: Annotated[Optional[float], typer.Option(
+        help="Override the MJCF's physics timestep in seconds (opt.timestep; Go2: 0.002). Default: the model's own.")] = None,
     hidden_layers: Annotated[str, typer.Option(help="Actor and critic hidden layer widths.")] = "512,256",
     repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after one warm-up. Default 3 (2 with --quick).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
@@ -83,9 +91,13 @@ def calibrate_mjx(
     if num_minibatches is not None and minibatch_size is not None:
         raise BadInput("--num-minibatches fixes the minibatch count and --minibatch-size chooses it per point; give one")
     for option, value in (("--num-steps", num_steps), ("--num-minibatches", num_minibatches),
-                          ("--update-epochs", update_epochs), ("--minibatch-size", minibatch_size)):
+                          ("--update-epochs", update_epochs), ("--minibatch-size", minibatch_size),
+                          ("--n-substeps", n_substeps), ("--solver-iterations", solver_iterations),
+                          ("--ls-iterations", ls_iterations)):
         if value is not None and value < 1:
             raise BadInput(f"{option} must be a positive integer")
+    if timestep is not None and not 0 < timestep <= 1:
+        raise BadInput("--timestep must be a positive number of seconds, at most 1, e.g. 0.002")
     if repeats is not None and not 1 <= repeats <= 1000:
         raise BadInput("--repeats must be between 1 and 1000 timed iterations")
     if not 0 < timeout < 1e7:  # also refuses nan and inf
@@ -97,7 +109,8 @@ def calibrate_mjx(
         check_model_loads(model_path)  # a user's file that MuJoCo cannot load: exit 2 too
     workload = MjxWorkload(model=model, num_steps=num_steps, num_minibatches=num_minibatches or 32,
                            update_epochs=update_epochs, hidden_layers=parse_layers(hidden_layers),
-                           minibatch_size=minibatch_size)
+                           minibatch_size=minibatch_size, n_substeps=n_substeps, solver_iterations=solver_iterations,
+                           ls_iterations=ls_iterations, timestep=timestep)
     profile_name = name or catalog.machine_slug(fingerprint())
     if profile_name in catalog.shipped_names():
         raise BadInput(f"--name {profile_name!r} is a shipped profile's name; choose another")

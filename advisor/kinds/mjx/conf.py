@@ -35,6 +35,8 @@ def header_lines(rec: MjxRecommendation) -> list[str]:
         f"advisor recommendation for {format_count(rec.target_steps)} env steps",
         f"profile: {rec.profile}" + (f" ({rec.profile_note})" if rec.profile_note else ""),
         f"device: {acc.name} ({acc.platform}, {format_bytes(acc.memory_bytes)})",
+        *([f"measured physics: {', '.join(f'{k} {v:g}' for k, v in rec.workload.physics.items())}"]
+          if rec.workload.physics else []),
         f"predicted train_sps: {c.train_sps:,.0f} env steps/s (90% interval {c.train_sps_low:,.0f}-"
         f"{c.train_sps_high:,.0f}){' [extrapolated]' if c.extrapolated else ''}",
         f"time to target: {format_duration(c.time_s)} ({format_duration(c.time_low_s)}-"

@@ -5,6 +5,7 @@ Pure: no I/O. "No recommendation" is a valid answer and carries its reason.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -171,8 +172,7 @@ def recommend_mjx(
     budget = int(headroom * capacity) if capacity else None
     base = dict(profile=profile, profile_note=profile_note, target_steps=target_steps, objective=objective,
                 tolerance=tolerance, headroom=headroom, memory_budget_bytes=budget,
-                workload=MjxWorkload(workload.model, steps, workload.num_minibatches, workload.update_epochs,
-                                     workload.hidden_layers),
+                workload=dataclasses.replace(workload, num_steps=steps, minibatch_size=None),
                 accelerator=section.accelerator, memory_source=section.memory_source,
                 compile_s=curves.compile_s, env={})
     if curves.throughput is None:

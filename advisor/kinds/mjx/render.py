@@ -53,6 +53,8 @@ def summary_lines(section: MjxSection) -> list[str]:
              f"update_epochs {w.update_epochs}, hidden_layers {list(w.hidden_layers)} on {section.accelerator.name} "
              f"({section.accelerator.platform}, {format_bytes(section.accelerator.memory_bytes)})",
              f"memory: {MEMORY_SOURCES[section.memory_source]}"]
+    if w.physics:
+        lines.insert(1, "physics: " + ", ".join(f"{k} {v:g}" for k, v in w.physics.items()))
     if section.method:
         lines.append(f"method: {section.method}")
     return lines

@@ -136,7 +136,9 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         update_epochs=int(spec["update_epochs"]),
         hidden_layers=tuple(int(h) for h in spec["hidden_layers"]),
     )
-    env = MjxEnv.from_path(spec["model_path"])
+    env = MjxEnv.from_path(spec["model_path"], n_substeps=int(spec.get("n_substeps") or 1),
+                           solver_iterations=spec.get("solver_iterations"), ls_iterations=spec.get("ls_iterations"),
+                           timestep=spec.get("timestep"))
     train = make_train(config, env)
     repeats = int(spec["repeats"])
     key = jax.random.PRNGKey(int(spec.get("seed", 0)))

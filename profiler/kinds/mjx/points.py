@@ -29,7 +29,9 @@ def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeat
         "num_minibatches": workload.minibatches_at(num_envs), "update_epochs": workload.update_epochs,
         "hidden_layers": list(workload.hidden_layers), "repeats": repeats, "physics": physics,
         "cache_dir": cache_dir, "platform": platform, "seed": seed, "memory_limit_bytes": memory_limit_bytes,
-        "compile_only": compile_only,
+        "compile_only": compile_only, "n_substeps": workload.n_substeps,
+        "solver_iterations": workload.solver_iterations, "ls_iterations": workload.ls_iterations,
+        "timestep": workload.timestep,
     }
 
 

@@ -34,7 +34,11 @@ class MjxWorkload:
     """The PPO training shape, in LocoMuJoCo's ``experiment:`` key names (all but ``num_envs``).
 
     With ``minibatch_size`` set, each point's ``num_minibatches`` is chosen to keep its
-    minibatches near that many samples (:meth:`minibatches_at`); ``num_minibatches`` is then unused."""
+    minibatches near that many samples (:meth:`minibatches_at`); ``num_minibatches`` is then unused.
+
+    Physics: ``n_substeps`` mjx.step calls per env step (LocoMuJoCo's Go2 and H1 run 5), and
+    overrides of the MJCF's ``solver_iterations``, ``ls_iterations`` and ``timestep`` (s);
+    ``None`` keeps the model's own."""
 
     model: str = "humanoid"
     num_steps: int = 50
@@ -42,13 +46,27 @@ class MjxWorkload:
     update_epochs: int = 4
     hidden_layers: tuple[int, ...] = (512, 256)
     minibatch_size: int | None = None
+    n_substeps: int = 1
+    solver_iterations: int | None = None
+    ls_iterations: int | None = None
+    timestep: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("num_steps", "num_minibatches", "update_epochs"):
+        for name in ("num_steps", "num_minibatches", "update_epochs", "n_substeps"):
             _positive(name, getattr(self, name), allow_none=False)
-        _positive("minibatch_size", self.minibatch_size)
+        for name in ("minibatch_size", "solver_iterations", "ls_iterations", "timestep"):
+            _positive(name, getattr(self, name))
         if not self.hidden_layers or any(h <= 0 for h in self.hidden_layers):
             raise ValueError(f"hidden_layers must be positive sizes, got {self.hidden_layers!r}")
+
+    @property
+    def physics(self) -> dict[str, int | float]:
+        """The physics settings that differ from one plain mjx.step of the model as written."""
+        found: dict[str, int | float] = {"n_substeps": self.n_substeps} if self.n_substeps != 1 else {}
+        for name in ("solver_iterations", "ls_iterations", "timestep"):
+            if getattr(self, name) is not None:
+                found[name] = getattr(self, name)
+        return found
 
     def minibatches_at(self, num_envs: int) -> int:
         """``num_minibatches`` of the point at ``num_envs``."""

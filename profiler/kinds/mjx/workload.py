@@ -101,8 +101,17 @@ class MjxEnv:
         self.dt = float(mj_model.opt.timestep) * n_substeps
 
     @classmethod
-    def from_path(cls, path: str, **kwargs: Any) -> MjxEnv:
-        return cls(mujoco.MjModel.from_xml_path(str(path)), **kwargs)
+    def from_path(cls, path: str, *, solver_iterations: int | None = None, ls_iterations: int | None = None,
+                  timestep: float | None = None, **kwargs: Any) -> MjxEnv:
+        """The env of the MJCF at ``path``, with the solver settings given overriding the file's."""
+        mj_model = mujoco.MjModel.from_xml_path(str(path))
+        if solver_iterations is not None:
+            mj_model.opt.iterations = int(solver_iterations)
+        if ls_iterations is not None:
+            mj_model.opt.ls_iterations = int(ls_iterations)
+        if timestep is not None:
+            mj_model.opt.timestep = float(timestep)
+        return cls(mj_model, **kwargs)
 
     def _obs(self, data: Any) -> jax.Array:
         qpos = data.qpos[2:] if self.free_root else data.qpos

@@ -1,0 +1,164 @@
+"""``advisor calibrate command``: run the user's own training command at each ``num_envs`` and save
+its env steps/s, fixed cost and peak memory into a profile, with a progress bar."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from advisor import catalog
+from advisor.cli.common import out, print_json, sigterm_as_interrupt
+from advisor.cli.sweeping import interrupted_message, require_finished, sweep_progress
+from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.units import parse_bytes, parse_count, parse_duration, parse_int_list
+from profiler.serde import to_jsonable
+from profiler.store import profile_path
+
+#: Presets: argument lists and environments for trainers advisor knows (see :mod:`advisor.kinds.command.presets`).
+PRESETS = ("locomujoco",)
+
+
+def calibrate_command(
+    command: Annotated[Optional[list[str]], typer.Argument(
+        help="The training command after --, with placeholders {num_envs}, {total_timesteps} and optionally "
+             "{num_minibatches}, {num_steps}, e.g. -- python train.py --num-envs {num_envs} "
+             "--total-timesteps {total_timesteps}. No shell: each argument is passed as it is.",
+        show_default=False)] = None,
+    name: Annotated[Optional[str], typer.Option(help="Profile to save into (one command per profile).")] = None,
+    num_envs: Annotated[str, typer.Option(help="Comma-separated num_envs to run the command at, e.g. 64,256,1024; "
+                                               "sizes above one that runs out of memory are not tried.")] = "64,256,1024",
+    num_steps: Annotated[Optional[int], typer.Option(
+        help="Env steps per env per iteration of the command (its rollout length): the value of {num_steps}; run "
+             "lengths are rounded to whole iterations of num_envs x num_steps. Default 1.")] = None,
+    minibatch_size: Annotated[Optional[int], typer.Option(
+        help="Samples per minibatch to aim for: {num_minibatches} gets the count that divides num_envs x num_steps "
+             "exactly nearest it (the rule 'advisor recommend --kind mjx' uses).")] = None,
+    sps_regex: Annotated[Optional[str], typer.Option(
+        help="Read env steps/s from what the command prints instead of differential timing: a regular expression "
+             "whose first group (or whole match) is the figure; its last match counts. One run per point.")] = None,
+    first_timesteps: Annotated[str, typer.Option(
+        help="Env steps of each point's first (short) run, e.g. 20k; the longer run is chosen from it.")] = "20k",
+    delta: Annotated[str, typer.Option(
+        help="How much longer (wall time) the second run should take than the first, e.g. 5s: the difference must "
+             "dominate run-to-run noise.")] = "5s",
+    repeats: Annotated[int, typer.Option(help="Longer runs per point (each gives one env steps/s sample).")] = 1,
+    timeout: Annotated[float, typer.Option(help="Seconds before one run is ended (with everything it started) and "
+                                                "recorded as a timeout.")] = 900.0,
+    memory_limit: Annotated[Optional[str], typer.Option(
+        help="Cap the command's memory (bytes, or 512M, 1.5G; RLIMIT_DATA): a point over it is recorded as out "
+             "of memory, the boundary, as on a smaller machine.")] = None,
+    env: Annotated[Optional[list[str]], typer.Option(
+        help="NAME=VALUE added to the command's environment (repeatable).")] = None,
+    preset: Annotated[Optional[str], typer.Option(
+        help="locomujoco: given -- python experiment.py, add the Hydra overrides experiment.num_envs, "
+             "num_minibatches, total_timesteps (validation off) and WANDB_MODE=disabled.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+) -> int:
+    """Calibrate your own training command: run it at each num_envs (differential timing: two runs of different
+    total_timesteps, env steps/s = difference in env steps / difference in wall seconds) and record env steps/s,
+    the fixed cost (start-up + compile, seconds) and peak memory (bytes)."""
+    from profiler.kinds.command.schema import CommandWorkload
+    from profiler.kinds.command.sweep import CommandSweepSpec, preflight
+
+    argv, extra_env, minibatch_size, num_steps = _command_line(command or [], preset, minibatch_size, num_steps)
+    for option, value in (("--num-steps", num_steps), ("--minibatch-size", minibatch_size), ("--repeats", repeats)):
+        if value is not None and value < 1:
+            raise BadInput(f"{option} must be a positive integer")
+    if not 0 < timeout < 1e7:
+        raise BadInput("--timeout must be a positive number of seconds, such as 900")
+    if sps_regex is not None:
+        _check_regex(sps_regex)
+    from profiler.kinds.command.placeholders import check_command
+
+    used = check_command(argv, differential=sps_regex is None, num_steps_given=num_steps is not None)
+    if "num_minibatches" in used and minibatch_size is None:
+        raise BadInput("the command uses {num_minibatches}; give --minibatch-size (samples per minibatch to aim for)")
+    if name is None:
+        raise BadInput("--name is required: the profile to save this command's measurements into")
+    if name in catalog.shipped_names():
+        raise BadInput(f"--name {name!r} is a shipped profile's name; choose another")
+    if resume and fresh:
+        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    workload = CommandWorkload(argv=tuple(argv), cwd=os.getcwd(), num_steps=num_steps or 1,
+                               minibatch_size=minibatch_size, env={**extra_env, **_parse_env(env or [])},
+                               sps_regex=sps_regex, preset=preset)
+    spec = CommandSweepSpec(workload=workload, num_envs=tuple(sorted(parse_int_list(num_envs, "--num-envs",
+                                                                                     maximum=2**24))),
+                            name=name, first_timesteps=parse_count(first_timesteps, "--first-timesteps"),
+                            delta_s=parse_duration(delta, "--delta"), repeats=repeats, timeout_s=timeout,
+                            memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
+    preflight(spec, name, resume=resume, fresh=fresh)
+    try:
+        with sigterm_as_interrupt():
+            profile = _run_with_progress(spec, name, resume=resume, fresh=fresh)
+    except KeyboardInterrupt:
+        raise CalibrationInterrupted(interrupted_message(name, "command")) from None
+    section = profile.section("command")
+    if json_output:
+        print_json(to_jsonable(profile))
+    else:
+        from advisor.kinds.command.render import points_table
+
+        out.print(points_table(section, f"{name}: command on {section.accelerator.name}"))
+        out.print(f"saved profile [bold]{name}[/bold] to {profile_path(name)}")
+    require_finished(section, name, "smaller --num-envs")
+    if not json_output:
+        out.print(f"next: advisor recommend --kind command --profile {name} --target 100M")
+    return 0
+
+
+def _command_line(command: list[str], preset: str | None, minibatch_size: int | None,
+                  num_steps: int | None) -> tuple[list[str], dict[str, str], int | None, int | None]:
+    if preset is None:
+        return list(command), {}, minibatch_size, num_steps
+    if preset not in PRESETS:
+        raise BadInput(f"--preset {preset!r} is unknown; use {' or '.join(PRESETS)}")
+    from advisor.kinds.command.presets import locomujoco
+
+    return locomujoco(command, minibatch_size, num_steps)
+
+
+def _check_regex(pattern: str) -> None:
+    import re
+
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise BadInput(f"--sps-regex {pattern!r} is not a regular expression ({exc}); e.g. 'env steps/s: ([0-9.]+)'") from None
+
+
+def _parse_env(pairs: list[str]) -> dict[str, str]:
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or " " in key:
+            raise BadInput(f"--env {pair!r} is not NAME=VALUE; e.g. --env WANDB_MODE=disabled")
+        found[key] = value
+    return found
+
+
+def _run_with_progress(spec, profile_name: str, **options):
+    from profiler.kinds.command.sweep import run_command_sweep
+
+    with sweep_progress() as progress:
+        task = progress.add_task("starting", total=len(spec.num_envs))
+
+        def on_event(event) -> None:
+            if event.phase == "measure":
+                progress.update(task, description=event.message)
+            elif event.phase == "done":
+                p = event.point
+                if p is None:
+                    text = f"num_envs={event.key}: {event.message}"
+                elif p.ok:
+                    text = f"num_envs={p.num_envs}: {p.train_sps:,.0f} env steps/s, fixed cost {p.fixed_s:.1f} s"
+                else:
+                    text = f"num_envs={p.num_envs}: {p.status} ({(p.error or '')[:120]})"
+                progress.console.print(text, markup=False)
+                progress.advance(task)
+
+        return run_command_sweep(spec, profile_name, on_event=on_event, **options)

@@ -1,0 +1,66 @@
+"""The command kind's ``recommend`` (the exact command line to run, with its time to target) and
+``predict`` (env steps/s and peak memory at chosen num_envs), over the fitted num_envs curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor.catalog import resolve_profile
+from advisor.cli.common import out, print_json, write_output
+from advisor.cli.common import table as new_table
+from advisor.errors import BadInput, NoRecommendation
+from advisor.kinds.command.recommend import predict_rows, recommend_command
+from advisor.kinds.command.render import options_table, recommendation_lines
+from advisor.units import format_bytes, format_duration, format_range, parse_int_list
+from models.vectorised import fit_vectorised
+from profiler.serde import to_jsonable
+
+
+def recommend(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
+              json_output: bool, *, tolerance: float, memory_headroom: float) -> int:
+    """``advisor recommend --kind command``: num_envs for the profile's command, and the command."""
+    chosen_profile, note = resolve_profile(profile, kind)
+    rec = recommend_command(fit_vectorised(chosen_profile.section("command")), target_steps,
+                            profile=chosen_profile.name, profile_note=note, objective=objective,
+                            tolerance=tolerance, headroom=memory_headroom)
+    if json_output:
+        data = to_jsonable(rec)
+        data["command_line"] = rec.command_line if rec.ok else None
+        print_json(data)
+    else:
+        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
+        if rec.options:
+            out.print(options_table(rec))
+    if rec.chosen is None:
+        raise NoRecommendation(rec.reason)
+    if output is not None:
+        write_output(output, rec.command_line + "\n", example="train.sh")
+    if not json_output:
+        for line in recommendation_lines(rec):
+            out.print(line, markup=False)
+        if output is not None:
+            out.print(f"wrote {output}")
+    return 0
+
+
+def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
+    """``advisor predict --kind command --num-envs``: env steps/s with its interval, peak memory with
+    its bound, and the measured fixed cost."""
+    values = parse_int_list(num_envs, "--num-envs")
+    section = loaded.section("command")
+    if section is None:
+        raise BadInput(f"profile {name!r} has no command measurements; use one that does (see 'advisor profile list')")
+    rows = predict_rows(fit_vectorised(section), list(values))
+    if json_output:
+        print_json(rows)
+        return 0
+    table = new_table(f"{name}: predictions for {section.name}",
+                      ("num_envs", "env steps/s", "90% interval", "peak memory", "upper bound", "fixed cost",
+                       "extrapolated"))
+    for r in rows:
+        table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
+                      format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
+                      format_duration(r["fixed_s"]) if r["fixed_s"] is not None else "-",
+                      "yes" if r["extrapolated"] else "no")
+    out.print(table)
+    return 0

@@ -1,0 +1,99 @@
+"""The ``command`` workload kind: any training command the user runs, with ``{num_envs}`` and
+``{total_timesteps}`` placeholders, measured by differential timing and fitted by the vectorised
+num_envs curves (:mod:`models.vectorised`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from advisor.workload import Option, WorkloadKind
+from profiler.profile import Hardware, Profile
+
+
+class CommandKind(WorkloadKind):
+    name = "command"
+    title = "your own training command (the command line to run)"
+    short = "command"
+    objectives = ("efficient", "max-throughput")
+    default_objective = "efficient"
+    recommend_options = (
+        Option("tolerance", Annotated[float, typer.Option(
+            help="mjx, command: fraction of the best throughput the efficient objective may give up.")], 0.05),
+        Option("memory_headroom", Annotated[float, typer.Option(
+            help="mjx, command: fraction of device memory a config's peak-memory upper bound may use.")], 0.9),
+    )
+    predict_axis = "num_envs"
+    predict_example = "--num-envs 64,1024 (command)"
+    predict_options = (
+        Option("num_envs", Annotated[Optional[str], typer.Option(
+            help="Comma-separated num_envs for MJX or command predictions, e.g. 1024,8192.")], None),
+    )
+
+    points_word = "num_envs"
+    recommend_help = "for --kind command, num_envs for your own training command and the exact command line to run"
+    objective_help = ("command: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
+                      "steps/s) or max-throughput.")
+    output_help = "command: the command line"
+    predict_help = ("your command's env steps/s (with 90% interval), peak memory (bytes, with upper bound) and fixed "
+                    "cost (s) at the given num_envs (--kind command)")
+
+    def calibrate_command(self):
+        from advisor.kinds.command.calibrate import calibrate_command
+
+        return calibrate_command
+
+    def device_name(self, section: Any) -> str | None:
+        return section.accelerator.name
+
+    def distance(self, here: Hardware, profile: Profile) -> float:
+        """A command profile describes one machine's run of one command: only this machine's count."""
+        from advisor.catalog import same_machine
+
+        return 0.0 if same_machine(profile.hardware, here) else 1000.0
+
+    def summary_lines(self, section: Any) -> list[str]:
+        from advisor.kinds.command.render import summary_lines
+
+        return summary_lines(section)
+
+    def points_table(self, section: Any, title: str | None = None) -> Any:
+        from advisor.kinds.command.render import points_table
+
+        return points_table(section, title or f"command points: {section.name} (env steps/s, fixed cost in s)")
+
+    def fit(self, section: Any) -> Any:
+        from models.vectorised import fit_vectorised
+
+        return fit_vectorised(section)
+
+    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
+                  json_output: bool, **options: Any) -> int:
+        from advisor.kinds.command.commands import recommend
+
+        return recommend(self, target_steps, profile_name, objective, output, json_output, **options)
+
+    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
+        from advisor.kinds.command.commands import predict
+
+        return predict(profile, name, json_output, **options)
+
+    def validate(self, section: Any) -> list[Any]:
+        from models.validation import validate_vectorised
+
+        return validate_vectorised(section)
+
+    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
+        from advisor.kinds.mjx.render import validation_tables  # the vectorised curves' tables
+
+        return validation_tables(validations)
+
+    def validation_json(self, validation: Any) -> dict[str, Any]:
+        return {"curve": validation.curve, "form": validation.form,
+                "median_abs_error_interior": validation.median_abs_error,
+                "worst_abs_error_interior": validation.worst_abs_error, "upper_bound_held": validation.bound_held,
+                "rows": [r.__dict__ for r in validation.rows]}
+
+
+KIND = CommandKind()

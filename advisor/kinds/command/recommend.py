@@ -1,0 +1,182 @@
+"""Turn a command profile's fitted num_envs curves into a :class:`CommandRecommendation`: the
+``num_envs`` to run the user's command at, the exact command line, and the time to the target
+(the measured fixed cost + env steps / env steps per second).
+
+Pure: no I/O. "No recommendation" is a valid answer and carries its reason.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from dataclasses import dataclass
+
+import numpy as np
+
+from advisor.errors import BadInput
+from models.vectorised import VectorCurves
+from profiler.kinds.command.placeholders import substitute, values_at
+from profiler.kinds.command.schema import CommandWorkload
+from profiler.profile import Accelerator
+
+OBJECTIVES = {
+    "efficient": "the smallest num_envs whose predicted env steps/s is within the tolerance of the best",
+    "max-throughput": "the num_envs with the highest predicted env steps/s",
+}
+
+
+@dataclass(frozen=True)
+class CommandOption:
+    """One evaluated ``num_envs``: predicted env steps/s with its interval, peak memory (bytes,
+    ``None`` when unknown) with its upper bound, and time to target (s, fixed cost included)."""
+
+    num_envs: int
+    train_sps: float
+    train_sps_low: float
+    train_sps_high: float
+    peak_bytes: int | None
+    peak_bytes_upper: int | None
+    fits: bool
+    extrapolated: bool
+    total_timesteps: int
+    fixed_s: float
+    time_s: float
+    time_low_s: float
+    time_high_s: float
+
+
+@dataclass(frozen=True)
+class CommandRecommendation:
+    profile: str
+    profile_note: str
+    name: str
+    target_steps: int
+    objective: str
+    tolerance: float
+    headroom: float
+    memory_budget_bytes: int | None
+    workload: CommandWorkload
+    accelerator: Accelerator
+    memory_source: str
+    fixed_s: float | None
+    options: tuple[CommandOption, ...]
+    chosen: CommandOption | None
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    reason: str
+    notes: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.chosen is not None
+
+    @property
+    def command_line(self) -> str:
+        """The command to run, as one shell line (environment first)."""
+        prefix = [f"{k}={shlex.quote(v)}" for k, v in self.env.items()]
+        return " ".join(prefix + [shlex.quote(a) for a in self.argv])
+
+
+def candidate_num_envs(measured: tuple[int, ...]) -> list[int]:
+    """Powers of two inside the measured range, plus the measured values themselves."""
+    low, high = min(measured), max(measured)
+    return sorted({2**k for k in range(0, 31) if low <= 2**k <= high} | set(measured))
+
+
+def evaluate(curves: VectorCurves, num_envs: list[int], *, target_steps: int,
+             budget_bytes: int | None) -> list[CommandOption]:
+    assert curves.throughput is not None
+    n = np.asarray(num_envs, dtype=float)
+    sps = curves.throughput.predict(n)
+    low, high = curves.throughput.predict_interval(n)
+    extrapolated = curves.throughput.is_extrapolation(n)
+    largest_ok, oom = max(curves.measured_num_envs), curves.section.oom_num_envs
+    iteration = curves.num_steps
+    options = []
+    for i, envs in enumerate(num_envs):
+        peak, upper, _basis = curves.peak_bytes(envs)
+        measured = curves.section.point(envs)
+        fixed = measured.fixed_s if measured is not None and measured.ok and measured.fixed_s is not None \
+            else curves.compile_s or 0.0
+        fits = upper <= budget_bytes if upper is not None and budget_bytes is not None else envs <= largest_ok
+        if oom is not None and envs >= oom:
+            fits = False
+        steps = max(1, math.ceil(target_steps / (envs * iteration))) * envs * iteration
+        options.append(CommandOption(
+            num_envs=envs, train_sps=float(sps[i]), train_sps_low=float(low[i]), train_sps_high=float(high[i]),
+            peak_bytes=None if peak is None else round(peak), peak_bytes_upper=None if upper is None else math.ceil(upper),
+            fits=bool(fits), extrapolated=bool(extrapolated[i]), total_timesteps=int(steps), fixed_s=fixed,
+            time_s=fixed + steps / float(sps[i]), time_low_s=fixed + steps / float(high[i]),
+            time_high_s=fixed + steps / float(low[i])))
+    return options
+
+
+def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, profile_note: str = "",
+                      objective: str = "efficient", tolerance: float = 0.05,
+                      headroom: float = 0.9) -> CommandRecommendation:
+    """Choose ``num_envs`` for ``target_steps`` env steps of the profile's command."""
+    if objective not in OBJECTIVES:
+        raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
+    if not 0 < headroom <= 1:
+        raise BadInput(f"--memory-headroom must be a fraction in (0, 1], e.g. 0.9 (got {headroom})")
+    if not 0 <= tolerance < 1:
+        raise BadInput(f"--tolerance must be a fraction in [0, 1), e.g. 0.05 (got {tolerance})")
+    section = curves.section
+    capacity = section.accelerator.memory_bytes
+    budget = int(headroom * capacity) if capacity else None
+    notes = list(curves.notes)
+    base = dict(profile=profile, profile_note=profile_note, name=section.name, target_steps=target_steps,
+                objective=objective, tolerance=tolerance, headroom=headroom, memory_budget_bytes=budget,
+                workload=section.workload, accelerator=section.accelerator, memory_source=section.memory_source,
+                fixed_s=curves.compile_s, env=dict(section.workload.env))
+    if curves.throughput is None:
+        return CommandRecommendation(**base, options=(), chosen=None, argv=(), notes=tuple(notes),
+                                     reason="no recommendation: " + "; ".join(curves.notes))
+    if curves.compile_s is None:
+        notes.append("the fixed cost was not measured; times to target exclude start-up and compile")
+    if curves.memory is None:
+        notes.append(f"peak memory is unknown, so only num_envs up to the largest that ran "
+                     f"({max(curves.measured_num_envs)}) count as fitting")
+    options = evaluate(curves, candidate_num_envs(curves.measured_num_envs), target_steps=target_steps,
+                       budget_bytes=budget)
+    usable = [o for o in options if o.fits]
+    if not usable:
+        return CommandRecommendation(**base, options=tuple(options), chosen=None, argv=(), notes=tuple(notes),
+                                     reason=f"no recommendation: no measured num_envs fits {headroom:.0%} of "
+                                            f"{section.accelerator.name}'s memory; raise --memory-headroom or "
+                                            "calibrate smaller --num-envs")
+    best = max(usable, key=lambda o: o.train_sps)
+    if objective == "max-throughput":
+        chosen, why = best, "the highest predicted env steps/s among sizes that fit"
+    else:
+        chosen = min((o for o in usable if o.train_sps >= (1 - tolerance) * best.train_sps), key=lambda o: o.num_envs)
+        why = (f"the smallest num_envs within {tolerance:.0%} of the best predicted env steps/s "
+               f"({best.num_envs} envs at {best.train_sps:,.0f} env steps/s)")
+    if best.num_envs == max(curves.measured_num_envs) and all(o.fits for o in options):
+        notes.append(f"throughput was still rising at the largest measured num_envs ({best.num_envs}); "
+                     "calibrate larger --num-envs to see whether more helps")
+    if chosen.total_timesteps != target_steps:
+        notes.append(f"total_timesteps is rounded up to whole iterations of {chosen.num_envs} x "
+                     f"{section.workload.num_steps} env steps: {chosen.total_timesteps:,}")
+    w = section.workload
+    values = values_at(chosen.num_envs, chosen.total_timesteps, num_steps=w.num_steps, minibatch_size=w.minibatch_size)
+    return CommandRecommendation(**base, options=tuple(options), chosen=chosen, argv=tuple(substitute(w.argv, values)),
+                                 notes=tuple(notes), reason=why)
+
+
+def predict_rows(curves: VectorCurves, num_envs: list[int]) -> list[dict[str, float | int | bool | str | None]]:
+    """env steps/s with its interval and peak memory with its bound at each ``num_envs``."""
+    if curves.throughput is None:
+        raise BadInput("this profile cannot predict throughput: " + "; ".join(curves.notes))
+    n = np.asarray(num_envs, dtype=float)
+    sps = curves.throughput.predict(n)
+    low, high = curves.throughput.predict_interval(n)
+    rows = []
+    for i, envs in enumerate(num_envs):
+        peak, upper, basis = curves.peak_bytes(envs)
+        rows.append({"num_envs": int(envs), "train_sps": float(sps[i]), "train_sps_low": float(low[i]),
+                     "train_sps_high": float(high[i]), "peak_bytes": None if peak is None else round(peak),
+                     "peak_bytes_upper": None if upper is None else math.ceil(upper),
+                     "extrapolated": bool(curves.throughput.is_extrapolation(n[i:i + 1])[0]), "memory_basis": basis,
+                     "fixed_s": curves.compile_s})
+    return rows

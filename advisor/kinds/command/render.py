@@ -1,0 +1,74 @@
+"""Rich renderings of command results: measured points, recommendation options, summary lines."""
+
+from __future__ import annotations
+
+import shlex
+
+from rich.table import Table
+
+from advisor.cli.common import table as new_table
+from advisor.kinds.command.recommend import CommandRecommendation
+from advisor.units import format_bytes, format_count, format_duration, format_range
+from profiler.kinds.command.schema import MEMORY_SOURCES, CommandSection
+
+
+def points_table(section: CommandSection, title: str) -> Table:
+    table = new_table(title, ("num_envs", "status", "env steps/s", "spread", "fixed cost", "peak memory", "memory",
+                              "runs (env steps: wall s)", "detail"), left=("status", "memory", "runs (env steps: wall s)",
+                                                                          "detail"))
+    for p in section.points:
+        runs = ", ".join(f"{r.total_timesteps:,}: {r.wall_s:.2f}" for r in p.runs) or "-"
+        table.add_row(
+            str(p.num_envs), p.status if p.ok else f"[red]{p.status}[/red]",
+            f"{p.train_sps:,.0f}" if p.train_sps else "-",
+            f"{p.train_sps_spread:.1%}" if p.train_sps_spread is not None else "-",
+            format_duration(p.fixed_s) if p.fixed_s is not None else "-",
+            format_bytes(p.peak_bytes) if p.peak_bytes else "-",
+            p.memory_source if p.peak_bytes else "-", runs, (p.error or "")[:100],
+        )
+    return table
+
+
+def options_table(rec: CommandRecommendation) -> Table:
+    table = new_table(f"num_envs options for {format_count(rec.target_steps)} env steps of {rec.name} "
+                      f"({rec.accelerator.name})",
+                      ("num_envs", "env steps/s", "90% interval", "peak memory (upper)", "fits", "time to target"),
+                      left=("fits",))
+    for o in rec.options:
+        mark = "→ " if rec.chosen is not None and o.num_envs == rec.chosen.num_envs else ""
+        table.add_row(f"{mark}{o.num_envs}", f"{o.train_sps:,.0f}", format_range(o.train_sps_low, o.train_sps_high),
+                      format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
+                      "yes" if o.fits else "no", format_duration(o.time_s), style="bold green" if mark else None)
+    return table
+
+
+def recommendation_lines(rec: CommandRecommendation) -> list[str]:
+    """The chosen size, the exact command and its time to target, as plain lines."""
+    o = rec.chosen
+    assert o is not None
+    fixed = f"{format_duration(o.fixed_s)} fixed cost + " if rec.fixed_s is not None else ""
+    lines = [f"num_envs {o.num_envs}: {rec.reason}",
+             f"predicted {o.train_sps:,.0f} env steps/s ({format_range(o.train_sps_low, o.train_sps_high)}), "
+             f"peak memory {format_bytes(o.peak_bytes) if o.peak_bytes is not None else 'unknown'}",
+             f"time to {format_count(o.total_timesteps)} env steps: {format_duration(o.time_s)} "
+             f"({format_duration(o.time_low_s)} - {format_duration(o.time_high_s)}; {fixed}"
+             f"{o.total_timesteps:,} steps / {o.train_sps:,.0f} per s)"]
+    lines += [f"note: {note}" for note in rec.notes]
+    if rec.workload.cwd:
+        lines.append(f"run in {rec.workload.cwd}:")
+    lines.append(rec.command_line)
+    return lines
+
+
+def summary_lines(section: CommandSection) -> list[str]:
+    w = section.workload
+    shown = " ".join(shlex.quote(a) if not a or any(c.isspace() or c in "'\"$;&|<>*?`" for c in a) else a
+                     for a in w.argv)
+    lines = [f"command {section.name}: {shown}",
+             f"on {section.accelerator.name} ({section.accelerator.platform}, "
+             f"{format_bytes(section.accelerator.memory_bytes)}); num_steps {w.num_steps}"
+             + (f", preset {w.preset}" if w.preset else ""),
+             f"memory: {MEMORY_SOURCES[section.memory_source]}"]
+    if section.method:
+        lines.append(f"method: {section.method}")
+    return lines

@@ -1,0 +1,153 @@
+"""Run the user's command once and report its wall time, its output's figures and its peak memory.
+
+Run by the sweep as ``python -m profiler.kinds.command.point SPEC.json RESULT.json`` (see
+:func:`profiler.child.main`); the sweep's runner starts this process in its own session with
+the run's timeout, and the command runs inside that session, so a timeout or Ctrl-C ends the
+command with everything it started. The spec holds the substituted argument list (no shell),
+the environment to add, the folder the start-up hook writes its peaks to, an optional memory
+cap (``RLIMIT_DATA`` of the command, as the MJX sweep caps its own process) and an optional
+``--sps-regex``.
+
+Memory: the command's process tree's resident set is sampled every 50 ms with psutil and
+compared with the kernel's high-water mark of the largest process it waited for; the hook's
+device peaks (JAX allocator, torch CUDA) come from the files it left. A command that exits with
+an error is an error, or out of memory when its output says so (:func:`profiler.child.looks_like_oom`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from profiler import child
+
+HOOK_DIR = Path(__file__).resolve().parent / "hook"
+SAMPLE_S = 0.05
+
+
+class CommandFailed(Exception):
+    """The command exited with an error; the message carries its exit code and the telling line."""
+
+
+def command_env(spec: dict[str, Any]) -> dict[str, str]:
+    """The command's environment: this one, preallocation off, the hook first on PYTHONPATH."""
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in (spec.get("env") or {}).items()})
+    env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
+    env.pop("XLA_PYTHON_CLIENT_MEM_FRACTION", None)
+    env["ADVISOR_MEMORY_DIR"] = spec["memory_dir"]
+    env["PYTHONPATH"] = os.pathsep.join([str(HOOK_DIR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident bytes of process ``pid`` and all its descendants (0 once it is gone)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root] + root.children(recursive=True)
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def _limit(memory_limit_bytes: int | None):
+    if not memory_limit_bytes:
+        return None
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_limit_bytes, memory_limit_bytes))
+
+    return apply
+
+
+def hook_peaks(memory_dir: Path) -> dict[str, int | None]:
+    """The largest JAX and torch peaks any of the command's processes reported."""
+    peaks: dict[str, int | None] = {"jax_peak_bytes": None, "torch_cuda_peak_bytes": None}
+    for path in sorted(memory_dir.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        for key in peaks:
+            value = data.get(key)
+            if isinstance(value, int) and value > 0:
+                peaks[key] = max(peaks[key] or 0, value)
+    return peaks
+
+
+def printed_sps(text: str, pattern: str) -> float | None:
+    """The last figure ``pattern`` matches in ``text`` (its first group, else the whole match),
+    commas and underscores allowed as thousands separators."""
+    found = None
+    for match in re.finditer(pattern, text, flags=re.MULTILINE):
+        raw = match.group(1) if match.groups() else match.group(0)
+        try:
+            found = float(raw.replace(",", "").replace("_", "").strip())
+        except (TypeError, ValueError):
+            continue
+    return found
+
+
+def telling_line(text: str) -> str:
+    """The line that says why the command failed: one that looks like out of memory, else the last."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if child.looks_like_oom(line):
+            return line[:500]
+    return lines[-1][:500] if lines else "no output"
+
+
+def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    memory_dir = Path(spec["memory_dir"])
+    memory_dir.mkdir(parents=True, exist_ok=True)
+    for old in memory_dir.glob("*.json"):
+        old.unlink()
+    output = Path(spec["output_path"])
+    peak_tree = 0
+    with open(output, "wb") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(spec["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                env=command_env(spec), cwd=spec.get("cwd") or None,
+                                preexec_fn=_limit(spec.get("memory_limit_bytes")))
+        while proc.poll() is None:
+            peak_tree = max(peak_tree, tree_rss_bytes(proc.pid))
+            time.sleep(SAMPLE_S)
+        wall_s = time.perf_counter() - started
+    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    text = output.read_text(encoding="utf-8", errors="replace")
+    if proc.returncode != 0:
+        how = (f"killed by signal {-proc.returncode}" + (" (the kernel's OOM killer sends 9)" if proc.returncode == -9 else "")
+               if proc.returncode < 0 else f"exit code {proc.returncode}")
+        if proc.returncode < 0 or not child.looks_like_oom(text):
+            raise CommandFailed(f"{how}: {telling_line(text)}")
+        raise MemoryError(f"{how}: {telling_line(text)}")
+    result: dict[str, Any] = {"wall_s": wall_s, "tree_peak_rss_bytes": max(peak_tree, largest),
+                              **hook_peaks(memory_dir)}
+    if spec.get("sps_regex"):
+        result["printed_sps"] = printed_sps(text, spec["sps_regex"])
+    return result
+
+
+def setup(spec: dict[str, Any]) -> None:
+    """Nothing to prepare here: the command's own environment is set when it starts."""
+
+
+if __name__ == "__main__":
+    sys.exit(child.main(sys.argv[1:], module="profiler.kinds.command.point", setup=setup, measure=measure,
+                        oom_from_text=False))

@@ -1,0 +1,201 @@
+"""The ``command`` section of a profile: a user's own training command, run at each ``num_envs``,
+with its env steps/s, its fixed cost (start-up + compile) and its peak memory.
+
+The section fits the vectorised curves (:mod:`models.vectorised`): ``train_sps`` over
+``num_envs``. ``workload.num_steps`` is env steps per env per training iteration when the user
+names it (the ``{num_steps}`` placeholder's value, or ``--num-steps``), else 1: a command is then
+seen as one env step per env per "iteration", which changes none of the fitted throughput curve's
+predictions (the curve is over ``num_envs``; ``num_steps`` only scales its iteration times).
+
+Units are in the field names: ``*_sps`` are env steps per second, ``*_bytes`` bytes, ``*_s``
+seconds. Derived values are properties, never stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import positive as _positive
+from profiler.profile import Accelerator
+
+#: How a point's ``peak_bytes`` was measured (one per point; the section keeps the first).
+MEMORY_SOURCES = {
+    "jax_allocator_peak": "JAX allocator peak_bytes_in_use on the GPU, preallocation off (the injected "
+    "start-up hook, at exit)",
+    "torch_cuda_max_allocated": "torch.cuda.max_memory_allocated (the injected start-up hook, at exit)",
+    "process_tree_peak_rss": "peak resident set size of the command's whole process tree (sampled every "
+    "50 ms, and the kernel's high-water mark of its largest process), start-up and compile included",
+    "unknown": "not measured",
+}
+
+#: How a point's ``train_sps`` was measured.
+THROUGHPUT_METHODS = {
+    "differential": "two runs of different {total_timesteps}: difference in env steps over difference in wall "
+    "time, which cancels start-up and compile",
+    "printed": "the figure the command printed (--sps-regex), one run",
+}
+
+
+@dataclass(frozen=True)
+class CommandWorkload:
+    """The user's command. ``argv`` is the argument list with its placeholders (``{num_envs}``,
+    ``{total_timesteps}``, optional ``{num_minibatches}``, ``{num_steps}``); ``env`` what advisor
+    adds to its environment; ``num_steps`` env steps per env per iteration (1 when unknown, see
+    the module docstring); ``minibatch_size`` the target of the ``{num_minibatches}`` rule;
+    ``preset`` the preset that built the argument list (``locomujoco``), if any; ``cwd`` the
+    folder it runs in."""
+
+    argv: tuple[str, ...]
+    cwd: str = ""
+    num_steps: int = 1
+    minibatch_size: int | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    sps_regex: str | None = None
+    preset: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.argv:
+            raise ValueError("argv is required: the command to run")
+        _positive("num_steps", self.num_steps, allow_none=False)
+        _positive("minibatch_size", self.minibatch_size)
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    """One run of the command: the ``total_timesteps`` it was given and its wall time (s, from
+    start to exit, measured by advisor), and the env steps/s it printed, if it was asked to."""
+
+    total_timesteps: int
+    wall_s: float
+    printed_sps: float | None = None
+
+
+@dataclass(frozen=True)
+class CommandPoint:
+    """One ``num_envs``: ``train_sps`` (env steps/s, see ``throughput_method``), ``fixed_s`` the
+    start-up + compile cost (s) of one run (``compile_s`` holds the same figure, the name the
+    vectorised curves read), ``peak_bytes`` its peak memory (see ``memory_source``), ``runs``
+    every run it took."""
+
+    num_envs: int
+    status: str = "ok"
+    num_steps: int = 1
+    num_minibatches: int | None = None
+    train_sps: float | None = None
+    train_sps_samples: tuple[float, ...] = ()
+    fixed_s: float | None = None
+    compile_s: float | None = None
+    peak_bytes: int | None = None
+    xla_bytes: int | None = None
+    memory_source: str = "unknown"
+    throughput_method: str = "differential"
+    runs: tuple[CommandRun, ...] = ()
+    wall_s: float | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        _positive("num_envs", self.num_envs, allow_none=False)
+        if self.status not in POINT_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
+        for name in ("train_sps", "peak_bytes", "num_steps", "num_minibatches"):
+            _positive(name, getattr(self, name))
+        positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
+        for name in ("fixed_s", "compile_s"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1e7:
+                raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
+        if self.memory_source not in MEMORY_SOURCES:
+            raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
+        if self.throughput_method not in THROUGHPUT_METHODS:
+            raise ValueError(f"throughput_method must be one of {', '.join(THROUGHPUT_METHODS)}")
+        if self.status == "ok" and self.train_sps is None:
+            raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def key(self) -> int:
+        return self.num_envs
+
+    @property
+    def train_sps_spread(self) -> float | None:
+        if len(self.train_sps_samples) < 2 or not self.train_sps:
+            return None
+        return (max(self.train_sps_samples) - min(self.train_sps_samples)) / self.train_sps
+
+
+@dataclass(frozen=True)
+class CommandSection:
+    """A user's command measured over ``num_envs`` on one machine, with how it was measured
+    (``method``); ``name`` is the user's name for the command."""
+
+    workload: CommandWorkload
+    accelerator: Accelerator
+    name: str = "command"
+    memory_source: str = "unknown"
+    points: tuple[CommandPoint, ...] = ()
+    repeats: int = 0
+    timeout_s: float | None = None
+    sweep_settings: dict[str, Any] = field(default_factory=dict)
+    method: str = ""
+
+    def __post_init__(self) -> None:
+        if self.memory_source not in MEMORY_SOURCES:
+            raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
+        seen = [p.num_envs for p in self.points]
+        if len(seen) != len(set(seen)):
+            raise ValueError(f"two points at num_envs={next(n for n in seen if seen.count(n) > 1)}; keep one")
+        grid = self.sweep_settings.get("num_envs", ())
+        if not isinstance(grid, (list, tuple)) or any(isinstance(n, bool) or not isinstance(n, int) for n in grid):
+            raise ValueError(f"sweep_settings.num_envs must be a list of whole numbers, got {grid!r}")
+
+    @property
+    def requested_num_envs(self) -> tuple[int, ...]:
+        return tuple(self.sweep_settings.get("num_envs", ()))
+
+    @property
+    def requested_keys(self) -> tuple[int, ...]:
+        return self.requested_num_envs
+
+    @property
+    def ok_points(self) -> tuple[CommandPoint, ...]:
+        return tuple(sorted((p for p in self.points if p.ok), key=lambda p: p.num_envs))
+
+    @property
+    def oom_num_envs(self) -> int | None:
+        """Smallest num_envs that ran out of memory, if any did: the memory boundary."""
+        ooms = [p.num_envs for p in self.points if p.status == "oom"]
+        return min(ooms) if ooms else None
+
+    def point(self, num_envs: int) -> CommandPoint | None:
+        return next((p for p in self.points if p.num_envs == num_envs), None)
+
+    def find(self, key: int) -> CommandPoint | None:
+        return self.point(key)
+
+    def unfinished_keys(self) -> list[int]:
+        """Requested num_envs still to measure (interrupted or never reached), below any
+        out-of-memory boundary."""
+        boundary = self.oom_num_envs
+        return [n for n in self.requested_num_envs
+                if (self.point(n) is None or self.point(n).status in UNFINISHED_STATUSES)
+                and (boundary is None or n < boundary)]
+
+    def with_point(self, point: CommandPoint) -> CommandSection:
+        """A copy with ``point`` added (replacing one at the same num_envs); the first measured
+        memory source becomes the section's."""
+        kept = tuple(p for p in self.points if p.num_envs != point.num_envs)
+        source = self.memory_source
+        if source == "unknown" and point.ok and point.memory_source != "unknown":
+            source = point.memory_source
+        return dataclasses.replace(self, points=tuple(sorted(kept + (point,), key=lambda p: p.num_envs)),
+                                   memory_source=source)
+
+
+#: The section this kind adds to a profile (see :mod:`profiler.kinds`).
+SECTION = CommandSection

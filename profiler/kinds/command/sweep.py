@@ -1,0 +1,285 @@
+"""The command sweep: the user's own training command at each ``num_envs``, smallest first, each
+run in a fresh measuring process (:mod:`profiler.kinds.command.point`) in its own session with a
+timeout; the profile is saved after every point (:class:`profiler.engine.Sweep`).
+
+Throughput by differential timing (default): two short runs of ``first_timesteps`` env steps
+(their difference in wall time is the noise of start-up and compile), then a longer one chosen
+to take about ``delta_s`` seconds more, or ten times the short runs' difference if that is more
+(at most 12 x ``delta_s``). Its length comes from a guess of the rate: the short runs' own, or
+the previous point's scaled by the square root of the size ratio, if higher. If the difference
+comes out under half of what was aimed for, the longer run is taken again with its extra steps
+grown by the shortfall (2x to 8x, up to three times). env steps/s = difference in env steps /
+difference in wall time, which cancels start-up and compile; the fixed cost is the short runs'
+mean wall time less their steps at that rate. With ``sps_regex``: one run per point, and the
+figure it prints.
+
+Env steps per run are rounded up to whole iterations (multiples of ``num_envs * num_steps``), as
+trainers that compute ``total_timesteps // (num_envs * num_steps)`` updates run. A point that runs
+out of memory is the memory boundary: larger ones are recorded as skipped, not run. A timeout or
+crash costs that point only; Ctrl-C records the point in flight as interrupted (``--resume``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from profiler.engine import Sweep, SweepEvent
+from profiler.engine import preflight as engine_preflight
+from profiler.errors import WorkloadSpecError
+from profiler.kinds.command.placeholders import check_command, substitute, values_at
+from profiler.kinds.command.schema import CommandPoint, CommandRun, CommandSection, CommandWorkload
+from profiler.profile import Accelerator, Profile
+from profiler.runner import ChildResult
+
+POINT_MODULE = "profiler.kinds.command.point"
+#: A longer run whose extra time is below this share of ``delta_s`` is taken again, longer.
+SHORT_DELTA = 0.5
+#: How many times a longer run may be taken again, longer.
+MAX_RETRIES = 3
+#: The difference aimed for is at least this many times the two short runs' difference in wall
+#: time (their noise), so that noise moves env steps/s by about a tenth of that at most ...
+NOISE_FACTOR = 10.0
+#: ... but at most this many times ``delta_s``.
+MAX_DELTA_FACTOR = 12.0
+
+
+@dataclass(frozen=True)
+class CommandSweepSpec:
+    """What a command sweep measures and how (see the module docstring). ``repeats`` is the number
+    of longer runs per point (each gives one differential sample)."""
+
+    workload: CommandWorkload
+    num_envs: tuple[int, ...]
+    name: str = "command"
+    first_timesteps: int = 20_000
+    delta_s: float = 5.0
+    repeats: int = 1
+    timeout_s: float = 900.0
+    memory_limit_bytes: int | None = None
+
+    kind = "command"
+    title = "command"
+    module = POINT_MODULE
+
+    def __post_init__(self) -> None:
+        if not self.num_envs:
+            raise WorkloadSpecError("the sweep has no num_envs values; give --num-envs 64,256,1024")
+        if self.repeats < 1 or self.first_timesteps < 1 or not self.delta_s > 0 or not self.timeout_s > 0:
+            raise WorkloadSpecError("--repeats, --first-timesteps, --delta and --timeout must be positive")
+        check_command(self.workload.argv, differential=self.workload.sps_regex is None,
+                      num_steps_given=True)
+
+    @property
+    def differential(self) -> bool:
+        return self.workload.sps_regex is None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return json.loads(json.dumps({"workload": dataclasses.asdict(self.workload), "num_envs": list(self.num_envs),
+                                      "first_timesteps": self.first_timesteps, "delta_s": self.delta_s,
+                                      "memory_limit_bytes": self.memory_limit_bytes}))
+
+    def iteration(self, num_envs: int) -> int:
+        return num_envs * self.workload.num_steps
+
+    def whole(self, num_envs: int, steps: float) -> int:
+        """``steps`` rounded up to whole iterations at ``num_envs`` (at least one)."""
+        size = self.iteration(num_envs)
+        return max(1, math.ceil(steps / size)) * size
+
+    def interrupted_point(self, num_envs: int) -> CommandPoint:
+        return CommandPoint(num_envs=num_envs, num_steps=self.workload.num_steps, status="interrupted",
+                            error="interrupted by the user; --resume measures it again")
+
+
+def this_accelerator(memory_limit_bytes: int | None) -> Accelerator:
+    """The device a command runs on here: the first NVIDIA GPU, else the CPU with its RAM (or the
+    sweep's memory cap, when lower)."""
+    from profiler.hardware import fingerprint
+
+    hw = fingerprint()
+    if hw.gpu_name:
+        return Accelerator("gpu", hw.gpu_name, hw.gpu_memory_bytes)
+    ram = hw.ram_bytes
+    if memory_limit_bytes:
+        ram = min(ram, memory_limit_bytes) if ram else memory_limit_bytes
+    return Accelerator("cpu", hw.cpu_model or "CPU", ram)
+
+
+def preflight(spec: CommandSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
+    return engine_preflight(spec, "command", "command", profile_name, resume=resume, fresh=fresh)
+
+
+def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
+    if spec.differential:
+        timing = (f"differential timing: per num_envs two runs of {spec.first_timesteps:,} env steps, then "
+                  f"{spec.repeats} longer run(s) chosen to take about {spec.delta_s:g} s more (or 10x the short "
+                  f"runs' difference, at most {MAX_DELTA_FACTOR * spec.delta_s:g} s); env steps/s = difference in "
+                  "env steps / difference in wall time (start-up and compile cancel); fixed cost = the short runs' "
+                  "mean wall time less their steps at that rate")
+    else:
+        timing = (f"the env steps/s the command printed (last match of {spec.workload.sps_regex!r}), one run of "
+                  f"{spec.first_timesteps:,} env steps per num_envs; fixed cost = wall time less steps at that rate")
+    cap = f", memory capped at {spec.memory_limit_bytes:,} bytes (RLIMIT_DATA)" if spec.memory_limit_bytes else ""
+    return (f"one process session per run on {accelerator.name} ({accelerator.platform}), env steps per run "
+            f"rounded to whole iterations of num_envs x {spec.workload.num_steps}; {timing}; memory: the start-up "
+            f"hook's JAX/torch device peaks, else the process tree's peak RSS; XLA_PYTHON_CLIENT_PREALLOCATE=false"
+            f"{cap}")
+
+
+def run_command_sweep(spec: CommandSweepSpec, profile_name: str, *, resume: bool = False, fresh: bool = False,
+                      on_event: Callable[[SweepEvent], None] = lambda event: None) -> Profile:
+    """Measure ``spec`` into profile ``profile_name`` (module docstring), saving after each point."""
+    existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
+    sweep = CommandSweep(spec, profile_name, existing, on_event)
+    if resume:
+        section = existing.section("command")
+    else:
+        accelerator = this_accelerator(spec.memory_limit_bytes)
+        section = CommandSection(workload=spec.workload, accelerator=accelerator, name=spec.name,
+                                 repeats=spec.repeats, timeout_s=spec.timeout_s, sweep_settings=spec.settings,
+                                 method=method_text(spec, accelerator))
+    sweep.begin(section)
+    for num_envs in sweep.todo(sorted(spec.num_envs)):
+        sweep.measure(num_envs)
+    return sweep.profile
+
+
+def run_failure(run: ChildResult, timeout_s: float, total_timesteps: int) -> tuple[str | None, str | None]:
+    """``(status, reason)`` of a run that did not finish well, else ``(None, None)``."""
+    result = run.result or {}
+    if run.timed_out:
+        return "timeout", f"ended at its timeout ({timeout_s:g} s) in the run of {total_timesteps:,} env steps"
+    if result.get("status") == "ok" and run.returncode == 0:
+        return None, None
+    if result.get("status") in ("oom", "error"):
+        return result["status"], result.get("error")
+    tail = run.log_tail.strip().splitlines()
+    return "error", f"the measuring process failed (exit code {run.returncode}): {(tail or ['no output'])[-1][:300]}"
+
+
+class CommandSweep(Sweep):
+    """The engine's sweep with the command kind's runs per point (module docstring)."""
+
+    def __init__(self, spec: CommandSweepSpec, name: str, existing: Profile | None,
+                 on_event: Callable[[SweepEvent], None]):
+        super().__init__(spec, name, existing, on_event)
+        self.spec = spec
+
+    def run_once(self, num_envs: int, total_timesteps: int, stem: str) -> ChildResult:
+        s, w = self.spec, self.spec.workload
+        values = values_at(num_envs, total_timesteps, num_steps=w.num_steps, minibatch_size=w.minibatch_size)
+        child_spec = {"argv": substitute(w.argv, values), "env": dict(w.env), "cwd": w.cwd or None,
+                      "memory_dir": str(self.workdir / f"{stem}.memory"), "output_path": str(self.workdir / f"{stem}.out"),
+                      "memory_limit_bytes": s.memory_limit_bytes, "sps_regex": w.sps_regex}
+        self.on_event(SweepEvent("measure", len(s.num_envs), num_envs,
+                                 message=f"num_envs={num_envs}: run of {total_timesteps:,} env steps"))
+        return self.run_point(num_envs, child_spec, stem)
+
+    def previous_sps(self, num_envs: int) -> float:
+        """A guess of env steps/s at ``num_envs`` from the nearest smaller measured point: its rate
+        times the square root of the size ratio (between flat and linear scaling)."""
+        below = [p for p in self.section.ok_points if p.num_envs < num_envs]
+        if not below:
+            return 0.0
+        nearest = max(below, key=lambda p: p.num_envs)
+        return nearest.train_sps * math.sqrt(num_envs / nearest.num_envs)
+
+    def measure(self, num_envs: int) -> None:
+        s = self.spec
+        total = len(s.num_envs)
+        self.on_event(SweepEvent("start", total, num_envs))
+        boundary = self.section.oom_num_envs
+        if boundary is not None and num_envs > boundary:
+            reason = f"skipped: {boundary} envs ran out of memory"
+            self.record(CommandPoint(num_envs=num_envs, num_steps=s.workload.num_steps, status="skipped", error=reason))
+            self.on_event(SweepEvent("done", total, num_envs, None, reason))
+            return
+        point = self.measure_point(num_envs)
+        self.record(point)
+        self.on_event(SweepEvent("done", total, num_envs, point))
+
+    def measure_point(self, num_envs: int) -> CommandPoint:
+        s = self.spec
+        common: dict[str, Any] = dict(num_envs=num_envs, num_steps=s.workload.num_steps,
+                                      throughput_method="differential" if s.differential else "printed")
+        if s.workload.minibatch_size is not None:
+            common["num_minibatches"] = values_at(num_envs, 1, num_steps=s.workload.num_steps,
+                                                  minibatch_size=s.workload.minibatch_size)["num_minibatches"]
+        runs: list[tuple[int, ChildResult]] = []
+
+        def run(steps: int, stem: str) -> str | None:
+            result = self.run_once(num_envs, steps, f"n{num_envs}-{stem}")
+            runs.append((steps, result))
+            status, reason = run_failure(result, s.timeout_s, steps)
+            if status:
+                common.update(status=status, error=reason)
+            return status
+
+        def finish(**fields: Any) -> CommandPoint:
+            ok = [(steps, r) for steps, r in runs if (r.result or {}).get("status") == "ok"]
+            recorded = tuple(CommandRun(steps, r.result["wall_s"], r.result.get("printed_sps")) for steps, r in ok)
+            memory = memory_of([r.result for _steps, r in ok])
+            return CommandPoint(**{**common, **memory, **fields}, runs=recorded,
+                                wall_s=sum(r.wall_s for _steps, r in runs))
+
+        short = s.whole(num_envs, s.first_timesteps)
+        if run(short, "short"):
+            return finish()
+        wall_short = runs[0][1].result["wall_s"]
+        if not s.differential:
+            sps = runs[0][1].result.get("printed_sps")
+            if not sps or sps <= 0:
+                return finish(status="error", error=f"the output has no figure matching --sps-regex "
+                                                    f"{s.workload.sps_regex!r}; check the pattern against its log")
+            return finish(train_sps=sps, train_sps_samples=(sps,), fixed_s=max(0.0, wall_short - short / sps),
+                          compile_s=max(0.0, wall_short - short / sps))
+        if run(short, "short2"):  # the start-up's own noise, which the difference must dominate
+            return finish()
+        walls = [r.result["wall_s"] for _steps, r in runs]
+        wall_short = statistics.mean(walls)
+        wanted = min(max(s.delta_s, NOISE_FACTOR * abs(walls[0] - walls[1])), MAX_DELTA_FACTOR * s.delta_s)
+        guess = max(short / wall_short, self.previous_sps(num_envs))
+        long = max(s.whole(num_envs, short + wanted * guess), short + s.iteration(num_envs))
+        if run(long, "long"):
+            return finish()
+        for attempt in range(MAX_RETRIES):
+            delta = runs[-1][1].result["wall_s"] - wall_short
+            if delta >= SHORT_DELTA * wanted:
+                break
+            # too close to the noise: longer, by the measured difference (at least 2x, at most 8x the extra steps)
+            growth = min(max(1.2 * wanted / delta if delta > 0 else 8.0, 2.0), 8.0)
+            long = s.whole(num_envs, short + growth * (long - short))
+            if run(long, f"long{attempt + 2}"):
+                return finish()
+        for i in range(1, s.repeats):
+            if run(long, f"long-r{i}"):
+                return finish()
+        samples = []
+        for steps, r in runs[2:]:
+            if steps == long:
+                extra = r.result["wall_s"] - wall_short
+                if extra > 0:
+                    samples.append((long - short) / extra)
+        if len(samples) < s.repeats:
+            return finish(status="error", error=f"the run of {long:,} env steps took no longer than the run of "
+                                                f"{short:,}; does the command honour {{total_timesteps}}?")
+        sps = statistics.median(samples)
+        fixed = max(0.0, wall_short - short / sps)
+        return finish(train_sps=sps, train_sps_samples=tuple(samples), fixed_s=fixed, compile_s=fixed)
+
+
+def memory_of(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """``peak_bytes`` and ``memory_source`` over a point's runs: the hook's device peak where the
+    command used a GPU (JAX first, then torch), else the process tree's peak RSS."""
+    for key, source in (("jax_peak_bytes", "jax_allocator_peak"), ("torch_cuda_peak_bytes", "torch_cuda_max_allocated"),
+                        ("tree_peak_rss_bytes", "process_tree_peak_rss")):
+        values = [r.get(key) for r in results if r.get(key)]
+        if values:
+            return {"peak_bytes": int(max(values)), "memory_source": source}
+    return {"peak_bytes": None, "memory_source": "unknown"}

@@ -1,0 +1,105 @@
+"""``advisor calibrate command`` through the CLI on the example training scripts, as a user runs it:
+a differential sweep of the PyTorch example that drives recommend, predict and validate; its
+memory boundary under --memory-limit; commands advisor cannot sweep (exit 2, one line); the
+LocoMuJoCo preset's argument list."""
+
+import json
+import sys
+
+import pytest
+
+from advisor.kinds.command.presets import locomujoco
+from profiler.kinds.command.placeholders import substitute, values_at
+from tests.conftest import ROOT, one_line_error, run_cli
+
+TORCH = [sys.executable, str(ROOT / "examples" / "torch_vec_reinforce.py"), "--num-envs", "{num_envs}",
+         "--total-timesteps", "{total_timesteps}", "--num-steps", "{num_steps}"]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def torch_profile(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    env = {"ADVISOR_HOME": str(home), "COLUMNS": "200"}
+    proc = run_cli("calibrate", "command", "--name", "torch-ex", "--num-envs", "32,256", "--num-steps", "16",
+                   "--first-timesteps", "4096", "--delta", "4s", "--", *TORCH, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return env, proc
+
+
+def test_a_sweep_of_a_real_training_script_records_rate_fixed_cost_and_memory(torch_profile):
+    env, proc = torch_profile
+    assert "saved profile torch-ex" in proc.stdout and "num_envs=256:" in proc.stderr
+    section = json.loads(run_cli("profile", "show", "torch-ex", "--json", env=env).stdout)["command"]
+    assert section["workload"]["num_steps"] == 16 and section["workload"]["argv"][2:4] == ["--num-envs", "{num_envs}"]
+    small, large = section["points"]
+    for point in (small, large):
+        assert point["status"] == "ok" and point["throughput_method"] == "differential"
+        assert point["fixed_s"] > 0.5  # importing torch alone takes longer than that
+        assert point["peak_bytes"] > 50 * 2**20 and point["memory_source"] == "process_tree_peak_rss"
+        assert all(run["total_timesteps"] % (point["num_envs"] * 16) == 0 for run in point["runs"])
+    assert large["train_sps"] > small["train_sps"]  # bigger batches amortise the per-step Python overhead
+
+
+def test_recommend_prints_the_exact_command_and_the_time_to_target(torch_profile):
+    env, _ = torch_profile
+    rec = run_cli("recommend", "--kind", "command", "--profile", "torch-ex", "--target", "1M", "--json", env=env)
+    assert rec.returncode == 0, rec.stderr
+    data = json.loads(rec.stdout)
+    chosen = data["chosen"]
+    assert chosen["num_envs"] in (32, 64, 128, 256)
+    assert data["argv"] == [sys.executable, str(ROOT / "examples" / "torch_vec_reinforce.py"), "--num-envs",
+                            str(chosen["num_envs"]), "--total-timesteps", str(chosen["total_timesteps"]),
+                            "--num-steps", "16"]
+    assert chosen["total_timesteps"] >= 1_000_000 and chosen["total_timesteps"] % (chosen["num_envs"] * 16) == 0
+    assert chosen["time_s"] == pytest.approx(chosen["fixed_s"] + chosen["total_timesteps"] / chosen["train_sps"])
+    assert chosen["fixed_s"] > 0.5
+    text = run_cli("recommend", "--kind", "command", "--profile", "torch-ex", "--target", "1M", env=env).stdout
+    assert f"--num-envs {chosen['num_envs']} --total-timesteps {chosen['total_timesteps']}" in text
+    assert "fixed cost +" in text
+    pred = json.loads(run_cli("predict", "--profile", "torch-ex", "--num-envs", "32,100,256", "--json", env=env).stdout)
+    assert [r["num_envs"] for r in pred] == [32, 100, 256]
+    assert all(r["train_sps_low"] <= r["train_sps"] <= r["train_sps_high"] for r in pred)
+    validate = run_cli("validate", "--profile", "torch-ex", env=env)
+    assert validate.returncode == 0 and "leave-one-out needs three" in validate.stdout
+
+
+def test_memory_limit_finds_the_boundary_and_larger_sizes_are_not_tried(tmp_path):
+    env = {"ADVISOR_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    proc = run_cli("calibrate", "command", "--name", "capped", "--num-envs", "1024,65536,262144", "--num-steps", "16",
+                   "--memory-limit", "1000M", "--first-timesteps", "32768",
+                   "--sps-regex", r"steady-state env steps/s: ([0-9.]+)", "--", *TORCH, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    points = json.loads(run_cli("profile", "show", "capped", "--json", env=env).stdout)["command"]["points"]
+    assert [p["status"] for p in points] == ["ok", "oom", "skipped"]
+    assert points[0]["throughput_method"] == "printed" and points[0]["train_sps"] > 0 and len(points[0]["runs"]) == 1
+    assert "Cannot allocate memory" in points[1]["error"] or "MemoryError" in points[1]["error"]
+    assert "65536 envs ran out of memory" in points[2]["error"] and points[2]["runs"] == []
+
+
+@pytest.mark.parametrize(("command", "message"), [
+    (["python", "train.py", "--total-timesteps", "{total_timesteps}"], "no {num_envs} placeholder"),
+    (["python", "train.py", "--num-envs", "{num_envs}", "--seed", "{seed}"], "unknown placeholder {seed}"),
+    (["python", "train.py", "--num-envs", "{num_envs}"], "no {total_timesteps} placeholder"),
+    ([], "no command given"),
+])
+def test_a_command_advisor_cannot_sweep_is_one_line_exit_2(tmp_path, command, message):
+    proc = run_cli("calibrate", "command", "--name", "bad", "--", *command)
+    assert message in one_line_error(proc)
+    assert not (tmp_path / "advisor-home" / "profiles" / "bad.json").exists()
+
+
+def test_the_locomujoco_preset_adds_the_hydra_overrides_with_exact_minibatches():
+    argv, env, minibatch_size, num_steps = locomujoco(["python", "experiment.py"], None, None)
+    assert env == {"WANDB_MODE": "disabled"} and (minibatch_size, num_steps) == (3200, 50)
+    values = values_at(2048, 100_000_000, num_steps=num_steps, minibatch_size=minibatch_size)
+    assert substitute(argv, values) == ["python", "experiment.py", "experiment.num_envs=2048",
+                                        "experiment.num_minibatches=32", "experiment.total_timesteps=100000000",
+                                        "experiment.validation.active=false"]
+    odd = substitute(argv, values_at(48, 1000, num_steps=50, minibatch_size=600))
+    assert odd[3] == "experiment.num_minibatches=4" and (48 * 50) % 4 == 0
+    with_steps, *_ = locomujoco(["python", "experiment.py"], 1000, 20)
+    assert with_steps[-1] == "experiment.num_steps={num_steps}"
+    proc = run_cli("calibrate", "command", "--name", "loco", "--preset", "locomujoco", "--", "python",
+                   "experiment.py", "experiment.num_envs=64")
+    assert "sets experiment.num_envs itself" in one_line_error(proc)

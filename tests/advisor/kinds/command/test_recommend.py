@@ -1,0 +1,53 @@
+"""The command kind's recommendation over fitted num_envs curves: the exact command line, time to
+target = fixed cost + steps / env steps/s, and the memory boundary respected."""
+
+import pytest
+
+from advisor.kinds.command.recommend import recommend_command
+from models.vectorised import fit_vectorised
+from profiler.kinds.command.schema import CommandPoint, CommandSection, CommandWorkload
+from profiler.profile import Accelerator
+
+ARGV = ("python", "train.py", "--num-envs", "{num_envs}", "--total-timesteps", "{total_timesteps}",
+        "--num-minibatches", "{num_minibatches}", "--num-steps", "{num_steps}")
+
+
+def section(points, memory_bytes=8 * 2**30):
+    workload = CommandWorkload(argv=ARGV, num_steps=10, minibatch_size=640, env={"WANDB_MODE": "disabled"})
+    return CommandSection(workload=workload, accelerator=Accelerator("gpu", "test GPU", memory_bytes), name="train",
+                          points=tuple(points), sweep_settings={"num_envs": [p.num_envs for p in points]})
+
+
+def point(n, sps, peak, fixed=20.0, status="ok"):
+    if status != "ok":
+        return CommandPoint(num_envs=n, num_steps=10, status=status, error="RESOURCE_EXHAUSTED")
+    return CommandPoint(num_envs=n, num_steps=10, train_sps=sps, train_sps_samples=(sps,), fixed_s=fixed,
+                        compile_s=fixed, peak_bytes=peak, memory_source="jax_allocator_peak")
+
+
+def test_the_recommendation_is_the_exact_command_with_fixed_cost_in_the_time():
+    s = section([point(64, 10_000, 1 * 2**30), point(256, 38_000, 2 * 2**30), point(1024, 60_000, 5 * 2**30, 30.0),
+                 point(4096, 61_000, 7 * 2**30, 40.0)])
+    rec = recommend_command(fit_vectorised(s), 10_000_000, profile="p", objective="max-throughput", headroom=1.0)
+    o = rec.chosen
+    assert o.num_envs == 4096 or o.num_envs == 1024
+    assert o.total_timesteps % (o.num_envs * 10) == 0 and o.total_timesteps >= 10_000_000
+    assert o.time_s == pytest.approx(s.point(o.num_envs).fixed_s + o.total_timesteps / o.train_sps)
+    minibatches = max(1, round(o.num_envs * 10 / 640))
+    assert rec.argv == ("python", "train.py", "--num-envs", str(o.num_envs), "--total-timesteps",
+                        str(o.total_timesteps), "--num-minibatches", str(minibatches), "--num-steps", "10")
+    assert rec.command_line.startswith("WANDB_MODE=disabled python train.py --num-envs ")
+    efficient = recommend_command(fit_vectorised(s), 10_000_000, profile="p", tolerance=0.05, headroom=1.0)
+    assert efficient.chosen.num_envs == 1024  # within 5% of the best at a quarter of the envs
+
+
+def test_sizes_at_or_above_the_memory_boundary_are_never_recommended():
+    s = section([point(64, 10_000, 1 * 2**30), point(256, 30_000, 2 * 2**30), point(1024, 0, 0, status="oom")])
+    rec = recommend_command(fit_vectorised(s), 1_000_000, profile="p", objective="max-throughput")
+    assert rec.chosen.num_envs == 256
+    assert all(not o.fits for o in rec.options if o.num_envs >= 1024)
+
+
+def test_one_measured_point_is_no_recommendation_with_its_reason():
+    rec = recommend_command(fit_vectorised(section([point(64, 10_000, 2**30)])), 1_000_000, profile="p")
+    assert rec.chosen is None and "two or more measured num_envs" in rec.reason

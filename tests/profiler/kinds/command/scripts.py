@@ -1,0 +1,38 @@
+"""Small training stand-ins for command sweeps, written into a test's folder: each takes
+``--num-envs`` and ``--total-timesteps`` and does known work, so what advisor measures can be
+checked exactly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+#: start-up of 0.5 s, then 1000 env steps per env per second; prints nothing. Below the size in
+#: the HANG file (if any) it behaves; at or above it, it writes its pid and sleeps for ever; at or
+#: above the size in the CRASH file it exits with an error.
+SLEEPER = '''
+import os, sys, time
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+n, total = int(args["--num-envs"]), int(args["--total-timesteps"])
+here = os.path.dirname(os.path.abspath(__file__))
+def limit(name):
+    path = os.path.join(here, name)
+    return int(open(path).read()) if os.path.exists(path) else None
+hang, crash = limit("HANG"), limit("CRASH")
+if crash is not None and n >= crash:
+    sys.exit("ValueError: the env rejected num_envs=%d" % n)
+if hang is not None and n >= hang:
+    with open(os.path.join(here, "hung.pid"), "w") as f:
+        f.write(str(os.getpid()))
+    while True:
+        time.sleep(1)
+time.sleep(0.5)
+time.sleep(total / (n * 1000.0))
+'''
+
+
+def write_sleeper(folder: Path) -> list[str]:
+    """The sleeper script in ``folder``; returns its command with placeholders."""
+    script = folder / "sleeper.py"
+    script.write_text(SLEEPER)
+    return [sys.executable, str(script), "--num-envs", "{num_envs}", "--total-timesteps", "{total_timesteps}"]

@@ -1,0 +1,93 @@
+"""Command sweeps of real subprocesses whose work is known: differential timing recovers the rate
+and the fixed cost of a command that prints nothing; a hang, a crash and Ctrl-C cost one point;
+--resume finishes the sweep."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from profiler.kinds.command.schema import CommandWorkload
+from profiler.kinds.command.sweep import CommandSweepSpec, run_command_sweep
+from tests.conftest import ROOT, run_cli
+from tests.profiler.kinds.command.scripts import write_sleeper
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for init to reap it has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def spec_for(tmp_path, num_envs, **kwargs):
+    workload = CommandWorkload(argv=tuple(write_sleeper(tmp_path)), cwd=str(tmp_path))
+    return CommandSweepSpec(workload=workload, num_envs=tuple(num_envs), name="sleeper",
+                            **{"first_timesteps": 1000, "delta_s": 1.5, "timeout_s": 60.0, **kwargs})
+
+
+def test_differential_timing_recovers_the_rate_and_fixed_cost_of_a_silent_command(tmp_path):
+    profile = run_command_sweep(spec_for(tmp_path, (4, 16)), "sleeper")
+    section = profile.section("command")
+    assert [p.status for p in section.points] == ["ok", "ok"]
+    for point in section.points:
+        # the sleeper runs 1000 env steps per env per second after 0.5 s of start-up
+        assert point.train_sps == pytest.approx(1000 * point.num_envs, rel=0.1)
+        assert 0.4 < point.fixed_s < 5.0 and point.compile_s == point.fixed_s
+        assert point.throughput_method == "differential" and len(point.runs) >= 2
+        assert point.runs[-1].wall_s - point.runs[0].wall_s > 0.5 * 1.5  # the difference dominates noise
+        assert point.peak_bytes > 1 << 20 and point.memory_source == "process_tree_peak_rss"
+        assert all(r.total_timesteps % point.num_envs == 0 for r in point.runs)
+    assert section.memory_source == "process_tree_peak_rss" and "differential timing" in section.method
+    assert section.accelerator.platform == "cpu"
+
+
+def test_a_hang_is_ended_at_its_timeout_with_everything_it_started(tmp_path):
+    (tmp_path / "HANG").write_text("8")
+    profile = run_command_sweep(spec_for(tmp_path, (4, 8), timeout_s=4.0), "hang")
+    points = profile.section("command").points
+    assert [p.status for p in points] == ["ok", "timeout"]
+    assert "timeout (4 s)" in points[1].error
+    time.sleep(0.2)
+    assert not alive(int((tmp_path / "hung.pid").read_text()))
+
+
+def test_a_crash_costs_its_point_only_and_says_why(tmp_path):
+    (tmp_path / "CRASH").write_text("8")
+    profile = run_command_sweep(spec_for(tmp_path, (4, 8)), "crash")
+    ok, crashed = profile.section("command").points
+    assert ok.ok and crashed.status == "error"
+    assert "exit code 1" in crashed.error and "rejected num_envs=8" in crashed.error
+
+
+def test_ctrl_c_keeps_finished_points_and_resume_finishes_the_sweep(tmp_path, advisor_home):
+    (tmp_path / "HANG").write_text("8")
+    options = ["calibrate", "command", "--name", "stopped", "--num-envs", "4,8", "--first-timesteps", "1000",
+               "--delta", "1s"]
+    command = ["--", *write_sleeper(tmp_path)]
+    args = options + command
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "hung.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "1 finished point(s) kept" in stderr and "--resume" in stderr
+    saved = json.loads((advisor_home / "profiles" / "stopped.json").read_text())["command"]
+    assert [p["status"] for p in saved["points"]] == ["ok", "interrupted"]
+    assert not alive(int((tmp_path / "hung.pid").read_text()))
+    (tmp_path / "HANG").unlink()
+    again = run_cli(*options, "--resume", *command)
+    assert again.returncode == 0, again.stderr
+    saved = json.loads((advisor_home / "profiles" / "stopped.json").read_text())["command"]
+    assert [p["status"] for p in saved["points"]] == ["ok", "ok"]
+    changed = run_cli(*[a if a != "4,8" else "4,16" for a in options], "--resume", *command)
+    assert changed.returncode == 2 and "changed: num_envs" in changed.stderr
