@@ -31,7 +31,7 @@ demo: $(CORE)
 	$(VENV)/bin/advisor recommend --profile rtx3070-locomujoco --target 100M
 
 test: $(FULL) browser
-	$(PY) -m ruff check advisor profiler models app.py benchmarks tests
+	$(PY) -m ruff check advisor profiler models app.py benchmarks tests examples
 	$(PY) -m pytest
 
 clean:

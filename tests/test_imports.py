@@ -1,6 +1,7 @@
 """The project's import graph has no cycle, counting every import statement (function-level ones
-too), and the data flows one way: models never import advisor, profiler never imports models or
-advisor."""
+too), the packages a module's import runs on the way (importing ``a.b.c`` runs ``a/b/__init__``
+first) and the kinds the registry imports by name; and the data flows one way: models never
+import advisor, profiler never imports models or advisor."""
 
 from __future__ import annotations
 
@@ -40,12 +41,21 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
                 elif base in modules:
                     found.add(base)
     found.discard(name)
+    own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+    for target in list(found):  # the packages an import runs on the way, except the importer's own
+        parts = target.split(".")
+        found |= {p for p in (".".join(parts[:i]) for i in range(1, len(parts))) if p in modules and p not in own}
+    found.discard(name)
     return found
 
 
 def graph() -> dict[str, set[str]]:
+    from advisor.kinds import NAMES
+
     modules = project_modules()
-    return {name: imports_of(name, path, modules) for name, path in modules.items()}
+    edges = {name: imports_of(name, path, modules) for name, path in modules.items()}
+    edges["advisor.kinds"] |= {f"advisor.kinds.{kind}" for kind in NAMES}  # imported by name
+    return edges
 
 
 def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:

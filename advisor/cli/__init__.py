@@ -1,72 +1,12 @@
-"""The ``advisor`` command line: Typer commands over the pure core.
-
-This is the only layer that prints or exits. Every error from the core arrives here as an
-:class:`~advisor.errors.AdvisorError` carrying its exit code and leaves as one line on stderr:
-0 ok, 1 runtime failure, 2 bad input, 130 interrupted. Each command is generic: whatever is
-particular to a workload kind comes from the registry (:mod:`advisor.kinds`).
-"""
+"""The ``advisor`` command line: generic Typer commands over the pure core (the app is in
+:mod:`advisor.cli.app`). Importing this package, or its helpers (:mod:`advisor.console`),
+builds no command, so the kinds can use the helpers without importing every command."""
 
 from __future__ import annotations
 
-import sys
-
-import typer
-
-try:  # typer >= 0.2x ships its own click; older typers raise click's exceptions
-    from typer import TyperException as UsageFailure
-except ImportError:  # pragma: no cover - depends on the installed typer
-    from click import ClickException as UsageFailure
-
-from advisor.cli import calibrate, doctor, explore, predict, profile, recommend, report, validate
-from advisor.cli.common import err
-from advisor.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, AdvisorError
-
-app = typer.Typer(
-    name="advisor",
-    help="Measure how this machine trains RL (MJX/JAX PPO, RLlib), fit curves, and recommend the fastest "
-    "config that fits. Units: throughput in env steps per second, memory in bytes, time in seconds.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(calibrate.app, name="calibrate")
-app.add_typer(profile.app, name="profile")
-app.command("recommend")(recommend.recommend)
-app.command("predict")(predict.predict)
-app.command("report")(report.report)
-app.command("validate")(validate.validate)
-app.command("doctor")(doctor.doctor)
-app.command("explore")(explore.explore)
-
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
-    try:
-        result = app(args=argv, prog_name="advisor", standalone_mode=False)
-        return result if isinstance(result, int) else 0
-    except typer.Exit as exc:
-        return exc.exit_code
-    except UsageFailure as exc:  # usage errors: unknown option, bad type, missing argument
-        ctx = getattr(exc, "ctx", None)
-        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:  # 'advisor' alone: its help
-            print(ctx.get_help())
-            return 0
-        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        where = ctx.command_path if ctx is not None else "advisor"
-        err.print(f"advisor: {' '.join(message.split())} (see '{where} --help')", markup=False)
-        return EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code
-    except (typer.Abort, KeyboardInterrupt):
-        err.print("advisor: interrupted")
-        return EXIT_INTERRUPTED
-    except AdvisorError as exc:  # the one error hierarchy: each error carries its exit code
-        err.print(f"advisor: {exc}", markup=False)
-        return exc.exit_code
-    except OSError as exc:  # a file or folder advisor must use (ADVISOR_HOME, its profiles) is not usable
-        where = f" {exc.filename}" if exc.filename else ""
-        err.print(f"advisor: cannot use{where}: {exc.strerror or exc}; check that path (ADVISOR_HOME sets where "
-                  "profiles live) and its permissions", markup=False)
-        return EXIT_FAILURE
+    """Entry point of the console script; returns the exit code (see :func:`advisor.cli.app.main`)."""
+    from advisor.cli.app import main as run
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return run(argv)

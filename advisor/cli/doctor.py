@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from advisor import kinds
-from advisor.cli.common import out, print_json
-from advisor.cli.common import table as new_table
+from advisor.console import out, print_json
+from advisor.console import table as new_table
 from advisor.errors import EXIT_FAILURE
 from profiler import diagnose
 from profiler.diagnose_load import check_gpu_processes, check_locks, check_other_cpu

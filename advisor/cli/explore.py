@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from advisor.cli.common import err, sigterm_as_interrupt
+from advisor.console import err, sigterm_as_interrupt
 from advisor.errors import AdvisorError, BadInput
 
 APP_MARKER = "advisor's what-if explorer"

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from advisor import catalog, kinds
-from advisor.cli.common import out, print_json
-from advisor.cli.common import table as new_table
 from advisor.cli.options import options_for, with_kind_options
+from advisor.console import out, print_json
+from advisor.console import table as new_table
 from advisor.errors import BadInput
 from profiler.errors import ProfileFormatError
 from profiler.profile import Profile

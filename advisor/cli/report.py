@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from advisor import catalog
-from advisor.cli.common import out, print_json, write_output
+from advisor.console import out, print_json, write_output
 from advisor.errors import BadInput
 
 

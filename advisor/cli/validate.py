@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog, kinds
-from advisor.cli.common import out, print_json
+from advisor.console import out, print_json
 from profiler.contention import contention_note
 
 

@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.cli.common import out, print_json, sigterm_as_interrupt
-from advisor.cli.sweeping import interrupted_message, require_finished, sweep_progress
+from advisor.console import out, print_json, sigterm_as_interrupt
 from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.sweeping import interrupted_message, require_finished, sweep_progress
 from advisor.units import parse_bytes, parse_count, parse_duration, parse_int_list
 from profiler.serde import to_jsonable
 from profiler.store import profile_path

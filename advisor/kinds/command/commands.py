@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.catalog import resolve_profile
-from advisor.cli.common import out, print_json, write_output
-from advisor.cli.common import table as new_table
+from advisor.console import out, print_json, write_output
+from advisor.console import table as new_table
 from advisor.errors import BadInput, NoRecommendation
 from advisor.kinds.command.recommend import predict_rows, recommend_command
 from advisor.kinds.command.render import options_table, recommendation_lines

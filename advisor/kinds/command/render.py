@@ -6,7 +6,7 @@ import shlex
 
 from rich.table import Table
 
-from advisor.cli.common import table as new_table
+from advisor.console import table as new_table
 from advisor.kinds.command.recommend import CommandRecommendation
 from advisor.units import format_bytes, format_count, format_duration, format_range
 from profiler.kinds.command.schema import MEMORY_SOURCES, CommandSection

@@ -8,8 +8,10 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
-from advisor.cli.sweeping import (
+from advisor.console import err, out, print_json, sigterm_as_interrupt
+from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.kinds.mjx.render import mjx_points_table
+from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
@@ -18,8 +20,6 @@ from advisor.cli.sweeping import (
     require_finished,
     sweep_progress,
 )
-from advisor.errors import BadInput, CalibrationInterrupted
-from advisor.kinds.mjx.render import mjx_points_table
 from advisor.units import format_bytes, format_duration, parse_bytes, parse_duration, parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.kinds.mjx.schema import MjxWorkload

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from advisor.cli.common import status_cell
-from advisor.cli.common import table as new_table
+from advisor.console import status_cell
+from advisor.console import table as new_table
 from advisor.kinds.mjx.recommend import MjxRecommendation
 from advisor.units import format_bytes, format_count, format_duration, format_range
 from profiler.kinds.mjx.schema import MEMORY_SOURCES, MjxSection

@@ -7,8 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.cli.common import err, out, print_json, sigterm_as_interrupt
-from advisor.cli.sweeping import (
+from advisor.console import err, out, print_json, sigterm_as_interrupt
+from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.kinds.rllib.render import rllib_points_table
+from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
@@ -17,8 +19,6 @@ from advisor.cli.sweeping import (
     require_finished,
     sweep_progress,
 )
-from advisor.errors import BadInput, CalibrationInterrupted
-from advisor.kinds.rllib.render import rllib_points_table
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.kinds.rllib.schema import RllibWorkload

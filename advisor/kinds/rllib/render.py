@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from advisor.cli.common import status_cell
-from advisor.cli.common import table as new_table
+from advisor.console import status_cell
+from advisor.console import table as new_table
 from advisor.kinds.rllib.recommend import RllibRecommendation
 from advisor.units import format_count, format_duration, format_range
 from models.scaling import efficiency, rating, speedup

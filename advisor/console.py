@@ -1,4 +1,5 @@
-"""Shared CLI plumbing: consoles, JSON output and option parsing helpers."""
+"""Shared output plumbing for the CLI and the kinds' commands: consoles, tables, JSON output, writing
+files the user named, SIGTERM as Ctrl-C."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from advisor.cli.common import err
+from advisor.console import err
 from profiler.errors import AdvisorError, ProfileFormatError
 from profiler.store import advisor_home, load_profile_file, profile_path
 
