@@ -9,29 +9,43 @@ RLlib fit in words). Builds a figure and returns it; saving is the caller's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from advisor.kinds import by_report_rank, kinds
+from advisor.workload import Panel
 from profiler.profile import Profile
 
 #: Panel key -> title over every kind (tests and the text report refer to them).
 TITLES = {key: title for kind in kinds() for key, title in kind.panel_titles().items()}
 
 
-def can_draw(profile: Profile) -> bool:
-    """Whether any kind of the profile has a panel to draw (successful points)."""
-    return any(kind.dashboard_panels(profile.section(kind.name)) for kind in kinds()
-               if profile.section(kind.name) is not None)
+@dataclass(frozen=True)
+class Layout:
+    """What the dashboard of a profile draws: its ``panels`` in order, and ``fillers`` for spare slots."""
+
+    panels: tuple[Panel, ...]
+    fillers: tuple[Panel, ...]
 
 
-def build_dashboard(profile: Profile):
-    """A matplotlib Figure with every panel the profile has data for (``ValueError`` when none:
-    check :func:`can_draw` first)."""
+def layout(profile: Profile) -> Layout:
+    """Every panel the profile's kinds have data for (none without successful points), each kind's
+    curves fitted once."""
+    present = [(kind, profile.section(kind.name)) for kind in by_report_rank() if profile.section(kind.name) is not None]
+    panels = tuple(panel for kind, section in present for panel in kind.dashboard_panels(section))
+    fillers = tuple(f for f in (kind.filler_panel(section) for kind, section in present) if f is not None)
+    return Layout(panels, fillers)
+
+
+def build_dashboard(profile: Profile, drawn: Layout | None = None):
+    """A matplotlib Figure of ``drawn`` (default: :func:`layout` of the profile); ``ValueError`` when
+    there is no panel to draw."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    present = [(kind, profile.section(kind.name)) for kind in by_report_rank() if profile.section(kind.name) is not None]
-    panels = [panel for kind, section in present for panel in kind.dashboard_panels(section)]
+    drawn = drawn or layout(profile)
+    panels = drawn.panels
     if not panels:
         raise ValueError(f"profile {profile.name!r} has no successful measurements to draw")
     rows = (len(panels) + 1) // 2
@@ -41,8 +55,7 @@ def build_dashboard(profile: Profile):
         panel.draw(ax)
         ax.grid(True, alpha=0.3)
     spare = list(axes.flat)[len(panels):]
-    fillers = [f for f in (kind.filler_panel(section) for kind, section in present) if f is not None]
-    for ax, filler in zip(list(spare), fillers):
+    for ax, filler in zip(list(spare), drawn.fillers):
         ax.set_title(filler.title)
         filler.draw(ax)
         spare.remove(ax)

@@ -4,7 +4,7 @@ interrupted sweep and the refusal of a sweep in which nothing finished."""
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -66,3 +66,18 @@ def interrupted_message(profile_name: str, kind: str) -> str:
             kept = 0
     return (f"interrupted: {kept} finished point(s) kept in profile {profile_name}; run the same command "
             "with --resume to continue")
+
+
+def report_done(progress: Progress, task: Any, event: Any, label: str, ok_text: Callable[[Any], str],
+                error_chars: int = 100) -> None:
+    """Print a finished point's line (``label: ...``, the point's figures by ``ok_text``, or its
+    status and the start of its error, or why it was not run) and advance the bar."""
+    p = event.point
+    if p is None:
+        text = f"{label}: {event.message}"
+    elif p.ok:
+        text = f"{label}: {ok_text(p)}"
+    else:
+        text = f"{label}: {p.status} ({(p.error or '')[:error_chars]})"
+    progress.console.print(text, markup=False)
+    progress.advance(task)

@@ -13,9 +13,11 @@ Methods import what they need when called, so building the CLI imports no framew
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from profiler.errors import BadInput
 from profiler.profile import Hardware, Profile
 
 
@@ -41,10 +43,11 @@ class Panel:
     draw: Callable[[Any], None]
 
 
-class WorkloadKind:
-    """What a workload kind provides. ``name`` is its profile section key and its ``--kind``
+class WorkloadKind(abc.ABC):
+    """What a workload kind provides. Every kind must draw its points (:meth:`points_table`), fit
+    them (:meth:`fit`), recommend (:meth:`recommend`) and predict (:meth:`predict`); the rest ``name`` is its profile section key and its ``--kind``
     value; ``title`` names it for people (``MJX/JAX PPO``); ``short`` is how messages name its
-    sweeps (``MJX``). Defaults below describe a kind without that capability."""
+    sweeps (``MJX``). The other methods' defaults describe a kind without that capability."""
 
     name: str = ""
     title: str = ""
@@ -105,30 +108,32 @@ class WorkloadKind:
         """Lines ``profile show`` puts above the section's table: how it was measured."""
         return []
 
+    @abc.abstractmethod
     def points_table(self, section: Any, title: str | None = None) -> Any:
         """The section's measured points as a rich table."""
-        raise NotImplementedError
 
     def check_import_options(self, **options: Any) -> None:
         """Refuse bad ``profile import`` options before the file is read (exit 2)."""
 
     def import_section(self, text: str, where: str, *, device_name: str | None, device_memory_bytes: int | None,
                        **options: Any) -> tuple[Any, Hardware]:
-        """A section (and the hardware it describes) from CSV text (a kind without ``csv_columns``
-        is not importable)."""
-        raise NotImplementedError
+        """A section (and the hardware it describes) from CSV text. Only kinds with ``csv_columns``
+        are offered by ``profile import``; for the others this is bad input."""
+        raise BadInput(f"--kind {self.name} has no CSV import; calibrate it with 'advisor calibrate {self.name}'")
 
     # --- models and advice -------------------------------------------------------------------
+    @abc.abstractmethod
     def fit(self, section: Any) -> Any:
         """The section's fitted curves (``models.vectorised`` or ``models.workers``)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
                   json_output: bool, **options: Any) -> int:
-        raise NotImplementedError
+        """``advisor recommend --kind <name>``: print (or write) the recommendation; the exit code."""
 
+    @abc.abstractmethod
     def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
-        raise NotImplementedError
+        """``advisor predict`` at this kind's axis; the exit code."""
 
     def validate(self, section: Any) -> list[Any]:
         """Leave-one-out validations of the section's curves (``models.validation``)."""

@@ -21,7 +21,7 @@ def report(
     """Write a dashboard PNG (RLlib env steps/s vs runners with the fitted scaling curve, speedup vs ideal,
     parallel efficiency with the rating bands, seconds per iteration; MJX throughput and memory curves when the
     profile has them) and a text report (the numbers, in env steps/s and seconds, and what they mean)."""
-    from advisor.dashboard import build_dashboard, can_draw
+    from advisor.dashboard import build_dashboard, layout
     from advisor.text_report import report_lines
 
     loaded, _origin = catalog.load(profile)
@@ -29,9 +29,10 @@ def report(
         raise BadInput(f"profile {profile!r} has no measurements to report")
     if output.exists() and not output.is_dir():
         raise BadInput(f"-o {output} is a file; give a folder to write the report into")
-    if not can_draw(loaded):
+    drawn = layout(loaded)
+    if not drawn.panels:
         raise BadInput(f"profile {profile!r} has no successful measurements to draw")
-    figure = build_dashboard(loaded)
+    figure = build_dashboard(loaded, drawn)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
     png = output / f"{loaded.name}-dashboard.png"

@@ -11,7 +11,15 @@ import typer
 from advisor import catalog
 from advisor.console import out, print_json, sigterm_as_interrupt
 from advisor.errors import BadInput, CalibrationInterrupted
-from advisor.sweeping import interrupted_message, require_finished, sweep_progress
+from advisor.sweeping import (
+    NO_WAIT_HELP,
+    STRICT_HELP,
+    claim_device,
+    interrupted_message,
+    report_done,
+    require_finished,
+    sweep_progress,
+)
 from advisor.units import parse_bytes, parse_count, parse_duration, parse_int_list
 from profiler.serde import to_jsonable
 from profiler.store import profile_path
@@ -56,6 +64,8 @@ def calibrate_command(
              "num_minibatches, total_timesteps (validation off) and WANDB_MODE=disabled.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
 ) -> int:
     """Calibrate your own training command: run it at each num_envs (differential timing: two runs of different
@@ -91,10 +101,17 @@ def calibrate_command(
                             name=name, first_timesteps=parse_count(first_timesteps, "--first-timesteps"),
                             delta_s=parse_duration(delta, "--delta"), repeats=repeats, timeout_s=timeout,
                             memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
-    preflight(spec, name, resume=resume, fresh=fresh)
+    from profiler.devicelock import SweepClaim
+    from profiler.kinds.command.sweep import this_accelerator
+
+    claim = SweepClaim(name)  # another live sweep of this profile: refused before anything starts
+    existing = preflight(spec, name, resume=resume, fresh=fresh)
+    platform = (existing.section("command").accelerator.platform if resume and existing.section("command") is not None
+                else this_accelerator(spec.memory_limit_bytes).platform)
+    claim_device(claim, platform, no_wait)
     try:
         with sigterm_as_interrupt():
-            profile = _run_with_progress(spec, name, resume=resume, fresh=fresh)
+            profile = _run_with_progress(spec, name, resume=resume, fresh=fresh, claim=claim, strict=strict)
     except KeyboardInterrupt:
         raise CalibrationInterrupted(interrupted_message(name, "command")) from None
     section = profile.section("command")
@@ -151,14 +168,7 @@ def _run_with_progress(spec, profile_name: str, **options):
             if event.phase == "measure":
                 progress.update(task, description=event.message)
             elif event.phase == "done":
-                p = event.point
-                if p is None:
-                    text = f"num_envs={event.key}: {event.message}"
-                elif p.ok:
-                    text = f"num_envs={p.num_envs}: {p.train_sps:,.0f} env steps/s, fixed cost {p.fixed_s:.1f} s"
-                else:
-                    text = f"num_envs={p.num_envs}: {p.status} ({(p.error or '')[:120]})"
-                progress.console.print(text, markup=False)
-                progress.advance(task)
+                report_done(progress, task, event, f"num_envs={event.key}",
+                            lambda p: f"{p.train_sps:,.0f} env steps/s, fixed cost {p.fixed_s:.1f} s", 120)
 
         return run_command_sweep(spec, profile_name, on_event=on_event, **options)

@@ -8,11 +8,12 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from advisor.workload import Option, WorkloadKind
+from advisor.vectorised import VectorisedKind
+from advisor.workload import Option
 from profiler.profile import Hardware, Profile
 
 
-class CommandKind(WorkloadKind):
+class CommandKind(VectorisedKind):
     name = "command"
     title = "your own training command (the command line to run)"
     short = "command"
@@ -63,11 +64,6 @@ class CommandKind(WorkloadKind):
 
         return points_table(section, title or f"command points: {section.name} (env steps/s, fixed cost in s)")
 
-    def fit(self, section: Any) -> Any:
-        from models.vectorised import fit_vectorised
-
-        return fit_vectorised(section)
-
     def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
                   json_output: bool, **options: Any) -> int:
         from advisor.kinds.command.commands import recommend
@@ -79,21 +75,6 @@ class CommandKind(WorkloadKind):
 
         return predict(profile, name, json_output, **options)
 
-    def validate(self, section: Any) -> list[Any]:
-        from models.validation import validate_vectorised
-
-        return validate_vectorised(section)
-
-    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
-        from advisor.kinds.mjx.render import validation_tables  # the vectorised curves' tables
-
-        return validation_tables(validations)
-
-    def validation_json(self, validation: Any) -> dict[str, Any]:
-        return {"curve": validation.curve, "form": validation.form,
-                "median_abs_error_interior": validation.median_abs_error,
-                "worst_abs_error_interior": validation.worst_abs_error, "upper_bound_held": validation.bound_held,
-                "rows": [r.__dict__ for r in validation.rows]}
 
 
 KIND = CommandKind()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.errors import BadInput
+from advisor.vectorised import prediction_rows
 from models.vectorised import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 from profiler.kinds.command.schema import CommandWorkload
@@ -165,18 +166,6 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
 
 
 def predict_rows(curves: VectorCurves, num_envs: list[int]) -> list[dict[str, float | int | bool | str | None]]:
-    """env steps/s with its interval and peak memory with its bound at each ``num_envs``."""
-    if curves.throughput is None:
-        raise BadInput("this profile cannot predict throughput: " + "; ".join(curves.notes))
-    n = np.asarray(num_envs, dtype=float)
-    sps = curves.throughput.predict(n)
-    low, high = curves.throughput.predict_interval(n)
-    rows = []
-    for i, envs in enumerate(num_envs):
-        peak, upper, basis = curves.peak_bytes(envs)
-        rows.append({"num_envs": int(envs), "train_sps": float(sps[i]), "train_sps_low": float(low[i]),
-                     "train_sps_high": float(high[i]), "peak_bytes": None if peak is None else round(peak),
-                     "peak_bytes_upper": None if upper is None else math.ceil(upper),
-                     "extrapolated": bool(curves.throughput.is_extrapolation(n[i:i + 1])[0]), "memory_basis": basis,
-                     "fixed_s": curves.compile_s})
-    return rows
+    """env steps/s with its interval, peak memory with its bound and the measured fixed cost (s)
+    at each ``num_envs``."""
+    return prediction_rows(curves, num_envs, extra={"fixed_s": curves.compile_s})

@@ -17,6 +17,7 @@ from advisor.sweeping import (
     claim_device,
     contended_suffix,
     interrupted_message,
+    report_done,
     require_finished,
     sweep_progress,
 )
@@ -212,15 +213,8 @@ def _run_with_progress(spec, profile_name: str, options: dict):
                     progress.console.print(f"num_envs={event.key}: {event.message}", markup=False)
                 progress.update(task, description=f"num_envs={event.key}: measuring")
             elif event.phase == "done":
-                p = event.point
-                if p is None:
-                    text = f"num_envs={event.key}: {event.message}"
-                elif p.ok:
-                    text = f"num_envs={p.num_envs}: {p.train_sps:,.0f} env steps/s{contended_suffix(p)}"
-                else:
-                    text = f"num_envs={p.num_envs}: {p.status} ({(p.error or '')[:80]})"
-                progress.console.print(text, markup=False)
-                progress.advance(task)
+                report_done(progress, task, event, f"num_envs={event.key}",
+                            lambda p: f"{p.train_sps:,.0f} env steps/s{contended_suffix(p)}", 80)
 
         return run_mjx_sweep(spec, profile_name, on_event=on_event, **options)
 

@@ -9,12 +9,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from advisor.workload import Option, Panel, WorkloadKind
+from advisor.vectorised import VectorisedKind
+from advisor.workload import Option, Panel
 from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
 from profiler.profile import Hardware, Profile
 
 
-class MjxKind(WorkloadKind):
+class MjxKind(VectorisedKind):
     name = "mjx"
     title = "MJX/JAX PPO (LocoMuJoCo conf.yaml)"
     short = "MJX"
@@ -108,11 +109,6 @@ class MjxKind(WorkloadKind):
                     if platform == "gpu" and device_name else Hardware())
         return section, hardware
 
-    def fit(self, section: Any) -> Any:
-        from models.vectorised import fit_vectorised
-
-        return fit_vectorised(section)
-
     def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
                   json_output: bool, **options: Any) -> int:
         from advisor.kinds.mjx.commands import recommend_command
@@ -124,23 +120,6 @@ class MjxKind(WorkloadKind):
 
         return predict_command(profile, name, json_output, **options)
 
-    def validate(self, section: Any) -> list[Any]:
-        from models.validation import validate_vectorised
-
-        return validate_vectorised(section)
-
-    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
-        from advisor.kinds.mjx.render import validation_tables
-
-        return validation_tables(validations)
-
-    def validation_json(self, validation: Any) -> dict[str, Any]:
-        return {"curve": validation.curve, "form": validation.form,
-                "median_abs_error_interior": validation.median_abs_error,
-                "worst_abs_error_interior": validation.worst_abs_error, "upper_bound_held": validation.bound_held,
-                "upper_bound_coverage": validation.bound_coverage,
-                "largest_overshoot_from_4096_envs": validation.largest_overshoot(4096),
-                "rows": [r.__dict__ for r in validation.rows]}
 
     def dashboard_panels(self, section: Any) -> list[Panel]:
         from advisor.kinds.mjx.report import dashboard_panels

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.errors import BadInput
+from advisor.vectorised import prediction_rows
 from models.vectorised import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
 from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, choose_num_minibatches
@@ -235,18 +236,4 @@ def _measured_minibatches(section, num_envs: int) -> int:
 
 def predict_mjx(curves: VectorCurves, num_envs: list[int]) -> list[dict[str, float | int | bool | None]]:
     """The DESIGN.md ``advisor predict --num-envs`` contract, one dict per num_envs."""
-    if curves.throughput is None:
-        raise BadInput("this profile cannot predict throughput: " + "; ".join(curves.notes))
-    n = np.asarray(num_envs, dtype=float)
-    sps = curves.throughput.predict(n)
-    low, high = curves.throughput.predict_interval(n)
-    rows = []
-    for i, envs in enumerate(num_envs):
-        peak, upper, basis = curves.peak_bytes(envs)
-        rows.append({
-            "num_envs": int(envs), "train_sps": float(sps[i]), "train_sps_low": float(low[i]),
-            "train_sps_high": float(high[i]), "peak_vram_bytes": None if peak is None else round(peak),
-            "peak_vram_bytes_upper": None if upper is None else math.ceil(upper),
-            "extrapolated": bool(curves.throughput.is_extrapolation(n[i : i + 1])[0]), "memory_basis": basis,
-        })
-    return rows
+    return prediction_rows(curves, num_envs, peak_key="peak_vram_bytes")

@@ -1,4 +1,5 @@
-"""Rich renderings of MJX results: recommendation options, measured points, validation tables."""
+"""Rich renderings of MJX results: recommendation options and measured points (validation tables
+are the vectorised kinds' shared ones, :mod:`advisor.vectorised`)."""
 
 from __future__ import annotations
 
@@ -58,33 +59,3 @@ def summary_lines(section: MjxSection) -> list[str]:
     if section.method:
         lines.append(f"method: {section.method}")
     return lines
-
-
-def validation_tables(validations: list) -> list[tuple[Table, str]]:
-    """``advisor validate``'s table and summary line for each curve (train_sps, peak memory over
-    num_envs, peak memory over XLA's bytes, peak memory along num_envs through XLA's bytes)."""
-    result = []
-    for c in validations:
-        memory = c.curve != "train_sps"
-        columns = ("num_envs",) + (("XLA bytes",) if c.curve == "peak_from_xla" else ())
-        table = new_table(f"{c.curve} ({c.form} form): leave-one-out",
-                          columns + ("measured", "predicted", "error", "interior") + (("upper/measured",) if memory else ()),
-                          left=())
-        for r in c.rows:
-            fmt = format_bytes if memory else (lambda v: f"{v:,.0f}")
-            x_text = format_bytes(r.x) if c.curve == "peak_from_xla" else str(r.num_envs)
-            cells = [str(r.num_envs), x_text, fmt(r.measured), fmt(r.predicted), f"{r.error:+.1%}",
-                     "yes" if r.interior else "no"]
-            if memory:
-                cells.append(f"{r.upper_ratio:.3f}" if r.upper_ratio is not None else "-")
-            table.add_row(*(cells if c.curve == "peak_from_xla" else cells[:1] + cells[2:]))
-        summary = (f"interior points: median |error| {c.median_abs_error:.1%}, worst {c.worst_abs_error:.1%}"
-                   if c.median_abs_error is not None else "no interior points")
-        if memory:
-            summary += "; upper bound held at every held-out point" if c.bound_held else "; upper bound was BELOW a measurement"
-            summary += f" ({c.bound_coverage:.0%} of held-out points under it)"
-            over = c.largest_overshoot(4096)
-            if over is not None:
-                summary += f"; largest overshoot from 4096 envs: {over:+.1%}"
-        result.append((table, summary))
-    return result

@@ -16,6 +16,7 @@ from advisor.sweeping import (
     claim_device,
     contended_suffix,
     interrupted_message,
+    report_done,
     require_finished,
     sweep_progress,
 )
@@ -139,6 +140,11 @@ def calibrate_rllib(
     return 0
 
 
+def _done_text(p) -> str:
+    nodes = f" on {p.num_nodes} node{'s' if p.num_nodes != 1 else ''}" if p.node_ids else ""
+    return f"{p.env_steps_per_s:,.0f} env steps/s{nodes}{contended_suffix(p)}"
+
+
 def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool, **locking):
     from profiler.kinds.rllib.sweep import run_rllib_sweep
 
@@ -153,14 +159,7 @@ def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: 
             elif event.phase == "start":
                 progress.update(task, description=f"{event.key[0]}r x {event.key[1]}e: starting Ray and measuring")
             elif event.phase == "done":
-                p = event.point
-                if p.ok:
-                    nodes = f" on {p.num_nodes} node{'s' if p.num_nodes != 1 else ''}" if p.node_ids else ""
-                    text = f"{p.label}: {p.env_steps_per_s:,.0f} env steps/s{nodes}{contended_suffix(p)}"
-                else:
-                    text = f"{p.label}: {p.status} ({(p.error or '')[:100]})"
-                progress.console.print(text, markup=False)
-                progress.advance(task)
+                report_done(progress, task, event, f"{event.key[0]}r x {event.key[1]}e", _done_text)
 
         return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources, resume=resume, fresh=fresh,
                                **locking)

@@ -121,7 +121,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     output = Path(spec["output_path"])
     peak_tree = 0
     with open(output, "wb") as log:
-        started = time.perf_counter()
+        started, started_unix = time.perf_counter(), time.time()
         proc = subprocess.Popen(spec["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 env=command_env(spec), cwd=spec.get("cwd") or None,
                                 preexec_fn=_limit(spec.get("memory_limit_bytes")))
@@ -138,7 +138,8 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
             raise CommandFailed(f"{how}: {telling_line(text)}")
         raise MemoryError(f"{how}: {telling_line(text)}")
     result: dict[str, Any] = {"wall_s": wall_s, "tree_peak_rss_bytes": max(peak_tree, largest),
-                              **hook_peaks(memory_dir)}
+                              # the whole run is the timed phase: the command is a black box
+                              "timed_unix_s": [started_unix, started_unix + wall_s], **hook_peaks(memory_dir)}
     if spec.get("sps_regex"):
         result["printed_sps"] = printed_sps(text, spec["sps_regex"])
     return result

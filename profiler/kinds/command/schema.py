@@ -13,12 +13,13 @@ seconds. Derived values are properties, never stored.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import POINT_STATUSES, positive_samples
 from profiler.checks import positive as _positive
+from profiler.contention import Contention
+from profiler.num_envs_section import NumEnvsSection
 from profiler.profile import Accelerator
 
 #: How a point's ``peak_bytes`` was measured (one per point; the section keeps the first).
@@ -78,7 +79,8 @@ class CommandPoint:
     """One ``num_envs``: ``train_sps`` (env steps/s, see ``throughput_method``), ``fixed_s`` the
     start-up + compile cost (s) of one run (``compile_s`` holds the same figure, the name the
     vectorised curves read), ``peak_bytes`` its peak memory (see ``memory_source``), ``runs``
-    every run it took."""
+    every run it took; ``contention`` what other processes did while its last (longest) run was
+    timed."""
 
     num_envs: int
     status: str = "ok"
@@ -95,6 +97,7 @@ class CommandPoint:
     runs: tuple[CommandRun, ...] = ()
     wall_s: float | None = None
     error: str | None = None
+    contention: Contention | None = None
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)
@@ -130,7 +133,7 @@ class CommandPoint:
 
 
 @dataclass(frozen=True)
-class CommandSection:
+class CommandSection(NumEnvsSection):
     """A user's command measured over ``num_envs`` on one machine, with how it was measured
     (``method``); ``name`` is the user's name for the command."""
 
@@ -147,54 +150,15 @@ class CommandSection:
     def __post_init__(self) -> None:
         if self.memory_source not in MEMORY_SOURCES:
             raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
-        seen = [p.num_envs for p in self.points]
-        if len(seen) != len(set(seen)):
-            raise ValueError(f"two points at num_envs={next(n for n in seen if seen.count(n) > 1)}; keep one")
-        grid = self.sweep_settings.get("num_envs", ())
-        if not isinstance(grid, (list, tuple)) or any(isinstance(n, bool) or not isinstance(n, int) for n in grid):
-            raise ValueError(f"sweep_settings.num_envs must be a list of whole numbers, got {grid!r}")
-
-    @property
-    def requested_num_envs(self) -> tuple[int, ...]:
-        return tuple(self.sweep_settings.get("num_envs", ()))
-
-    @property
-    def requested_keys(self) -> tuple[int, ...]:
-        return self.requested_num_envs
-
-    @property
-    def ok_points(self) -> tuple[CommandPoint, ...]:
-        return tuple(sorted((p for p in self.points if p.ok), key=lambda p: p.num_envs))
-
-    @property
-    def oom_num_envs(self) -> int | None:
-        """Smallest num_envs that ran out of memory, if any did: the memory boundary."""
-        ooms = [p.num_envs for p in self.points if p.status == "oom"]
-        return min(ooms) if ooms else None
-
-    def point(self, num_envs: int) -> CommandPoint | None:
-        return next((p for p in self.points if p.num_envs == num_envs), None)
-
-    def find(self, key: int) -> CommandPoint | None:
-        return self.point(key)
-
-    def unfinished_keys(self) -> list[int]:
-        """Requested num_envs still to measure (interrupted or never reached), below any
-        out-of-memory boundary."""
-        boundary = self.oom_num_envs
-        return [n for n in self.requested_num_envs
-                if (self.point(n) is None or self.point(n).status in UNFINISHED_STATUSES)
-                and (boundary is None or n < boundary)]
+        self.check_points()
 
     def with_point(self, point: CommandPoint) -> CommandSection:
         """A copy with ``point`` added (replacing one at the same num_envs); the first measured
         memory source becomes the section's."""
-        kept = tuple(p for p in self.points if p.num_envs != point.num_envs)
         source = self.memory_source
         if source == "unknown" and point.ok and point.memory_source != "unknown":
             source = point.memory_source
-        return dataclasses.replace(self, points=tuple(sorted(kept + (point,), key=lambda p: p.num_envs)),
-                                   memory_source=source)
+        return NumEnvsSection.with_point(self, point, memory_source=source)
 
 
 #: The section this kind adds to a profile (see :mod:`profiler.kinds`).

@@ -133,8 +133,12 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
 
 
 def run_command_sweep(spec: CommandSweepSpec, profile_name: str, *, resume: bool = False, fresh: bool = False,
-                      on_event: Callable[[SweepEvent], None] = lambda event: None) -> Profile:
-    """Measure ``spec`` into profile ``profile_name`` (module docstring), saving after each point."""
+                      on_event: Callable[[SweepEvent], None] = lambda event: None, claim: Any = None,
+                      strict: bool = False) -> Profile:
+    """Measure ``spec`` into profile ``profile_name`` (module docstring), saving after each point.
+    The sweep holds its profile's and device's locks while it runs (``claim``: the caller's, else
+    taken here) and records the contention of each point's timed run; ``strict`` re-measures or
+    refuses contended points."""
     existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
     sweep = CommandSweep(spec, profile_name, existing, on_event)
     if resume:
@@ -145,8 +149,12 @@ def run_command_sweep(spec: CommandSweepSpec, profile_name: str, *, resume: bool
                                  repeats=spec.repeats, timeout_s=spec.timeout_s, sweep_settings=spec.settings,
                                  method=method_text(spec, accelerator))
     sweep.begin(section)
-    for num_envs in sweep.todo(sorted(spec.num_envs)):
-        sweep.measure(num_envs)
+    sweep.hold(section.accelerator.platform, claim=claim, strict=strict)
+    try:
+        for num_envs in sweep.todo(sorted(spec.num_envs)):
+            sweep.measure(num_envs)
+    finally:
+        sweep.release()
     return sweep.profile
 
 
@@ -200,7 +208,7 @@ class CommandSweep(Sweep):
             self.record(CommandPoint(num_envs=num_envs, num_steps=s.workload.num_steps, status="skipped", error=reason))
             self.on_event(SweepEvent("done", total, num_envs, None, reason))
             return
-        point = self.measure_point(num_envs)
+        point = self.marked(self.measure_point(num_envs))
         self.record(point)
         self.on_event(SweepEvent("done", total, num_envs, point))
 

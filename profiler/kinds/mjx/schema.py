@@ -7,14 +7,14 @@ are seconds. Derived values are properties, never stored.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import POINT_STATUSES, positive_samples
 from profiler.checks import positive as _positive
 from profiler.contention import Contention
 from profiler.minibatch import nearest_num_minibatches
+from profiler.num_envs_section import NumEnvsSection
 from profiler.profile import Accelerator
 
 #: How ``peak_bytes`` was measured.
@@ -138,7 +138,7 @@ class MjxPoint:
 
 
 @dataclass(frozen=True)
-class MjxSection:
+class MjxSection(NumEnvsSection):
     """MJX PPO measurements on one accelerator, with how they were taken."""
 
     workload: MjxWorkload
@@ -153,53 +153,8 @@ class MjxSection:
     def __post_init__(self) -> None:
         if self.memory_source not in MEMORY_SOURCES:
             raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
-        seen = [p.num_envs for p in self.points]
-        if len(seen) != len(set(seen)):
-            raise ValueError(f"two points at num_envs={next(n for n in seen if seen.count(n) > 1)}; keep one")
-        grid = self.sweep_settings.get("num_envs", ())
-        if not isinstance(grid, (list, tuple)) or any(isinstance(n, bool) or not isinstance(n, int) for n in grid):
-            raise ValueError(f"sweep_settings.num_envs must be a list of whole numbers, got {grid!r}")
-        for n in grid:
-            _positive("num_envs", n)
+        self.check_points()
 
-    @property
-    def requested_num_envs(self) -> tuple[int, ...]:
-        """The sweep's grid, as asked for (empty for imported sections)."""
-        return tuple(self.sweep_settings.get("num_envs", ()))
-
-    @property
-    def ok_points(self) -> tuple[MjxPoint, ...]:
-        return tuple(sorted((p for p in self.points if p.ok), key=lambda p: p.num_envs))
-
-    @property
-    def oom_num_envs(self) -> int | None:
-        """Smallest num_envs that ran out of memory, if any did."""
-        ooms = [p.num_envs for p in self.points if p.status == "oom"]
-        return min(ooms) if ooms else None
-
-    def point(self, num_envs: int) -> MjxPoint | None:
-        return next((p for p in self.points if p.num_envs == num_envs), None)
-
-    def find(self, key: int) -> MjxPoint | None:
-        """The point with ``key`` (its num_envs), if any."""
-        return self.point(key)
-
-    @property
-    def requested_keys(self) -> tuple[int, ...]:
-        return self.requested_num_envs
-
-    def unfinished_keys(self) -> list[int]:
-        """Points of the requested grid still to measure (interrupted, or never reached), below
-        any out-of-memory boundary."""
-        boundary = self.oom_num_envs
-        return [n for n in self.requested_num_envs
-                if (self.point(n) is None or self.point(n).status in UNFINISHED_STATUSES)
-                and (boundary is None or n < boundary)]
-
-    def with_point(self, point: MjxPoint) -> MjxSection:
-        """A copy with ``point`` added, replacing any earlier point at the same num_envs."""
-        kept = tuple(p for p in self.points if p.num_envs != point.num_envs)
-        return dataclasses.replace(self, points=tuple(sorted(kept + (point,), key=lambda p: p.num_envs)))
 
 #: The section this kind adds to a profile (see :mod:`profiler.kinds`).
 SECTION = MjxSection

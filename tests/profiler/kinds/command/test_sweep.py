@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,22 @@ def test_ctrl_c_keeps_finished_points_and_resume_finishes_the_sweep(tmp_path, ad
     assert [p["status"] for p in saved["points"]] == ["ok", "ok"]
     changed = run_cli(*[a if a != "4,8" else "4,16" for a in options], "--resume", *command)
     assert changed.returncode == 2 and "changed: num_envs" in changed.stderr
+
+
+def test_a_command_sweep_takes_the_device_lock_and_records_contention(tmp_path):
+    from profiler.devicelock import SweepClaim, device_key
+    from tests.conftest import one_line_error
+
+    other = SweepClaim("someone-else")  # another calibration measuring on this machine's CPU
+    other.device(device_key("cpu"), wait=False)
+    try:
+        refused = run_cli("calibrate", "command", "--name", "blocked", "--num-envs", "4", "--no-wait", "--",
+                          *write_sleeper(tmp_path))
+        line = one_line_error(refused)
+        assert f"is busy: pid {os.getpid()}" in line and "is calibrating on it" in line
+        assert not (Path(os.environ["ADVISOR_HOME"]) / "profiles" / "blocked.json").exists()
+    finally:
+        other.release()
+    profile = run_command_sweep(spec_for(tmp_path, (4,)), "sleeper")
+    [point] = profile.section("command").points
+    assert point.ok and point.contention is not None and point.contention.other_cpu_cores >= 0

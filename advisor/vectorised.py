@@ -1,0 +1,94 @@
+"""What every vectorised kind (envs stepped in one batch, fitted over ``num_envs`` by
+:mod:`models.vectorised`) shares on the advising side: fitting and validation through the kind
+interface, the validation tables, and the prediction rows of ``advisor predict --num-envs``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from rich.table import Table
+
+from advisor.console import table as new_table
+from advisor.errors import BadInput
+from advisor.units import format_bytes
+from advisor.workload import WorkloadKind
+
+
+class VectorisedKind(WorkloadKind):
+    """A kind whose section the num_envs curves fit: fit, validate and their tables and JSON."""
+
+    def fit(self, section: Any) -> Any:
+        from models.vectorised import fit_vectorised
+
+        return fit_vectorised(section)
+
+    def validate(self, section: Any) -> list[Any]:
+        from models.validation import validate_vectorised
+
+        return validate_vectorised(section)
+
+    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
+        return validation_tables(validations)
+
+    def validation_json(self, validation: Any) -> dict[str, Any]:
+        return {"curve": validation.curve, "form": validation.form,
+                "median_abs_error_interior": validation.median_abs_error,
+                "worst_abs_error_interior": validation.worst_abs_error, "upper_bound_held": validation.bound_held,
+                "upper_bound_coverage": validation.bound_coverage,
+                "largest_overshoot_from_4096_envs": validation.largest_overshoot(4096),
+                "rows": [r.__dict__ for r in validation.rows]}
+
+
+def prediction_rows(curves: Any, num_envs: list[int], peak_key: str = "peak_bytes",
+                    extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One dict per num_envs: ``num_envs, train_sps, train_sps_low, train_sps_high, <peak_key>,
+    <peak_key>_upper, extrapolated, memory_basis`` (then ``extra``): env steps/s with its 90%
+    interval, peak bytes (rounded) with its upper bound (rounded up)."""
+    if curves.throughput is None:
+        raise BadInput("this profile cannot predict throughput: " + "; ".join(curves.notes))
+    n = np.asarray(num_envs, dtype=float)
+    sps = curves.throughput.predict(n)
+    low, high = curves.throughput.predict_interval(n)
+    rows = []
+    for i, envs in enumerate(num_envs):
+        peak, upper, basis = curves.peak_bytes(envs)
+        rows.append({
+            "num_envs": int(envs), "train_sps": float(sps[i]), "train_sps_low": float(low[i]),
+            "train_sps_high": float(high[i]), peak_key: None if peak is None else round(peak),
+            f"{peak_key}_upper": None if upper is None else math.ceil(upper),
+            "extrapolated": bool(curves.throughput.is_extrapolation(n[i : i + 1])[0]), "memory_basis": basis,
+            **(extra or {}),
+        })
+    return rows
+
+
+def validation_tables(validations: list) -> list[tuple[Table, str]]:
+    """``advisor validate``'s table and summary line for each curve (train_sps, peak memory over
+    num_envs, peak memory over XLA's bytes, peak memory along num_envs through XLA's bytes)."""
+    result = []
+    for c in validations:
+        memory = c.curve != "train_sps"
+        columns = ("num_envs",) + (("XLA bytes",) if c.curve == "peak_from_xla" else ())
+        table = new_table(f"{c.curve} ({c.form} form): leave-one-out",
+                          columns + ("measured", "predicted", "error", "interior") + (("upper/measured",) if memory else ()),
+                          left=())
+        for r in c.rows:
+            fmt = format_bytes if memory else (lambda v: f"{v:,.0f}")
+            x_text = format_bytes(r.x) if c.curve == "peak_from_xla" else str(r.num_envs)
+            cells = [str(r.num_envs), x_text, fmt(r.measured), fmt(r.predicted), f"{r.error:+.1%}",
+                     "yes" if r.interior else "no"]
+            if memory:
+                cells.append(f"{r.upper_ratio:.3f}" if r.upper_ratio is not None else "-")
+            table.add_row(*(cells if c.curve == "peak_from_xla" else cells[:1] + cells[2:]))
+        summary = (f"interior points: median |error| {c.median_abs_error:.1%}, worst {c.worst_abs_error:.1%}"
+                   if c.median_abs_error is not None else "no interior points")
+        if memory:
+            summary += "; upper bound held at every held-out point" if c.bound_held else "; upper bound was BELOW a measurement"
+            summary += f" ({c.bound_coverage:.0%} of held-out points under it)"
+            over = c.largest_overshoot(4096)
+            if over is not None:
+                summary += f"; largest overshoot from 4096 envs: {over:+.1%}"
+        result.append((table, summary))
+    return result
