@@ -38,6 +38,17 @@ class MjxKind(VectorisedKind):
     predict_options = (
         Option("num_envs", Annotated[Optional[str], typer.Option(
             help="Comma-separated num_envs for MJX predictions, e.g. 1024,8192.")], None),
+        Option("num_minibatches", Annotated[Optional[int], typer.Option(
+            help="mjx: minibatches per epoch of the configs predicted (num_envs*num_steps must divide by it). "
+                 "Default: the profile's own at each num_envs.")], None, exclusive=True),
+        Option("num_steps", Annotated[Optional[int], typer.Option(
+            help="mjx: rollout length (env steps per env per iteration). Default: the profile's.")], None,
+               exclusive=True),
+        Option("update_epochs", Annotated[Optional[int], typer.Option(
+            help="mjx: PPO epochs per iteration. Default: the profile's.")], None, exclusive=True),
+        Option("target", Annotated[Optional[str], typer.Option(
+            help="mjx: total env steps (100M, 1e8), to report the PPO updates each config runs.")], None,
+               exclusive=True),
     )
     csv_columns = ("mjx: num_envs, num_steps, num_minibatches, update_epochs, train_sps, peak_vram_bytes "
                    "[physics_sps, compile_s, xla_bytes]")
@@ -56,6 +67,28 @@ class MjxKind(VectorisedKind):
     output_help = "mjx: the conf.yaml"
     predict_help = ("MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound) at the "
                     "given num_envs")
+
+    def validate(self, section: Any) -> list[Any]:
+        from advisor.kinds.mjx.phase_validation import phase_validations
+
+        return super().validate(section) + phase_validations(section)
+
+    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
+        from advisor.kinds.mjx.phase_validation import PhaseValidation, phase_table
+
+        curves = [v for v in validations if not isinstance(v, PhaseValidation)]
+        return super().validation_tables(curves) + [phase_table(v) for v in validations
+                                                    if isinstance(v, PhaseValidation)]
+
+    def validation_json(self, validation: Any) -> dict[str, Any]:
+        from advisor.kinds.mjx.phase_validation import PhaseValidation, phase_json
+
+        return phase_json(validation) if isinstance(validation, PhaseValidation) else super().validation_json(validation)
+
+    def fit(self, section: Any) -> Any:
+        from advisor.kinds.mjx.config_prediction import fit_mjx
+
+        return fit_mjx(section)
 
     def calibrate_command(self):
         from advisor.kinds.mjx.calibrate import calibrate_mjx

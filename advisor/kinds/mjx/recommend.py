@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from advisor.errors import BadInput
 from advisor.vectorised import prediction_rows
 from models.vectorised import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
-from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, choose_num_minibatches
+from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, check_minibatches, choose_num_minibatches
 from profiler.profile import Accelerator
 
 #: objective -> what it means
@@ -234,6 +235,46 @@ def _measured_minibatches(section, num_envs: int) -> int:
     return nearest.num_minibatches or section.workload.num_minibatches
 
 
-def predict_mjx(curves: VectorCurves, num_envs: list[int]) -> list[dict[str, float | int | bool | None]]:
-    """The DESIGN.md ``advisor predict --num-envs`` contract, one dict per num_envs."""
-    return prediction_rows(curves, num_envs, peak_key="peak_vram_bytes")
+def default_minibatches(section, num_envs: int, num_steps: int) -> int:
+    """The num_minibatches ``predict`` assumes when none is given: the profile's own at
+    ``num_envs`` (its minibatch rule, or the count measured nearest), which must divide the batch."""
+    w = section.workload
+    if w.minibatch_size is not None:
+        return choose_num_minibatches(num_envs, num_steps, w.minibatch_size)
+    k = _measured_minibatches(section, num_envs)
+    check_minibatches(num_envs, num_steps, k)
+    return k
+
+
+def predict_mjx(curves: VectorCurves, num_envs: list[int], *, num_steps: int | None = None,
+                num_minibatches: int | None = None, update_epochs: int | None = None,
+                target_steps: int | None = None) -> list[dict[str, Any]]:
+    """The DESIGN.md ``advisor predict --num-envs`` contract, one dict per num_envs, for the exact
+    config ``(num_envs, num_steps, num_minibatches, update_epochs)`` (defaults: the profile's).
+
+    Beside the contract's keys: ``num_steps``, ``num_minibatches``, ``update_epochs``,
+    ``minibatch_size``, ``iteration_s``, ``gradient_steps_per_update`` and ``_per_sample``,
+    ``num_updates`` (PPO updates for ``target_steps``; ``None`` without it), ``basis`` (phases or
+    fused), ``extrapolated_axes`` and ``notes``; ``extrapolated`` is true when any axis is."""
+    from advisor.kinds.mjx.config_prediction import predict_configs
+
+    section = curves.section
+    steps = num_steps or section.workload.num_steps
+    epochs = update_epochs or section.workload.update_epochs
+    shapes = []
+    for n in num_envs:
+        k = num_minibatches if num_minibatches is not None else default_minibatches(section, n, steps)
+        check_minibatches(n, steps, k)
+        shapes.append((n, steps, k, epochs))
+    base = prediction_rows(curves, num_envs, peak_key="peak_vram_bytes")
+    rows = []
+    for row, p in zip(base, predict_configs(curves, shapes)):
+        row.update(train_sps=p.train_sps, train_sps_low=p.train_sps_low, train_sps_high=p.train_sps_high,
+                   extrapolated=bool(p.extrapolated), num_steps=p.num_steps, num_minibatches=p.num_minibatches,
+                   update_epochs=p.update_epochs, minibatch_size=p.minibatch_size, iteration_s=p.iteration_s,
+                   gradient_steps_per_update=p.gradient_steps_per_update,
+                   gradient_steps_per_sample=p.gradient_steps_per_sample,
+                   num_updates=p.num_updates(target_steps) if target_steps else None, basis=p.basis,
+                   extrapolated_axes=list(p.extrapolated), notes=list(p.notes))
+        rows.append(row)
+    return rows
