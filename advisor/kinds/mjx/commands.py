@@ -10,6 +10,7 @@ from advisor.console import err, out, print_json, write_output
 from advisor.console import table as new_table
 from advisor.errors import BadInput, NoRecommendation
 from advisor.kinds.mjx.conf import (
+    base_batch,
     base_num_steps,
     base_shape,
     emit_conf,
@@ -19,6 +20,7 @@ from advisor.kinds.mjx.conf import (
     tuned_values,
 )
 from advisor.kinds.mjx.config_prediction import fit_mjx
+from advisor.kinds.mjx.options import DEFAULT_MIN_UPDATES
 from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
 from advisor.kinds.mjx.render import mjx_options_table
 from advisor.units import format_bytes, format_range, parse_count, parse_int_list
@@ -26,7 +28,8 @@ from profiler.serde import to_jsonable
 
 
 def recommend_command(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
-                      json_output: bool, *, tolerance: float, memory_headroom: float, minibatch_size: int, base: Path | None) -> int:
+                      json_output: bool, *, tolerance: float, memory_headroom: float, minibatch_size: int, base: Path | None,
+                      min_updates: int = DEFAULT_MIN_UPDATES) -> int:
     """``advisor recommend --kind mjx``: num_envs and num_minibatches for a LocoMuJoCo conf.yaml."""
     base_text = base_data = None
     if base is not None:
@@ -42,6 +45,7 @@ def recommend_command(kind, target_steps: int, profile: str | None, objective: s
         tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
         num_steps=base_num_steps(base_data, str(base)) if base_data is not None else None,
         **(base_shape(base_data, str(base)) if base_data is not None else {}),
+        min_updates=min_updates, base_batch=base_batch(base_data, str(base)) if base_data is not None else None,
     )
     conf_text = warnings = None
     if rec.chosen is not None:

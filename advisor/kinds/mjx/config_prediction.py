@@ -130,6 +130,9 @@ def _from_phases(curves: MjxCurves, rows: list[tuple[int, int, int, int]]) -> li
 
 
 def _measured_minibatches(section: Any, num_envs: int) -> int:
+    """The count measured at ``num_envs``: the sweep's minibatch rule, else the nearest point's."""
+    if section.workload.minibatch_size is not None:
+        return section.workload.minibatches_at(num_envs)
     ok = section.ok_points
     if not ok:
         return section.workload.minibatches_at(num_envs)

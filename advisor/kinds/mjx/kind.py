@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
 from advisor.vectorised import VectorisedKind
 from advisor.workload import Option, Panel
 from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
@@ -19,7 +20,7 @@ class MjxKind(VectorisedKind):
     name = "mjx"
     title = "MJX/JAX PPO (LocoMuJoCo conf.yaml)"
     short = "MJX"
-    objectives = ("efficient", "max-throughput")
+    objectives = ("efficient", "max-throughput", "same-batch")
     default_objective = "efficient"
     recommend_options = (
         Option("tolerance", Annotated[float, typer.Option(
@@ -29,6 +30,10 @@ class MjxKind(VectorisedKind):
         Option("minibatch_size", Annotated[int, typer.Option(
             help="mjx: target samples per minibatch; num_minibatches is chosen so num_envs*num_steps/num_minibatches "
                  "is near it and divides exactly.")], DEFAULT_MINIBATCH_SIZE),
+        Option("min_updates", Annotated[int, typer.Option(
+            help="mjx: fewest PPO updates (target // (num_envs*num_steps)) a recommended config may run; fewer "
+                 "updates mean fewer policy improvements however big each batch. Default 200, a fifth of "
+                 "LocoMuJoCo's 976 for 100M steps; 0 turns the guard off.")], DEFAULT_MIN_UPDATES, exclusive=True),
         Option("base", Annotated[Optional[Path], typer.Option(
             help="mjx: your LocoMuJoCo conf.yaml: only experiment.num_envs, num_minibatches and total_timesteps "
                  "change.")], None, exclusive=True),
@@ -63,7 +68,8 @@ class MjxKind(VectorisedKind):
     report_rank = 1
     recommend_help = "for --kind mjx, num_envs and num_minibatches of a LocoMuJoCo conf.yaml"
     objective_help = ("mjx: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
-                      "steps/s) or max-throughput.")
+                      "steps/s), max-throughput, or same-batch (env steps per update held at --base's num_envs x "
+                      "num_steps, LocoMuJoCo's 2048 x 50 without it; the fastest num_envs x num_steps split).")
     output_help = "mjx: the conf.yaml"
     predict_help = ("MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound) at the "
                     "given num_envs")

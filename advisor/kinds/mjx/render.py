@@ -13,17 +13,19 @@ from profiler.kinds.mjx.schema import MEMORY_SOURCES, MjxSection
 
 
 def mjx_options_table(rec: MjxRecommendation) -> Table:
-    table = new_table(f"num_envs options for {format_count(rec.target_steps)} env steps ({rec.accelerator.name})",
-                      ("num_envs", "minibatches", "train_sps (env steps/s)", "90% interval", "peak memory (upper)",
-                       "fits", "time to target"), left=("fits",))
+    table = new_table(f"configs for {format_count(rec.target_steps)} env steps ({rec.accelerator.name})",
+                      ("num_envs", "num_steps", "minibatches", "train_sps (env steps/s)", "90% interval",
+                       "peak memory (upper)", "PPO updates", "grad steps/update", "time to target", "usable"),
+                      left=("usable",))
     for o in rec.options:
-        mark = "→ " if rec.chosen is not None and o.num_envs == rec.chosen.num_envs else ""
+        mark = "→ " if rec.chosen is not None and o == rec.chosen else ""
         table.add_row(
-            f"{mark}{o.num_envs}", str(o.num_minibatches), f"{o.train_sps:,.0f}",
+            f"{mark}{o.num_envs}", str(o.num_steps), str(o.num_minibatches), f"{o.train_sps:,.0f}",
             format_range(o.train_sps_low, o.train_sps_high),
             format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
-            "yes" if o.fits else "no",
+            f"{o.num_updates:,}", f"{o.gradient_steps_per_update:,}",
             format_duration(o.time_s) if o.num_updates else "< 1 iteration",
+            "yes" if o.excluded is None else f"no: {o.excluded}",
             style="bold green" if mark else None,
         )
     return table
