@@ -4,7 +4,8 @@ update_epochs)``: what ``recommend``, ``predict``, the explorer and ``verify`` p
 From the phase model (:mod:`models.phases`) when the profile timed the phases; otherwise from the
 fused curve over num_envs, which knows nothing of the other axes: its prediction is the measured
 shape's, and its interval widens by :data:`models.phases.AXIS_WIDENING` per doubling away from
-the shape that was measured, with a note saying so. Pure: no I/O.
+the shape that was measured (on the slow side only for more minibatches or epochs than measured, the
+fast side for fewer), with a note saying so. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -151,17 +152,22 @@ def _from_fused(curves: MjxCurves, rows: list[tuple[int, int, int, int]]) -> lis
     for i, (envs, steps, k, epochs) in enumerate(rows):
         k0 = _measured_minibatches(section, envs)
         shifts = {"num_minibatches": (k, k0), "num_steps": (steps, w.num_steps), "update_epochs": (epochs, w.update_epochs)}
-        extra = sum(AXIS_WIDENING[name] * abs(math.log2(v / v0)) for name, (v, v0) in shifts.items())
+        # more minibatches or epochs than measured can only slow the iteration, fewer only speed it up:
+        # those widen one side; num_steps changes both the rollout and the batch, so it widens both
+        slower = sum(AXIS_WIDENING[name] * max(math.log2(v / v0), 0) for name, (v, v0) in shifts.items()
+                     if name != "num_steps")
+        faster = sum(AXIS_WIDENING[name] * max(math.log2(v0 / v), 0) for name, (v, v0) in shifts.items()
+                     if name != "num_steps")
+        both = AXIS_WIDENING["num_steps"] * abs(math.log2(steps / w.num_steps))
         axes = (("num_envs",) if outside[i] else ()) + tuple(name for name, (v, v0) in shifts.items() if v != v0)
         notes = ["this profile has no phase timings, so train_sps comes from the fused curve over num_envs, "
                  f"measured at num_steps={w.num_steps}, num_minibatches={k0}, update_epochs={w.update_epochs}"]
         if len(axes) > ("num_envs" in axes):
             changed = ", ".join(f"{name}={v} (measured {v0})" for name, (v, v0) in shifts.items() if v != v0)
             notes.append(f"{changed}: the prediction is the measured shape's, with the interval widened by "
-                         "0.2 (minibatches) or 0.1 (steps, epochs) in log per doubling; calibrate again to time "
-                         "the phases")
-        factor = math.exp(extra)
+                         "0.2 (minibatches) or 0.1 (steps, epochs) in log per doubling, on the slow side for more "
+                         "minibatches or epochs than measured; calibrate again to time the phases")
         result.append(ConfigPrediction(envs, steps, k, epochs, envs * steps // k, float(sps[i]),
-                                       float(low[i]) / factor, float(high[i]) * factor,
+                                       float(low[i]) / math.exp(slower + both), float(high[i]) * math.exp(faster + both),
                                        envs * steps / float(sps[i]), "fused", axes, tuple(notes)))
     return result

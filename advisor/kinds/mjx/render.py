@@ -32,9 +32,14 @@ def mjx_options_table(rec: MjxRecommendation) -> Table:
 
 
 def mjx_points_table(section: MjxSection, title: str) -> Table:
+    phased = any(getattr(p, "has_phases", False) for p in section.points)
     table = new_table(title, ("num_envs", "status", "train_sps", "spread", "physics_sps", "compile", "peak memory",
-                              "XLA bytes"))
+                              "XLA bytes") + (("rollout", "update (minibatches: s)") if phased else ()))
     for p in section.points:
+        phases = ()
+        if phased:
+            phases = (f"{p.rollout_s:.3g} s" if p.rollout_s else "-",
+                      ", ".join(f"{u.num_minibatches}: {u.seconds:.3g}" for u in p.update_phases) or "-")
         table.add_row(
             str(p.num_envs), status_cell(p),
             f"{p.train_sps:,.0f}" if p.train_sps else "-",
@@ -43,6 +48,7 @@ def mjx_points_table(section: MjxSection, title: str) -> Table:
             format_duration(p.compile_s) if p.compile_s is not None else "-",
             format_bytes(p.peak_bytes) if p.peak_bytes else "-",
             format_bytes(p.xla_bytes) if p.xla_bytes else "-",
+            *phases,
         )
     return table
 

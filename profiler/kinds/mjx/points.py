@@ -73,7 +73,8 @@ def point_from(num_envs: int, workload: MjxWorkload, compiled: ChildResult | Non
     """An :class:`MjxPoint` (and the memory source) from the compile and measure children."""
     wall = sum(c.wall_s for c in (compiled, measured) if c is not None)
     comp = compiled.result if compiled else None
-    common = dict(shape(workload, num_envs), wall_s=wall, compile_s=compile_seconds(comp), xla_bytes=xla_bytes(comp))
+    common = dict(shape(workload, num_envs), wall_s=wall, compile_s=compile_seconds(comp), xla_bytes=xla_bytes(comp),
+                  phase_compile_s=(comp or {}).get("phase_compile_s"))
     for child in (compiled, measured):
         if child is None:
             continue

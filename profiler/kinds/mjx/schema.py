@@ -110,7 +110,8 @@ class MjxPoint:
     Phase timings (empty in profiles from before they were recorded, and for imports):
     ``rollout_s_samples`` are seconds per rollout phase (``num_steps`` vmapped env steps + GAE),
     ``update_phases`` the update phase at the point's own ``num_minibatches`` and at any other
-    counts the sweep asked for, on the same batch.
+    counts the sweep asked for, on the same batch; ``phase_compile_s`` is the seconds their compiles
+    added to the point's compile process.
     """
 
     num_envs: int
@@ -129,6 +130,7 @@ class MjxPoint:
     contention: Contention | None = None
     rollout_s_samples: tuple[float, ...] = ()
     update_phases: tuple[UpdatePhase, ...] = ()
+    phase_compile_s: float | None = None
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)
@@ -142,8 +144,10 @@ class MjxPoint:
                      "update_epochs"):
             _positive(name, getattr(self, name))
         positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
-        if self.compile_s is not None and not 0 <= self.compile_s <= 1e7:
-            raise ValueError(f"compile_s must be between 0 and 1e7 seconds, got {self.compile_s!r}")
+        for name in ("compile_s", "phase_compile_s"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1e7:
+                raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
         if self.status == "ok" and self.train_sps is None:
             raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
 

@@ -31,9 +31,12 @@ def test_shipped_profile_without_minibatch_variation_says_so_and_widens():
     assert measured.extrapolated == () and other.extrapolated == ("num_minibatches",)
     assert any("no phase timings" in n for n in other.notes)
     assert any("num_minibatches=1024 (measured 32)" in n for n in other.notes)
-    # 1024 is five doublings from the measured 32: 0.2 in log per doubling on each side
-    widened = math.log(other.train_sps_high / other.train_sps_low)
-    assert widened == pytest.approx(math.log(measured.train_sps_high / measured.train_sps_low) + 2 * 5 * 0.2)
+    # 1024 is five doublings above the measured 32: 0.2 in log per doubling, on the slow side only
+    assert other.train_sps == measured.train_sps and other.train_sps_high == measured.train_sps_high
+    assert math.log(measured.train_sps_low / other.train_sps_low) == pytest.approx(5 * 0.2)
+    fewer = predict_config(profile, 4096, 50, 8, 4)  # two doublings fewer: only the fast side widens
+    assert fewer.train_sps_low == measured.train_sps_low
+    assert math.log(fewer.train_sps_high / measured.train_sps_high) == pytest.approx(2 * 0.2)
 
 
 def test_invalid_config_is_refused():
