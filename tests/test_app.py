@@ -247,3 +247,20 @@ def test_command_page_evaluates_your_num_envs_and_prints_its_command(command_pro
     assert not at.exception and "--total-timesteps 1000013824" in at.code[0].value
     at.text_input(key="command-target").set_value("lots").run()
     assert not at.exception and any("not a number" in e.value for e in at.error)
+
+
+def test_command_profile_without_a_finished_point_says_why(advisor_home, monkeypatch):
+    import dataclasses
+
+    from profiler.kinds.command.schema import CommandPoint
+    from profiler.store import save_profile
+    from tests.advisor.kinds.command.profiles import command_profile
+
+    profile = command_profile("all-oom")
+    section = profile.section("command")
+    oom = tuple(CommandPoint(num_envs=n, status="oom", error="MemoryError") for n in (64, 256))
+    save_profile(dataclasses.replace(profile, sections={"command": dataclasses.replace(section, points=oom)}))
+    at = run("all-oom", monkeypatch)
+    assert any("no recommendation" in w.value for w in at.warning)
+    assert any("every measured size ran out of memory (from 64 envs)" in i.value for i in at.info)
+    assert list(at.dataframe[0].value["status"]) == ["oom", "oom"] and not at.get("vega_lite_chart")
