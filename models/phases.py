@@ -30,6 +30,9 @@ from models.base import Estimator, check_is_fitted
 from models.stats import t_quantile
 from models.throughput import TrainThroughputModel
 
+#: Candidate forms of ``r`` and ``u``: latency plus per-sample cost, plain (``linear``) or latency-bound
+#: until the device is busy (``occupancy``); chosen per phase by leave-one-out.
+PHASE_FORMS = ("linear", "occupancy")
 #: Half-width added to log(T) per doubling away from the measured values of an axis the model
 #: extrapolates along. num_minibatches: 0.2, about the slowdown per doubling seen on an H100
 #: (32 -> 128 minibatches at 4096 envs cut train_sps 31%, log 0.37 over two doublings), so a
@@ -78,13 +81,15 @@ class PhaseModel(Estimator):
         samples = None
         if y_samples is not None:
             samples = [[m / (float(s) / (e * kk)) for s in row] for m, row, e, kk in zip(minibatch, y_samples, epochs, k)]
-        self.update_ = TrainThroughputModel(num_steps=1, prior_sigma=self.prior_sigma, confidence=self.confidence).fit(
+        self.update_ = TrainThroughputModel(num_steps=1, prior_sigma=self.prior_sigma, confidence=self.confidence,
+                                            forms=PHASE_FORMS).fit(
             minibatch, minibatch / per_step, y_samples=samples)
         rn, rsteps, rsec = rolls.T
         rsamples = None
         if rollout_samples is not None:
             rsamples = [[envs / (float(s) / st) for s in row] for envs, st, row in zip(rn, rsteps, rollout_samples)]
-        self.rollout_ = TrainThroughputModel(num_steps=1, prior_sigma=self.prior_sigma, confidence=self.confidence).fit(
+        self.rollout_ = TrainThroughputModel(num_steps=1, prior_sigma=self.prior_sigma, confidence=self.confidence,
+                                             forms=PHASE_FORMS).fit(
             rn, rn / (rsec / rsteps), y_samples=rsamples)
         pairs = np.asarray(fused, dtype=float).reshape(-1, 2)
         if pairs.shape[0]:
