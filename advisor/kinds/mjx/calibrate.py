@@ -63,7 +63,8 @@ def calibrate_mjx(
     physics: Annotated[Optional[bool], typer.Option("--physics/--no-physics",
         help="Also time stepping alone (physics_sps). Default: on, off with --quick.")] = None,
     quick: Annotated[bool, typer.Option(help="A short sweep: 3 points, 2 timed iterations, no physics-only timing "
-                                             "(under 5 minutes on a 2-core CPU).")] = False,
+                                             "(humanoid on a busy 2-core CPU: about 11 minutes with the phases, "
+                                             "under 5 without).")] = False,
     platform: Annotated[str, typer.Option(help="auto (GPU if JAX sees one), gpu or cpu.")] = "auto",
     memory_limit: Annotated[Optional[str], typer.Option(
         help="Cap each point's process memory (bytes, or 512M, 1.5G): the sweep then finds the memory boundary "
