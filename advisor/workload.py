@@ -152,8 +152,7 @@ class WorkloadKind(abc.ABC):
     def verify(self, profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
                **options: Any) -> int:
         """``advisor verify``: train one config to the target and compare with the prediction; the exit code."""
-        raise BadInput(f"--kind {self.name} has no verify; verify a profile with "
-                       f"{' or '.join(_verifying_kinds()) or 'no'} measurements")
+        raise BadInput(f"--kind {self.name} has no verify; see 'advisor verify --help' for the kinds that do")
 
     def verified_runs(self, section: Any) -> tuple[Any, ...]:
         """The section's verified runs (``advisor verify``), oldest first."""
@@ -185,9 +184,3 @@ class WorkloadKind(abc.ABC):
     def doctor(self) -> tuple[list[Any], dict[str, Any] | None, str | None]:
         """``(checks, calibration plan as JSON, the plan in a sentence)`` for ``advisor doctor``."""
         return [], None, None
-
-
-def _verifying_kinds() -> list[str]:
-    from advisor.kinds import kinds
-
-    return [kind.name for kind in kinds() if kind.verify_help]

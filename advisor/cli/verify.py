@@ -36,6 +36,9 @@ def _verify(
             raise BadInput(f"profile {profile!r} has {' and '.join(k.name for k in verifying)} measurements; choose "
                            f"one with --kind {' or --kind '.join(k.name for k in verifying)}")
         chosen = (verifying or present)[0]
+    if not chosen.verify_help:
+        able = [k.name for k in kinds.kinds() if k.verify_help]
+        raise BadInput(f"--kind {chosen.name} has no verify; verify a profile with {' or '.join(able)} measurements")
     return chosen.verify(loaded, origin, profile, target_steps, json_output,
                          **options_for(chosen, "verify_options", kind_options))
 

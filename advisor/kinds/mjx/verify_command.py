@@ -65,6 +65,9 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
     if run.contention is not None and run.contention.contended:
         out.print(f"note: other processes were busy while it ran ({run.contention.summary}), so it may be slower than "
                   "on a quiet machine", markup=False)
+    measured_on = profile.section("mjx").accelerator.name
+    if run.device and run.device != measured_on:
+        out.print(f"note: the profile was measured on {measured_on} and this run on {run.device}", markup=False)
     for note in plan.notes:
         out.print(f"note: {note}", markup=False)
     out.print(f"predicted from: {p.basis}", markup=False)
