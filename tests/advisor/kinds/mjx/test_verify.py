@@ -10,6 +10,8 @@ import sys
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor import catalog
 from advisor.kinds.mjx.predicted import TrainConfig, predicted_for_config
@@ -17,6 +19,7 @@ from advisor.kinds.mjx.recommend import recommend_mjx
 from advisor.kinds.mjx.verify import plan_verify
 from models.vectorised import fit_vectorised
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.kinds.mjx.verified import VerifiedRun
 from profiler.profile import Accelerator, Profile
 from profiler.store import load_profile_file, profile_path, save_profile
 from tests.conftest import ROOT, one_line_error, run_cli
@@ -163,3 +166,24 @@ def test_ctrl_c_during_verify_leaves_the_profile_intact(advisor_home):
     assert "profile tiny is unchanged" in err
     assert profile_path("tiny").read_bytes() == before
     assert not _processes_with(str(advisor_home / "runs" / "tiny" / "verify" / "verify.spec.json"))
+
+
+@given(st.builds(
+    VerifiedRun, created=st.just("2026-12-01T10:00:00+00:00"), target_steps=st.integers(1, 10**12),
+    num_envs=st.integers(1, 2**20), num_steps=st.integers(1, 1000), num_minibatches=st.integers(1, 4096),
+    update_epochs=st.integers(1, 64), num_updates=st.integers(1, 10**6), env_steps=st.integers(1, 10**12),
+    measured_time_s=st.floats(0, 1e7), measured_compile_s=st.floats(0, 1e5), measured_run_s=st.floats(0, 1e7),
+    measured_train_sps=st.floats(1e-3, 1e9), source=st.sampled_from(["recommended", "given"]),
+    hidden_layers=st.lists(st.integers(1, 4096), max_size=3).map(tuple),
+    predicted_time_s=st.none() | st.floats(1e-3, 1e7), predicted_train_sps=st.none() | st.floats(1e-3, 1e9),
+    peak_bytes=st.none() | st.integers(1, 2**40), compile_cache_hit=st.booleans(), device=st.text(max_size=12)))
+@settings(max_examples=40, deadline=None)
+def test_generated_verified_runs_round_trip(run):
+    from profiler.store import profile_from_json_text, profile_to_json_text
+
+    profile = catalog.load_shipped("epyc-2core-cpu-humanoid")
+    section = profile.section("mjx")
+    with_run = profile.with_section("mjx", dataclasses.replace(section, verified_runs=(run, run)))
+    text = profile_to_json_text(with_run)
+    again = profile_from_json_text(text, "fuzz.json")
+    assert again == with_run and profile_to_json_text(again) == text
