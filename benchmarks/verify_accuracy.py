@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--profile", default="bench-verify")
     parser.add_argument("--home", default=None, help="ADVISOR_HOME to use (default: a temporary one)")
     parser.add_argument("--report-only", action="store_true", help="write the results from the runs stored so far")
+    parser.add_argument("--note", action="append", default=[], help="a paragraph to add to the results (repeatable)")
     args = parser.parse_args()
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="advisor-verify-bench-"))
     env = {**os.environ, "ADVISOR_HOME": str(home), "COLUMNS": "160"}
@@ -110,7 +111,7 @@ def main() -> None:
     profile_file = home / "profiles" / f"{args.profile}.json"
     uptimes = home / "uptime.log"
     head = [f"`benchmarks/verify_accuracy.py --target {args.target} --configs {args.configs} --calibrate "
-            f"\"{args.calibrate}\"`", ""]
+            f"\"{args.calibrate}\"`", ""] + [line for note in args.note for line in (note, "")]
     if not args.report_only:
         def note(what: str) -> None:
             with open(uptimes, "a") as handle:
