@@ -41,6 +41,7 @@ class BraxKind(VectorisedKind):
         Option("num_envs", Annotated[Optional[str], typer.Option(
             help="Comma-separated num_envs for MJX, command or brax predictions, e.g. 1024,8192.")], None),
     )
+    page_module = "advisor.kinds.brax.page"
     points_word = "configs"
     report_rank = 30
     recommend_help = ("for --kind brax, num_envs for Brax PPO on a Playground env at Playground's batch shape (or "
@@ -69,9 +70,19 @@ class BraxKind(VectorisedKind):
         return points_table(section, title or f"brax points: {section.workload.env} (env steps/s, seconds)")
 
     def report_lines(self, profile: Profile, section: Any) -> list[str]:
-        from advisor.kinds.brax.render import summary_lines
+        from advisor.kinds.brax.report import report_lines
 
-        return summary_lines(section)[:2]
+        return report_lines(section)
+
+    def dashboard_panels(self, section: Any) -> list[Any]:
+        from advisor.kinds.brax.report import dashboard_panels
+
+        return dashboard_panels(section)
+
+    def panel_titles(self) -> dict[str, str]:
+        from advisor.kinds.brax.report import TITLES
+
+        return dict(TITLES)
 
     def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
                   json_output: bool, **options: Any) -> int:

@@ -161,7 +161,12 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
     notes: list[str] = []
     capacity = section.accelerator.memory_bytes
     budget = int(headroom * capacity) if capacity else None
-    nums = candidates(shape["batch_size"] * shape["num_minibatches"], devices)
+    accepted = candidates(shape["batch_size"] * shape["num_minibatches"], devices)
+    measured = [p.num_envs for p in section.all_ok_points]
+    nums = [n for n in accepted if min(measured) <= n <= max(measured)] or accepted
+    if nums and nums == accepted and not min(measured) <= nums[-1] <= max(measured):
+        notes.append(f"no num_envs Brax accepts for this shape lies within the measured {min(measured)}-{max(measured)}; "
+                     "these are extrapolated")
     fixed, compile_s, eval_total = fixed_costs(section, num_evals, notes)
     base = dict(profile=profile, profile_note=profile_note, env=w.env, target_steps=target_steps, device_count=devices,
                 shape=shape, env_steps_per_update=steps, total_env_steps=total, num_evals=num_evals,
@@ -196,6 +201,9 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
                                   reason=f"no recommendation: no num_envs fits {headroom:.0%} of "
                                          f"{section.accelerator.name}'s memory; raise --memory-headroom")
     chosen = min(usable, key=lambda o: o.time_s)
+    if chosen.num_envs == max(measured) and any(n > chosen.num_envs for n in accepted):
+        notes.append(f"the fastest is the largest measured num_envs ({chosen.num_envs}); Brax accepts up to "
+                     f"{accepted[-1]} for this shape: calibrate larger --num-envs to see whether more helps")
     notes += shape_notes(section, model, shape, chosen, devices)
     if total != target_steps:
         notes.append(f"Brax runs {total:,} env steps for num_timesteps={target_steps:,}: {max(num_evals - 1, 1)} eval "

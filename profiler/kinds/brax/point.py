@@ -134,7 +134,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     def progress(step: int, metrics: dict[str, Any]) -> None:
         calls.append({"step": int(step), "t": time.perf_counter(),
                       **{k: float(v) for k, v in metrics.items()
-                         if k in ("training/walltime", "eval/epoch_eval_time")}})
+                         if k in ("training/walltime", "training/sps", "eval/epoch_eval_time")}})
 
     started = time.perf_counter()
     ppo.train(environment=env, wrap_env_fn=wrapper.wrap_for_brax_training, progress_fn=progress,
@@ -170,7 +170,8 @@ def summarise(spec: dict[str, Any], params: dict[str, Any], calls: list[dict[str
         "epoch_s": statistics.median(timed), "first_epoch_s": epochs[0], "epochs_s": epochs,
         "setup_s": max(0.0, setup), "compile_s": max(0.0, sum(d for _t, d in compiles) - eval_extra),
         "compile_total_s": sum(d for _t, d in compiles), "cache_hits": len(hits), "eval_s": evals,
-        "train_wall_s": train_wall, "device_count": jax.local_device_count(), "backend": jax.default_backend(),
+        "brax_training_sps": [c["training/sps"] for c in calls if "training/sps" in c], "train_wall_s": train_wall,
+        "device_count": jax.local_device_count(), "backend": jax.default_backend(),
         "peak_bytes": int(peak) if peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "memory_source": "host_peak_rss" if peak is None else "jax_allocator_peak",
         "params": jsonable({k: v for k, v in params.items()}), "versions": versions(),
