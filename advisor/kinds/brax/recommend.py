@@ -225,9 +225,6 @@ def fixed_costs(section: BraxSection, num_evals: int, notes: list[str]) -> tuple
     setup = statistics.median(p.setup_s for p in points if p.setup_s is not None) if points else 0.0
     extra = [max(0.0, p.first_epoch_s - p.epoch_s) for p in points if p.first_epoch_s and p.epoch_s]
     compile_s = statistics.median(extra) if extra else 0.0
-    if any(p.cache_hits for p in points):
-        notes.append("some calibration compiles were loaded from JAX's persistent cache, so the compile and setup "
-                     "seconds in the time to target may be less than a first run pays")
     notes.append("compile and setup seconds were measured at the calibration's batch shapes; a larger batch "
                  "compiles the same programs, so they are taken as they are")
     point = section.eval_point

@@ -24,7 +24,7 @@ def points_table(section: BraxSection, title: str) -> Table:
             f"{p.update_s:.3f}" if p.update_s else "-",
             format_duration(p.first_epoch_s) if p.first_epoch_s is not None else "-",
             format_duration(p.setup_s) if p.setup_s is not None else "-",
-            (format_duration(p.compile_s) + (" (cached)" if p.cache_hits else "")) if p.compile_s is not None else "-",
+            (format_duration(p.compile_s) + (f" ({p.cache_hits} cache hits)" if p.cache_hits else "")) if p.compile_s is not None else "-",
             ", ".join(f"{s:.1f}" for s in p.eval_s) or "-",
             format_bytes(p.peak_bytes) if p.peak_bytes else "-", (p.error or "")[:100])
     return table

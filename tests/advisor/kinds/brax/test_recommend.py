@@ -45,3 +45,17 @@ def test_user_shape_predict_validate_show_and_bad_input():
     assert run_cli("validate", "--profile", SHIPPED).returncode == 0
     show = run_cli("profile", "show", SHIPPED)
     assert show.returncode == 0 and "CartpoleBalance" in show.stdout
+
+
+def test_explorer_page_shows_the_recommendation_and_the_curve(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("ADVISOR_EXPLORE_PROFILE", SHIPPED)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    envs = [m.value for m in at.metric if m.label == "num_envs"]
+    assert envs and int(envs[0]) >= 1 and len(at.get("vega_lite_chart")) == 1
+    at.number_input(key="brax-batch_size").set_value(32).run()  # Playground's 1024 -> 32: 30,720 env steps per update
+    assert [m.value for m in at.metric if m.label == "env steps per update"][0] == "30.7k"
