@@ -57,7 +57,8 @@ def calibrate_brax(
     = "CartpoleBalance",
     name: Annotated[Optional[str], typer.Option(help="Profile to save into. Default: brax-<env> on this machine.")] = None,
     quick: Annotated[bool, typer.Option(help="A CPU-sized sweep: num_envs 16,64 at batch 64 x 4 minibatches x unroll "
-                                             "10, plus one shape 64:16:32:30 (three processes).")] = False,
+                                             "10, plus one shape 64:16:32:30 (three processes), evaluation not "
+                                             "measured unless --eval.")] = False,
     num_envs: Annotated[Optional[str], typer.Option(help="Comma-separated num_envs of the curve, e.g. 16,64,256.")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Brax batch_size of the num_envs curve.")] = None,
     num_minibatches: Annotated[Optional[int], typer.Option(help="Brax num_minibatches of the num_envs curve.")] = None,
@@ -71,8 +72,10 @@ def calibrate_brax(
     training_steps: Annotated[int, typer.Option(help="Training steps per epoch.")] = 1,
     num_eval_envs: Annotated[Optional[int], typer.Option(help="Eval envs of the point that measures evaluation "
                                                               "(Brax's default 128).")] = None,
-    no_eval: Annotated[bool, typer.Option("--no-eval", help="Do not measure evaluation (times to target then "
-                                                            "exclude it).")] = False,
+    evaluation: Annotated[Optional[bool], typer.Option("--eval/--no-eval", help="Measure evaluation in the first "
+                                                       "point (two compiles: minutes on a CPU). Default: yes, and no "
+                                                       "with --quick; without it times to target exclude evaluation.")]
+    = None,
     timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a "
                                                 "timeout.")] = 1800.0,
     memory_limit: Annotated[Optional[str], typer.Option(
@@ -102,7 +105,7 @@ def calibrate_brax(
         unroll_length=unroll_length or preset["unroll_length"],
         shapes=parse_shapes(preset["shapes"] if shapes is None else shapes), num_updates_per_batch=num_updates_per_batch,
         epochs=epochs, training_steps=training_steps, num_eval_envs=num_eval_envs or preset["num_eval_envs"],
-        measure_eval=not no_eval, timeout_s=timeout,
+        measure_eval=(not quick) if evaluation is None else evaluation, timeout_s=timeout,
         memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
     from profiler.devicelock import SweepClaim
     from profiler.kinds.brax.rules import shape_error

@@ -84,6 +84,19 @@ class BraxKind(VectorisedKind):
 
         return dict(TITLES)
 
+    def validate(self, section: Any) -> list[Any]:
+        from advisor.kinds.brax.validate import phase_validation
+
+        found = super().validate(section)
+        phases = phase_validation(section)
+        return found + ([phases] if phases is not None else [])
+
+    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
+        from advisor.kinds.brax.validate import CURVE, phase_table
+
+        shared = super().validation_tables([v for v in validations if v.curve != CURVE])
+        return shared + [phase_table(v) for v in validations if v.curve == CURVE]
+
     def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
                   json_output: bool, **options: Any) -> int:
         from advisor.kinds.brax.commands import recommend

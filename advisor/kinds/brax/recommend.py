@@ -99,21 +99,23 @@ def fitted_phases(section: BraxSection) -> BraxPhaseModel:
 
 
 def memory_fit(section: BraxSection, num_envs: list[int], steps: int) -> tuple[list[float | None], list[float | None]]:
-    """Peak bytes ``a + b * num_envs + c * E`` (non-negative least squares over measured points),
-    and an upper bound 15% above it, widened 5% per doubling beyond the measured sizes."""
+    """Peak bytes ``a + b * num_envs`` (non-negative least squares over every measured point) and
+    an upper bound 15% above it, widened 5% per doubling of num_envs and 10% per doubling of env
+    steps per update beyond the measured ones (a CPU's peak RSS is mostly the runtime and the
+    compiler, so the few measured batch sizes cannot pin a cost per env step)."""
     points = [p for p in section.all_ok_points if p.peak_bytes]
     if len(points) < 2:
         return [None] * len(num_envs), [None] * len(num_envs)
-    a = np.array([[1.0, p.num_envs, p.env_steps_per_update] for p in points])
-    coef, _cols = nnls_relative(a, np.array([float(p.peak_bytes) for p in points]), [0, 1, 2])
+    a = np.array([[1.0, p.num_envs] for p in points])
+    coef, _cols = nnls_relative(a, np.array([float(p.peak_bytes) for p in points]), [0, 1])
     low_n, high_n = min(p.num_envs for p in points), max(p.num_envs for p in points)
     high_e = max(p.env_steps_per_update for p in points)
     peaks, uppers = [], []
     for n in num_envs:
-        peak = float(coef @ [1.0, n, steps])
-        doublings = max(0.0, math.log2(n / high_n)) + max(0.0, math.log2(low_n / n)) + max(0.0, math.log2(steps / high_e))
+        peak = float(coef @ [1.0, n])
+        envs_out = max(0.0, math.log2(n / high_n)) + max(0.0, math.log2(low_n / n))
         peaks.append(peak)
-        uppers.append(peak * (1.15 + 0.05 * doublings))
+        uppers.append(peak * (1.15 + 0.05 * envs_out + 0.10 * max(0.0, math.log2(steps / high_e))))
     return peaks, uppers
 
 
@@ -183,6 +185,10 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
     outside = model.is_extrapolation(x)
     peaks, uppers = memory_fit(section, nums, steps)
     largest = max(p.num_envs for p in section.all_ok_points)
+    measured_steps = max(p.env_steps_per_update for p in section.all_ok_points)
+    if steps > measured_steps and peaks[0] is not None:
+        notes.append(f"peak memory was measured at up to {measured_steps:,} env steps per update, not {steps:,}: the "
+                     "larger rollout buffer is covered only by the upper bound's widening (10% per doubling)")
     options = []
     for i, n in enumerate(nums):
         fits = uppers[i] <= budget if uppers[i] is not None and budget is not None else n <= largest
@@ -205,6 +211,9 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
         notes.append(f"the fastest is the largest measured num_envs ({chosen.num_envs}); Brax accepts up to "
                      f"{accepted[-1]} for this shape: calibrate larger --num-envs to see whether more helps")
     notes += shape_notes(section, model, shape, chosen, devices)
+    if resets > 0:
+        notes.append(f"Playground's num_resets_per_eval={resets} resets the envs between epochs; the calibration runs "
+                     "with 0, so the one compile of that reset (tens of seconds on a CPU) is not in the time to target")
     if total != target_steps:
         notes.append(f"Brax runs {total:,} env steps for num_timesteps={target_steps:,}: {max(num_evals - 1, 1)} eval "
                      f"periods x {max(resets, 1)} epochs x whole training steps of {steps:,} env steps")

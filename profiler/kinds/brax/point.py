@@ -132,7 +132,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     calls: list[dict[str, float]] = []
 
     def progress(step: int, metrics: dict[str, Any]) -> None:
-        calls.append({"step": int(step), "t": time.perf_counter(),
+        calls.append({"step": int(step), "t": time.perf_counter(), "unix": time.time(),
                       **{k: float(v) for k, v in metrics.items()
                          if k in ("training/walltime", "training/sps", "eval/epoch_eval_time")}})
 
@@ -160,6 +160,7 @@ def summarise(spec: dict[str, Any], params: dict[str, Any], calls: list[dict[str
     eval_extra = 0.0
     if len(evals) >= 3:  # compile and the one recompile: what the first two took beyond a steady one
         eval_extra = max(0.0, evals[0] - evals[2]) + max(0.0, evals[1] - evals[2])
+    ends = [c["unix"] for c in calls if "training/walltime" in c]  # after each epoch (and its evaluation)
     first_call = calls[0]["t"] if calls else started + train_wall
     setup = first_call - started - (evals[0] if evals else 0.0) - (epochs[0] if not run_evals else 0.0)
     stats = jax.devices()[0].memory_stats() or {}
@@ -170,7 +171,7 @@ def summarise(spec: dict[str, Any], params: dict[str, Any], calls: list[dict[str
         "epoch_s": statistics.median(timed), "first_epoch_s": epochs[0], "epochs_s": epochs,
         "setup_s": max(0.0, setup), "compile_s": max(0.0, sum(d for _t, d in compiles) - eval_extra),
         "compile_total_s": sum(d for _t, d in compiles), "cache_hits": len(hits), "eval_s": evals,
-        "brax_training_sps": [c["training/sps"] for c in calls if "training/sps" in c], "train_wall_s": train_wall,
+        "timed_unix_s": [ends[0], ends[-1]], "brax_training_sps": [c["training/sps"] for c in calls if "training/sps" in c], "train_wall_s": train_wall,
         "device_count": jax.local_device_count(), "backend": jax.default_backend(),
         "peak_bytes": int(peak) if peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "memory_source": "host_peak_rss" if peak is None else "jax_allocator_peak",
