@@ -3,8 +3,7 @@ profile's batch shape, with the shared num_envs curve and its interval."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from advisor.vectorised import draw_throughput
 from advisor.workload import Panel
 from models.vectorised import fit_vectorised
 from profiler.kinds.brax.schema import BraxSection
@@ -19,23 +18,12 @@ def dashboard_panels(section: BraxSection) -> list[Panel]:
 
 
 def _throughput(ax, section: BraxSection) -> None:
-    ok = section.ok_points
     w = section.workload
-    ax.plot([p.num_envs for p in ok], [p.train_sps for p in ok], "o",
-            label=f"measured (batch {w.batch_size} x {w.num_minibatches}, unroll {w.unroll_length})")
     others = [p for p in section.all_ok_points if not section.on_curve(p)]
     if others:
-        ax.plot([p.num_envs for p in others], [p.train_sps for p in others], "s", label="other batch shapes")
-    curves = fit_vectorised(section)
-    if curves.throughput is not None:
-        n = np.geomspace(ok[0].num_envs, ok[-1].num_envs, 200)
-        low, high = curves.throughput.predict_interval(n)
-        ax.fill_between(n, low, high, alpha=0.15, label="90% interval")
-        ax.plot(n, curves.throughput.predict(n), "-", label=f"fit ({curves.throughput.form_})")
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("num_envs")
-    ax.set_ylabel("env steps/s")
-    ax.legend(fontsize=8)
+        ax.plot([p.num_envs for p in others], [p.train_sps for p in others], "s", label="measured, other batch shapes")
+    draw_throughput(ax, fit_vectorised(section),
+                    label=f"batch {w.batch_size} x {w.num_minibatches}, unroll {w.unroll_length}")
 
 
 def report_lines(section: BraxSection) -> list[str]:
