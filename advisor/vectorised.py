@@ -92,3 +92,40 @@ def validation_tables(validations: list) -> list[tuple[Table, str]]:
                 summary += f"; largest overshoot from 4096 envs: {over:+.1%}"
         result.append((table, summary))
     return result
+
+
+# ---- dashboard panels over num_envs (matplotlib axes), shared by the vectorised kinds ----
+
+def draw_throughput(ax, curves: Any, label: str = "train_sps") -> None:
+    """Measured env steps/s against num_envs (``measured, <label>``), the fitted curve and its 90% interval."""
+    ok = curves.section.ok_points
+    ax.plot([p.num_envs for p in ok], [p.train_sps for p in ok], "o", label=f"measured, {label}")
+    if curves.throughput is not None:
+        n = np.geomspace(min(curves.measured_num_envs), max(curves.measured_num_envs), 200)
+        low, high = curves.throughput.predict_interval(n)
+        ax.fill_between(n, low, high, alpha=0.15, label="90% interval")
+        ax.plot(n, curves.throughput.predict(n), "-", label=f"fit ({curves.throughput.form_})")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("num_envs")
+    ax.set_ylabel("env steps/s")
+    ax.legend(fontsize=8)
+
+
+def draw_memory(ax, curves: Any, capacity: bool = True) -> None:
+    """Measured peak memory (GiB) against num_envs (``measured, peak memory``), the fitted peak and
+    its upper bound (the bound predict and recommend use), and the device's capacity on a GPU."""
+    ok = [p for p in curves.section.ok_points if p.peak_bytes]
+    gib = 2**30
+    ax.plot([p.num_envs for p in ok], [p.peak_bytes / gib for p in ok], "o", label="measured, peak memory")
+    if ok and (curves.memory is not None or curves.envs_memory is not None):
+        n = np.unique(np.geomspace(ok[0].num_envs, ok[-1].num_envs, 100).round())
+        peak, upper, _basis = zip(*(curves.peak_bytes(int(v)) for v in n))
+        ax.plot(n, np.array(peak) / gib, "-", label="fit")
+        ax.plot(n, np.array(upper) / gib, ":", label="upper bound")
+    accelerator = curves.section.accelerator
+    if capacity and accelerator.memory_bytes and accelerator.platform != "cpu":
+        ax.axhline(accelerator.memory_bytes / gib, color="k", ls="--", label="device capacity")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("num_envs")
+    ax.set_ylabel("GiB")
+    ax.legend(fontsize=8)

@@ -199,3 +199,68 @@ def test_comparing_profiles_of_different_kinds_says_so(writeup_profile, monkeypa
     at.selectbox(key="compare").set_value(writeup_profile).run()
     assert not at.exception and not at.error
     assert any("writeup has no MJX measurements to compare with" in i.value for i in at.info)
+
+
+@pytest.fixture
+def command_profile(advisor_home):
+    from profiler.store import save_profile
+    from tests.advisor.kinds.command.profiles import command_profile
+
+    save_profile(command_profile("torch-ex"))
+    return "torch-ex"
+
+
+def test_command_profile_shows_the_recommendation_its_command_points_and_charts(command_profile, monkeypatch):
+    at = run(command_profile, monkeypatch)
+    assert not at.error
+    assert metric(at, "num_envs", 0) == "1024"
+    assert metric(at, "fixed cost", 0) == "6.0s"  # the 1024-env point's own measured fixed cost
+    # 100M steps rounded up to whole 1024 x 16 iterations at ~211k env steps/s, plus the fixed cost
+    assert metric(at, "time to target", 0) == "8m00s"  # 6.0 s + 100,007,936 / 210,891 per s
+    recommended = at.code[0].value
+    assert recommended == ("WANDB_MODE=disabled python examples/torch_vec_reinforce.py --num-envs 1024 "
+                           "--total-timesteps 100007936 --num-steps 16")
+    [points] = at.dataframe
+    table = points.value
+    assert list(table["num_envs"]) == [64, 256, 1024, 4096] and list(table["status"]) == ["ok", "ok", "ok", "oom"]
+    assert list(table["env steps/s"])[:3] == [69194, 149197, 211173]
+    assert len(at.get("vega_lite_chart")) == 4  # throughput, peak memory, time to target, fixed cost
+    rows = [row for t in chart_tables(at) for row in t]
+    assert sorted(r["fixed_s"] for r in rows if set(r) == {"profile", "num_envs", "fixed_s"}) == [5.61, 5.67, 6.0]
+    assert {r["line"] for r in rows if "line" in r and "num_envs" not in r} == {"device memory", "headroom budget"}
+    assert [r["train_sps"] for r in rows if set(r) == {"profile", "num_envs", "train_sps"}] == [69194, 149197, 211173]
+    curve = [r for r in rows if "low" in r and "train_sps" in r and not r["extrapolated"]]
+    assert curve and all(r["low"] < r["train_sps"] < r["high"] for r in curve)
+
+
+def test_command_page_evaluates_your_num_envs_and_prints_its_command(command_profile, monkeypatch):
+    at = run(command_profile, monkeypatch)
+    at.number_input(key=f"command-num_envs-{command_profile}").set_value(512).run()
+    assert not at.exception and not at.error
+    assert "--num-envs 512 --total-timesteps 100007936" in at.code[1].value
+    assert metric(at, "fixed cost", 1) == "5.7s"  # not measured at 512: the median
+    assert any("not measured at 512 envs" in w.value for w in at.warning)
+    assert metric(at, "time to target", 1) != metric(at, "time to target", 0)
+    at.number_input(key=f"command-num_envs-{command_profile}").set_value(4096).run()
+    assert any("ran out of memory when measured (from 4096 envs)" in w.value for w in at.warning)
+    at.text_input(key="command-target").set_value("1B").run()
+    assert not at.exception and "--total-timesteps 1000013824" in at.code[0].value
+    at.text_input(key="command-target").set_value("lots").run()
+    assert not at.exception and any("not a number" in e.value for e in at.error)
+
+
+def test_command_profile_without_a_finished_point_says_why(advisor_home, monkeypatch):
+    import dataclasses
+
+    from profiler.kinds.command.schema import CommandPoint
+    from profiler.store import save_profile
+    from tests.advisor.kinds.command.profiles import command_profile
+
+    profile = command_profile("all-oom")
+    section = profile.section("command")
+    oom = tuple(CommandPoint(num_envs=n, status="oom", error="MemoryError") for n in (64, 256))
+    save_profile(dataclasses.replace(profile, sections={"command": dataclasses.replace(section, points=oom)}))
+    at = run("all-oom", monkeypatch)
+    assert any("no recommendation" in w.value for w in at.warning)
+    assert any("every measured size ran out of memory (from 64 envs)" in i.value for i in at.info)
+    assert list(at.dataframe[0].value["status"]) == ["oom", "oom"] and not at.get("vega_lite_chart")

@@ -107,10 +107,15 @@ def assert_no_error_box(page) -> None:
 
 def test_page_renders_charts_without_errors_in_chromium(server, tmp_path, advisor_home):
     """The shipped H100 profile (throughput, peak memory and time charts), its conf.yaml download,
-    then an RLlib profile chosen in the page (speedup and efficiency charts)."""
+    then an RLlib profile chosen in the page (speedup and efficiency charts), then a command
+    profile (throughput, memory, time to target and fixed cost, and the command to run)."""
     from playwright.sync_api import sync_playwright
 
+    from profiler.store import save_profile
+    from tests.advisor.kinds.command.profiles import command_profile
     from tests.conftest import run_cli
+
+    save_profile(command_profile("torch-ex"))
 
     imported = run_cli("profile", "import", str(ROOT / "benchmarks" / "data" / "rllib-writeup-i7-12700.csv"),
                        "--kind", "rllib", "--name", "i7-12700-writeup", "--device-name", "Intel Core i7-12700",
@@ -136,7 +141,14 @@ def test_page_renders_charts_without_errors_in_chromium(server, tmp_path, adviso
             page.get_by_role("option", name="i7-12700-writeup", exact=True).click()
             rendered(page, "RLlib parallel efficiency", 2, "explorer-rllib.png")
             assert page.get_by_text("Download PPOConfig snippet").count() == 1
+
+            page.locator("[data-testid='stSelectbox']").filter(has_text="profile").first.click()
+            page.get_by_role("option", name="torch-ex", exact=True).click()
+            rendered(page, "Recommendation for torch-ex", 4, "explorer-command.png")
+            assert page.get_by_text("Fixed cost", exact=True).count() == 1
+            assert page.get_by_text("--num-envs 1024 --total-timesteps 100007936").count() >= 1
         finally:
             browser.close()
     assert (ARTIFACTS / "explorer.png").stat().st_size > 20_000
     assert (ARTIFACTS / "explorer-rllib.png").stat().st_size > 20_000
+    assert (ARTIFACTS / "explorer-command.png").stat().st_size > 20_000

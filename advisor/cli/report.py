@@ -19,8 +19,8 @@ def report(
     json_output: Annotated[bool, typer.Option("--json", help="Print the written paths as JSON (nothing else).")] = False,
 ) -> int:
     """Write a dashboard PNG (RLlib env steps/s vs runners with the fitted scaling curve, speedup vs ideal,
-    parallel efficiency with the rating bands, seconds per iteration; MJX throughput and memory curves when the
-    profile has them) and a text report (the numbers, in env steps/s and seconds, and what they mean)."""
+    parallel efficiency with the rating bands, seconds per iteration; MJX and command throughput and memory
+    curves, and a command's fixed cost, when the profile has them) and a text report (the numbers, in env steps/s and seconds, and what they mean)."""
     from advisor.dashboard import build_dashboard, layout
     from advisor.text_report import report_lines
 

@@ -90,3 +90,40 @@ def test_text_report_has_the_numbers_the_fit_and_the_comparison():
 def test_a_profile_without_measurements_has_no_dashboard():
     with pytest.raises(ValueError, match="no successful measurements"):
         build_dashboard(Profile(name="empty", sections={"rllib": RllibSection(RllibWorkload())}))
+
+
+def test_command_panels_and_report_show_the_measured_points_fit_and_fixed_cost(tmp_path):
+    from models.vectorised import fit_vectorised
+    from profiler.store import save_profile
+    from tests.advisor.kinds.command.profiles import MEASURED, command_profile
+    from tests.conftest import run_cli
+
+    profile = command_profile("torch-ex")
+    fig = build_dashboard(profile)
+    suffix = " (torch-ex)"
+    throughput = next(ax for ax in fig.axes if ax.get_title() == TITLES["command_throughput"] + suffix)
+    measured = line(throughput, "measured, env steps/s")
+    assert list(measured.get_xdata()) == [64, 256, 1024]  # the size that ran out of memory is left out
+    assert list(measured.get_ydata()) == [v[0] for v in MEASURED.values()]
+    curves = fit_vectorised(profile.section("command"))
+    fit = next(ln for ln in throughput.get_lines() if ln.get_label().startswith("fit ("))
+    assert fit.get_ydata() == pytest.approx(curves.throughput.predict(fit.get_xdata()))
+    assert len(throughput.collections) == 1  # the 90% interval band
+    memory = next(ax for ax in fig.axes if ax.get_title() == TITLES["command_memory"] + suffix)
+    assert list(line(memory, "measured, peak memory").get_ydata()) == pytest.approx([v[2] / 2**30 for v in MEASURED.values()])
+    assert {ln.get_label() for ln in memory.get_lines()} >= {"fit", "upper bound"}
+    fixed = next(ax for ax in fig.axes if ax.get_title() == TITLES["command_fixed"] + suffix)
+    assert list(line(fixed, "measured, fixed cost").get_ydata()) == [5.61, 5.67, 6.0]
+    text = "\n".join(report_lines(profile))
+    assert "num_envs   1024:    211,173 env steps/s, fixed cost 6.0s" in text
+    assert "num_envs   4096: oom" in text and "out of memory from 4096 envs" in text
+    assert "examples/torch_vec_reinforce.py --num-envs {num_envs}" in text
+    # the command: a dashboard with the three panels, not "nothing to draw"
+    save_profile(profile)
+    proc = run_cli("report", "--profile", "torch-ex", "-o", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    assert json.loads(proc.stdout)["panels"] == [TITLES[k] + suffix for k in ("command_throughput", "command_memory",
+                                                                              "command_fixed")]
+    assert (tmp_path / "torch-ex-dashboard.png").stat().st_size > 20_000

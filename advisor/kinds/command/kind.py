@@ -31,7 +31,7 @@ class CommandKind(VectorisedKind):
         Option("num_envs", Annotated[Optional[str], typer.Option(
             help="Comma-separated num_envs for MJX or command predictions, e.g. 1024,8192.")], None),
     )
-
+    page_module = "advisor.kinds.command.page"
     points_word = "num_envs"
     recommend_help = "for --kind command, num_envs for your own training command and the exact command line to run"
     objective_help = ("command: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
@@ -75,6 +75,20 @@ class CommandKind(VectorisedKind):
 
         return predict(profile, name, json_output, **options)
 
+    def dashboard_panels(self, section: Any) -> list[Any]:
+        from advisor.kinds.command.report import dashboard_panels
+
+        return dashboard_panels(section)
+
+    def panel_titles(self) -> dict[str, str]:
+        from advisor.kinds.command.report import TITLES
+
+        return TITLES
+
+    def report_lines(self, profile: Profile, section: Any) -> list[str]:
+        from advisor.kinds.command.report import report_lines
+
+        return report_lines(section)
 
 
 KIND = CommandKind()

@@ -9,6 +9,7 @@ from advisor.catalog import resolve_profile
 from advisor.console import err, out, print_json, write_output
 from advisor.console import table as new_table
 from advisor.errors import BadInput, NoRecommendation
+from advisor.kinds.mjx.base_physics import with_physics_note
 from advisor.kinds.mjx.conf import (
     base_num_steps,
     base_shape,
@@ -43,6 +44,7 @@ def recommend_command(kind, target_steps: int, profile: str | None, objective: s
         num_steps=base_num_steps(base_data, str(base)) if base_data is not None else None,
         **(base_shape(base_data, str(base)) if base_data is not None else {}),
     )
+    rec = with_physics_note(rec, curves.section.workload, base_data, str(base))
     conf_text = warnings = None
     if rec.chosen is not None:
         if base_text is not None:

@@ -25,7 +25,7 @@ class MjxKind(VectorisedKind):
         Option("tolerance", Annotated[float, typer.Option(
             help="mjx: fraction of the best throughput the efficient objective may give up.")], 0.05),
         Option("memory_headroom", Annotated[float, typer.Option(
-            help="mjx: fraction of device memory a config's peak-memory upper bound may use (0.9 = 90%).")], 0.9),
+            help="mjx, command, brax: fraction of device memory a config's peak-memory upper bound may use (0.9 = 90%).")], 0.9),
         Option("minibatch_size", Annotated[int, typer.Option(
             help="mjx: target samples per minibatch; num_minibatches is chosen so num_envs*num_steps/num_minibatches "
                  "is near it and divides exactly.")], DEFAULT_MINIBATCH_SIZE),

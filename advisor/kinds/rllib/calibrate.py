@@ -28,11 +28,16 @@ from profiler.store import profile_path
 
 
 def check_env_id(env_id: str) -> None:
-    """Unknown gymnasium ids fail here (exit 2), not minutes later inside an env runner."""
+    """Unknown gymnasium ids and entry points that cannot build an env fail here (exit 2), not
+    minutes later inside an env runner; an entry point's folder goes on the children's PYTHONPATH."""
     import difflib
 
     import gymnasium
 
+    from profiler.kinds.rllib.env_entry import check_entry_point, import_root_on_path, is_entry_point
+
+    if is_entry_point(env_id):
+        return import_root_on_path(check_entry_point(env_id))
     if env_id not in gymnasium.envs.registry:
         close = difflib.get_close_matches(env_id, list(gymnasium.envs.registry), n=3, cutoff=0.8)
         hint = f"; did you mean {', '.join(close)}?" if close else "; e.g. HalfCheetah-v5 or Hopper-v5"
@@ -42,7 +47,8 @@ def check_env_id(env_id: str) -> None:
 def calibrate_rllib(
     name: Annotated[Optional[str], typer.Option(help="Profile to save into (other sections in it are kept). "
                                                      "Default: named after this machine.")] = None,
-    env: Annotated[str, typer.Option(help="Gymnasium env id, e.g. HalfCheetah-v5, Hopper-v5.")] = "HalfCheetah-v5",
+    env: Annotated[str, typer.Option(help="Gymnasium env id, e.g. HalfCheetah-v5, Hopper-v5, or your own env's "
+                                          "entry point package.module:EnvClass (built with no arguments).")] = "HalfCheetah-v5",
     runners: Annotated[Optional[str], typer.Option(
         help="Comma-separated num_env_runners. Default: 1, 2, 4, 8, ... up to the CPUs Ray has minus --driver-cpus "
              "(and that count itself, e.g. 15 on 16 CPUs).")] = None,

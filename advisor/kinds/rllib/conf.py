@@ -13,6 +13,7 @@ import yaml
 
 from advisor.kinds.rllib.recommend import RllibRecommendation
 from advisor.units import format_count, format_duration
+from profiler.kinds.rllib.env_entry import is_entry_point
 
 
 def header_lines(rec: RllibRecommendation) -> list[str]:
@@ -80,10 +81,16 @@ def emit_python(rec: RllibRecommendation, header: bool = True) -> str:
 
     model = s["rl_module"]["model_config"]
     header = comment_header(rec) if header else ""
+    env = rec.workload.env_id
+    register = ("from gymnasium.envs.registration import load_env_creator\n"
+                "from ray.tune.registry import register_env\n\n"
+                f"register_env({_py(env)}, lambda env_config: load_env_creator({_py(env)})(**env_config))\n\n"
+                if is_entry_point(env) else "")  # your own env, as advisor calibrated it
     return (
         header
         + "from ray.rllib.algorithms.ppo import PPOConfig\n"
-        + "from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig\n\n"
+        + "from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig\n"
+        + ("" if register else "\n") + register
         + "config = (\n    PPOConfig()\n"
         + f"    .environment({_py(rec.workload.env_id)})\n"
         + call("env_runners", s["env_runners"]) + call("learners", s["learners"]) + call("training", s["training"])

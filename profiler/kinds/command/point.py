@@ -10,7 +10,9 @@ cap (``RLIMIT_DATA`` of the command, as the MJX sweep caps its own process) and 
 
 Memory: the command's process tree's resident set is sampled every 50 ms with psutil and
 compared with the kernel's high-water mark of the largest process it waited for; the hook's
-device peaks (JAX allocator, torch CUDA) come from the files it left. A command that exits with
+device peaks (JAX allocator, torch CUDA) come from the files it left, and where NVML sees a GPU,
+the tree's GPU memory is polled with the same 50 ms samples (:mod:`profiler.kinds.command.nvml_memory`),
+the fallback when the hook reports no device peak. A command that exits with
 an error is an error, or out of memory when its output says so (:func:`profiler.child.looks_like_oom`).
 """
 
@@ -113,22 +115,33 @@ def telling_line(text: str) -> str:
     return lines[-1][:500] if lines else "no output"
 
 
-def measure(spec: dict[str, Any]) -> dict[str, Any]:
+def measure(spec: dict[str, Any], nvml: Any = None) -> dict[str, Any]:
+    """Run the command once (module docstring); ``nvml`` is the NVML module to poll the tree's GPU
+    memory with (default ``pynvml``, where a GPU is visible)."""
+    from profiler.kinds.command.nvml_memory import open_poller, tree_pids
+
     memory_dir = Path(spec["memory_dir"])
     memory_dir.mkdir(parents=True, exist_ok=True)
     for old in memory_dir.glob("*.json"):
         old.unlink()
     output = Path(spec["output_path"])
     peak_tree = 0
-    with open(output, "wb") as log:
-        started, started_unix = time.perf_counter(), time.time()
-        proc = subprocess.Popen(spec["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                env=command_env(spec), cwd=spec.get("cwd") or None,
-                                preexec_fn=_limit(spec.get("memory_limit_bytes")))
-        while proc.poll() is None:
-            peak_tree = max(peak_tree, tree_rss_bytes(proc.pid))
-            time.sleep(SAMPLE_S)
-        wall_s = time.perf_counter() - started
+    poller = open_poller(nvml)
+    try:
+        with open(output, "wb") as log:
+            started, started_unix = time.perf_counter(), time.time()
+            proc = subprocess.Popen(spec["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    env=command_env(spec), cwd=spec.get("cwd") or None,
+                                    preexec_fn=_limit(spec.get("memory_limit_bytes")))
+            while proc.poll() is None:
+                peak_tree = max(peak_tree, tree_rss_bytes(proc.pid))
+                if poller is not None:
+                    poller.poll(tree_pids(proc.pid))
+                time.sleep(SAMPLE_S)
+            wall_s = time.perf_counter() - started
+    finally:
+        if poller is not None:
+            poller.close()
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     text = output.read_text(encoding="utf-8", errors="replace")
     if proc.returncode != 0:
@@ -139,7 +152,8 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         raise MemoryError(f"{how}: {telling_line(text)}")
     result: dict[str, Any] = {"wall_s": wall_s, "tree_peak_rss_bytes": max(peak_tree, largest),
                               # the whole run is the timed phase: the command is a black box
-                              "timed_unix_s": [started_unix, started_unix + wall_s], **hook_peaks(memory_dir)}
+                              "timed_unix_s": [started_unix, started_unix + wall_s], **hook_peaks(memory_dir),
+                              "nvml_process_peak_bytes": poller.peak_bytes if poller is not None else None}
     if spec.get("sps_regex"):
         result["printed_sps"] = printed_sps(text, spec["sps_regex"])
     return result

@@ -27,6 +27,9 @@ MEMORY_SOURCES = {
     "jax_allocator_peak": "JAX allocator peak_bytes_in_use on the GPU, preallocation off (the injected "
     "start-up hook, at exit)",
     "torch_cuda_max_allocated": "torch.cuda.max_memory_allocated (the injected start-up hook, at exit)",
+    "nvml-process": "GPU memory NVML attributes to the command's process tree (nvmlDeviceGetComputeRunningProcesses, "
+    "sampled every 50 ms; the driver's view, pools and CUDA context included), where the hook reported no JAX or "
+    "torch peak",
     "process_tree_peak_rss": "peak resident set size of the command's whole process tree (sampled every "
     "50 ms, and the kernel's high-water mark of its largest process), start-up and compile included",
     "unknown": "not measured",

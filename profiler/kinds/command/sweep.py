@@ -128,7 +128,8 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
     cap = f", memory capped at {spec.memory_limit_bytes:,} bytes (RLIMIT_DATA)" if spec.memory_limit_bytes else ""
     return (f"one process session per run on {accelerator.name} ({accelerator.platform}), env steps per run "
             f"rounded to whole iterations of num_envs x {spec.workload.num_steps}; {timing}; memory: the start-up "
-            f"hook's JAX/torch device peaks, else the process tree's peak RSS; XLA_PYTHON_CLIENT_PREALLOCATE=false"
+            f"hook's JAX/torch device peaks, else NVML's per-process GPU memory of the process tree, else its peak RSS; "
+            f"XLA_PYTHON_CLIENT_PREALLOCATE=false"
             f"{cap}")
 
 
@@ -185,7 +186,7 @@ class CommandSweep(Sweep):
         child_spec = {"argv": substitute(w.argv, values), "env": dict(w.env), "cwd": w.cwd or None,
                       "memory_dir": str(self.workdir / f"{stem}.memory"), "output_path": str(self.workdir / f"{stem}.out"),
                       "memory_limit_bytes": s.memory_limit_bytes, "sps_regex": w.sps_regex}
-        self.on_event(SweepEvent("measure", len(s.num_envs), num_envs,
+        self.on_event(SweepEvent("run", len(s.num_envs), num_envs,
                                  message=f"num_envs={num_envs}: run of {total_timesteps:,} env steps"))
         return self.run_point(num_envs, child_spec, stem)
 
@@ -284,9 +285,10 @@ class CommandSweep(Sweep):
 
 def memory_of(results: list[dict[str, Any]]) -> dict[str, Any]:
     """``peak_bytes`` and ``memory_source`` over a point's runs: the hook's device peak where the
-    command used a GPU (JAX first, then torch), else the process tree's peak RSS."""
+    command used a GPU (JAX first, then torch), else NVML's per-process GPU memory of its tree,
+    else the process tree's peak RSS."""
     for key, source in (("jax_peak_bytes", "jax_allocator_peak"), ("torch_cuda_peak_bytes", "torch_cuda_max_allocated"),
-                        ("tree_peak_rss_bytes", "process_tree_peak_rss")):
+                        ("nvml_process_peak_bytes", "nvml-process"), ("tree_peak_rss_bytes", "process_tree_peak_rss")):
         values = [r.get(key) for r in results if r.get(key)]
         if values:
             return {"peak_bytes": int(max(values)), "memory_source": source}

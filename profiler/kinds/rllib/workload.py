@@ -108,9 +108,11 @@ def ppo_config(workload: RllibWorkload, runners: int, envs_per_runner: int, cpus
     from ray.rllib.algorithms.ppo import PPOConfig
     from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
+    from profiler.kinds.rllib.env_entry import rllib_env
+
     return (
         PPOConfig()
-        .environment(workload.env_id)
+        .environment(rllib_env(workload.env_id))
         .framework("torch")
         .env_runners(num_env_runners=runners, num_envs_per_env_runner=envs_per_runner,
                      num_cpus_per_env_runner=cpus_per_runner)

@@ -86,3 +86,15 @@ def test_emitted_yaml_and_python_carry_the_same_settings():
                  "train_batch_size_per_learner=16384", "minibatch_size=4096", "lambda_=0.95", "lr=0.0003",
                  '.environment("HalfCheetah-v5")', "predicted:"):
         assert text in code
+
+
+def test_the_snippet_for_a_users_own_env_registers_its_entry_point():
+    import dataclasses
+
+    custom = dataclasses.replace(section(), workload=RllibWorkload(env_id="my_envs.grid:GridEnv"))
+    code = emit_python(recommend_rllib(fit_workers(custom), 1_000_000, profile="mine"))
+    compile(code, "snippet.py", "exec")
+    assert ('register_env("my_envs.grid:GridEnv", lambda env_config: load_env_creator("my_envs.grid:GridEnv")'
+            '(**env_config))') in code
+    assert code.index("register_env(") < code.index('.environment("my_envs.grid:GridEnv")')
+    assert "register_env" not in emit_python(recommend_rllib(fit_workers(section()), 1_000_000, profile="writeup"))

@@ -120,3 +120,29 @@ def test_sweep_on_a_two_node_ray_cluster_uses_both_nodes(advisor_home, tmp_path)
         assert section["driver_cpus"] == 1.0 and "SPREAD" in section["method"]
     finally:
         cluster.shutdown()
+
+
+def test_a_users_own_env_by_entry_point_is_calibrated_and_recommended(advisor_home, tmp_path):
+    """The tiny env module sits in the folder the user runs advisor from (not on sys.path of the
+    measuring child, which runs in its own folder, nor of Ray's env runners)."""
+    import shutil
+
+    from tests.profiler.kinds.rllib.test_env_entry import TINY
+
+    work = tmp_path / "project"
+    work.mkdir()
+    shutil.copy(TINY, work / "my_tiny_env.py")
+    env = {"ADVISOR_HOME": str(advisor_home), "COLUMNS": "200"}
+    proc = run_cli("calibrate", "rllib", "--quick", "--env", "my_tiny_env:TinyEnv", "--runners", "1,2",
+                   "--envs-per-runner", "1", "--name", "tiny", env=env, cwd=work, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    section = json.loads(run_cli("profile", "show", "tiny", "--json", env=env).stdout)["rllib"]
+    assert section["workload"]["env_id"] == "my_tiny_env:TinyEnv"
+    assert [p["status"] for p in section["points"]] == ["ok", "ok"]
+    assert all(p["env_steps_per_s"] > 0 for p in section["points"])
+    rec = run_cli("recommend", "--kind", "rllib", "--profile", "tiny", "--target", "1M", "-o", str(work / "ppo.py"),
+                  env=env)
+    assert rec.returncode == 0, rec.stderr
+    snippet = (work / "ppo.py").read_text()
+    assert 'register_env("my_tiny_env:TinyEnv", lambda env_config: load_env_creator("my_tiny_env:TinyEnv")' in snippet
+    compile(snippet, "ppo.py", "exec")
