@@ -19,7 +19,7 @@ $(CORE): pyproject.toml constraints.txt | $(PY)
 # torch first and alone: the CPU build pinned in constraints.txt, so that nothing pulls a CUDA build
 $(FULL): $(CORE)
 	$(PIP) torch==2.13.0
-	$(PIP) -e ".[mjx,rllib,app,test]"
+	$(PIP) -e ".[mjx,rllib,brax,app,test]"
 	touch $@
 
 setup: $(FULL)

@@ -76,6 +76,9 @@ class WorkloadKind(abc.ABC):
     output_help: str = ""
     #: help of ``predict`` for this kind: what it predicts
     predict_help: str = ""
+    #: options this kind adds to ``verify``, and that command's help for it (empty: no verify)
+    verify_options: tuple[Option, ...] = ()
+    verify_help: str = ""
 
     # --- calibration -------------------------------------------------------------------------
     def calibrate_command(self) -> Callable[..., int] | None:
@@ -144,6 +147,22 @@ class WorkloadKind(abc.ABC):
         return []
 
     def validation_json(self, validation: Any) -> dict[str, Any]:
+        return {}
+
+    def verify(self, profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
+               **options: Any) -> int:
+        """``advisor verify``: train one config to the target and compare with the prediction; the exit code."""
+        raise BadInput(f"--kind {self.name} has no verify; see 'advisor verify --help' for the kinds that do")
+
+    def verified_runs(self, section: Any) -> tuple[Any, ...]:
+        """The section's verified runs (``advisor verify``), oldest first."""
+        return tuple(getattr(section, "verified_runs", ()))
+
+    def verified_table(self, runs: tuple[Any, ...]) -> Any:
+        """The verified runs as a rich table, for ``advisor validate``."""
+        return None
+
+    def verified_json(self, run: Any) -> dict[str, Any]:
         return {}
 
     # --- report, doctor ----------------------------------------------------------------------

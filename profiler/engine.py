@@ -37,7 +37,8 @@ class SweepEvent:
     """Progress report. ``phase`` is one of ``probe``, ``wait`` (for a device another
     calibration holds; ``message`` names it), ``compile``, ``compiled``, ``start``
     (a point starts), ``measure`` (its timed process runs; with a ``message`` when a contended
-    point is measured again), ``done`` (``point`` set, or ``None``
+    point is measured again), ``run`` (one run of a point's command starts; ``message`` says
+    which), ``done`` (``point`` set, or ``None``
     for a point that was not run) or ``adapt`` (a point was added); ``key`` is the point's key
     (num_envs, or (runners, envs per runner)); ``index`` counts from 0 over ``total`` points."""
 

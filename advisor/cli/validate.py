@@ -20,7 +20,8 @@ def validate(
     """Leave-one-out validation: each measured point is predicted by the curve fitted without it. Shows measured
     and predicted throughput (env steps/s) and peak memory (bytes), the relative error, whether the memory upper
     bound held, and the form chosen per curve (MJX: train_sps and memory over num_envs; RLlib: env steps/s over
-    runners)."""
+    runners). Then the whole training runs 'advisor verify' stored in the profile: predicted against measured time
+    to target (s) and train_sps."""
     if profile is not None:
         catalog.check_profile_option(profile)
         loaded, origin = catalog.load(profile)
@@ -30,10 +31,13 @@ def validate(
     present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
     results = [(kind, kind.validate(loaded.section(kind.name))) for kind in present]
     marked = {kind.name: contended(loaded.section(kind.name)) for kind, validations in results if validations}
+    verified = {kind.name: (kind, kind.verified_runs(loaded.section(kind.name))) for kind in present}
+    verified = {name: (kind, runs) for name, (kind, runs) in verified.items() if runs}
     if json_output:
         print_json({"profile": loaded.name, "curves": [
             {"kind": kind.name, **kind.validation_json(v)} for kind, validations in results for v in validations],
-            "contended": {name: {"points": points, "note": text} for name, (points, text) in marked.items()}})
+            "contended": {name: {"points": points, "note": text} for name, (points, text) in marked.items()},
+            "verified_runs": {name: [kind.verified_json(r) for r in runs] for name, (kind, runs) in verified.items()}})
         return 0
     out.print(f"profile: [bold]{loaded.name}[/bold] ({note})")
     if not any(validations for _kind, validations in results):
@@ -45,6 +49,8 @@ def validate(
             out.print(summary)
         if marked.get(kind.name, (None, None))[1]:
             out.print(f"note: {marked[kind.name][1]}")
+    for kind, runs in verified.values():
+        out.print(kind.verified_table(runs))
     return 0
 
 

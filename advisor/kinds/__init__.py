@@ -14,6 +14,7 @@ NAMES = (
     "mjx",
     "rllib",
     "command",
+    "brax",
 )
 
 #: kind name -> kind

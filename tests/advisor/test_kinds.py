@@ -11,7 +11,7 @@ from profiler.kinds import known_kinds, section_types
 
 
 def test_every_registered_kind_has_a_section_schema_and_the_other_way_round():
-    assert kinds.names() == ("mjx", "rllib", "command") and kinds.default_kind().name == "mjx"
+    assert kinds.names() == ("mjx", "rllib", "command", "brax") and kinds.default_kind().name == "mjx"
     assert set(kinds.names()) == set(known_kinds())
     for kind in kinds.kinds():
         assert kind.name and kind.title and kind.short

@@ -15,6 +15,7 @@ from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
+    contended_suffix,
     interrupted_message,
     report_done,
     require_finished,
@@ -165,10 +166,13 @@ def _run_with_progress(spec, profile_name: str, **options):
         task = progress.add_task("starting", total=len(spec.num_envs))
 
         def on_event(event) -> None:
-            if event.phase == "measure":
+            if event.phase == "run":
                 progress.update(task, description=event.message)
+            elif event.phase == "measure" and event.message:
+                progress.console.print(f"num_envs={event.key}: {event.message}", markup=False)
             elif event.phase == "done":
                 report_done(progress, task, event, f"num_envs={event.key}",
-                            lambda p: f"{p.train_sps:,.0f} env steps/s, fixed cost {p.fixed_s:.1f} s", 120)
+                            lambda p: f"{p.train_sps:,.0f} env steps/s, fixed cost {p.fixed_s:.1f} s{contended_suffix(p)}",
+                            120)
 
         return run_command_sweep(spec, profile_name, on_event=on_event, **options)

@@ -6,6 +6,7 @@ import shlex
 
 from rich.table import Table
 
+from advisor.console import status_cell
 from advisor.console import table as new_table
 from advisor.kinds.command.recommend import CommandRecommendation
 from advisor.units import format_bytes, format_count, format_duration, format_range
@@ -19,7 +20,7 @@ def points_table(section: CommandSection, title: str) -> Table:
     for p in section.points:
         runs = ", ".join(f"{r.total_timesteps:,}: {r.wall_s:.2f}" for r in p.runs) or "-"
         table.add_row(
-            str(p.num_envs), p.status if p.ok else f"[red]{p.status}[/red]",
+            str(p.num_envs), status_cell(p),
             f"{p.train_sps:,.0f}" if p.train_sps else "-",
             f"{p.train_sps_spread:.1%}" if p.train_sps_spread is not None else "-",
             format_duration(p.fixed_s) if p.fixed_s is not None else "-",

@@ -26,7 +26,7 @@ class MjxKind(VectorisedKind):
         Option("tolerance", Annotated[float, typer.Option(
             help="mjx: fraction of the best throughput the efficient objective may give up.")], 0.05),
         Option("memory_headroom", Annotated[float, typer.Option(
-            help="mjx: fraction of device memory a config's peak-memory upper bound may use (0.9 = 90%).")], 0.9),
+            help="mjx, command, brax: fraction of device memory a config's peak-memory upper bound may use (0.9 = 90%).")], 0.9),
         Option("minibatch_size", Annotated[int, typer.Option(
             help="mjx: target samples per minibatch; num_minibatches is chosen so num_envs*num_steps/num_minibatches "
                  "is near it and divides exactly.")], DEFAULT_MINIBATCH_SIZE),
@@ -55,6 +55,30 @@ class MjxKind(VectorisedKind):
             help="mjx: total env steps (100M, 1e8), to report the PPO updates each config runs.")], None,
                exclusive=True),
     )
+    verify_options = (
+        Option("num_envs", Annotated[Optional[int], typer.Option(
+            help="mjx: verify this num_envs instead of the recommended one.")], None),
+        Option("num_minibatches", Annotated[Optional[int], typer.Option(
+            help="mjx: minibatches per epoch (num_envs*num_steps must divide by it). Default: the recommended "
+                 "config's, or recommend's --minibatch-size rule.")], None),
+        Option("num_steps", Annotated[Optional[int], typer.Option(
+            help="mjx: rollout length per env per iteration. Default: --base's, else the profile's.")], None),
+        Option("update_epochs", Annotated[Optional[int], typer.Option(
+            help="mjx: PPO epochs per iteration. Default: --base's, else the profile's.")], None),
+        Option("objective", Annotated[Optional[str], typer.Option(
+            help="mjx: recommend's --objective for the recommended config (efficient or max-throughput).")], None),
+    ) + recommend_options + (
+        Option("timeout", Annotated[Optional[float], typer.Option(
+            help="mjx: seconds before the run is ended (default: 3x the predicted time to target + 600).")], None),
+        Option("compile_cache", Annotated[bool, typer.Option(
+            help="mjx: use JAX's persistent compilation cache ($ADVISOR_JAX_CACHE); default off, so compile is "
+                 "timed as a first run sees it.")], False),
+        Option("no_wait", Annotated[bool, typer.Option(
+            "--no-wait", help="mjx: exit 2 naming the calibration holding this device instead of waiting.")], False),
+    )
+    verify_help = ("MJX: trains the config 'advisor recommend' emits (same options), or the one given by --num-envs "
+                   "and friends, to the target with the built-in LocoMuJoCo-shaped PPO, as one whole-run scan in a "
+                   "fresh process")
     csv_columns = ("mjx: num_envs, num_steps, num_minibatches, update_epochs, train_sps, peak_vram_bytes "
                    "[physics_sps, compile_s, xla_bytes]")
     import_options = (
@@ -159,6 +183,21 @@ class MjxKind(VectorisedKind):
 
         return predict_command(profile, name, json_output, **options)
 
+    def verify(self, profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
+               **options: Any) -> int:
+        from advisor.kinds.mjx.verify_command import verify_command
+
+        return verify_command(profile, origin, name, target_steps, json_output, **options)
+
+    def verified_table(self, runs: tuple[Any, ...]) -> Any:
+        from advisor.kinds.mjx.verified_render import verified_runs_table
+
+        return verified_runs_table(runs)
+
+    def verified_json(self, run: Any) -> dict[str, Any]:
+        from advisor.kinds.mjx.verified_render import verified_run_json
+
+        return verified_run_json(run)
 
     def dashboard_panels(self, section: Any) -> list[Panel]:
         from advisor.kinds.mjx.report import dashboard_panels

@@ -186,7 +186,7 @@ class CommandSweep(Sweep):
         child_spec = {"argv": substitute(w.argv, values), "env": dict(w.env), "cwd": w.cwd or None,
                       "memory_dir": str(self.workdir / f"{stem}.memory"), "output_path": str(self.workdir / f"{stem}.out"),
                       "memory_limit_bytes": s.memory_limit_bytes, "sps_regex": w.sps_regex}
-        self.on_event(SweepEvent("measure", len(s.num_envs), num_envs,
+        self.on_event(SweepEvent("run", len(s.num_envs), num_envs,
                                  message=f"num_envs={num_envs}: run of {total_timesteps:,} env steps"))
         return self.run_point(num_envs, child_spec, stem)
 

@@ -8,12 +8,13 @@ are seconds. Derived values are properties, never stored.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from profiler.checks import POINT_STATUSES, positive_samples
 from profiler.checks import positive as _positive
 from profiler.contention import Contention
+from profiler.kinds.mjx.verified import VerifiedRun
 from profiler.minibatch import nearest_num_minibatches
 from profiler.num_envs_section import NumEnvsSection
 from profiler.profile import Accelerator
@@ -188,7 +189,9 @@ class MjxPoint:
 
 @dataclass(frozen=True)
 class MjxSection(NumEnvsSection):
-    """MJX PPO measurements on one accelerator, with how they were taken."""
+    """MJX PPO measurements on one accelerator, with how they were taken, and the whole training
+    runs ``advisor verify`` timed against the model's predictions (``verified_runs``, oldest
+    first; stored only when there are some, so profiles without any keep their exact JSON)."""
 
     workload: MjxWorkload
     accelerator: Accelerator
@@ -198,11 +201,19 @@ class MjxSection(NumEnvsSection):
     timeout_s: float | None = None
     sweep_settings: dict[str, Any] = field(default_factory=dict)
     method: str = ""
+    verified_runs: tuple[VerifiedRun, ...] = ()
 
     def __post_init__(self) -> None:
         if self.memory_source not in MEMORY_SOURCES:
             raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
         self.check_points()
+
+    def __jsonable__(self) -> dict[str, Any]:
+        """The fields in order; ``verified_runs`` only when there are some."""
+        from profiler.serde import to_jsonable
+
+        return {f.name: to_jsonable(getattr(self, f.name)) for f in fields(self)
+                if f.name != "verified_runs" or self.verified_runs}
 
 
 #: The section this kind adds to a profile (see :mod:`profiler.kinds`).

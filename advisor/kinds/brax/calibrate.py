@@ -1,0 +1,175 @@
+"""``advisor calibrate brax``: Brax PPO on one MuJoCo Playground env, one ``ppo.train`` process
+per point over num_envs and batch shapes, with the plan printed first and a progress bar."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from advisor import catalog
+from advisor.console import err, out, print_json, sigterm_as_interrupt
+from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.sweeping import (
+    NO_WAIT_HELP,
+    STRICT_HELP,
+    claim_device,
+    interrupted_message,
+    report_done,
+    require_finished,
+    sweep_progress,
+)
+from advisor.units import parse_bytes, parse_int_list
+from profiler.serde import to_jsonable
+from profiler.store import advisor_home, profile_path
+
+#: ``--quick``: a CPU-sized sweep. Two num_envs at one small shape (2,560 env steps per update)
+#: and one shape with Playground's DM Control minibatches and unroll (32 x 30) at a small batch,
+#: so the phase model sees sequential steps, env steps and SGD steps each vary.
+QUICK = {"num_envs": "16,64", "batch_size": 64, "num_minibatches": 4, "unroll_length": 10,
+         "shapes": "64:16:32:30", "num_eval_envs": 128}
+#: The default: three num_envs at one shape, one shape with a larger batch and fewer minibatches,
+#: and the quick sweep's Playground-like shape.
+FULL = {"num_envs": "16,64,256", "batch_size": 256, "num_minibatches": 4, "unroll_length": 10,
+        "shapes": "256:1024:2:10,64:16:32:30", "num_eval_envs": 128}
+
+
+def parse_shapes(text: str) -> tuple[tuple[int, int, int, int], ...]:
+    """``N:B:M:U,...`` -> ``((num_envs, batch_size, num_minibatches, unroll_length), ...)``."""
+    found = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            values = tuple(int(v) for v in part.split(":"))
+        except ValueError:
+            values = ()
+        if len(values) != 4 or any(v < 1 for v in values):
+            raise BadInput(f"--shapes {part!r} is not num_envs:batch_size:num_minibatches:unroll_length; "
+                           "e.g. --shapes 64:256:2:10")
+        found.append(values)
+    return tuple(found)
+
+
+def calibrate_brax(
+    env: Annotated[str, typer.Option(help="Playground DM Control suite env, e.g. CartpoleBalance, CheetahRun, "
+                                          "HumanoidWalk (locomotion and manipulation envs need the internet).")]
+    = "CartpoleBalance",
+    name: Annotated[Optional[str], typer.Option(help="Profile to save into. Default: brax-<env> on this machine.")] = None,
+    quick: Annotated[bool, typer.Option(help="A CPU-sized sweep: num_envs 16,64 at batch 64 x 4 minibatches x unroll "
+                                             "10, plus one shape 64:16:32:30 (three processes), evaluation not "
+                                             "measured unless --eval.")] = False,
+    num_envs: Annotated[Optional[str], typer.Option(help="Comma-separated num_envs of the curve, e.g. 16,64,256.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Brax batch_size of the num_envs curve.")] = None,
+    num_minibatches: Annotated[Optional[int], typer.Option(help="Brax num_minibatches of the num_envs curve.")] = None,
+    unroll_length: Annotated[Optional[int], typer.Option(help="Brax unroll_length of the num_envs curve.")] = None,
+    shapes: Annotated[Optional[str], typer.Option(
+        help="Other batch shapes to measure, num_envs:batch_size:num_minibatches:unroll_length, comma-separated "
+             "(the phase model predicts shapes from them); '' for none.")] = None,
+    num_updates_per_batch: Annotated[Optional[int], typer.Option(
+        help="Brax num_updates_per_batch of every point. Default: Playground's for the env (16 for DM Control).")] = None,
+    epochs: Annotated[int, typer.Option(help="Timed training epochs per point (one more compiles first).")] = 2,
+    training_steps: Annotated[int, typer.Option(help="Training steps per epoch.")] = 1,
+    num_eval_envs: Annotated[Optional[int], typer.Option(help="Eval envs of the point that measures evaluation "
+                                                              "(Brax's default 128).")] = None,
+    evaluation: Annotated[Optional[bool], typer.Option("--eval/--no-eval", help="Measure evaluation in the first "
+                                                       "point (two compiles: minutes on a CPU). Default: yes, and no "
+                                                       "with --quick; without it times to target exclude evaluation.")]
+    = None,
+    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a "
+                                                "timeout.")] = 1800.0,
+    memory_limit: Annotated[Optional[str], typer.Option(
+        help="Cap each point's memory (bytes, or 4G; RLIMIT_DATA): a point over it is out of memory.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+) -> int:
+    """Calibrate Brax PPO (brax.training.agents.ppo.train) on a MuJoCo Playground env: per point one fresh process
+    trains from Playground's defaults for the env; env steps/s from compile-free epochs (training/walltime deltas),
+    compile, setup and evaluation seconds, peak memory (bytes)."""
+    from profiler.kinds.brax.sweep import BraxSweepSpec, preflight, run_probe
+
+    preset = QUICK if quick else FULL
+    if resume and fresh:
+        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    name = name or f"brax-{env.lower()}"
+    if name in catalog.shipped_names():
+        raise BadInput(f"--name {name!r} is a shipped profile's name; choose another")
+    if not 0 < timeout < 1e7:
+        raise BadInput("--timeout must be a positive number of seconds, such as 1800")
+    spec = BraxSweepSpec(
+        env=env, num_envs=tuple(parse_int_list(num_envs or preset["num_envs"], "--num-envs", maximum=2**20)),
+        batch_size=batch_size or preset["batch_size"], num_minibatches=num_minibatches or preset["num_minibatches"],
+        unroll_length=unroll_length or preset["unroll_length"],
+        shapes=parse_shapes(preset["shapes"] if shapes is None else shapes), num_updates_per_batch=num_updates_per_batch,
+        epochs=epochs, training_steps=training_steps, num_eval_envs=num_eval_envs or preset["num_eval_envs"],
+        measure_eval=(not quick) if evaluation is None else evaluation, timeout_s=timeout,
+        memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
+    from profiler.devicelock import SweepClaim
+    from profiler.kinds.brax.rules import shape_error
+
+    for n, b, m, _u in spec.grid:  # the device-independent rule, before any process starts
+        problem = shape_error(n, b, m)
+        if problem:
+            raise BadInput(f"{problem} (point num_envs={n}, batch_size={b}, num_minibatches={m})")
+    claim = SweepClaim(name)
+    existing = preflight(spec, name, resume=resume, fresh=fresh)
+    found = run_probe(spec, advisor_home() / "runs" / name)
+    print_plan(spec, found)
+    platform = (existing.section("brax").accelerator.platform if resume and existing.section("brax") is not None
+                else found["device"]["platform"])
+    claim_device(claim, platform, no_wait)
+    try:
+        with sigterm_as_interrupt():
+            profile = _run_with_progress(spec, name, found, resume=resume, fresh=fresh, claim=claim, strict=strict)
+    except KeyboardInterrupt:
+        raise CalibrationInterrupted(interrupted_message(name, "brax")) from None
+    section = profile.section("brax")
+    if json_output:
+        print_json(to_jsonable(profile))
+    else:
+        from advisor.kinds.brax.render import points_table
+
+        out.print(points_table(section, f"{name}: Brax PPO on {env} ({section.accelerator.name})"))
+        out.print(f"saved profile [bold]{name}[/bold] to {profile_path(name)}")
+    require_finished(section, name, "smaller --num-envs")
+    if not json_output:
+        out.print(f"next: advisor recommend --kind brax --profile {name} --target 60M")
+    return 0
+
+
+def print_plan(spec, found: dict) -> None:
+    """The plan, before anything is measured."""
+    from profiler.kinds.brax.rules import env_steps_per_update
+
+    defaults = found.get("ppo_defaults") or {}
+    updates = spec.num_updates_per_batch or defaults.get("num_updates_per_batch")
+    err.print(f"plan: Brax PPO on {spec.env} (impl={spec.impl}), {found['device_count']} {found['backend']} device(s), "
+              f"brax {found['versions'].get('brax', '?')}, jax {found['versions'].get('jax', '?')}; "
+              f"{len(spec.grid)} point(s), each one process of {spec.epochs + 1} epoch(s) x {spec.training_steps} "
+              f"training step(s) (the first compiles), num_updates_per_batch {updates}", markup=False)
+    for n, b, m, u in spec.grid:
+        err.print(f"  num_envs {n}, batch_size {b}, num_minibatches {m}, unroll_length {u}: "
+                  f"{env_steps_per_update(b, u, m):,} env steps per update", markup=False)
+    if spec.measure_eval:
+        err.print(f"  evaluation ({spec.num_eval_envs} envs) measured in the first point", markup=False)
+
+
+def _run_with_progress(spec, profile_name: str, found: dict, **options):
+    from profiler.kinds.brax.sweep import run_brax_sweep
+
+    with sweep_progress() as progress:
+        task = progress.add_task("starting", total=len(spec.grid))
+
+        def on_event(event) -> None:
+            if event.phase == "measure":
+                progress.update(task, description=event.message)
+            elif event.phase == "done":
+                n, b, m, u = event.key
+                report_done(progress, task, event, f"num_envs={n} batch {b}x{m} unroll {u}",
+                            lambda p: f"{p.train_sps:,.0f} env steps/s, first epoch {p.first_epoch_s:.1f} s, "
+                                      f"setup {p.setup_s:.1f} s", 160)
+
+        return run_brax_sweep(spec, profile_name, found, on_event=on_event, **options)

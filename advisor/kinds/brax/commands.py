@@ -1,0 +1,84 @@
+"""The brax kind's commands: ``recommend`` (Playground ``ppo_params`` overrides as Python and
+YAML, with predicted numbers) and ``predict`` (env steps/s and peak memory at chosen num_envs at
+the profile's measured batch shape, through the shared num_envs curves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor.catalog import resolve_profile
+from advisor.console import out, print_json, write_output
+from advisor.console import table as new_table
+from advisor.errors import BadInput, NoRecommendation
+from advisor.kinds.brax.recommend import recommend_brax
+from advisor.kinds.brax.render import options_table, python_text, recommendation_lines, yaml_text
+from advisor.units import format_bytes, format_range, parse_int_list
+from advisor.vectorised import prediction_rows
+from models.vectorised import fit_vectorised
+from profiler.kinds.brax.rules import shape_error
+from profiler.serde import to_jsonable
+
+
+def recommend(kind, target_steps: int, profile: str | None, objective: str, output: Path | None, json_output: bool,
+              *, memory_headroom: float, env_steps_per_update: int | None, batch_size: int | None,
+              num_minibatches: int | None, unroll_length: int | None, num_updates_per_batch: int | None) -> int:
+    """``advisor recommend --kind brax``: num_envs (and the shape) for Brax PPO, as ppo_params."""
+    chosen_profile, note = resolve_profile(profile, kind)
+    rec = recommend_brax(chosen_profile.section("brax"), target_steps, profile=chosen_profile.name, profile_note=note,
+                         objective=objective, headroom=memory_headroom, env_steps_per_update=env_steps_per_update,
+                         batch_size=batch_size, num_minibatches=num_minibatches, unroll_length=unroll_length,
+                         num_updates_per_batch=num_updates_per_batch)
+    if json_output:
+        data = to_jsonable(rec)
+        data["params"] = rec.params
+        if rec.chosen is not None:
+            data.update(train_sps=rec.chosen.train_sps, train_sps_low=rec.chosen.train_sps_low,
+                        train_sps_high=rec.chosen.train_sps_high, time_s=rec.chosen.time_s,
+                        python=python_text(rec), yaml=yaml_text(rec))
+        print_json(data)
+    else:
+        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
+        if rec.options:
+            out.print(options_table(rec))
+    if rec.chosen is None:
+        raise NoRecommendation(rec.reason)
+    if output is not None:
+        text = yaml_text(rec) if output.suffix in (".yaml", ".yml") else python_text(rec)
+        write_output(output, text, example="ppo_params.py")
+    if not json_output:
+        for line in recommendation_lines(rec):
+            out.print(line, markup=False)
+        out.print("")
+        out.print(python_text(rec), markup=False)
+        out.print(yaml_text(rec), markup=False)
+        if output is not None:
+            out.print(f"wrote {output}")
+    return 0
+
+
+def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
+    """``advisor predict --kind brax --num-envs``: the num_envs curve at the profile's batch shape."""
+    values = parse_int_list(num_envs, "--num-envs")
+    section = loaded.section("brax")
+    if section is None:
+        raise BadInput(f"profile {name!r} has no brax measurements; use one that does (see 'advisor profile list')")
+    w = section.workload
+    for n in values:
+        problem = shape_error(n, w.batch_size, w.num_minibatches, section.device_count)
+        if problem:
+            raise BadInput(f"--num-envs {n}: {problem}")
+    shape = {"batch_size": w.batch_size, "num_minibatches": w.num_minibatches, "unroll_length": w.unroll_length,
+             "num_updates_per_batch": w.num_updates_per_batch}
+    rows = prediction_rows(fit_vectorised(section), list(values), extra=shape)
+    if json_output:
+        print_json(rows)
+        return 0
+    table = new_table(f"{name}: Brax PPO on {w.env} at batch_size {w.batch_size}, num_minibatches "
+                      f"{w.num_minibatches}, unroll_length {w.unroll_length}",
+                      ("num_envs", "env steps/s", "90% interval", "peak memory", "upper bound", "extrapolated"))
+    for r in rows:
+        table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
+                      format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
+                      "yes" if r["extrapolated"] else "no")
+    out.print(table)
+    return 0

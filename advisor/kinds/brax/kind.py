@@ -1,0 +1,112 @@
+"""The ``brax`` workload kind: Brax PPO (``brax.training.agents.ppo.train``) on MuJoCo Playground
+envs, measured over num_envs and batch shapes, fitted by the shared num_envs curves
+(:mod:`models.vectorised`) and the phase model (:mod:`models.brax_phases`); recommend emits
+Playground ``ppo_params`` overrides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from advisor.vectorised import VectorisedKind
+from advisor.workload import Option
+from profiler.profile import Profile
+
+
+def _int_option(name: str, text: str) -> Option:
+    return Option(name, Annotated[Optional[int], typer.Option(help=f"brax: {text}")], None, exclusive=True)
+
+
+class BraxKind(VectorisedKind):
+    name = "brax"
+    title = "Brax PPO on MuJoCo Playground envs (Playground ppo_params)"
+    short = "Brax"
+    objectives = ("fastest",)
+    default_objective = "fastest"
+    recommend_options = (
+        Option("memory_headroom", Annotated[float, typer.Option(
+            help="mjx, command, brax: fraction of device memory a config's peak-memory upper bound may use.")], 0.9),
+        _int_option("env_steps_per_update", "env steps per training step (batch_size x unroll_length x "
+                    "num_minibatches x action_repeat; Brax's sample-efficiency quantity); sets batch_size at "
+                    "Playground's num_minibatches and unroll_length. Default: Playground's for the env."),
+        _int_option("batch_size", "Brax batch_size (default: Playground's for the env)."),
+        _int_option("num_minibatches", "Brax num_minibatches (default: Playground's for the env)."),
+        _int_option("unroll_length", "Brax unroll_length (default: Playground's for the env)."),
+        _int_option("num_updates_per_batch", "Brax num_updates_per_batch (default: Playground's for the env)."),
+    )
+    predict_axis = "num_envs"
+    predict_example = "--num-envs 64,256 (brax)"
+    predict_options = (
+        Option("num_envs", Annotated[Optional[str], typer.Option(
+            help="Comma-separated num_envs for MJX, command or brax predictions, e.g. 1024,8192.")], None),
+    )
+    page_module = "advisor.kinds.brax.page"
+    points_word = "configs"
+    report_rank = 30
+    recommend_help = ("for --kind brax, num_envs for Brax PPO on a Playground env at Playground's batch shape (or "
+                      "yours), as ppo_params overrides (Python dict and YAML)")
+    objective_help = "brax: fastest (the shortest predicted time to the target)."
+    output_help = "brax: the ppo_params overrides (.py: Python, .yaml: YAML)"
+    predict_help = ("Brax PPO env steps/s (with 90% interval) and peak memory at the given num_envs, at the "
+                    "profile's measured batch shape (--kind brax)")
+
+    def calibrate_command(self):
+        from advisor.kinds.brax.calibrate import calibrate_brax
+
+        return calibrate_brax
+
+    def device_name(self, section: Any) -> str | None:
+        return section.accelerator.name
+
+    def summary_lines(self, section: Any) -> list[str]:
+        from advisor.kinds.brax.render import summary_lines
+
+        return summary_lines(section)
+
+    def points_table(self, section: Any, title: str | None = None) -> Any:
+        from advisor.kinds.brax.render import points_table
+
+        return points_table(section, title or f"brax points: {section.workload.env} (env steps/s, seconds)")
+
+    def report_lines(self, profile: Profile, section: Any) -> list[str]:
+        from advisor.kinds.brax.report import report_lines
+
+        return report_lines(section)
+
+    def dashboard_panels(self, section: Any) -> list[Any]:
+        from advisor.kinds.brax.report import dashboard_panels
+
+        return dashboard_panels(section)
+
+    def panel_titles(self) -> dict[str, str]:
+        from advisor.kinds.brax.report import TITLES
+
+        return dict(TITLES)
+
+    def validate(self, section: Any) -> list[Any]:
+        from advisor.kinds.brax.validate import phase_validation
+
+        found = super().validate(section)
+        phases = phase_validation(section)
+        return found + ([phases] if phases is not None else [])
+
+    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
+        from advisor.kinds.brax.validate import CURVE, phase_table
+
+        shared = super().validation_tables([v for v in validations if v.curve != CURVE])
+        return shared + [phase_table(v) for v in validations if v.curve == CURVE]
+
+    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
+                  json_output: bool, **options: Any) -> int:
+        from advisor.kinds.brax.commands import recommend
+
+        return recommend(self, target_steps, profile_name, objective, output, json_output, **options)
+
+    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
+        from advisor.kinds.brax.commands import predict
+
+        return predict(profile, name, json_output, **options)
+
+
+KIND = BraxKind()

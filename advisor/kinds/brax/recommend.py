@@ -1,0 +1,265 @@
+"""Turn a brax profile into a :class:`BraxRecommendation`: the Playground ``ppo_params`` to train
+with, the predicted env steps/s with its interval, and the time to the target in Brax's own step
+accounting (its overshoot of ``num_timesteps``), evaluation and compile included.
+
+The batch shape (``batch_size``, ``num_minibatches``, ``unroll_length``, ``num_updates_per_batch``)
+stays Playground's for the env unless the user sets it: env steps per update is Brax's
+sample-efficiency quantity, and the minibatch count and size are the optimizer's. What is tuned
+is ``num_envs``: every power of two (times the device count) that Brax accepts for that shape
+(:func:`profiler.kinds.brax.rules.shape_error`) and that fits memory; the fastest wins.
+Throughput comes from the phase model (:mod:`models.brax_phases`) over every measured point.
+
+Pure: no I/O. "No recommendation" is a valid answer and carries its reason.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from advisor.errors import BadInput
+from models.brax_phases import BraxPhaseModel, nnls_relative
+from profiler.kinds.brax.rules import env_steps_per_update, evaluations, shape_error, total_env_steps
+from profiler.kinds.brax.schema import BraxSection
+
+OBJECTIVES = {"fastest": "the num_envs with the shortest predicted time to the target"}
+SHAPE_KEYS = ("batch_size", "num_minibatches", "unroll_length", "num_updates_per_batch")
+#: Brax's own default of ``ppo.train(num_eval_envs=...)`` (Playground does not set it).
+BRAX_NUM_EVAL_ENVS = 128
+
+
+@dataclass(frozen=True)
+class BraxOption:
+    """One ``num_envs`` at the chosen shape: env steps/s with its 90% interval, peak memory
+    (bytes) with its upper bound, and the time to target (s) with its parts."""
+
+    num_envs: int
+    train_sps: float
+    train_sps_low: float
+    train_sps_high: float
+    peak_bytes: int | None
+    peak_bytes_upper: int | None
+    fits: bool
+    extrapolated: bool
+    train_s: float
+    time_s: float
+    time_low_s: float
+    time_high_s: float
+
+
+@dataclass(frozen=True)
+class BraxRecommendation:
+    profile: str
+    profile_note: str
+    env: str
+    target_steps: int
+    device_count: int
+    shape: dict[str, int]
+    env_steps_per_update: int
+    total_env_steps: int
+    num_evals: int
+    num_resets_per_eval: int
+    fixed_s: float
+    compile_s: float
+    eval_s: float
+    memory_budget_bytes: int | None
+    accelerator_name: str
+    options: tuple[BraxOption, ...]
+    chosen: BraxOption | None
+    reason: str
+    notes: tuple[str, ...]
+    ppo_defaults: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.chosen is not None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The ``ppo_params`` overrides, under Brax's names."""
+        if self.chosen is None:
+            return {}
+        return {"num_envs": self.chosen.num_envs, **self.shape, "num_timesteps": self.target_steps}
+
+
+def fitted_phases(section: BraxSection) -> BraxPhaseModel:
+    points = section.all_ok_points
+    if len(points) < 2:
+        raise BadInput(f"the brax profile has {len(points)} successful point(s); the phase model needs two or more "
+                       "(advisor calibrate brax --resume, or --quick)")
+    x = [[p.num_envs, p.batch_size, p.num_minibatches, p.unroll_length, p.num_updates_per_batch, p.action_repeat]
+         for p in points]
+    y = [p.update_s for p in points]
+    samples = [[p.env_steps_per_update / s for s in p.train_sps_samples] for p in points]
+    return BraxPhaseModel().fit(x, y, y_samples=samples)
+
+
+def memory_fit(section: BraxSection, num_envs: list[int], steps: int) -> tuple[list[float | None], list[float | None]]:
+    """Peak bytes ``a + b * num_envs`` (non-negative least squares over every measured point) and
+    an upper bound 15% above it, widened 5% per doubling of num_envs and 10% per doubling of env
+    steps per update beyond the measured ones (a CPU's peak RSS is mostly the runtime and the
+    compiler, so the few measured batch sizes cannot pin a cost per env step)."""
+    points = [p for p in section.all_ok_points if p.peak_bytes]
+    if len(points) < 2:
+        return [None] * len(num_envs), [None] * len(num_envs)
+    a = np.array([[1.0, p.num_envs] for p in points])
+    coef, _cols = nnls_relative(a, np.array([float(p.peak_bytes) for p in points]), [0, 1])
+    low_n, high_n = min(p.num_envs for p in points), max(p.num_envs for p in points)
+    high_e = max(p.env_steps_per_update for p in points)
+    peaks, uppers = [], []
+    for n in num_envs:
+        peak = float(coef @ [1.0, n])
+        envs_out = max(0.0, math.log2(n / high_n)) + max(0.0, math.log2(low_n / n))
+        peaks.append(peak)
+        uppers.append(peak * (1.15 + 0.05 * envs_out + 0.10 * max(0.0, math.log2(steps / high_e))))
+    return peaks, uppers
+
+
+def chosen_shape(section: BraxSection, given: dict[str, int | None], steps_per_update: int | None) -> dict[str, int]:
+    """Playground's shape for the env, with the user's settings (``--env-steps-per-update`` sets
+    batch_size at Playground's minibatches and unroll)."""
+    d, w = section.workload.ppo_defaults, section.workload
+    shape = {k: int(given[k] if given.get(k) is not None else d.get(k, getattr(w, k))) for k in SHAPE_KEYS}
+    if steps_per_update is not None:
+        if given.get("batch_size") is not None:
+            raise BadInput("--env-steps-per-update sets batch_size; give one of --env-steps-per-update and --batch-size")
+        per_batch = shape["num_minibatches"] * shape["unroll_length"] * w.action_repeat
+        if steps_per_update % per_batch:
+            raise BadInput(f"--env-steps-per-update {steps_per_update} is not a multiple of num_minibatches x "
+                           f"unroll_length x action_repeat ({per_batch}); e.g. {max(1, round(steps_per_update / per_batch)) * per_batch}")
+        shape["batch_size"] = steps_per_update // per_batch
+    return shape
+
+
+def candidates(rows: int, device_count: int, limit: int = 2**16) -> list[int]:
+    """num_envs Brax accepts for ``batch_size * num_minibatches = rows``: powers of two times the
+    device count that divide ``rows``."""
+    found = {device_count * 2 ** k for k in range(0, 31) if device_count * 2 ** k <= min(rows, limit)}
+    return sorted(n for n in found if shape_error(n, rows, 1, device_count) is None)
+
+
+def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, profile_note: str = "",
+                   objective: str = "fastest", headroom: float = 0.9, env_steps_per_update: int | None = None,
+                   **given: int | None) -> BraxRecommendation:
+    if objective not in OBJECTIVES:
+        raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
+    if not 0 < headroom <= 1:
+        raise BadInput(f"--memory-headroom must be a fraction in (0, 1], e.g. 0.9 (got {headroom})")
+    for name, value in list(given.items()) + [("env_steps_per_update", env_steps_per_update)]:
+        if value is not None and value < 1:
+            raise BadInput(f"--{name.replace('_', '-')} must be a positive integer")
+    w = section.workload
+    devices = section.device_count
+    shape = chosen_shape(section, given, env_steps_per_update)
+    steps = env_steps_per_update_of(shape, w.action_repeat)
+    d = w.ppo_defaults
+    num_evals, resets = int(d.get("num_evals", 10)), int(d.get("num_resets_per_eval", 0))
+    total = total_env_steps(target_steps, steps, num_evals, resets)
+    model = fitted_phases(section)
+    notes: list[str] = []
+    capacity = section.accelerator.memory_bytes
+    budget = int(headroom * capacity) if capacity else None
+    accepted = candidates(shape["batch_size"] * shape["num_minibatches"], devices)
+    measured = [p.num_envs for p in section.all_ok_points]
+    nums = [n for n in accepted if min(measured) <= n <= max(measured)] or accepted
+    if nums and nums == accepted and not min(measured) <= nums[-1] <= max(measured):
+        notes.append(f"no num_envs Brax accepts for this shape lies within the measured {min(measured)}-{max(measured)}; "
+                     "these are extrapolated")
+    fixed, compile_s, eval_total = fixed_costs(section, num_evals, notes)
+    base = dict(profile=profile, profile_note=profile_note, env=w.env, target_steps=target_steps, device_count=devices,
+                shape=shape, env_steps_per_update=steps, total_env_steps=total, num_evals=num_evals,
+                num_resets_per_eval=resets, fixed_s=fixed, compile_s=compile_s, eval_s=eval_total,
+                memory_budget_bytes=budget, accelerator_name=section.accelerator.name, ppo_defaults=dict(d))
+    if not nums:
+        return BraxRecommendation(**base, options=(), chosen=None, notes=tuple(notes),
+                                  reason=f"no recommendation: no num_envs that is a multiple of {devices} device(s) "
+                                         f"divides batch_size x num_minibatches ({shape['batch_size']} x "
+                                         f"{shape['num_minibatches']})")
+    x = np.array([[n, shape["batch_size"], shape["num_minibatches"], shape["unroll_length"],
+                   shape["num_updates_per_batch"], w.action_repeat] for n in nums], dtype=float)
+    sps, (low, high) = model.predict(x), model.predict_interval(x)
+    outside = model.is_extrapolation(x)
+    peaks, uppers = memory_fit(section, nums, steps)
+    largest = max(p.num_envs for p in section.all_ok_points)
+    measured_steps = max(p.env_steps_per_update for p in section.all_ok_points)
+    if steps > measured_steps and peaks[0] is not None:
+        notes.append(f"peak memory was measured at up to {measured_steps:,} env steps per update, not {steps:,}: the "
+                     "larger rollout buffer is covered only by the upper bound's widening (10% per doubling)")
+    options = []
+    for i, n in enumerate(nums):
+        fits = uppers[i] <= budget if uppers[i] is not None and budget is not None else n <= largest
+        if section.oom_num_envs is not None and n >= section.oom_num_envs:
+            fits = False
+        run = fixed + compile_s + eval_total
+        options.append(BraxOption(
+            num_envs=n, train_sps=float(sps[i]), train_sps_low=float(low[i]), train_sps_high=float(high[i]),
+            peak_bytes=None if peaks[i] is None else round(peaks[i]),
+            peak_bytes_upper=None if uppers[i] is None else math.ceil(uppers[i]), fits=bool(fits),
+            extrapolated=bool(outside[i]), train_s=total / float(sps[i]), time_s=run + total / float(sps[i]),
+            time_low_s=run + total / float(high[i]), time_high_s=run + total / float(low[i])))
+    usable = [o for o in options if o.fits]
+    if not usable:
+        return BraxRecommendation(**base, options=tuple(options), chosen=None, notes=tuple(notes),
+                                  reason=f"no recommendation: no num_envs fits {headroom:.0%} of "
+                                         f"{section.accelerator.name}'s memory; raise --memory-headroom")
+    chosen = min(usable, key=lambda o: o.time_s)
+    if chosen.num_envs == max(measured) and any(n > chosen.num_envs for n in accepted):
+        notes.append(f"the fastest is the largest measured num_envs ({chosen.num_envs}); Brax accepts up to "
+                     f"{accepted[-1]} for this shape: calibrate larger --num-envs to see whether more helps")
+    notes += shape_notes(section, model, shape, chosen, devices)
+    if resets > 0:
+        notes.append(f"Playground's num_resets_per_eval={resets} resets the envs between epochs; the calibration runs "
+                     "with 0, so the one compile of that reset (tens of seconds on a CPU) is not in the time to target")
+    if total != target_steps:
+        notes.append(f"Brax runs {total:,} env steps for num_timesteps={target_steps:,}: {max(num_evals - 1, 1)} eval "
+                     f"periods x {max(resets, 1)} epochs x whole training steps of {steps:,} env steps")
+    why = (f"the shortest predicted time to {target_steps:,} env steps among {len(usable)} num_envs Brax accepts "
+           f"with batch_size x num_minibatches = {shape['batch_size'] * shape['num_minibatches']} on {devices} device(s)")
+    return BraxRecommendation(**base, options=tuple(options), chosen=chosen, notes=tuple(notes), reason=why)
+
+
+def env_steps_per_update_of(shape: dict[str, int], action_repeat: int) -> int:
+    return env_steps_per_update(shape["batch_size"], shape["unroll_length"], shape["num_minibatches"], action_repeat)
+
+
+def fixed_costs(section: BraxSection, num_evals: int, notes: list[str]) -> tuple[float, float, float]:
+    """``(setup s, epoch compile s, evaluation s)`` of one training run: setup (resets and their
+    compiles) and the first epoch's extra seconds are medians over measured points; evaluation
+    is the measured first, second (recompile) and steady evaluations for Brax's count of them."""
+    points = section.all_ok_points
+    setup = statistics.median(p.setup_s for p in points if p.setup_s is not None) if points else 0.0
+    extra = [max(0.0, p.first_epoch_s - p.epoch_s) for p in points if p.first_epoch_s and p.epoch_s]
+    compile_s = statistics.median(extra) if extra else 0.0
+    notes.append("compile and setup seconds were measured at the calibration's batch shapes; a larger batch "
+                 "compiles the same programs, so they are taken as they are")
+    point = section.eval_point
+    count = evaluations(num_evals)
+    if point is None:
+        notes.append("evaluation was not measured; times to target exclude it")
+        return setup, compile_s, 0.0
+    first, second, steady = point.eval_s[0], point.eval_s[1], statistics.median(point.eval_s[2:])
+    total = first + (second if count > 1 else 0.0) + steady * max(count - 2, 0)
+    if point.num_eval_envs != BRAX_NUM_EVAL_ENVS:
+        notes.append(f"evaluation was measured with {point.num_eval_envs} eval envs, not Brax's default "
+                     f"{BRAX_NUM_EVAL_ENVS}")
+    return setup, compile_s, total
+
+
+def shape_notes(section: BraxSection, model: BraxPhaseModel, shape: dict[str, int], chosen: BraxOption,
+                devices: int) -> list[str]:
+    notes = []
+    measured = {(p.batch_size, p.num_minibatches, p.unroll_length, p.num_updates_per_batch) for p in section.all_ok_points}
+    key = tuple(shape[k] for k in SHAPE_KEYS)
+    if key not in measured or chosen.extrapolated:
+        notes.append("this batch shape (or num_envs) was not measured: train_sps comes from the phase model "
+                     "(per sequential env step + per env step + per SGD step) fitted to the measured shapes, and its "
+                     "interval is widened for every doubling beyond them")
+    if not bool(model.same_updates([[chosen.num_envs, shape["batch_size"], shape["num_minibatches"],
+                                     shape["unroll_length"], shape["num_updates_per_batch"], 1]])[0]):
+        notes.append(f"num_updates_per_batch={shape['num_updates_per_batch']} was not measured (the profile used "
+                     f"{', '.join(map(str, model.updates_))}); the interval is doubled")
+    return notes

@@ -1,0 +1,61 @@
+"""recommend, predict, validate and profile show on the shipped brax profile, as a user on a fresh
+clone runs them (no brax needed: nothing here imports it)."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from profiler.kinds.brax.rules import env_steps_per_update, shape_error, total_env_steps
+from tests.conftest import one_line_error, run_cli
+
+SHIPPED = "epyc-2core-cpu-brax-cartpole"
+
+
+def test_recommend_keeps_playground_shape_and_counts_brax_steps():
+    proc = run_cli("recommend", "--kind", "brax", "--target", "60M", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["profile"] == SHIPPED
+    p = data["params"]
+    # Playground's DM Control shape is kept: 983,040 env steps per update
+    assert (p["batch_size"], p["num_minibatches"], p["unroll_length"], p["num_updates_per_batch"]) == (1024, 32, 30, 16)
+    assert shape_error(p["num_envs"], p["batch_size"], p["num_minibatches"], data["device_count"]) is None
+    assert p["num_timesteps"] == 60_000_000
+    assert data["total_env_steps"] == total_env_steps(60_000_000, env_steps_per_update(1024, 30, 32), 10, 10) == 88_473_600
+    assert data["train_sps_low"] < data["train_sps"] < data["train_sps_high"]
+    assert data["time_s"] > 88_473_600 / data["train_sps"]  # evaluation and compile on top of training
+    assert yaml.safe_load(data["yaml"]) == p
+    namespace: dict = {}
+    exec(compile(data["python"].split("from mujoco_playground")[0] + "overrides = " +
+                 data["python"].split("overrides = ")[1].split("\nppo_params.update")[0], "<emitted>", "exec"), namespace)
+    assert namespace["overrides"] == p
+
+
+def test_user_shape_predict_validate_show_and_bad_input():
+    proc = run_cli("recommend", "--kind", "brax", "--target", "1M", "--env-steps-per-update", "30720")
+    assert proc.returncode == 0, proc.stderr
+    assert "'batch_size': 32" in proc.stdout and "predicted train_sps" in proc.stdout
+    line = one_line_error(run_cli("recommend", "--kind", "brax", "--target", "1M", "--env-steps-per-update", "1000"))
+    assert "multiple of num_minibatches x unroll_length" in line
+    rows = json.loads(run_cli("predict", "--profile", SHIPPED, "--num-envs", "16,64", "--json").stdout)
+    assert [r["num_envs"] for r in rows] == [16, 64] and all(r["train_sps"] > 0 for r in rows)
+    assert "Brax needs" in one_line_error(run_cli("predict", "--profile", SHIPPED, "--num-envs", "48"))
+    assert run_cli("validate", "--profile", SHIPPED).returncode == 0
+    show = run_cli("profile", "show", SHIPPED)
+    assert show.returncode == 0 and "CartpoleBalance" in show.stdout
+
+
+def test_explorer_page_shows_the_recommendation_and_the_curve(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("ADVISOR_EXPLORE_PROFILE", SHIPPED)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    envs = [m.value for m in at.metric if m.label == "num_envs"]
+    assert envs and int(envs[0]) >= 1 and len(at.get("vega_lite_chart")) == 1
+    at.number_input(key="brax-batch_size").set_value(32).run()  # Playground's 1024 -> 32: 30,720 env steps per update
+    assert [m.value for m in at.metric if m.label == "env steps per update"][0] == "30.7k"
