@@ -41,14 +41,16 @@ class TrainThroughputModel(Estimator):
     prior_sigma : relative run-to-run noise assumed before data is seen (shrinks intervals
         less when there are few points).
     extrapolation_widening : growth of the interval half-width per doubling outside the data.
+    forms : the candidate forms of ``"auto"`` (default: all of them).
 
     Learned attributes: ``form_`` (chosen form name), ``fit_`` (:class:`models.curves.LogFit`),
     ``loo_errors_`` (form -> relative leave-one-out errors of train_sps), ``num_envs_range_``.
     """
 
     def __init__(self, num_steps: int = 50, form: str = "auto", confidence: float = 0.9,
-                 prior_sigma: float = 0.03, extrapolation_widening: float = 0.5):
+                 prior_sigma: float = 0.03, extrapolation_widening: float = 0.5, forms: tuple[str, ...] | None = None):
         self.num_steps = num_steps
+        self.forms = forms
         self.form = form
         self.confidence = confidence
         self.prior_sigma = prior_sigma
@@ -68,7 +70,7 @@ class TrainThroughputModel(Estimator):
         if np.unique(n).size < 2:
             raise ValueError("need measurements at two or more distinct num_envs to fit throughput")
         times = self._times(n, sps)
-        candidates = list(ITERATION_TIME_FORMS) if self.form == "auto" else [self.form]
+        candidates = list(self.forms or ITERATION_TIME_FORMS) if self.form == "auto" else [self.form]
         if self.form != "auto" and self.form not in ITERATION_TIME_FORMS:
             raise ValueError(f"unknown form {self.form!r}; use auto or one of {list(ITERATION_TIME_FORMS)}")
         self.loo_errors_ = {}

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from profiler.errors import ImportFormatError, ProfileFormatError
 from profiler.kinds.mjx.importer import mjx_section_from_csv
-from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload, UpdatePhase
 from profiler.kinds.rllib.schema import RllibPoint, RllibSection, RllibWorkload
 from profiler.profile import Accelerator, Hardware, Profile
 from profiler.store import profile_from_json_text, profile_to_json_text
@@ -114,11 +114,16 @@ def test_random_rllib_csv(header, rows):
 
 
 positive = st.floats(min_value=1e-3, max_value=1e9, allow_nan=False, allow_infinity=False)
+seconds = st.floats(min_value=1e-6, max_value=1e6, allow_nan=False, allow_infinity=False)
+update_phases = st.lists(st.builds(lambda k, s: UpdatePhase(k, tuple(s)), st.integers(1, 4096),
+                                   st.lists(seconds, min_size=1, max_size=3)), max_size=3,
+                         unique_by=lambda u: u.num_minibatches)
 mjx_points = st.builds(
-    lambda n, sps, samples, peak, xla, compile_s: MjxPoint(
-        num_envs=n, train_sps=sps, train_sps_samples=tuple(samples), peak_bytes=peak, xla_bytes=xla, compile_s=compile_s),
+    lambda n, sps, samples, peak, xla, compile_s, rollout, updates: MjxPoint(
+        num_envs=n, train_sps=sps, train_sps_samples=tuple(samples), peak_bytes=peak, xla_bytes=xla, compile_s=compile_s,
+        rollout_s_samples=tuple(rollout), update_phases=tuple(updates)),
     st.integers(1, 2**20), positive, st.lists(positive, max_size=4), st.none() | st.integers(1, 2**40),
-    st.none() | st.integers(1, 2**40), st.none() | st.floats(0, 1e5))
+    st.none() | st.integers(1, 2**40), st.none() | st.floats(0, 1e5), st.lists(seconds, max_size=3), update_phases)
 rllib_points = st.builds(
     lambda r, e, sps, status: RllibPoint(num_env_runners=r, num_envs_per_env_runner=e, status=status,
                                          env_steps_per_s=sps if status == "ok" else None,

@@ -1,17 +1,21 @@
 """Invariants that must hold for any profile and any inputs (property-based, hypothesis)."""
 
+import dataclasses
 import math
 
 import numpy as np
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from advisor.kinds.mjx.conf import emit_conf
+from advisor.kinds.mjx.config_prediction import fit_mjx, predict_config
 from advisor.kinds.mjx.recommend import recommend_mjx
 from models.scaling import RunnerScalingModel
 from models.scaling_intervals import scaling_intervals
 from models.usl import usl_throughput
 from models.vectorised import fit_vectorised
-from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
+from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload, UpdatePhase
 from profiler.minibatch import choose_num_minibatches
 from profiler.profile import Accelerator
 
@@ -132,3 +136,54 @@ def test_rllib_intervals_contain_the_point_predictions(data, at):
     if iv.speedup is not None:
         for (low, high), value in ((iv.speedup, model.speedup(grid)), (iv.efficiency, model.efficiency(grid))):
             assert np.all(low <= value * tol) and np.all(value <= high * tol) and np.all(low > 0)
+
+
+@st.composite
+def phased_sections(draw):
+    """:func:`sections`, often with the phases timed: a rollout per point and the update phase at the
+    point's 32 minibatches and at another count that divides its batch."""
+    section = draw(sections())
+    if not draw(st.booleans()):
+        return section
+    steps = section.workload.num_steps
+    roll_latency, roll_per_env = draw(st.floats(1e-4, 1e-1)), draw(st.floats(1e-8, 1e-4))
+    step_latency, step_per_sample = draw(st.floats(1e-5, 1e-2)), draw(st.floats(1e-9, 1e-5))
+    points = []
+    for p in section.points:
+        if not p.ok:
+            points.append(p)
+            continue
+        batch = p.num_envs * steps
+        other = draw(st.sampled_from([k for k in (1, 2, 8, 128, 1024) if batch % k == 0]))
+        updates = tuple(UpdatePhase(k, (4 * k * (step_latency + step_per_sample * batch / k)
+                                        * draw(st.floats(0.9, 1.1)),)) for k in sorted({32, other}))
+        rollout = steps * (roll_latency + roll_per_env * p.num_envs) * draw(st.floats(0.9, 1.1))
+        points.append(dataclasses.replace(p, rollout_s_samples=(rollout,), update_phases=updates))
+    return dataclasses.replace(section, points=tuple(points))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(section=phased_sections(), target=st.integers(10**4, 10**10), headroom=st.floats(0.05, 1.0),
+       objective=st.sampled_from(["efficient", "max-throughput", "same-batch"]), min_updates=st.integers(0, 2000))
+def test_every_printed_prediction_is_for_the_exact_emitted_config(section, target, headroom, objective, min_updates):
+    curves = fit_mjx(section)
+    rec = recommend_mjx(curves, target, profile="p", objective=objective, headroom=headroom, min_updates=min_updates)
+    for o in rec.options:  # every row of the table
+        p = predict_config(curves, o.num_envs, o.num_steps, o.num_minibatches, o.update_epochs)
+        for mine, its in ((o.train_sps, p.train_sps), (o.train_sps_low, p.train_sps_low), (o.train_sps_high, p.train_sps_high)):
+            assert math.isclose(mine, its, rel_tol=1e-12)  # one config alone, or all the table's at once
+        assert o.basis == ("phases" if curves.phases is not None else "fused")
+        assert (o.excluded is None) == (o.fits and o.num_updates >= max(min_updates, 1))
+    if rec.chosen is None:
+        assert rec.reason.startswith("no recommendation")
+        return
+    c = rec.chosen
+    assert c.num_updates >= min_updates and c.excluded is None
+    experiment = yaml.safe_load(emit_conf(rec))["experiment"]
+    assert (experiment["num_envs"], experiment["num_steps"], experiment["num_minibatches"],
+            experiment["update_epochs"]) == (c.num_envs, c.num_steps, c.num_minibatches, c.update_epochs)
+    assert (c.num_envs * c.num_steps) % c.num_minibatches == 0
+    emitted = predict_config(curves, experiment["num_envs"], experiment["num_steps"], experiment["num_minibatches"],
+                             experiment["update_epochs"])
+    assert f"predicted train_sps: {emitted.train_sps:,.0f} env steps/s" in emit_conf(rec)
+    assert f"num_updates: {emitted.num_updates(target)} PPO updates" in emit_conf(rec)

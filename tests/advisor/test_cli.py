@@ -231,3 +231,20 @@ def test_an_unusable_data_folder_is_one_line(tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 1 and len(lines) == 1 and "Traceback" not in proc.stderr
     assert "Not a directory" in lines[0] and "ADVISOR_HOME" in lines[0]
+
+
+def test_predict_takes_the_minibatch_count_and_rollout_length_of_the_config():
+    proc = run_cli("predict", "--profile", "h100-humanoid", "--num-envs", "4096", "--num-minibatches", "32",
+                   "--target", "100M", "--json")
+    [measured] = json.loads(proc.stdout)
+    proc = run_cli("predict", "--profile", "h100-humanoid", "--num-envs", "4096", "--num-minibatches", "128",
+                   "--num-steps", "25", "--json")
+    [other] = json.loads(proc.stdout)
+    assert (measured["num_minibatches"], measured["num_steps"], measured["num_updates"]) == (32, 50, 488)
+    assert measured["extrapolated_axes"] == [] and measured["basis"] == "fused"
+    assert (other["num_minibatches"], other["num_steps"], other["minibatch_size"]) == (128, 25, 800)
+    assert other["extrapolated_axes"] == ["num_minibatches", "num_steps"] and other["num_updates"] is None
+    assert other["gradient_steps_per_update"] == 512 and other["gradient_steps_per_sample"] == 512 / 102_400
+    assert other["train_sps_high"] / other["train_sps_low"] > measured["train_sps_high"] / measured["train_sps_low"]
+    bad = run_cli("predict", "--profile", "h100-humanoid", "--num-envs", "4096", "--num-minibatches", "3")
+    assert bad.returncode == 2 and "use 2" in bad.stderr

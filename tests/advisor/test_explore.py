@@ -24,7 +24,11 @@ def test_what_if_flags_memory_and_shape_changes(curves):
     result = what_if(curves, rec, num_envs=16384, num_steps=50, num_minibatches=256, update_epochs=8,
                      hidden_layers=(256, 256))
     assert result.env["XLA_PYTHON_CLIENT_MEM_FRACTION"]
-    assert any("update_epochs, hidden_layers differ" in w for w in result.warnings)
+    assert any("hidden_layers differ" in w for w in result.warnings)
+    assert any("update_epochs=8 (measured 4)" in w for w in result.warnings)  # the prediction's own note
+    assert result.option.update_epochs == 8 and result.option.num_minibatches == 256
+    assert any("PPO updates, fewer than" in w for w in result.warnings)  # 122 updates for 100M at 16384 x 50
+    assert "update_epochs: 8" in result.conf_yaml
     assert "export XLA_PYTHON_CLIENT_MEM_FRACTION" in result.conf_yaml
     bad = what_if(curves, rec, num_envs=100, num_steps=50, num_minibatches=3, update_epochs=4, hidden_layers=(512, 256))
     assert bad.option is None and "use " in bad.errors[0] and bad.conf_yaml is None

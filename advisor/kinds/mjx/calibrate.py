@@ -57,10 +57,14 @@ def calibrate_mjx(
     hidden_layers: Annotated[str, typer.Option(help="Actor and critic hidden layer widths.")] = "512,256",
     repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after one warm-up. Default 3 (2 with --quick).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    phases: Annotated[bool, typer.Option("--phases/--no-phases",
+        help="Also time each iteration's rollout and update phases apart, the update at the minibatch counts of the "
+             "plan printed first, so predictions cover any num_minibatches and num_steps.")] = True,
     physics: Annotated[Optional[bool], typer.Option("--physics/--no-physics",
         help="Also time stepping alone (physics_sps). Default: on, off with --quick.")] = None,
     quick: Annotated[bool, typer.Option(help="A short sweep: 3 points, 2 timed iterations, no physics-only timing "
-                                             "(under 5 minutes on a 2-core CPU).")] = False,
+                                             "(humanoid on a busy 2-core CPU: about 11 minutes with the phases, "
+                                             "under 5 without).")] = False,
     platform: Annotated[str, typer.Option(help="auto (GPU if JAX sees one), gpu or cpu.")] = "auto",
     memory_limit: Annotated[Optional[str], typer.Option(
         help="Cap each point's process memory (bytes, or 512M, 1.5G): the sweep then finds the memory boundary "
@@ -140,9 +144,13 @@ def calibrate_mjx(
         if not path.exists() or load_profile_file(path).section("mjx") is None:
             raise BadInput(f"nothing to resume: profile {profile_name!r} has no MJX sweep; run without --resume")
         grid = load_profile_file(path).section("mjx").requested_num_envs
+    from profiler.kinds.mjx.phase_plan import default_phase_minibatches, plan_lines
+
+    extra = default_phase_minibatches(tuple(grid), workload) if phases else {}
     spec = MjxSweepSpec(workload=workload, num_envs=tuple(grid), repeats=repeats or (2 if quick else 3),
                         timeout_s=timeout, physics=(not quick) if physics is None else physics, platform=forced,
-                        memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
+                        memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None,
+                        phases=phases, phase_minibatches=extra)
     existing = preflight(spec, profile_name, resume=resume, fresh=fresh)
     if resume and existing.section("mjx") is not None:
         device_platform = existing.section("mjx").accelerator.platform
@@ -152,6 +160,10 @@ def calibrate_mjx(
             accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
         device_platform = forced or accelerator.platform
     claim_device(claim, device_platform, no_wait)
+    if not json_output:
+        err.print("plan:", markup=False)
+        for line in plan_lines(tuple(grid), workload, extra, phases):
+            err.print(f"  {line}", markup=False)
     from advisor.kinds.mjx.adaptive import ModelPolicy
 
     policy = ModelPolicy(memory_limit_bytes=spec.memory_limit_bytes)

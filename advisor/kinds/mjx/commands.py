@@ -11,6 +11,7 @@ from advisor.console import table as new_table
 from advisor.errors import BadInput, NoRecommendation
 from advisor.kinds.mjx.base_physics import with_physics_note
 from advisor.kinds.mjx.conf import (
+    base_batch,
     base_num_steps,
     base_shape,
     emit_conf,
@@ -19,15 +20,17 @@ from advisor.kinds.mjx.conf import (
     merge_into,
     tuned_values,
 )
+from advisor.kinds.mjx.config_prediction import fit_mjx
+from advisor.kinds.mjx.options import DEFAULT_MIN_UPDATES
 from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
 from advisor.kinds.mjx.render import mjx_options_table
-from advisor.units import format_bytes, format_range, parse_int_list
-from models.vectorised import fit_vectorised
+from advisor.units import format_bytes, format_range, parse_count, parse_int_list
 from profiler.serde import to_jsonable
 
 
 def recommend_command(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
-                      json_output: bool, *, tolerance: float, memory_headroom: float, minibatch_size: int, base: Path | None) -> int:
+                      json_output: bool, *, tolerance: float, memory_headroom: float, minibatch_size: int, base: Path | None,
+                      min_updates: int = DEFAULT_MIN_UPDATES) -> int:
     """``advisor recommend --kind mjx``: num_envs and num_minibatches for a LocoMuJoCo conf.yaml."""
     base_text = base_data = None
     if base is not None:
@@ -37,12 +40,13 @@ def recommend_command(kind, target_steps: int, profile: str | None, objective: s
             raise BadInput(f"--base {base}: cannot read it ({getattr(exc, 'strerror', None) or exc}); give an existing conf.yaml") from None
         base_data = load_base(base_text, str(base))
     chosen_profile, note = resolve_profile(profile, kind)
-    curves = fit_vectorised(chosen_profile.section("mjx"))
+    curves = fit_mjx(chosen_profile.section("mjx"))
     rec = recommend_mjx(
         curves, target_steps, profile=chosen_profile.name, profile_note=note, objective=objective,
         tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
         num_steps=base_num_steps(base_data, str(base)) if base_data is not None else None,
         **(base_shape(base_data, str(base)) if base_data is not None else {}),
+        min_updates=min_updates, base_batch=base_batch(base_data, str(base)) if base_data is not None else None,
     )
     rec = with_physics_note(rec, curves.section.workload, base_data, str(base))
     conf_text = warnings = None
@@ -82,21 +86,35 @@ def recommend_command(kind, target_steps: int, profile: str | None, objective: s
     return 0
 
 
-def predict_command(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
-    """``advisor predict --num-envs``: train_sps with its interval and peak memory with its bound."""
+def predict_command(loaded, name: str, json_output: bool, *, num_envs: str, num_minibatches: int | None = None,
+                   num_steps: int | None = None, update_epochs: int | None = None, target: str | None = None) -> int:
+    """``advisor predict --num-envs [--num-minibatches --num-steps --update-epochs --target]``:
+    train_sps of each exact config with its interval, and peak memory with its bound."""
     values = parse_int_list(num_envs, "--num-envs")
+    for flag, value in (("--num-minibatches", num_minibatches), ("--num-steps", num_steps),
+                        ("--update-epochs", update_epochs)):
+        if value is not None and value < 1:
+            raise BadInput(f"{flag} must be a positive integer")
+    target_steps = parse_count(target, "--target") if target else None
     section = loaded.section("mjx")
     if section is None:
         raise BadInput(f"profile {name!r} has no MJX measurements; use one that does (see 'advisor profile list')")
-    rows = predict_mjx(fit_vectorised(section), list(values))
+    rows = predict_mjx(fit_mjx(section), list(values), num_steps=num_steps, num_minibatches=num_minibatches,
+                       update_epochs=update_epochs, target_steps=target_steps)
     if json_output:
         print_json(rows)
         return 0
     table = new_table(f"{name}: predictions",
-                      ("num_envs", "train_sps", "90% interval", "peak memory", "upper bound", "extrapolated"))
+                      ("num_envs", "num_steps", "minibatches", "train_sps", "90% interval", "peak memory", "upper bound",
+                       "grad steps/update") + (("PPO updates",) if target_steps else ()) + ("extrapolated",))
     for r in rows:
-        table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
+        table.add_row(str(r["num_envs"]), str(r["num_steps"]), str(r["num_minibatches"]), f"{r['train_sps']:,.0f}",
+                      format_range(r["train_sps_low"], r["train_sps_high"]),
                       format_bytes(r["peak_vram_bytes"]), format_bytes(r["peak_vram_bytes_upper"]),
-                      "yes" if r["extrapolated"] else "no")
+                      str(r["gradient_steps_per_update"]),
+                      *((f"{r['num_updates']:,}",) if target_steps else ()),
+                      ", ".join(r["extrapolated_axes"]) or "no")
     out.print(table)
+    for note in dict.fromkeys(n for r in rows for n in r["notes"]):
+        out.print(f"note: {note}", markup=False)
     return 0

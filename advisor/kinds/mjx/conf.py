@@ -22,8 +22,11 @@ from advisor.units import format_bytes, format_count, format_duration
 
 def tuned_values(rec: MjxRecommendation) -> dict[str, int]:
     assert rec.chosen is not None
-    return {"num_envs": rec.chosen.num_envs, "num_minibatches": rec.chosen.num_minibatches,
-            "total_timesteps": rec.target_steps}
+    values = {"num_envs": rec.chosen.num_envs, "num_minibatches": rec.chosen.num_minibatches,
+              "total_timesteps": rec.target_steps}
+    if rec.objective == "same-batch":  # the split of the batch into envs x steps is what it chose
+        values["num_steps"] = rec.chosen.num_steps
+    return values
 
 
 def header_lines(rec: MjxRecommendation) -> list[str]:
@@ -42,8 +45,12 @@ def header_lines(rec: MjxRecommendation) -> list[str]:
         f"time to target: {format_duration(c.time_s)} ({format_duration(c.time_low_s)}-"
         f"{format_duration(c.time_high_s)}), " + (f"compile {format_duration(rec.compile_s)} included"
                                                   if rec.compile_s else "compile time not included (not measured)"),
-        f"num_updates: {c.num_updates} x {c.num_envs} envs x {rec.workload.num_steps} steps = {c.env_steps:,} env steps",
-        f"minibatch_size: {c.minibatch_size} samples ({c.num_envs}*{rec.workload.num_steps}/{c.num_minibatches})",
+        f"num_updates: {c.num_updates} PPO updates x {c.num_envs} envs x {c.num_steps} steps = {c.env_steps:,} env steps",
+        f"minibatch_size: {c.minibatch_size} samples ({c.num_envs}*{c.num_steps}/{c.num_minibatches})",
+        f"gradient steps: {c.gradient_steps_per_update:,} per update ({c.update_epochs} epochs x {c.num_minibatches} "
+        f"minibatches), {c.gradient_steps_per_sample:.3g} per env step collected",
+        f"prediction basis: {'phase model (rollout and update timed apart)' if c.basis == 'phases' else 'fused curve over num_envs'}"
+        + (f", extrapolated in {', '.join(c.extrapolated_axes)}" if c.extrapolated_axes else ""),
     ]
     if c.peak_bytes_upper is not None and acc.memory_bytes:
         lines.append(f"peak memory: {format_bytes(c.peak_bytes)} (upper bound {format_bytes(c.peak_bytes_upper)}, "
@@ -68,8 +75,8 @@ def emit_conf(rec: MjxRecommendation) -> str:
     experiment = {
         "num_envs": c.num_envs,
         "num_minibatches": c.num_minibatches,
-        "num_steps": w.num_steps,
-        "update_epochs": w.update_epochs,
+        "num_steps": c.num_steps,
+        "update_epochs": c.update_epochs,
         "total_timesteps": rec.target_steps,
         "hidden_layers": list(w.hidden_layers),
     }
@@ -115,6 +122,17 @@ def base_num_steps(data: dict[str, Any], where: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise BadInput(f"{where}: experiment.num_steps must be a positive integer, got {value!r}")
     return value
+
+
+def base_batch(data: dict[str, Any], where: str) -> int | None:
+    """Env steps per PPO update of a user's conf (``num_envs * num_steps``), when it sets both."""
+    envs = (data.get("experiment") or {}).get("num_envs")
+    steps = base_num_steps(data, where)
+    if envs is None or steps is None:
+        return None
+    if isinstance(envs, bool) or not isinstance(envs, int) or envs < 1:
+        raise BadInput(f"{where}: experiment.num_envs must be a positive integer, got {envs!r}")
+    return envs * steps
 
 
 def base_shape(data: dict[str, Any], where: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from advisor.kinds.mjx.recommend import (
     pool_fraction_needed,
     recommend_mjx,
 )
+from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
 from models.vectorised import VectorCurves
 from profiler.minibatch import check_minibatches
 
@@ -137,9 +138,9 @@ def what_if(curves: VectorCurves, recommendation: MjxRecommendation, *, num_envs
         minibatch_size = 0
     if errors:
         return WhatIf(None, tuple(errors), (), {}, None)
-    option = evaluate(curves, [num_envs], target_steps=recommendation.target_steps, num_steps=num_steps,
-                      minibatch_size=minibatch_size, budget_bytes=recommendation.memory_budget_bytes)[0]
-    option = dataclasses.replace(option, num_minibatches=num_minibatches, minibatch_size=minibatch_size)
+    option = evaluate(curves, [(num_envs, num_steps, num_minibatches, update_epochs)],
+                      target_steps=recommendation.target_steps, minibatch_size=minibatch_size,
+                      budget_bytes=recommendation.memory_budget_bytes, min_updates=recommendation.min_updates)[0]
     measured = curves.section.workload
     warnings = []
     if option.num_updates < 1:
@@ -147,16 +148,17 @@ def what_if(curves: VectorCurves, recommendation: MjxRecommendation, *, num_envs
     elif option.env_steps < 0.95 * recommendation.target_steps:
         warnings.append(f"LocoMuJoCo runs whole iterations: {option.num_updates} x {num_envs} envs x {num_steps} steps "
                         f"= {option.env_steps:,} env steps, short of the {recommendation.target_steps:,} target")
+    if option.num_updates >= 1 and option.num_updates < recommendation.min_updates:
+        warnings.append(f"only {option.num_updates} PPO updates, fewer than the {recommendation.min_updates} the "
+                        "recommender requires: few policy improvements however big each batch")
     if not option.fits:
         warnings.append("this would not fit: " + ("its peak-memory upper bound exceeds the headroom"
                                                   if option.peak_bytes_upper is not None else
                                                   "memory is unknown beyond the largest size that ran"))
-    if option.extrapolated:
-        warnings.append("outside the measured num_envs: the prediction is an extrapolation")
+    warnings.extend(option.notes)
     shape = {"num_steps": num_steps, "update_epochs": update_epochs, "hidden_layers": tuple(hidden_layers)}
-    changed = [k for k, v in shape.items() if getattr(measured, k) != v]
-    if changed:
-        warnings.append(f"{', '.join(changed)} differ from the profile's measurements: predictions are approximate")
+    if tuple(hidden_layers) != measured.hidden_layers:
+        warnings.append("hidden_layers differ from the profile's measurements: predictions are approximate")
     env = {}
     fraction = pool_fraction_needed(option, curves.section.accelerator, cap=0.99)
     if fraction is not None:
@@ -173,9 +175,9 @@ def what_if(curves: VectorCurves, recommendation: MjxRecommendation, *, num_envs
 
 
 def recommend_for(curves: VectorCurves, profile: str, note: str, target_steps: int, headroom: float,
-                  objective: str = "efficient") -> MjxRecommendation:
+                  objective: str = "efficient", min_updates: int = DEFAULT_MIN_UPDATES) -> MjxRecommendation:
     return recommend_mjx(curves, target_steps, profile=profile, profile_note=note, headroom=headroom,
-                         objective=objective)
+                         objective=objective, min_updates=min_updates)
 
 
 # ---- Vega-Lite specs (plain dicts: building them through altair costs ~100 ms per chart) ----

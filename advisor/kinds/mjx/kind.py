@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
 from advisor.vectorised import VectorisedKind
 from advisor.workload import Option, Panel
 from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
@@ -19,7 +20,7 @@ class MjxKind(VectorisedKind):
     name = "mjx"
     title = "MJX/JAX PPO (LocoMuJoCo conf.yaml)"
     short = "MJX"
-    objectives = ("efficient", "max-throughput")
+    objectives = ("efficient", "max-throughput", "same-batch")
     default_objective = "efficient"
     recommend_options = (
         Option("tolerance", Annotated[float, typer.Option(
@@ -29,6 +30,10 @@ class MjxKind(VectorisedKind):
         Option("minibatch_size", Annotated[int, typer.Option(
             help="mjx: target samples per minibatch; num_minibatches is chosen so num_envs*num_steps/num_minibatches "
                  "is near it and divides exactly.")], DEFAULT_MINIBATCH_SIZE),
+        Option("min_updates", Annotated[int, typer.Option(
+            help="mjx: fewest PPO updates (target // (num_envs*num_steps)) a recommended config may run; fewer "
+                 "updates mean fewer policy improvements however big each batch. Default 200, a fifth of "
+                 "LocoMuJoCo's 976 for 100M steps; 0 turns the guard off.")], DEFAULT_MIN_UPDATES, exclusive=True),
         Option("base", Annotated[Optional[Path], typer.Option(
             help="mjx: your LocoMuJoCo conf.yaml: only experiment.num_envs, num_minibatches and total_timesteps "
                  "change.")], None, exclusive=True),
@@ -38,6 +43,17 @@ class MjxKind(VectorisedKind):
     predict_options = (
         Option("num_envs", Annotated[Optional[str], typer.Option(
             help="Comma-separated num_envs for MJX predictions, e.g. 1024,8192.")], None),
+        Option("num_minibatches", Annotated[Optional[int], typer.Option(
+            help="mjx: minibatches per epoch of the configs predicted (num_envs*num_steps must divide by it). "
+                 "Default: the profile's own at each num_envs.")], None, exclusive=True),
+        Option("num_steps", Annotated[Optional[int], typer.Option(
+            help="mjx: rollout length (env steps per env per iteration). Default: the profile's.")], None,
+               exclusive=True),
+        Option("update_epochs", Annotated[Optional[int], typer.Option(
+            help="mjx: PPO epochs per iteration. Default: the profile's.")], None, exclusive=True),
+        Option("target", Annotated[Optional[str], typer.Option(
+            help="mjx: total env steps (100M, 1e8), to report the PPO updates each config runs.")], None,
+               exclusive=True),
     )
     verify_options = (
         Option("num_envs", Annotated[Optional[int], typer.Option(
@@ -76,10 +92,33 @@ class MjxKind(VectorisedKind):
     report_rank = 1
     recommend_help = "for --kind mjx, num_envs and num_minibatches of a LocoMuJoCo conf.yaml"
     objective_help = ("mjx: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
-                      "steps/s) or max-throughput.")
+                      "steps/s), max-throughput, or same-batch (env steps per update held at --base's num_envs x "
+                      "num_steps, LocoMuJoCo's 2048 x 50 without it; the fastest num_envs x num_steps split).")
     output_help = "mjx: the conf.yaml"
     predict_help = ("MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound) at the "
                     "given num_envs")
+
+    def validate(self, section: Any) -> list[Any]:
+        from advisor.kinds.mjx.phase_validation import phase_validations
+
+        return super().validate(section) + phase_validations(section)
+
+    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
+        from advisor.kinds.mjx.phase_validation import PhaseValidation, phase_table
+
+        curves = [v for v in validations if not isinstance(v, PhaseValidation)]
+        return super().validation_tables(curves) + [phase_table(v) for v in validations
+                                                    if isinstance(v, PhaseValidation)]
+
+    def validation_json(self, validation: Any) -> dict[str, Any]:
+        from advisor.kinds.mjx.phase_validation import PhaseValidation, phase_json
+
+        return phase_json(validation) if isinstance(validation, PhaseValidation) else super().validation_json(validation)
+
+    def fit(self, section: Any) -> Any:
+        from advisor.kinds.mjx.config_prediction import fit_mjx
+
+        return fit_mjx(section)
 
     def calibrate_command(self):
         from advisor.kinds.mjx.calibrate import calibrate_mjx

@@ -62,11 +62,17 @@ def recommendation_panel(rec) -> None:
         return
     c = rec.chosen
     cols = st.columns(4)
-    cols[0].metric("num_envs", c.num_envs)
+    cols[0].metric("num_envs", c.num_envs, help=f"x {c.num_steps} steps per env per update")
     cols[1].metric("num_minibatches", c.num_minibatches, help=f"{c.minibatch_size} samples per minibatch")
     cols[2].metric("train_sps (env steps/s)", format_count(c.train_sps),
-                   help=f"90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f}")
+                   help=f"90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f}, for exactly this config")
     cols[3].metric("time to target", format_duration(c.time_s))
+    more = st.columns(4)
+    more[0].metric("PPO updates", f"{c.num_updates:,}", help=f"at least {rec.min_updates} required")
+    more[1].metric("gradient steps per update", f"{c.gradient_steps_per_update:,}",
+                   help=f"{c.update_epochs} epochs x {c.num_minibatches} minibatches")
+    more[2].metric("gradient steps per env step", f"{c.gradient_steps_per_sample:.3g}")
+    more[3].metric("prediction basis", "phases" if c.basis == "phases" else "fused curve")
     st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
 
 
@@ -87,6 +93,10 @@ def what_if_panel(result, inputs: Inputs) -> None:
                    help=f"{format_duration(o.time_low_s)}-{format_duration(o.time_high_s)}")
     cols[2].metric("peak memory (upper bound)", format_bytes(o.peak_bytes_upper))
     cols[3].metric("minibatch size", o.minibatch_size)
+    more = st.columns(4)
+    more[0].metric("PPO updates", f"{o.num_updates:,}")
+    more[1].metric("gradient steps per update", f"{o.gradient_steps_per_update:,}")
+    more[2].metric("gradient steps per env step", f"{o.gradient_steps_per_sample:.3g}")
     for warning in result.warnings:
         st.warning(plain(warning))
     if result.conf_yaml:

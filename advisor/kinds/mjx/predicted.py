@@ -1,11 +1,11 @@
 """What the MJX profile predicts for one exact training config: the one place ``advisor verify``
 (and anything else that must print the prediction for the config it runs or emits) asks.
 
-:func:`predicted_for_config` is the seam: today it evaluates the fused num_envs curve through the
-same :func:`advisor.kinds.mjx.recommend.evaluate` that ``advisor recommend`` prints, so for a
-recommended config the two agree exactly; the curve was fitted to points timed with the
-profile's own ``num_minibatches`` (and ``num_steps``), so for others it says so in ``notes``. A
-model over the training phases replaces its body and keeps its signature and result.
+:func:`predicted_for_config` is the seam: it evaluates the config through the
+same :func:`advisor.kinds.mjx.options.evaluate` that ``advisor recommend`` prints, so for a
+recommended config the two agree exactly: through the phase model where the profile timed the
+phases, else the fused num_envs curve with the interval widened for a shape it did not measure
+(:mod:`advisor.kinds.mjx.config_prediction`); ``notes`` says which.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from advisor.errors import BadInput
-from models.vectorised import fit_vectorised
 from profiler.profile import Profile
 
 
@@ -70,32 +69,28 @@ class ConfigPrediction:
 def predicted_for_config(profile: Profile, config: TrainConfig) -> ConfigPrediction:
     """The profile's prediction for ``config`` (module docstring); bad input when it has no
     MJX curve to predict from."""
-    from advisor.kinds.mjx.recommend import evaluate
+    from advisor.kinds.mjx.config_prediction import fit_mjx
+    from advisor.kinds.mjx.options import evaluate
 
     section = profile.section("mjx")
     if section is None:
         raise BadInput(f"profile {profile.name!r} has no MJX measurements; use one that does (see 'advisor profile list')")
-    curves = fit_vectorised(section)
+    curves = fit_mjx(section)
     if curves.throughput is None:
         raise BadInput(f"profile {profile.name!r} cannot predict throughput: " + "; ".join(curves.notes))
-    [option] = evaluate(curves, [config.num_envs], target_steps=config.target_steps, num_steps=config.num_steps,
-                        minibatch_size=config.minibatch_size, budget_bytes=None)
-    workload = section.workload
-    measured_k = sorted({p.num_minibatches for p in section.ok_points if p.num_minibatches})
-    notes = []
-    if config.num_minibatches not in measured_k:
-        notes.append(f"train_sps was measured with num_minibatches {', '.join(map(str, measured_k))}; this config "
-                     f"runs {config.num_minibatches}, which the num_envs curve does not model")
-    measured = {"num_steps": workload.num_steps, "update_epochs": workload.update_epochs,
-                "hidden_layers": tuple(workload.hidden_layers)}
-    for name, value in measured.items():
-        if getattr(config, name) != value:
-            notes.append(f"{name}={getattr(config, name)} differs from the measured {value}")
-    if option.extrapolated:
-        notes.append(f"num_envs={config.num_envs} is outside the measured range")
-    basis = (f"fused train_sps curve over num_envs ({curves.throughput.form_} form), fitted to "
-             f"{len(section.ok_points)} points; compile time "
-             f"{'the median measured' if curves.compile_s is not None else 'not measured (excluded)'}")
+    [option] = evaluate(curves, [(config.num_envs, config.num_steps, config.num_minibatches, config.update_epochs)],
+                        target_steps=config.target_steps, minibatch_size=config.minibatch_size, budget_bytes=None)
+    notes = list(option.notes)
+    if tuple(config.hidden_layers) != tuple(section.workload.hidden_layers):
+        notes.append(f"hidden_layers={list(config.hidden_layers)} differs from the measured "
+                     f"{list(section.workload.hidden_layers)}, which no model here accounts for")
+    if curves.phases is not None:
+        basis = (f"phase model: rollout ({curves.phases.rollout_.form_} form over num_envs) and update "
+                 f"({curves.phases.update_.form_} form over minibatch size) timed apart at {len(section.ok_points)} points")
+    else:
+        basis = (f"fused train_sps curve over num_envs ({curves.throughput.form_} form), fitted to "
+                 f"{len(section.ok_points)} points")
+    basis += f"; compile time {'the median measured' if curves.compile_s is not None else 'not measured (excluded)'}"
     return ConfigPrediction(
         train_sps=option.train_sps, train_sps_low=option.train_sps_low, train_sps_high=option.train_sps_high,
         compile_s=curves.compile_s, time_s=option.time_s, time_low_s=option.time_low_s,

@@ -13,26 +13,33 @@ from profiler.kinds.mjx.schema import MEMORY_SOURCES, MjxSection
 
 
 def mjx_options_table(rec: MjxRecommendation) -> Table:
-    table = new_table(f"num_envs options for {format_count(rec.target_steps)} env steps ({rec.accelerator.name})",
-                      ("num_envs", "minibatches", "train_sps (env steps/s)", "90% interval", "peak memory (upper)",
-                       "fits", "time to target"), left=("fits",))
+    table = new_table(f"configs for {format_count(rec.target_steps)} env steps ({rec.accelerator.name})",
+                      ("num_envs", "num_steps", "minibatches", "train_sps (env steps/s)", "90% interval",
+                       "peak memory (upper)", "PPO updates", "grad steps/update", "time to target", "usable"),
+                      left=("usable",))
     for o in rec.options:
-        mark = "→ " if rec.chosen is not None and o.num_envs == rec.chosen.num_envs else ""
+        mark = "→ " if rec.chosen is not None and o == rec.chosen else ""
         table.add_row(
-            f"{mark}{o.num_envs}", str(o.num_minibatches), f"{o.train_sps:,.0f}",
+            f"{mark}{o.num_envs}", str(o.num_steps), str(o.num_minibatches), f"{o.train_sps:,.0f}",
             format_range(o.train_sps_low, o.train_sps_high),
             format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
-            "yes" if o.fits else "no",
+            f"{o.num_updates:,}", f"{o.gradient_steps_per_update:,}",
             format_duration(o.time_s) if o.num_updates else "< 1 iteration",
+            "yes" if o.excluded is None else f"no: {o.excluded}",
             style="bold green" if mark else None,
         )
     return table
 
 
 def mjx_points_table(section: MjxSection, title: str) -> Table:
+    phased = any(getattr(p, "has_phases", False) for p in section.points)
     table = new_table(title, ("num_envs", "status", "train_sps", "spread", "physics_sps", "compile", "peak memory",
-                              "XLA bytes"))
+                              "XLA bytes") + (("rollout", "update (minibatches: s)") if phased else ()))
     for p in section.points:
+        phases = ()
+        if phased:
+            phases = (f"{p.rollout_s:.3g} s" if p.rollout_s else "-",
+                      ", ".join(f"{u.num_minibatches}: {u.seconds:.3g}" for u in p.update_phases) or "-")
         table.add_row(
             str(p.num_envs), status_cell(p),
             f"{p.train_sps:,.0f}" if p.train_sps else "-",
@@ -41,6 +48,7 @@ def mjx_points_table(section: MjxSection, title: str) -> Table:
             format_duration(p.compile_s) if p.compile_s is not None else "-",
             format_bytes(p.peak_bytes) if p.peak_bytes else "-",
             format_bytes(p.xla_bytes) if p.xla_bytes else "-",
+            *phases,
         )
     return table
 

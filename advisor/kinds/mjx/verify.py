@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import BadInput, NoRecommendation
+from advisor.kinds.mjx.config_prediction import fit_mjx
 from advisor.kinds.mjx.predicted import ConfigPrediction, TrainConfig, predicted_for_config
+from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
 from models.vectorised import fit_vectorised
 from profiler.minibatch import check_minibatches, choose_num_minibatches
 from profiler.profile import Profile
@@ -56,7 +58,8 @@ def _positive(option: str, value: int | None) -> None:
 
 def plan_verify(profile: Profile, target_steps: int, *, num_envs: int | None, num_minibatches: int | None,
                 num_steps: int | None, update_epochs: int | None, base: Path | None, objective: str | None,
-                tolerance: float, memory_headroom: float, minibatch_size: int) -> VerifyPlan:
+                tolerance: float, memory_headroom: float, minibatch_size: int,
+                min_updates: int = DEFAULT_MIN_UPDATES) -> VerifyPlan:
     """The config to run and its prediction; bad input for anything that cannot run (module docstring)."""
     from advisor.kinds.mjx.recommend import OBJECTIVES, recommend_mjx
 
@@ -74,14 +77,16 @@ def plan_verify(profile: Profile, target_steps: int, *, num_envs: int | None, nu
     layers = tuple(shape.get("hidden_layers") or workload.hidden_layers)
     notes: list[str] = []
     if num_envs is None:
-        curves = fit_vectorised(section)
+        curves = fit_mjx(section)
         rec = recommend_mjx(curves, target_steps, profile=profile.name, objective=objective or "efficient",
                             tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
                             num_steps=num_steps or base_steps, update_epochs=update_epochs or shape.get("update_epochs"),
-                            hidden_layers=shape.get("hidden_layers"))
+                            hidden_layers=shape.get("hidden_layers"), min_updates=min_updates)
         if rec.chosen is None:
             raise NoRecommendation(rec.reason)
         num_envs = rec.chosen.num_envs
+        if num_steps is None:  # same-batch chooses the rollout length too
+            steps = rec.chosen.num_steps
         overridden = num_minibatches is not None or num_steps is not None or update_epochs is not None
         source = "given" if overridden else "recommended"
         if num_minibatches is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from advisor.console import err, out, print_json, sigterm_as_interrupt
 from advisor.errors import CalibrationInterrupted
+from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
 from advisor.kinds.mjx.verified_render import verify_json, verify_table
 from advisor.kinds.mjx.verify import check_writable, plan_verify
 from advisor.units import format_duration
@@ -25,7 +26,8 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
                    num_envs: int | None = None, num_minibatches: int | None = None, num_steps: int | None = None,
                    update_epochs: int | None = None, base: Path | None = None, objective: str | None = None,
                    tolerance: float = 0.05, memory_headroom: float = 0.9, minibatch_size: int = 3200,
-                   timeout: float | None = None, compile_cache: bool = False, no_wait: bool = False) -> int:
+                   timeout: float | None = None, compile_cache: bool = False, no_wait: bool = False,
+                   min_updates: int = DEFAULT_MIN_UPDATES) -> int:
     """Run and report one verify (module docstring); the exit code."""
     from advisor.errors import BadInput
     from profiler.kinds.mjx.sweep import jax_cache_dir
@@ -36,7 +38,7 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
         raise BadInput("--timeout must be a positive number of seconds, such as 3600")
     plan = plan_verify(profile, target_steps, num_envs=num_envs, num_minibatches=num_minibatches, num_steps=num_steps,
                        update_epochs=update_epochs, base=base, objective=objective, tolerance=tolerance,
-                       memory_headroom=memory_headroom, minibatch_size=minibatch_size)
+                       memory_headroom=memory_headroom, minibatch_size=minibatch_size, min_updates=min_updates)
     c, p = plan.config, plan.prediction
     if not json_output:
         err.print(f"verify {plan.source} config on profile {name}: {c.num_envs} envs x {c.num_steps} steps, "

@@ -13,6 +13,13 @@ fit still compiles and reports XLA's memory analysis); the sweep runs such proce
 parallel, to fill JAX's persistent compilation cache, so the measuring process loads its
 executables from the cache and its peak memory is not the compiler's.
 
+With ``phases`` (the default) the two phases of an iteration are also timed apart, after the
+fused iteration and its memory reading: the rollout (``collect``: ``num_steps`` vmapped env steps
+and GAE) and the update (``learn``: ``update_epochs`` x ``num_minibatches`` minibatch steps on
+that batch), each jitted on its own and blocked on; the update phase is timed again for every
+count in ``phase_minibatches`` (same batch, other minibatch sizes), which is how a sweep measures
+the cost of the minibatch count without another rollout.
+
 With ``go_file`` in the spec the process is *prepared*: it compiles (from the cache) from shapes
 as well, then waits until that file exists before it allocates anything and times; the sweep
 prepares the next point this way while the current one is timed on the GPU.
@@ -116,6 +123,51 @@ def _time_calls(fn: Any, state: Any, repeats: int) -> tuple[Any, list[float]]:
     return state, durations
 
 
+def phase_counts(spec: dict[str, Any]) -> list[int]:
+    """The num_minibatches whose update phase is timed: the point's own, then the extra ones."""
+    own = int(spec["num_minibatches"])
+    extra = [int(k) for k in spec.get("phase_minibatches") or () if int(k) != own]
+    return [own, *dict.fromkeys(extra)]
+
+
+def compile_phases(spec: dict[str, Any], config: Any, env: Any, state: Any) -> dict[str, Any]:
+    """AOT-compile the rollout phase and the update phase at each of :func:`phase_counts`."""
+    import dataclasses
+
+    import jax
+
+    from profiler.kinds.mjx.workload import make_train
+
+    train = make_train(config, env)
+    collect = jax.jit(train.collect, donate_argnums=0).lower(state).compile()
+    batch = jax.eval_shape(train.collect, state)[1]
+    learns = {}
+    for k in phase_counts(spec):
+        learn = make_train(dataclasses.replace(config, num_minibatches=k), env).learn
+        learns[k] = jax.jit(learn, donate_argnums=0).lower(state, batch).compile()
+    return {"collect": collect, "learn": learns}
+
+
+def time_phases(phases: dict[str, Any], state: Any, repeats: int) -> tuple[Any, dict[str, Any]]:
+    """One warm-up and ``repeats`` timed calls of each phase; seconds per call."""
+    import jax
+
+    def rollout(s: Any) -> Any:
+        nonlocal batch
+        s, batch = phases["collect"](s)
+        return s
+
+    batch = None
+    state, _ = _time_calls(rollout, state, 1)
+    state, rollout_s = _time_calls(rollout, state, repeats)
+    update_s = {}
+    for k, learn in phases["learn"].items():
+        state, _ = _time_calls(lambda s: learn(s, batch)[0], state, 1)  # noqa: B023 - called right here
+        state, update_s[str(k)] = _time_calls(lambda s: learn(s, batch)[0], state, repeats)  # noqa: B023
+    jax.block_until_ready(batch)
+    return state, {"rollout_s_samples": rollout_s, "update_s_samples": update_s}
+
+
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
     """Compile and time one point; returns the result dict (see module docstring)."""
     import jax
@@ -163,8 +215,15 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         xla = {name: int(getattr(analysis, f"{name}_size_in_bytes", 0) or 0)
                for name in ("temp", "argument", "output", "alias", "generated_code")}
     physics = rollout.lower(state.env_state).compile() if spec.get("physics", True) else None
+    phases = None
+    if spec.get("phases", True):
+        phase_started = time.perf_counter()
+        phases = compile_phases(spec, config, env, state)
+        phase_compile_s = time.perf_counter() - phase_started
     result: dict[str, Any] = {"device": facts, "compile_s": compile_s, "compile_cache_hit": update_cached,
                               "xla": xla}
+    if phases is not None:
+        result["phase_compile_s"] = phase_compile_s
     if spec.get("compile_only"):
         return result
     if prepared:
@@ -185,6 +244,9 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     else:
         result["peak_bytes"] = peak_rss_bytes()
         result["memory_source"] = "host_peak_rss" if rss_reset else "host_peak_rss_with_compile"
+    if phases is not None:  # after the memory reading, so the phases' own buffers do not count in it
+        state, timings = time_phases(phases, state, repeats)
+        result.update(timings)
     if physics is not None:
         env_state, _ = _time_calls(physics, state.env_state, 1)  # warm-up
         _, phys = _time_calls(physics, env_state, repeats)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler.child import looks_like_oom
-from profiler.kinds.mjx.schema import MjxPoint, MjxWorkload
+from profiler.kinds.mjx.schema import MjxPoint, MjxWorkload, UpdatePhase
 from profiler.runner import ChildResult
 
 
@@ -22,8 +22,9 @@ def shape(workload: MjxWorkload, num_envs: int) -> dict[str, int]:
 
 def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeats: int, physics: bool,
                cache_dir: str, platform: str | None, seed: int, memory_limit_bytes: int | None,
-               compile_only: bool) -> dict[str, Any]:
-    """The JSON spec a :mod:`profiler.kinds.mjx.point` child reads."""
+               compile_only: bool, phases: bool = True, phase_minibatches: tuple[int, ...] = ()) -> dict[str, Any]:
+    """The JSON spec a :mod:`profiler.kinds.mjx.point` child reads; with ``phases`` it also times
+    the rollout and update phases apart, the update at ``phase_minibatches`` too."""
     return {
         "model_path": str(model_path), "num_envs": num_envs, "num_steps": workload.num_steps,
         "num_minibatches": workload.minibatches_at(num_envs), "update_epochs": workload.update_epochs,
@@ -31,7 +32,7 @@ def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeat
         "cache_dir": cache_dir, "platform": platform, "seed": seed, "memory_limit_bytes": memory_limit_bytes,
         "compile_only": compile_only, "n_substeps": workload.n_substeps,
         "solver_iterations": workload.solver_iterations, "ls_iterations": workload.ls_iterations,
-        "timestep": workload.timestep,
+        "timestep": workload.timestep, "phases": phases, "phase_minibatches": list(phase_minibatches),
     }
 
 
@@ -72,7 +73,8 @@ def point_from(num_envs: int, workload: MjxWorkload, compiled: ChildResult | Non
     """An :class:`MjxPoint` (and the memory source) from the compile and measure children."""
     wall = sum(c.wall_s for c in (compiled, measured) if c is not None)
     comp = compiled.result if compiled else None
-    common = dict(shape(workload, num_envs), wall_s=wall, compile_s=compile_seconds(comp), xla_bytes=xla_bytes(comp))
+    common = dict(shape(workload, num_envs), wall_s=wall, compile_s=compile_seconds(comp), xla_bytes=xla_bytes(comp),
+                  phase_compile_s=(comp or {}).get("phase_compile_s"))
     for child in (compiled, measured):
         if child is None:
             continue
@@ -86,6 +88,9 @@ def point_from(num_envs: int, workload: MjxWorkload, compiled: ChildResult | Non
     physics = res.get("physics_sps_samples")
     if common["xla_bytes"] is None:
         common["xla_bytes"] = xla_bytes(res)
+    updates = tuple(sorted((UpdatePhase(int(k), tuple(v)) for k, v in (res.get("update_s_samples") or {}).items()),
+                           key=lambda u: u.num_minibatches))
     point = MjxPoint(**common, train_sps=statistics.median(samples), train_sps_samples=samples,
-                     physics_sps=statistics.median(physics) if physics else None, peak_bytes=res.get("peak_bytes"))
+                     physics_sps=statistics.median(physics) if physics else None, peak_bytes=res.get("peak_bytes"),
+                     rollout_s_samples=tuple(res.get("rollout_s_samples") or ()), update_phases=updates)
     return point, res.get("memory_source")

@@ -7,6 +7,7 @@ are seconds. Derived values are properties, never stored.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -77,6 +78,26 @@ class MjxWorkload:
 
 
 @dataclass(frozen=True)
+class UpdatePhase:
+    """The update phase of one iteration (``update_epochs`` x ``num_minibatches`` minibatch
+    steps on the iteration's batch) timed on its own: seconds per phase, every timed call."""
+
+    num_minibatches: int
+    seconds_samples: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        _positive("num_minibatches", self.num_minibatches, allow_none=False)
+        if not self.seconds_samples:
+            raise ValueError("an update phase needs at least one timing")
+        positive_samples("seconds_samples", self.seconds_samples, "iter_s")
+
+    @property
+    def seconds(self) -> float:
+        """Median seconds per update phase."""
+        return statistics.median(self.seconds_samples)
+
+
+@dataclass(frozen=True)
 class MjxPoint:
     """One calibration point: a full PPO training iteration at ``num_envs`` parallel envs.
 
@@ -86,6 +107,12 @@ class MjxPoint:
     (see the section's ``memory_source``); ``xla_bytes`` is XLA's compiled memory analysis of
     the training step (temp + argument + output bytes). ``contention`` is what other processes did while it was
     timed (``None`` in profiles from before it was recorded, and for imports).
+
+    Phase timings (empty in profiles from before they were recorded, and for imports):
+    ``rollout_s_samples`` are seconds per rollout phase (``num_steps`` vmapped env steps + GAE),
+    ``update_phases`` the update phase at the point's own ``num_minibatches`` and at any other
+    counts the sweep asked for, on the same batch; ``phase_compile_s`` is the seconds their compiles
+    added to the point's compile process.
     """
 
     num_envs: int
@@ -102,17 +129,26 @@ class MjxPoint:
     wall_s: float | None = None
     error: str | None = None
     contention: Contention | None = None
+    rollout_s_samples: tuple[float, ...] = ()
+    update_phases: tuple[UpdatePhase, ...] = ()
+    phase_compile_s: float | None = None
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)
+        positive_samples("rollout_s_samples", self.rollout_s_samples, "iter_s")
+        counts = [u.num_minibatches for u in self.update_phases]
+        if len(counts) != len(set(counts)):
+            raise ValueError(f"two update phases with the same num_minibatches at num_envs={self.num_envs}")
         if self.status not in POINT_STATUSES:
             raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
         for name in ("train_sps", "physics_sps", "peak_bytes", "xla_bytes", "num_steps", "num_minibatches",
                      "update_epochs"):
             _positive(name, getattr(self, name))
         positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
-        if self.compile_s is not None and not 0 <= self.compile_s <= 1e7:
-            raise ValueError(f"compile_s must be between 0 and 1e7 seconds, got {self.compile_s!r}")
+        for name in ("compile_s", "phase_compile_s"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1e7:
+                raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
         if self.status == "ok" and self.train_sps is None:
             raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
 
@@ -129,6 +165,19 @@ class MjxPoint:
     def batch_size(self) -> int:
         """Env steps per training iteration: ``num_envs * num_steps``."""
         return self.num_envs * self.num_steps
+
+    @property
+    def rollout_s(self) -> float | None:
+        """Median seconds per rollout phase, ``None`` when phases were not timed."""
+        return statistics.median(self.rollout_s_samples) if self.rollout_s_samples else None
+
+    @property
+    def has_phases(self) -> bool:
+        """Whether both phases were timed at this point."""
+        return bool(self.rollout_s_samples) and bool(self.update_phases)
+
+    def update_phase(self, num_minibatches: int) -> UpdatePhase | None:
+        return next((u for u in self.update_phases if u.num_minibatches == num_minibatches), None)
 
     @property
     def train_sps_spread(self) -> float | None:

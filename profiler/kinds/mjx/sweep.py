@@ -50,7 +50,11 @@ CPU_QUICK_GRID = (16, 64, 256)
 class MjxSweepSpec:
     """What an MJX sweep measures and how. ``platform`` forces JAX's backend (``cpu``/``gpu``);
     ``None`` lets JAX choose (GPU when it sees one). ``memory_limit_bytes`` caps each point's
-    process (its data segment), so a sweep can find the boundary of a smaller machine."""
+    process (its data segment), so a sweep can find the boundary of a smaller machine.
+
+    ``phases`` times each point's rollout and update phases apart as well; ``phase_minibatches``
+    maps a num_envs to other minibatch counts its update phase is timed at (the minibatch axis of
+    :mod:`models.phases`)."""
 
     workload: MjxWorkload
     num_envs: tuple[int, ...]
@@ -60,6 +64,8 @@ class MjxSweepSpec:
     platform: str | None = None
     seed: int = 0
     memory_limit_bytes: int | None = None
+    phases: bool = True
+    phase_minibatches: dict[int, tuple[int, ...]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.num_envs:
@@ -70,6 +76,11 @@ class MjxSweepSpec:
             raise WorkloadSpecError("--timeout must be positive seconds")
         w = self.workload
         check_divisible(self.num_envs, w.num_steps, None if w.minibatch_size is not None else w.num_minibatches)
+        for n, counts in self.phase_minibatches.items():
+            bad = [k for k in counts if k < 1 or (n * w.num_steps) % k]
+            if bad:
+                raise WorkloadSpecError(f"num_envs={n}: {n}*{w.num_steps} is not divisible by the minibatch "
+                                        f"count(s) {', '.join(map(str, bad))} asked for its update phase")
 
     kind = "mjx"
     title = "MJX"
@@ -80,7 +91,9 @@ class MjxSweepSpec:
         """The settings a resumed sweep must share with the interrupted one, as stored in JSON."""
         return json.loads(json.dumps({"workload": dataclasses.asdict(self.workload), "num_envs": list(self.num_envs),
                                       "physics": self.physics, "platform": self.platform,
-                                      "memory_limit_bytes": self.memory_limit_bytes}))
+                                      "memory_limit_bytes": self.memory_limit_bytes, "phases": self.phases,
+                                      "phase_minibatches": {str(n): list(k) for n, k in
+                                                            sorted(self.phase_minibatches.items())}}))
 
     def interrupted_point(self, num_envs: int) -> MjxPoint:
         return MjxPoint(**shape(self.workload, num_envs), status="interrupted",
@@ -232,7 +245,8 @@ class MjxSweep(Sweep):
         s = self.spec
         return child_spec(s.workload, self.model_path, num_envs, repeats=s.repeats, physics=s.physics,
                           cache_dir=self.cache_dir, platform=s.platform, seed=s.seed,
-                          memory_limit_bytes=s.memory_limit_bytes, compile_only=compile_only)
+                          memory_limit_bytes=s.memory_limit_bytes, compile_only=compile_only, phases=s.phases,
+                          phase_minibatches=s.phase_minibatches.get(num_envs, ()))
 
     def compile_all(self, todo: list[int], parallel: int) -> dict[int, Any]:
         """Compile ``todo`` from shapes, ``parallel`` at a time; results by num_envs."""

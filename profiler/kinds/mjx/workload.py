@@ -221,8 +221,15 @@ class RunnerState(NamedTuple):
     rng: jax.Array
 
 
+#: One iteration's training data, flattened over envs and steps: ``(transitions, advantages, targets)``.
+Batch = tuple
+
+
 class Train(NamedTuple):
-    """Pure functions of one PPO configuration: ``init(rng)``, ``update(state)``, ``train(rng)``.
+    """Pure functions of one PPO configuration: ``init(rng)``, ``update(state)``, ``train(rng)``,
+    and ``update``'s two phases, ``collect(state) -> (state, batch)`` (rollout + GAE) and
+    ``learn(state, batch) -> (state, metrics)`` (the epochs of minibatch steps), which the
+    calibration times apart; ``update`` is exactly ``learn`` after ``collect``.
 
     All three are pure and meant for ``jax.jit``; ``init`` compiles quickly since the start
     state comes from C MuJoCo rather than from an MJX forward pass.
@@ -232,6 +239,8 @@ class Train(NamedTuple):
     update: Callable[[RunnerState], tuple[RunnerState, dict[str, jax.Array]]]
     train: Callable[[jax.Array], tuple[RunnerState, dict[str, jax.Array]]]
     config: PPOConfig
+    collect: Callable[[RunnerState], tuple[RunnerState, Batch]]
+    learn: Callable[[RunnerState, Batch], tuple[RunnerState, dict[str, jax.Array]]]
 
 
 def _log_prob(mean: jax.Array, log_std: jax.Array, action: jax.Array) -> jax.Array:
@@ -288,13 +297,18 @@ def make_train(config: PPOConfig, env: MjxEnv) -> Train:
         total = -surrogate.mean() + config.vf_coef * value_loss - config.ent_coef * entropy
         return total, {"value_loss": value_loss, "policy_loss": -surrogate.mean()}
 
-    def update(state: RunnerState) -> tuple[RunnerState, dict[str, jax.Array]]:
+    def collect(state: RunnerState) -> tuple[RunnerState, Batch]:
+        """The rollout phase: ``num_steps`` vmapped env steps, then GAE, flattened to one batch."""
         carry = (state.params, state.env_state, state.obs_stats, state.rng)
         (params, env_state, obs_stats, rng), traj = jax.lax.scan(env_step, carry, None, config.num_steps)
         last_obs = obs_stats.normalize(env_state.obs) if config.normalize_env else env_state.obs
         _, _, last_value = network.apply(params, last_obs)
         advantages, targets = gae(traj, last_value)
         flat = jax.tree.map(lambda x: x.reshape((config.batch_size,) + x.shape[2:]), (traj, advantages, targets))
+        return RunnerState(params, state.opt_state, env_state, obs_stats, rng), flat
+
+    def learn(state: RunnerState, flat: Batch) -> tuple[RunnerState, dict[str, jax.Array]]:
+        """The update phase: ``update_epochs`` x ``num_minibatches`` minibatch steps on ``flat``."""
 
         def epoch(carry: tuple, _: Any) -> tuple[tuple, dict[str, jax.Array]]:
             params, opt_state, rng = carry
@@ -314,17 +328,22 @@ def make_train(config: PPOConfig, env: MjxEnv) -> Train:
             return (params, opt_state, rng), info
 
         (params, opt_state, rng), info = jax.lax.scan(
-            epoch, (params, state.opt_state, rng), None, config.update_epochs
+            epoch, (state.params, state.opt_state, state.rng), None, config.update_epochs
         )
         metrics = {k: v.mean() for k, v in info.items()}
-        metrics["mean_reward"] = traj.reward.mean()
-        return RunnerState(params, opt_state, env_state, obs_stats, rng), metrics
+        return state._replace(params=params, opt_state=opt_state, rng=rng), metrics
+
+    def update(state: RunnerState) -> tuple[RunnerState, dict[str, jax.Array]]:
+        state, flat = collect(state)
+        state, metrics = learn(state, flat)
+        metrics["mean_reward"] = flat[0].reward.mean()
+        return state, metrics
 
     def train(rng: jax.Array) -> tuple[RunnerState, dict[str, jax.Array]]:
         state = init(rng)
         return jax.lax.scan(lambda s, _: update(s), state, None, max(config.num_updates, 1))
 
-    return Train(init, update, train, config)
+    return Train(init, update, train, config, collect, learn)
 
 
 def make_physics_rollout(env: MjxEnv, num_envs: int, num_steps: int) -> Callable[[EnvState], EnvState]:

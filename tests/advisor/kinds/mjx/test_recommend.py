@@ -41,7 +41,7 @@ def test_efficient_objective_picks_smallest_within_tolerance():
 
 
 def test_max_throughput_objective_and_memory_budget():
-    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", objective="max-throughput")
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", objective="max-throughput", min_updates=0)
     assert rec.chosen.num_envs == 16384
     # 1 GiB device: 2e8 + 1e5 n (+ margin) must stay under 0.9 GiB -> n around 7,000 at most
     small = recommend_mjx(fit_vectorised(section(capacity=1 * GIB)), 100_000_000, profile="t", objective="max-throughput")
@@ -53,7 +53,7 @@ def test_max_throughput_objective_and_memory_budget():
 def test_memory_fraction_variable_when_peak_exceeds_jax_default_pool():
     # 16384 envs need 2e8 + 1.64e9 = 1.84 GB: above 75% of a 2 GiB card
     rec = recommend_mjx(fit_vectorised(section(capacity=2 * GIB)), 100_000_000, profile="t", objective="max-throughput",
-                        headroom=0.95)
+                        headroom=0.95, min_updates=0)
     assert rec.chosen.num_envs == 16384
     fraction = float(rec.env["XLA_PYTHON_CLIENT_MEM_FRACTION"])
     assert 0.75 < fraction <= 0.95
@@ -61,7 +61,8 @@ def test_memory_fraction_variable_when_peak_exceeds_jax_default_pool():
 
 
 def test_unknown_memory_limits_to_what_ran_and_oom_is_a_boundary():
-    rec = recommend_mjx(fit_vectorised(section(mem=None)), 100_000_000, profile="t", objective="max-throughput")
+    rec = recommend_mjx(fit_vectorised(section(mem=None)), 100_000_000, profile="t", objective="max-throughput",
+                        min_updates=0)
     assert rec.chosen.num_envs == 16384 and rec.chosen.peak_bytes_upper is None
     assert any("memory is unknown" in n for n in rec.notes)
     oom = recommend_mjx(fit_vectorised(section(grid=(64, 256, 1024, 4096), oom=8192)), 1e8, profile="t")
@@ -107,19 +108,44 @@ def test_a_note_says_when_the_recommended_minibatches_were_not_the_measured_ones
     # measured with LocoMuJoCo's fixed 32 minibatches; 8192 envs get 128 minibatches of 3200
     rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t")
     assert rec.chosen.num_envs == 8192 and rec.chosen.num_minibatches == 128
-    [note] = [n for n in rec.notes if "was measured with num_minibatches" in n]
-    assert "num_minibatches=32" in note and "4x as many, smaller optimizer steps" in note
-    assert "advisor calibrate mjx --minibatch-size 3200" in note
+    [note] = [n for n in rec.notes if "(measured 32)" in n]
+    assert "num_minibatches=128 (measured 32)" in note and "interval widened" in note
+    assert rec.chosen.extrapolated_axes == ("num_minibatches",)
     # measured by the recommender's own rule (calibrate --minibatch-size 3200): nothing to say
     sized = section()
     sized = dataclasses.replace(sized, workload=MjxWorkload(minibatch_size=3200), points=tuple(
         dataclasses.replace(p, num_minibatches=MjxWorkload(minibatch_size=3200).minibatches_at(p.num_envs))
         for p in sized.points))
     rec = recommend_mjx(fit_vectorised(sized), 100_000_000, profile="t")
-    assert not any("was measured with num_minibatches" in n for n in rec.notes)
+    assert not any("(measured" in n for n in rec.notes) and rec.chosen.extrapolated_axes == ()
 
 
 def test_a_base_conf_with_another_training_shape_gets_a_note():
     rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", update_epochs=16, hidden_layers=(2048, 2048))
     [note] = [n for n in rec.notes if "differ from the profile's measurements" in n]
-    assert "update_epochs=16 (measured: 4)" in note and "hidden_layers=[2048, 2048] (measured: [512, 256])" in note
+    assert "hidden_layers=[2048, 2048] differ" in note and "([512, 256])" in note
+    [epochs] = [n for n in rec.notes if "update_epochs=16 (measured 4)" in n]
+    assert "interval widened" in epochs and rec.chosen.update_epochs == 16
+
+
+def test_min_updates_guard_excludes_configs_with_too_few_ppo_updates_and_says_why():
+    # 100M steps: 16384 envs x 50 steps run 122 updates, 8192 run 244
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", objective="max-throughput")
+    assert rec.min_updates == 200 and rec.chosen.num_envs == 8192 and rec.chosen.num_updates == 244
+    [big] = [o for o in rec.options if o.num_envs == 16384]
+    assert big.excluded == "122 PPO updates, fewer than --min-updates 200"
+    none = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", min_updates=50_000)
+    assert none.chosen is None and "fewer than --min-updates 50000" in none.reason and "at most 31250" in none.reason
+    with pytest.raises(BadInput):
+        recommend_mjx(fit_vectorised(section()), 1e8, profile="t", min_updates=-1)
+
+
+def test_same_batch_objective_holds_env_steps_per_update_and_picks_the_fastest_split():
+    # 102,400 = 2048 x 50 env steps per update; splits within 64-16384 envs with rollouts >= 17 steps:
+    # 64 x 1600 ... 4096 x 25, 5120 x 20; the fused curve's train_sps grows with num_envs, so 5120 x 20
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", objective="same-batch")
+    assert {o.num_envs * o.num_steps for o in rec.options} == {102_400}
+    assert min(o.num_steps for o in rec.options) >= 17
+    assert (rec.chosen.num_envs, rec.chosen.num_steps, rec.chosen.num_minibatches) == (5120, 20, 32)
+    assert rec.chosen.num_updates == 100_000_000 // 102_400 == 976
+    assert rec.workload.num_steps == 20

@@ -65,7 +65,7 @@ def test_a_given_config_gets_the_curve_and_says_what_was_not_measured():
     sps = float(fit_vectorised(profile.section("mjx")).throughput.predict([128])[0])
     assert prediction.train_sps == pytest.approx(sps)
     assert prediction.time_s == pytest.approx(prediction.compile_s + config.env_steps / sps)
-    assert any(f"runs {k}" in note for note in prediction.notes)
+    assert any(f"num_minibatches={k} (measured 32)" in note for note in prediction.notes)
     assert config.num_updates == 2_000_000 // 50 // 128 and config.env_steps == config.num_updates * 6400
 
 

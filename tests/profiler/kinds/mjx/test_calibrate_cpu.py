@@ -43,6 +43,17 @@ def test_calibration_records_real_measurements(calibrated):
         assert point["peak_bytes"] > 100 * 2**20  # a Python + XLA process holds at least that
         assert point["xla_bytes"] > 0
     assert section["points"][0]["compile_s"] > 1  # a real XLA compile (first point misses the cache)
+    # the phases, timed apart: the update at the point's own count, the recommend rule's (1 minibatch
+    # of the whole batch: 80 and 160 < 3200) and, at both ends of the grid, near LocoMuJoCo's 32
+    assert "plan:" in proc.stderr and "the update also at 1 (80), 40 (2)" in proc.stderr
+    for point, counts in zip(section["points"], ([1, 2, 40], [1, 4, 32])):
+        assert len(point["rollout_s_samples"]) == 2 and all(s > 0 for s in point["rollout_s_samples"])
+        assert [u["num_minibatches"] for u in point["update_phases"]] == counts
+        assert all(len(u["seconds_samples"]) == 2 and min(u["seconds_samples"]) > 0 for u in point["update_phases"])
+        own = next(u for u in point["update_phases"] if u["num_minibatches"] == point["num_minibatches"])
+        phase_sum = min(point["rollout_s_samples"]) + min(own["seconds_samples"])
+        fused = point["num_envs"] * 10 / point["train_sps"]
+        assert 0.3 < fused / phase_sum < 3  # the same work, timed fused and in two parts
     assert profile["software"]["jax"] and profile["hardware"]["cpu_logical_cores"] >= 1
 
 
@@ -53,11 +64,29 @@ def test_calibrated_profile_drives_recommend_and_predict(calibrated):
     data = json.loads(rec.stdout)
     chosen = data["chosen"]
     assert chosen["num_envs"] in (8, 16) and chosen["minibatch_size"] == 40
-    # measured with the minibatches it recommends: no warning that they differ
-    assert not any("was measured with num_minibatches" in n for n in data["notes"])
+    assert chosen["basis"] == "phases" and chosen["num_updates"] == 100_000 // (chosen["num_envs"] * 10)
     pred = run_cli("predict", "--profile", "tiny", "--num-envs", "8,12,16", "--json", env=env)
     rows = json.loads(pred.stdout)
     assert all(r["peak_vram_bytes_upper"] >= r["peak_vram_bytes"] > 0 for r in rows)
+    assert all(r["basis"] == "phases" for r in rows)
+    # a minibatch count never measured at 16 envs (8 of 20 samples): predicted from the phases, and
+    # dearer than 1 minibatch of 160
+    few, many = (json.loads(run_cli("predict", "--profile", "tiny", "--num-envs", "16", "--num-minibatches", k,
+                                    "--target", "1M", "--json", env=env).stdout)[0] for k in ("1", "8"))
+    assert (few["num_minibatches"], many["num_minibatches"], many["num_updates"]) == (1, 8, 6250)
+    assert many["iteration_s"] > few["iteration_s"] and many["gradient_steps_per_update"] == 8
+    # the guard: 100k steps at 16 envs x 10 steps are 625 updates, at 8 envs 1250
+    guarded = run_cli("recommend", "--profile", "tiny", "--target", "100k", "--min-updates", "1000",
+                      "--objective", "max-throughput", "--json", env=env)
+    assert guarded.returncode == 0, guarded.stderr
+    options = json.loads(guarded.stdout)["options"]
+    assert [o["excluded"] for o in options if o["num_envs"] == 16] == ["625 PPO updates, fewer than --min-updates 1000"]
+    assert json.loads(guarded.stdout)["chosen"]["num_envs"] == 8
+    refused = run_cli("recommend", "--profile", "tiny", "--target", "100k", "--min-updates", "5000", env=env)
+    assert refused.returncode != 0 and "fewer than --min-updates 5000" in refused.stdout + refused.stderr
+    validation = json.loads(run_cli("validate", "--profile", "tiny", "--json", env=env).stdout)
+    phase_curves = {c["curve"] for c in validation["curves"] if c.get("form") == "phases"}
+    assert phase_curves == {"phases_num_minibatches"}  # 2 num_envs: holding one out leaves one, no fit
     # without --profile, this machine's calibrated profile wins over shipped defaults
     default = run_cli("recommend", "--target", "100k", env=env)
     assert "tiny (calibrated on this machine)" in default.stdout

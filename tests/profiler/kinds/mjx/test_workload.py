@@ -46,3 +46,16 @@ def test_full_train_scan_runs_num_updates(env):
     assert config.num_updates == 3
     _state, metrics = jax.jit(make_train(config, env).train)(jax.random.PRNGKey(0))
     assert metrics["mean_reward"].shape == (3,)
+
+
+def test_update_is_learn_after_collect_and_the_phases_run_apart(env):
+    config = PPOConfig(num_envs=4, num_steps=4, num_minibatches=2, update_epochs=1, hidden_layers=(8,))
+    train = make_train(config, env)
+    state = jax.jit(train.init)(jax.random.PRNGKey(1))
+    fused, _ = jax.jit(train.update)(state)
+    collected, batch = jax.jit(train.collect)(state)
+    assert batch[0].obs.shape == (16, env.obs_size) and batch[1].shape == (16,)  # flat over envs x steps
+    phased, metrics = jax.jit(train.learn)(collected, batch)
+    for a, b in zip(jax.tree.leaves(fused.params), jax.tree.leaves(phased.params)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert np.isfinite(float(metrics["policy_loss"]))

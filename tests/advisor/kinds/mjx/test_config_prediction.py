@@ -1,0 +1,45 @@
+"""predict_config: one exact config's train_sps, from the phase model or the fused fallback."""
+
+import math
+
+import pytest
+
+from advisor import catalog
+from advisor.kinds.mjx.config_prediction import fit_mjx, predict_config
+from tests.models.test_phases import section
+
+
+def test_phase_timed_profile_predicts_from_the_phases():
+    fitted = fit_mjx(section())
+    assert fitted.phases is not None
+    p = predict_config(fitted, 100, 10, 4, 2)
+    # hand-worked in tests/models/test_phases.py: T = 0.0218 s for 1000 env steps
+    assert p.basis == "phases" and p.train_sps == pytest.approx(45_871.56, rel=1e-4)
+    assert p.iteration_s == pytest.approx(0.0218, rel=1e-4)
+    assert p.train_sps_low < p.train_sps < p.train_sps_high
+    assert p.minibatch_size == 250 and p.gradient_steps_per_update == 8
+    assert p.gradient_steps_per_sample == pytest.approx(8 / 1000)
+    assert p.num_updates(1_000_000) == 1000
+    assert predict_config(section(), 100, 10, 4, 2) == p  # a section is fitted on the way
+
+
+def test_shipped_profile_without_minibatch_variation_says_so_and_widens():
+    profile, _ = catalog.load("rtx3070-locomujoco")
+    measured = predict_config(profile, 4096, 50, 32, 4)
+    other = predict_config(profile, 4096, 50, 1024, 4)
+    assert measured.basis == other.basis == "fused"
+    assert measured.extrapolated == () and other.extrapolated == ("num_minibatches",)
+    assert any("no phase timings" in n for n in other.notes)
+    assert any("num_minibatches=1024 (measured 32)" in n for n in other.notes)
+    # 1024 is five doublings above the measured 32: 0.2 in log per doubling, on the slow side only
+    assert other.train_sps == measured.train_sps and other.train_sps_high == measured.train_sps_high
+    assert math.log(measured.train_sps_low / other.train_sps_low) == pytest.approx(5 * 0.2)
+    fewer = predict_config(profile, 4096, 50, 8, 4)  # two doublings fewer: only the fast side widens
+    assert fewer.train_sps_low == measured.train_sps_low
+    assert math.log(fewer.train_sps_high / measured.train_sps_high) == pytest.approx(2 * 0.2)
+
+
+def test_invalid_config_is_refused():
+    profile, _ = catalog.load("h100-humanoid")
+    with pytest.raises(ValueError, match="not divisible"):
+        predict_config(profile, 100, 50, 3, 4)
