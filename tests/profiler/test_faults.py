@@ -21,8 +21,9 @@ pytestmark = pytest.mark.slow
 
 
 def tiny(grid: str) -> list[str]:
-    """The shared tiny shape at ``grid``, without physics-only timing (one compile less per point)."""
-    args = list(TINY) + ["--no-physics"]
+    """The shared tiny shape at ``grid``, without physics-only or phase timing (the compiles these
+    fault tests do not look at; tests/profiler/kinds/mjx/test_calibrate_cpu.py checks both)."""
+    args = list(TINY) + ["--no-physics", "--no-phases"]
     args[args.index("--num-envs") + 1] = grid
     return args
 
