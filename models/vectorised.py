@@ -9,6 +9,7 @@ A section that these curves fit has ``ok_points`` (each with ``num_envs``, ``tra
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,28 @@ class VectorCurves:
             upper = max(float(self.memory.predict_upper([num_envs])[0]), float(self.memory.predict_upper([1])[0]))
             return float(self.memory.predict([num_envs])[0]), upper, "fit"
         return None, None, None
+
+    def peak_bytes_at(self, num_envs: int, num_steps: int | None) -> tuple[float | None, float | None, str | None, str | None]:
+        """:meth:`peak_bytes` for a rollout of ``num_steps`` (``None``: the measured one), and a note
+        when that differs from the measured rollout (else ``None``).
+
+        The curves were measured at one ``num_steps``. A longer rollout holds a larger batch (the
+        rollout buffer, GAE's arrays, the update's minibatches), so it is bounded by the measured
+        curve at the num_envs whose batch at the measured ``num_steps`` is as large; that also counts
+        per-env state for envs that do not run, which only raises the bound. A shorter rollout is
+        bounded by the measured one at the same num_envs."""
+        measured = self.num_steps
+        if num_steps is None or num_steps == measured:
+            return (*self.peak_bytes(num_envs), None)
+        if num_steps < measured:
+            peak, upper, basis = self.peak_bytes(num_envs)
+            return peak, upper, basis, (f"peak memory for num_steps={num_steps} is the measured num_steps={measured} "
+                                        f"figure at {num_envs} envs: its rollout buffer is larger, so this over-states it")
+        equivalent = math.ceil(num_envs * num_steps / measured)
+        peak, upper, basis = self.peak_bytes(equivalent)
+        return peak, upper, basis, (f"peak memory for num_steps={num_steps} (measured at {measured}) is read at {equivalent:,} "
+                                    f"envs, whose batch at num_steps={measured} is as large: a bound that covers the longer "
+                                    "rollout, not a measurement of it")
 
     @property
     def num_steps(self) -> int:

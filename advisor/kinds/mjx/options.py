@@ -69,7 +69,7 @@ def evaluate(curves, shapes: list[tuple[int, int, int | None, int]], *, target_s
     options = []
     for p in predictions:
         envs = p.num_envs
-        peak, upper, _basis = curves.peak_bytes(envs)
+        peak, upper, _basis, memory_note = curves.peak_bytes_at(envs, p.num_steps)
         if upper is not None and budget_bytes is not None:
             fits = upper <= budget_bytes
         else:  # memory unknown: only sizes that ran on the device are known to fit
@@ -93,7 +93,8 @@ def evaluate(curves, shapes: list[tuple[int, int, int | None, int]], *, target_s
             time_s=compile_s + steps / p.train_sps, time_low_s=compile_s + steps / p.train_sps_high,
             time_high_s=compile_s + steps / p.train_sps_low, num_steps=p.num_steps, update_epochs=p.update_epochs,
             gradient_steps_per_update=p.gradient_steps_per_update, gradient_steps_per_sample=p.gradient_steps_per_sample,
-            basis=p.basis, extrapolated_axes=p.extrapolated, excluded=excluded, notes=p.notes,
+            basis=p.basis, extrapolated_axes=p.extrapolated, excluded=excluded,
+            notes=tuple(p.notes) + ((memory_note,) if memory_note else ()),
         ))
     return options
 

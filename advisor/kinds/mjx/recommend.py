@@ -242,12 +242,16 @@ def predict_mjx(curves: VectorCurves, num_envs: list[int], *, num_steps: int | N
     base = prediction_rows(curves, num_envs, peak_key="peak_vram_bytes")
     rows = []
     for row, p in zip(base, predict_configs(curves, shapes)):
+        peak, upper, basis, memory_note = curves.peak_bytes_at(row["num_envs"], p.num_steps)
+        row.update(peak_vram_bytes=None if peak is None else round(peak),
+                   peak_vram_bytes_upper=None if upper is None else math.ceil(upper), memory_basis=basis)
         row.update(train_sps=p.train_sps, train_sps_low=p.train_sps_low, train_sps_high=p.train_sps_high,
                    extrapolated=bool(p.extrapolated), num_steps=p.num_steps, num_minibatches=p.num_minibatches,
                    update_epochs=p.update_epochs, minibatch_size=p.minibatch_size, iteration_s=p.iteration_s,
                    gradient_steps_per_update=p.gradient_steps_per_update,
                    gradient_steps_per_sample=p.gradient_steps_per_sample,
                    num_updates=p.num_updates(target_steps) if target_steps else None, basis=p.basis,
-                   extrapolated_axes=list(p.extrapolated), notes=list(p.notes))
+                   extrapolated_axes=list(p.extrapolated),
+                   notes=list(p.notes) + ([memory_note] if memory_note else []))
         rows.append(row)
     return rows

@@ -43,3 +43,21 @@ def test_invalid_config_is_refused():
     profile, _ = catalog.load("h100-humanoid")
     with pytest.raises(ValueError, match="not divisible"):
         predict_config(profile, 100, 50, 3, 4)
+
+
+def test_peak_memory_of_a_longer_rollout_is_bounded_at_the_same_batch_and_says_so():
+    from advisor.kinds.mjx.recommend import predict_mjx
+
+    curves = fit_mjx(catalog.load_shipped("h100-humanoid").section("mjx"))  # measured at num_steps=50
+    [long] = predict_mjx(curves, [64], num_steps=1600)
+    [same_batch] = predict_mjx(curves, [2048])
+    [measured] = predict_mjx(curves, [64])
+    [short] = predict_mjx(curves, [64], num_steps=10)
+    # 64 envs x 1600 steps holds the batch of 2048 x 50: its bound is that size's, far above 64 x 50's
+    assert (long["peak_vram_bytes"], long["peak_vram_bytes_upper"]) == (
+        same_batch["peak_vram_bytes"], same_batch["peak_vram_bytes_upper"])
+    assert long["peak_vram_bytes_upper"] > 2 * measured["peak_vram_bytes_upper"]
+    assert any("read at 2,048 envs" in n for n in long["notes"])
+    # a shorter rollout keeps the measured figure, an over-statement it names
+    assert short["peak_vram_bytes_upper"] == measured["peak_vram_bytes_upper"]
+    assert any("over-states" in n for n in short["notes"]) and not any("peak memory" in n for n in measured["notes"])
