@@ -24,7 +24,7 @@ def _predict(
     axes = {k.predict_axis for k in kinds_with("predict_axis", [n for n, v in kind_options.items() if v is not None])}
     if len(axes) != 1:
         examples = " or ".join(k.predict_example for k in kinds.kinds() if k.predict_axis)
-        raise BadInput(f"give either {examples} to predict at")
+        raise BadInput(f"give either {examples} to predict at" + (", only one of them" if len(axes) > 1 else ""))
     loaded, _origin = catalog.load(profile)
     candidates = [k for k in kinds.kinds() if k.predict_axis in axes]
     if kind is not None:

@@ -45,7 +45,7 @@ def header_lines(rec: MjxRecommendation) -> list[str]:
         f"time to target: {format_duration(c.time_s)} ({format_duration(c.time_low_s)}-"
         f"{format_duration(c.time_high_s)}), " + (f"compile {format_duration(rec.compile_s)} included"
                                                   if rec.compile_s else "compile time not included (not measured)"),
-        f"num_updates: {c.num_updates} PPO updates x {c.num_envs} envs x {c.num_steps} steps = {c.env_steps:,} env steps",
+        f"num_updates: {c.num_updates:,} PPO updates x {c.num_envs} envs x {c.num_steps} steps = {c.env_steps:,} env steps",
         f"minibatch_size: {c.minibatch_size} samples ({c.num_envs}*{c.num_steps}/{c.num_minibatches})",
         f"gradient steps: {c.gradient_steps_per_update:,} per update ({c.update_epochs} epochs x {c.num_minibatches} "
         f"minibatches), {c.gradient_steps_per_sample:.3g} per env step collected",

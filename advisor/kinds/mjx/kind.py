@@ -66,7 +66,7 @@ class MjxKind(VectorisedKind):
         Option("update_epochs", Annotated[Optional[int], typer.Option(
             help="mjx: PPO epochs per iteration. Default: --base's, else the profile's.")], None),
         Option("objective", Annotated[Optional[str], typer.Option(
-            help="mjx: recommend's --objective for the recommended config (efficient or max-throughput).")], None),
+            help="mjx: recommend's --objective for the recommended config (efficient, max-throughput or same-batch).")], None),
     ) + recommend_options + (
         Option("timeout", Annotated[Optional[float], typer.Option(
             help="mjx: seconds before the run is ended (default: 3x the predicted time to target + 600).")], None),
