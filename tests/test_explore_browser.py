@@ -135,7 +135,9 @@ def test_page_renders_charts_without_errors_in_chromium(server, tmp_path, adviso
             target = tmp_path / "conf.yaml"
             download_info.value.save_as(target)
             conf = yaml.safe_load(target.read_text())
-            assert conf["experiment"]["num_envs"] == 65536 and conf["experiment"]["num_minibatches"] == 1024
+            # what 'advisor recommend --profile h100-humanoid --target 100M' picks: 65536 envs would run
+            # only 30 PPO updates, under the default --min-updates 200
+            assert conf["experiment"]["num_envs"] == 8192 and conf["experiment"]["num_minibatches"] == 128
 
             page.locator("[data-testid='stSelectbox']").filter(has_text="profile").first.click()
             page.get_by_role("option", name="i7-12700-writeup", exact=True).click()
