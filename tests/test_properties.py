@@ -186,4 +186,4 @@ def test_every_printed_prediction_is_for_the_exact_emitted_config(section, targe
     emitted = predict_config(curves, experiment["num_envs"], experiment["num_steps"], experiment["num_minibatches"],
                              experiment["update_epochs"])
     assert f"predicted train_sps: {emitted.train_sps:,.0f} env steps/s" in emit_conf(rec)
-    assert f"num_updates: {emitted.num_updates(target)} PPO updates" in emit_conf(rec)
+    assert f"num_updates: {emitted.num_updates(target):,} PPO updates" in emit_conf(rec)
