@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.catalog import resolve_profile
-from advisor.console import out, print_json, write_output
+from advisor.console import out, print_json, show_recommendation
 from advisor.console import table as new_table
-from advisor.errors import BadInput, NoRecommendation
+from advisor.errors import BadInput
 from advisor.kinds.brax.recommend import recommend_brax
 from advisor.kinds.brax.render import options_table, python_text, recommendation_lines, yaml_text
 from advisor.units import format_bytes, format_range, parse_int_list
@@ -28,6 +28,7 @@ def recommend(kind, target_steps: int, profile: str | None, objective: str, outp
                          objective=objective, headroom=memory_headroom, env_steps_per_update=env_steps_per_update,
                          batch_size=batch_size, num_minibatches=num_minibatches, unroll_length=unroll_length,
                          num_updates_per_batch=num_updates_per_batch)
+    data = None
     if json_output:
         data = to_jsonable(rec)
         data["params"] = rec.params
@@ -35,25 +36,10 @@ def recommend(kind, target_steps: int, profile: str | None, objective: str, outp
             data.update(train_sps=rec.chosen.train_sps, train_sps_low=rec.chosen.train_sps_low,
                         train_sps_high=rec.chosen.train_sps_high, time_s=rec.chosen.time_s,
                         python=python_text(rec), yaml=yaml_text(rec))
-        print_json(data)
-    else:
-        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
-        if rec.options:
-            out.print(options_table(rec))
-    if rec.chosen is None:
-        raise NoRecommendation(rec.reason)
-    if output is not None:
-        text = yaml_text(rec) if output.suffix in (".yaml", ".yml") else python_text(rec)
-        write_output(output, text, example="ppo_params.py")
-    if not json_output:
-        for line in recommendation_lines(rec):
-            out.print(line, markup=False)
-        out.print("")
-        out.print(python_text(rec), markup=False)
-        out.print(yaml_text(rec), markup=False)
-        if output is not None:
-            out.print(f"wrote {output}")
-    return 0
+    return show_recommendation(
+        rec, data, table=lambda: options_table(rec), output=output, example="ppo_params.py",
+        output_text=lambda: yaml_text(rec) if output.suffix in (".yaml", ".yml") else python_text(rec),
+        lines=lambda: [*recommendation_lines(rec), "", python_text(rec), yaml_text(rec)])
 
 
 def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:

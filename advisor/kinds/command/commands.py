@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.catalog import resolve_profile
-from advisor.console import out, print_json, write_output
+from advisor.console import out, print_json, show_recommendation
 from advisor.console import table as new_table
-from advisor.errors import BadInput, NoRecommendation
+from advisor.errors import BadInput
 from advisor.kinds.command.recommend import predict_rows, recommend_command
 from advisor.kinds.command.render import options_table, recommendation_lines
 from advisor.units import format_bytes, format_duration, format_range, parse_int_list
@@ -23,24 +23,12 @@ def recommend(kind, target_steps: int, profile: str | None, objective: str, outp
     rec = recommend_command(fit_vectorised(chosen_profile.section("command")), target_steps,
                             profile=chosen_profile.name, profile_note=note, objective=objective,
                             tolerance=tolerance, headroom=memory_headroom)
+    data = None
     if json_output:
         data = to_jsonable(rec)
         data["command_line"] = rec.command_line if rec.ok else None
-        print_json(data)
-    else:
-        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
-        if rec.options:
-            out.print(options_table(rec))
-    if rec.chosen is None:
-        raise NoRecommendation(rec.reason)
-    if output is not None:
-        write_output(output, rec.command_line + "\n", example="train.sh")
-    if not json_output:
-        for line in recommendation_lines(rec):
-            out.print(line, markup=False)
-        if output is not None:
-            out.print(f"wrote {output}")
-    return 0
+    return show_recommendation(rec, data, table=lambda: options_table(rec), lines=lambda: recommendation_lines(rec),
+                               output=output, output_text=lambda: rec.command_line + "\n", example="train.sh")
 
 
 def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
