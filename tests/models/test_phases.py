@@ -114,3 +114,15 @@ def test_section_without_phases_or_with_one_minibatch_size_does_not_fit():
     varied = fit_phases(section(counts_at=lambda n: (2,)))
     assert varied is not None and not varied.minibatch_variation_
     assert math.isclose(varied.rho_, 1.0, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_more_minibatches_of_the_same_batch_never_predict_a_faster_iteration(seed):
+    # noisy timings, whichever form leave-one-out picks for u: k * u(B / k) does not fall as k grows
+    rng = np.random.default_rng(seed)
+    X, y, rollouts, fused = synthetic()
+    noisy = [s * float(np.exp(rng.normal(0, 0.15))) for s in y]
+    model = PhaseModel().fit(X, noisy, rollouts=rollouts, fused=fused)
+    for n in (16, 100, 256):
+        times = model.predict_iteration_s([[n, 10, k, 2] for k in (1, 2, 4, 8, 16, 32, 64)])
+        assert np.all(np.diff(times) >= -1e-12 * times[:-1])

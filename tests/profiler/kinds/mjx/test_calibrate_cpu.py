@@ -70,11 +70,12 @@ def test_calibrated_profile_drives_recommend_and_predict(calibrated):
     assert all(r["peak_vram_bytes_upper"] >= r["peak_vram_bytes"] > 0 for r in rows)
     assert all(r["basis"] == "phases" for r in rows)
     # a minibatch count never measured at 16 envs (8 of 20 samples): predicted from the phases, and
-    # dearer than 1 minibatch of 160
+    # never cheaper than 1 minibatch of 160 (k * u(B / k) cannot fall as k grows in either form of u;
+    # it stays level when the fit puts the minibatch latency near 0, as a noisy CPU fit may)
     few, many = (json.loads(run_cli("predict", "--profile", "tiny", "--num-envs", "16", "--num-minibatches", k,
                                     "--target", "1M", "--json", env=env).stdout)[0] for k in ("1", "8"))
     assert (few["num_minibatches"], many["num_minibatches"], many["num_updates"]) == (1, 8, 6250)
-    assert many["iteration_s"] > few["iteration_s"] and many["gradient_steps_per_update"] == 8
+    assert many["iteration_s"] >= few["iteration_s"] and many["gradient_steps_per_update"] == 8
     # the guard: 100k steps at 16 envs x 10 steps are 625 updates, at 8 envs 1250
     guarded = run_cli("recommend", "--profile", "tiny", "--target", "100k", "--min-updates", "1000",
                       "--objective", "max-throughput", "--json", env=env)
