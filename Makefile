@@ -32,7 +32,7 @@ demo: $(CORE)
 
 test: $(FULL) browser
 	$(PY) -m ruff check advisor profiler models app.py benchmarks tests examples
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile --durations=25
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts

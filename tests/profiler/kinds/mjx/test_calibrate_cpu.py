@@ -17,9 +17,11 @@ TINY = ("--model", "half_cheetah", "--num-envs", "8,16", "--num-steps", "10", "-
 
 
 @pytest.fixture(scope="module")
-def calibrated(tmp_path_factory, jax_cache):
-    home = tmp_path_factory.mktemp("home")
-    env = {"ADVISOR_HOME": str(home), "ADVISOR_JAX_CACHE": str(jax_cache), "COLUMNS": "200"}
+def calibrated(tmp_path_factory):
+    # a cache of its own: the first point must compile for real, whatever other test files (run
+    # before it, or beside it by another pytest-xdist worker) have put in the session's cache
+    home, cache = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("jax-cache-own")
+    env = {"ADVISOR_HOME": str(home), "ADVISOR_JAX_CACHE": str(cache), "COLUMNS": "200"}
     proc = run_cli("calibrate", "mjx", "--name", "tiny", *TINY, env=env, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return env, proc
