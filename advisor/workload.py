@@ -82,8 +82,16 @@ class WorkloadKind(abc.ABC):
 
     # --- calibration -------------------------------------------------------------------------
     def calibrate_command(self) -> Callable[..., int] | None:
-        """The Typer command for ``advisor calibrate <name>`` (``None``: this kind is imported only)."""
+        """The Typer command for ``advisor calibrate <name>`` (``None``: this kind is imported only).
+
+        Called only when ``advisor calibrate <name>`` (or its help) runs, so a kind imports its
+        sweep code here, not at module level."""
         return None
+
+    def calibrates(self) -> bool:
+        """Whether ``advisor calibrate <name>`` exists, known without importing the sweep code: the
+        kind overrides :meth:`calibrate_command`."""
+        return type(self).calibrate_command is not WorkloadKind.calibrate_command
 
     # --- profiles ----------------------------------------------------------------------------
     def usable(self, section: Any) -> bool:

@@ -101,3 +101,20 @@ def test_data_flows_one_way():
             assert not any(t.startswith("advisor") for t in targets), (name, targets)
         if name.startswith("profiler"):
             assert not any(t.startswith(("advisor", "models")) for t in targets), (name, targets)
+
+
+def test_commands_other_than_calibrate_never_import_a_kinds_sweep_code():
+    # what keeps `advisor recommend` quick to start: the calibrate subcommands are built on demand
+    import subprocess
+    import sys
+
+    code = ("import sys; from advisor.cli.app import main; main(['recommend', '--help']); "
+            "print(sorted(m for m in sys.modules if m.endswith('.calibrate') and m.startswith('advisor.kinds')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    code = ("import sys; from advisor.cli.app import main; main(['calibrate', 'rllib', '--help']); "
+            "print(sorted(m for m in sys.modules if m.endswith('.calibrate') and m.startswith('advisor.kinds')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0 and "--runners" in proc.stdout, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "['advisor.kinds.rllib.calibrate']"
