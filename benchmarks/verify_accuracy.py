@@ -106,6 +106,7 @@ def main() -> None:
     parser.add_argument("--note", action="append", default=[], help="a paragraph to add to the results (repeatable)")
     args = parser.parse_args()
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="advisor-verify-bench-"))
+    home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ADVISOR_HOME": str(home), "COLUMNS": "160"}
     env.pop("XLA_FLAGS", None)  # as users run it
     profile_file = home / "profiles" / f"{args.profile}.json"
