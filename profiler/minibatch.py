@@ -79,3 +79,27 @@ def check_divisible(num_envs: Iterable[int], num_steps: int, num_minibatches: in
             f"which fails for num_envs {', '.join(map(str, bad))} with num_steps={num_steps}; "
             "pick num_envs that are multiples of num_minibatches or change --num-minibatches"
         )
+
+
+class LocoBatch:
+    """LocoMuJoCo's sizes derived from a PPO config, for any config class (a dataclass) with
+    ``num_envs``, ``num_steps``, ``num_minibatches`` and ``total_timesteps``: the measuring child's
+    :class:`~profiler.kinds.mjx.workload.PPOConfig` and the jax-free configs the CLI predicts."""
+
+    @property
+    def batch_size(self) -> int:
+        return self.num_envs * self.num_steps
+
+    @property
+    def minibatch_size(self) -> int:
+        return self.batch_size // self.num_minibatches
+
+    @property
+    def num_updates(self) -> int:
+        """LocoMuJoCo's ``total_timesteps // num_steps // num_envs``."""
+        return self.total_timesteps // self.num_steps // self.num_envs
+
+    @property
+    def env_steps(self) -> int:
+        """Env steps the run trains: whole iterations only, as LocoMuJoCo runs them."""
+        return self.num_updates * self.batch_size

@@ -3,7 +3,9 @@ the whole session so that identical programs compile once."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,7 @@ os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 # Calibration locks are machine-wide; a test session (and each test) keeps its own, so test suites
 # running side by side in other checkouts neither wait for nor block one another.
 os.environ["ADVISOR_LOCK_DIR"] = tempfile.mkdtemp(prefix="advisor-test-locks-")
+atexit.register(shutil.rmtree, os.environ["ADVISOR_LOCK_DIR"], ignore_errors=True)
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from advisor.errors import BadInput
+from profiler.minibatch import LocoBatch
 from profiler.profile import Profile
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(LocoBatch):
     """One MJX PPO training run in LocoMuJoCo's key names, to ``target_steps`` env steps."""
 
     num_envs: int
@@ -28,22 +29,8 @@ class TrainConfig:
     target_steps: int
 
     @property
-    def batch_size(self) -> int:
-        return self.num_envs * self.num_steps
-
-    @property
-    def minibatch_size(self) -> int:
-        return self.batch_size // self.num_minibatches
-
-    @property
-    def num_updates(self) -> int:
-        """LocoMuJoCo's ``total_timesteps // num_steps // num_envs``."""
-        return self.target_steps // self.num_steps // self.num_envs
-
-    @property
-    def env_steps(self) -> int:
-        """Env steps the run trains: whole iterations only, as LocoMuJoCo runs them."""
-        return self.num_updates * self.batch_size
+    def total_timesteps(self) -> int:
+        return self.target_steps
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,13 @@ import numpy as np
 import optax
 from mujoco import mjx
 
+from profiler.minibatch import LocoBatch
+
 
 @dataclass(frozen=True)
-class PPOConfig:
-    """PPO hyper-parameters in LocoMuJoCo's ``experiment:`` key names."""
+class PPOConfig(LocoBatch):
+    """PPO hyper-parameters in LocoMuJoCo's ``experiment:`` key names (derived sizes from
+    :class:`~profiler.minibatch.LocoBatch`)."""
 
     num_envs: int
     num_steps: int = 50
@@ -55,18 +58,6 @@ class PPOConfig:
                 f"num_minibatches={self.num_minibatches}"
             )
 
-    @property
-    def batch_size(self) -> int:
-        return self.num_envs * self.num_steps
-
-    @property
-    def minibatch_size(self) -> int:
-        return self.batch_size // self.num_minibatches
-
-    @property
-    def num_updates(self) -> int:
-        """LocoMuJoCo's ``total_timesteps // num_steps // num_envs``."""
-        return self.total_timesteps // self.num_steps // self.num_envs
 
 
 class EnvState(NamedTuple):
