@@ -15,8 +15,9 @@ from profiler.kinds.mjx.schema import MEMORY_SOURCES, MjxSection
 def mjx_options_table(rec: MjxRecommendation) -> Table:
     table = new_table(f"configs for {format_count(rec.target_steps)} env steps ({rec.accelerator.name})",
                       ("num_envs", "num_steps", "minibatches", "train_sps (env steps/s)", "90% interval",
-                       "peak memory (upper)", "PPO updates", "grad steps/update", "time to target", "usable"),
-                      left=("usable",))
+                       "peak memory (upper)", "PPO updates", "grad steps/update", "time to target", "extrapolated",
+                       "usable"),
+                      left=("extrapolated", "usable"))
     for o in rec.options:
         mark = "→ " if rec.chosen is not None and o == rec.chosen else ""
         table.add_row(
@@ -25,10 +26,16 @@ def mjx_options_table(rec: MjxRecommendation) -> Table:
             format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
             f"{o.num_updates:,}", f"{o.gradient_steps_per_update:,}",
             format_duration(o.time_s) if o.num_updates else "< 1 iteration",
+            extrapolated_cell(o),
             "yes" if o.excluded is None else f"no: {o.excluded}",
             style="bold green" if mark else None,
         )
     return table
+
+
+def extrapolated_cell(option) -> str:
+    """The axes along which an option's prediction leaves what was measured, or ``no``."""
+    return ", ".join(option.extrapolated_axes) or "no"
 
 
 def mjx_points_table(section: MjxSection, title: str) -> Table:

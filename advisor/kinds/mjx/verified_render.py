@@ -21,8 +21,9 @@ def _config_text(run: Any) -> str:
             f"{run.update_epochs} epochs")
 
 
-def verify_json(run: Any, plan: Any, profile: str) -> dict[str, Any]:
-    """``advisor verify --json``: the six contract keys first, then the rest."""
+def verify_json(run: Any, plan: Any, profile: str, measured_on: str | None = None) -> dict[str, Any]:
+    """``advisor verify --json``: the six contract keys first, then the rest (``measured_on``: the
+    profile's device, for the note when the run's differs)."""
     p = plan.prediction
     return {
         "predicted_time_s": run.predicted_time_s, "measured_time_s": run.measured_time_s,
@@ -39,8 +40,23 @@ def verify_json(run: Any, plan: Any, profile: str) -> dict[str, Any]:
         "predicted_peak_bytes": p.peak_bytes, "predicted_peak_bytes_upper": p.peak_bytes_upper,
         "time_error": run.time_error, "train_sps_error": run.train_sps_error, "memory_source": run.memory_source,
         "compile_cache_hit": run.compile_cache_hit, "device": run.device, "predicted_basis": run.predicted_basis,
-        "contention": to_jsonable(run.contention), "notes": list(plan.notes),
+        "contention": to_jsonable(run.contention), "notes": run_notes(run, plan, measured_on),
     }
+
+
+def run_notes(run: Any, plan: Any, measured_on: str | None) -> list[str]:
+    """What to know about one verified run, for its text and its ``--json`` alike: a compile from
+    JAX's cache, other processes busy while it trained, another device than the profile's, and the
+    plan's notes (how far the config is from what was measured)."""
+    notes = []
+    if run.compile_cache_hit:
+        notes.append("the program came from JAX's persistent cache (--compile-cache), so compile is load time")
+    if run.contention is not None and run.contention.contended:
+        notes.append(f"other processes were busy while it ran ({run.contention.summary}), so it may be slower than "
+                     "on a quiet machine")
+    if run.device and measured_on and run.device != measured_on:
+        notes.append(f"the profile was measured on {measured_on} and this run on {run.device}")
+    return notes + list(plan.notes)
 
 
 def verify_table(run: Any, plan: Any) -> Table:

@@ -11,7 +11,7 @@ from typing import Any
 from advisor.console import err, out, print_json, sigterm_as_interrupt
 from advisor.errors import CalibrationInterrupted
 from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
-from advisor.kinds.mjx.verified_render import verify_json, verify_table
+from advisor.kinds.mjx.verified_render import run_notes, verify_json, verify_table
 from advisor.kinds.mjx.verify import check_writable, plan_verify
 from advisor.units import format_duration
 from profiler.profile import Profile
@@ -53,8 +53,9 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
                 on_progress=on_progress, on_wait=lambda text: err.print(text, markup=False))
     except KeyboardInterrupt:
         raise CalibrationInterrupted(f"interrupted: the verify run was stopped and profile {name} is unchanged") from None
+    measured_on = profile.section("mjx").accelerator.name
     if json_output:
-        print_json(verify_json(run, plan, name))
+        print_json(verify_json(run, plan, name, measured_on))
         return 0
     out.print(f"profile: [bold]{name}[/bold] ({origin} profile); run stored in it ('advisor validate --profile "
               f"{name}' lists verified runs)")
@@ -62,15 +63,7 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
     out.print(f"measured time to target = compile {format_duration(run.measured_compile_s)} + run "
               f"{format_duration(run.measured_run_s)}; the process took {format_duration(run.process_wall_s)} with "
               f"start-up and imports", markup=False)
-    if run.compile_cache_hit:
-        out.print("note: the program came from JAX's persistent cache (--compile-cache), so compile is load time")
-    if run.contention is not None and run.contention.contended:
-        out.print(f"note: other processes were busy while it ran ({run.contention.summary}), so it may be slower than "
-                  "on a quiet machine", markup=False)
-    measured_on = profile.section("mjx").accelerator.name
-    if run.device and run.device != measured_on:
-        out.print(f"note: the profile was measured on {measured_on} and this run on {run.device}", markup=False)
-    for note in plan.notes:
+    for note in run_notes(run, plan, measured_on):
         out.print(f"note: {note}", markup=False)
     out.print(f"predicted from: {p.basis}", markup=False)
     return 0
