@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from advisor import kinds
+from advisor import catalog, kinds
 from advisor.cli.options import options_for, with_kind_options
 from advisor.errors import BadInput
 from advisor.units import parse_count
@@ -22,7 +22,9 @@ def _recommend(
     profile: Annotated[Optional[str], typer.Option(
         help="Profile to use (see 'advisor profile list'). Default: the profile calibrated on this machine, "
              "else the closest shipped one.")] = None,
-    kind: Annotated[str, typer.Option(help=f"What to recommend for. {_KIND_HELP}.")] = kinds.default_kind().name,
+    kind: Annotated[Optional[str], typer.Option(
+        help=f"What to recommend for. {_KIND_HELP}. Default: the kind of a --profile that holds one kind, "
+             f"else {kinds.default_kind().name}.")] = None,
     objective: Annotated[Optional[str], typer.Option(help=f"What 'fastest' means. {_OBJECTIVE_HELP}")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help=f"Write the config here ({_OUTPUT_HELP}).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the recommendation as JSON (nothing else).")] = False,
@@ -30,13 +32,24 @@ def _recommend(
 ) -> int:
     # help: see the assignment below, which names every registered kind
     target_steps = parse_count(target)
-    chosen = kinds.get(kind)
+    chosen = kinds.get(kind) if kind is not None else _kind_of(profile)
     given = options_for(chosen, "recommend_options", kind_options)
     objective = objective or chosen.default_objective
     if objective not in chosen.objectives:
         raise BadInput(f"--objective {objective!r} is unknown for --kind {chosen.name}; use one of: "
                        f"{', '.join(chosen.objectives)}")
     return chosen.recommend(target_steps, profile, objective, output, json_output, **given)
+
+
+def _kind_of(profile: str | None) -> kinds.WorkloadKind:
+    """The kind a recommendation without ``--kind`` is for: the one kind a named profile holds,
+    else the default kind (whose resolution then names the kinds a profile has, if it lacks it)."""
+    catalog.check_profile_option(profile)
+    if profile:
+        present = [name for name in catalog.load(profile)[0].kinds if name in kinds.names()]
+        if len(present) == 1:
+            return kinds.get(present[0])
+    return kinds.default_kind()
 
 
 _recommend.__doc__ = (

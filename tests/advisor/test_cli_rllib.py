@@ -120,13 +120,22 @@ def test_rllib_bad_input_is_one_line_exit_2(tmp_path):
         (("profile", "import", str(bad_csv), "--kind", "rllib", "--name", "bad"), "row 3"),
         (("report", "--profile", "nope", "-o", str(tmp_path)), "no profile named"),
         (("calibrate", "rllib", "--runners", ""), "needs at least one value"),
-        (("recommend", "--target", "100M", "--profile", "writeup"), "add --kind rllib"),
+        # the one kind of the profile is the default --kind, so an MJX option is refused for it
+        (("recommend", "--target", "100M", "--profile", "writeup", "--min-updates", "5"), "--kind mjx only"),
         (("recommend", "--target", "100M", "--kind", "rllib", "--profile", "writeup", "-o", str(tmp_path)),
          "is a folder"),
     ]
     for args, expected in cases:
         line = one_line_error(run_cli(*args))
         assert expected in line, (args, line)
+
+
+def test_recommend_without_kind_takes_the_one_kind_a_profile_holds():
+    import_writeup()
+    inferred = run_cli("recommend", "--target", "100M", "--profile", "writeup", "--json")
+    given = run_cli("recommend", "--target", "100M", "--profile", "writeup", "--kind", "rllib", "--json")
+    assert inferred.returncode == given.returncode == 0, inferred.stderr
+    assert json.loads(inferred.stdout) == json.loads(given.stdout) and "num_env_runners" in inferred.stdout
 
 
 def test_without_profile_an_unusable_local_sweep_is_passed_over(advisor_home):
