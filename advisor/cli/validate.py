@@ -15,6 +15,8 @@ from profiler.contention import contention_note
 def validate(
     profile: Annotated[Optional[str], typer.Option(
         help="Profile to validate (default: this machine's calibrated profile, else the closest shipped one).")] = None,
+    kind: Annotated[Optional[str], typer.Option(
+        help=f"Validate only this kind's curves ({', '.join(kinds.names())}). Default: every kind in the profile.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the tables as JSON.")] = False,
 ) -> int:
     """Leave-one-out validation: each measured point is predicted by the curve fitted without it. Shows measured
@@ -22,13 +24,14 @@ def validate(
     bound held, and the form chosen per curve (MJX: train_sps and memory over num_envs; RLlib: env steps/s over
     runners). Then the whole training runs 'advisor verify' stored in the profile: predicted against measured time
     to target (s) and train_sps."""
-    if profile is not None:
+    only = kinds.get(kind) if kind is not None else None
+    if profile is not None and only is None:
         catalog.check_profile_option(profile)
         loaded, origin = catalog.load(profile)
         note = f"{origin} profile"
-    else:
-        loaded, note = catalog.resolve_profile(None, kinds.default_kind())
-    present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
+    else:  # a named profile must hold --kind's section; without a name, the default rule for it
+        loaded, note = catalog.resolve_profile(profile, only or kinds.default_kind())
+    present = [k for k in kinds.kinds() if loaded.section(k.name) is not None and (only is None or k is only)]
     results = [(kind, kind.validate(loaded.section(kind.name))) for kind in present]
     marked = {kind.name: contended(loaded.section(kind.name)) for kind, validations in results if validations}
     verified = {kind.name: (kind, kind.verified_runs(loaded.section(kind.name))) for kind in present}
@@ -44,6 +47,8 @@ def validate(
         needs = " or ".join(f"three or more measured {k.points_word}" for k in present) or "measurements"
         out.print(f"nothing to validate: leave-one-out needs {needs}")
     for kind, validations in results:
+        if not validations and any(v for _k, v in results):
+            out.print(f"{kind.name}: nothing to validate: leave-one-out needs three or more measured {kind.points_word}")
         for table, summary in kind.validation_tables(validations):
             out.print(table)
             out.print(summary)

@@ -1,5 +1,6 @@
 """The CLI as a user runs it: real subprocesses, exit codes, JSON contracts, one-line errors."""
 
+import dataclasses
 import json
 import os
 import stat
@@ -248,3 +249,19 @@ def test_predict_takes_the_minibatch_count_and_rollout_length_of_the_config():
     assert other["train_sps_high"] / other["train_sps_low"] > measured["train_sps_high"] / measured["train_sps_low"]
     bad = run_cli("predict", "--profile", "h100-humanoid", "--num-envs", "4096", "--num-minibatches", "3")
     assert bad.returncode == 2 and "use 2" in bad.stderr
+
+
+def test_validate_kind_keeps_one_kind_of_a_profile_that_holds_two(advisor_home):
+    from advisor.catalog import load_shipped
+    from profiler.store import profile_path, save_profile
+
+    both = load_shipped("epyc-2core-cpu-humanoid").with_section(
+        "rllib", load_shipped("epyc-2core-cpu-halfcheetah").section("rllib"))
+    save_profile(dataclasses.replace(both, name="both"), profile_path("both"))
+    every = json.loads(run_cli("validate", "--profile", "both", "--json").stdout)
+    assert {c["kind"] for c in every["curves"]} == {"mjx", "rllib"}
+    for kind in ("mjx", "rllib"):
+        one = json.loads(run_cli("validate", "--profile", "both", "--kind", kind, "--json").stdout)
+        assert one["curves"] == [c for c in every["curves"] if c["kind"] == kind] != []
+    line = one_line_error(run_cli("validate", "--profile", "rtx3070-locomujoco", "--kind", "rllib"))
+    assert "no rllib measurements" in line
