@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from profiler.hardware import nvml_gpus
-from profiler.known_good import KNOWN_GOOD
+from profiler.known_good import EXTRA, KNOWN_GOOD
 from profiler.store import advisor_home
 
 PREALLOCATION_VARIABLES = {
@@ -107,7 +107,8 @@ def check_versions() -> list[Check]:
         try:
             have = metadata.version(name)
         except metadata.PackageNotFoundError:
-            checks.append(Check(f"{name}", "warn", f"not installed (known good: {good})"))
+            extra = f"; the '{EXTRA[name]}' extra installs it" if name in EXTRA else ""
+            checks.append(Check(f"{name}", "warn", f"not installed (known good: {good}{extra})"))
             continue
         base = have.split("+")[0]
         if base == good:

@@ -15,4 +15,12 @@ KNOWN_GOOD = {
     "scikit-learn": "1.9.1",
     "streamlit": "1.67.0",
     "numpy": "2.4.6",
+    "brax": "0.14.2",
+    "playground": "0.2.0",
 }
+
+#: The extra of advisor's package that installs each of them (``pip install 'advisor[brax]'``);
+#: numpy and scikit-learn come with advisor itself.
+EXTRA = {"jax": "mjx", "jaxlib": "mjx", "mujoco": "mjx", "mujoco-mjx": "mjx", "flax": "mjx", "optax": "mjx",
+         "ray": "rllib", "gymnasium": "rllib", "torch": "rllib", "streamlit": "app",
+         "brax": "brax", "playground": "brax"}

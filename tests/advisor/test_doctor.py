@@ -25,6 +25,21 @@ def test_known_good_set_matches_the_ci_constraints():
         assert pins[name] == version, name
 
 
+def test_the_extra_doctor_names_for_a_missing_package_installs_it():
+    import tomllib
+
+    from profiler.known_good import EXTRA
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    name_of = lambda requirement: re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower()  # noqa: E731
+    core = {name_of(r) for r in project["dependencies"]}
+    for name in KNOWN_GOOD:
+        if name in EXTRA:
+            assert name in {name_of(r) for r in project["optional-dependencies"][EXTRA[name]]}, name
+        else:
+            assert name in core, name
+
+
 def test_malformed_jax_memory_variables_fail_the_check():
     from profiler.diagnose import check_preallocation
 

@@ -59,13 +59,14 @@ def calibrate_brax(
     quick: Annotated[bool, typer.Option(help="A CPU-sized sweep: num_envs 16,64 at batch 64 x 4 minibatches x unroll "
                                              "10, plus one shape 64:16:32:30 (three processes), evaluation not "
                                              "measured unless --eval.")] = False,
-    num_envs: Annotated[Optional[str], typer.Option(help="Comma-separated num_envs of the curve, e.g. 16,64,256.")] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Brax batch_size of the num_envs curve.")] = None,
-    num_minibatches: Annotated[Optional[int], typer.Option(help="Brax num_minibatches of the num_envs curve.")] = None,
-    unroll_length: Annotated[Optional[int], typer.Option(help="Brax unroll_length of the num_envs curve.")] = None,
+    num_envs: Annotated[Optional[str], typer.Option(help=f"Comma-separated num_envs of the curve. Default: {FULL['num_envs']} ({QUICK['num_envs']} with --quick).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help=f"Brax batch_size of the num_envs curve. Default: {FULL['batch_size']} ({QUICK['batch_size']} with --quick).")] = None,
+    num_minibatches: Annotated[Optional[int], typer.Option(help=f"Brax num_minibatches of the num_envs curve. Default: {FULL['num_minibatches']}.")] = None,
+    unroll_length: Annotated[Optional[int], typer.Option(help=f"Brax unroll_length of the num_envs curve. Default: {FULL['unroll_length']}.")] = None,
     shapes: Annotated[Optional[str], typer.Option(
         help="Other batch shapes to measure, num_envs:batch_size:num_minibatches:unroll_length, comma-separated "
-             "(the phase model predicts shapes from them); '' for none.")] = None,
+             f"(the phase model predicts shapes from them); '' for none. Default: {FULL['shapes']} "
+             f"({QUICK['shapes']} with --quick).")] = None,
     num_updates_per_batch: Annotated[Optional[int], typer.Option(
         help="Brax num_updates_per_batch of every point. Default: Playground's for the env (16 for DM Control).")] = None,
     epochs: Annotated[int, typer.Option(help="Timed training epochs per point (one more compiles first).")] = 2,

@@ -23,7 +23,7 @@ import numpy as np
 
 from advisor.errors import BadInput
 from models.brax_phases import BraxPhaseModel, nnls_relative
-from profiler.kinds.brax.rules import env_steps_per_update, evaluations, shape_error, total_env_steps
+from profiler.kinds.brax.rules import env_steps_per_update, epochs, evaluations, shape_error, total_env_steps
 from profiler.kinds.brax.schema import BraxSection
 
 OBJECTIVES = {"fastest": "the num_envs with the shortest predicted time to the target"}
@@ -216,7 +216,11 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
                      "with 0, so the one compile of that reset (tens of seconds on a CPU) is not in the time to target")
     if total != target_steps:
         notes.append(f"Brax runs {total:,} env steps for num_timesteps={target_steps:,}: {max(num_evals - 1, 1)} eval "
-                     f"periods x {max(resets, 1)} epochs x whole training steps of {steps:,} env steps")
+                     f"periods x {max(resets, 1)} epochs x whole training steps of {steps:,} env steps"
+                     + (f"; that is the least these ppo_params run, {total / target_steps:,.0f}x the target: to train "
+                        "nearer it, lower num_evals or num_resets_per_eval, or the env steps per update (batch_size x "
+                        "num_minibatches x unroll_length)"
+                        if total >= 2 * target_steps and total == epochs(num_evals, resets) * steps else ""))
     why = (f"the shortest predicted time to {target_steps:,} env steps among {len(usable)} num_envs Brax accepts "
            f"with batch_size x num_minibatches = {shape['batch_size'] * shape['num_minibatches']} on {devices} device(s)")
     return BraxRecommendation(**base, options=tuple(options), chosen=chosen, notes=tuple(notes), reason=why)

@@ -33,6 +33,15 @@ def test_recommend_keeps_playground_shape_and_counts_brax_steps():
     assert namespace["overrides"] == p
 
 
+def test_a_target_below_the_least_brax_runs_says_how_far_and_what_to_lower():
+    small, large = (json.loads(run_cli("recommend", "--profile", SHIPPED, "--target", t, "--json").stdout)
+                    for t in ("1k", "60M"))
+    assert small["total_env_steps"] == large["total_env_steps"] == 88_473_600  # 90 epochs x 1 training step
+    [note] = [n for n in small["notes"] if n.startswith("Brax runs")]
+    assert "88,474x the target" in note and "lower num_evals or num_resets_per_eval" in note
+    assert not any("x the target" in n for n in large["notes"])
+
+
 def test_user_shape_predict_validate_show_and_bad_input():
     proc = run_cli("recommend", "--kind", "brax", "--target", "1M", "--env-steps-per-update", "30720")
     assert proc.returncode == 0, proc.stderr
