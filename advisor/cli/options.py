@@ -9,10 +9,12 @@ hands each kind the ones it declared (:func:`options_for`).
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
-from typing import Any, Callable, Iterable
+from typing import Annotated, Any, Callable, Iterable
 
+from advisor.kinds import NAMES as KIND_NAMES
 from advisor.kinds import kinds
 from advisor.workload import Option, WorkloadKind
 from profiler.errors import BadInput
@@ -32,8 +34,8 @@ def with_kind_options(fn: Callable[..., int], attribute: str) -> Callable[..., i
     own = [p for p in inspect.signature(fn, eval_str=True).parameters.values() if p.kind != p.VAR_KEYWORD]
     taken = {p.name for p in own}
     extra = [inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=option.default,
-                               annotation=option.annotation)
-             for name, (option, _owners) in _declared(attribute).items() if name not in taken]
+                               annotation=_owned_by(option.annotation, owners))
+             for name, (option, owners) in _declared(attribute).items() if name not in taken]
 
     @functools.wraps(fn)
     def command(**kwargs: Any) -> int:
@@ -42,6 +44,22 @@ def with_kind_options(fn: Callable[..., int], attribute: str) -> Callable[..., i
     command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra)
     return command
+
+
+def _owned_by(annotation: Any, owners: list[str]) -> Any:
+    """``annotation`` with its help's leading ``kind, kind:`` naming the kinds that take the option
+    in this command (``--memory-headroom`` is for mjx, command and brax in recommend, mjx in verify)."""
+    metadata = getattr(annotation, "__metadata__", ())
+    info = next((m for m in metadata if hasattr(m, "help")), None)
+    if info is None or not info.help:
+        return annotation
+    prefix, sep, rest = info.help.partition(": ")
+    names = [n.strip() for n in prefix.split(",")]
+    if not sep or not names or any(n not in KIND_NAMES for n in names):
+        return annotation
+    owned = copy.copy(info)
+    owned.help = f"{', '.join(owners)}: {rest}"
+    return Annotated[(annotation.__origin__, *[owned if m is info else m for m in metadata])]
 
 
 def options_for(kind: WorkloadKind, attribute: str, given: dict[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,23 @@ def test_generic_commands_get_every_kinds_options_once():
     assert {"num_envs", "runners", "envs_per_runner"} <= set(predict)
 
 
+def test_an_options_help_names_the_kinds_that_take_it_in_that_command():
+    def command(**kind_options) -> int:
+        return 0
+
+    def helps(attribute):
+        params = inspect.signature(with_kind_options(command, attribute)).parameters
+        return {name: next(m.help for m in p.annotation.__metadata__ if hasattr(m, "help"))
+                for name, p in params.items()}
+
+    recommend, verify = helps("recommend_options"), helps("verify_options")
+    takers = [k.name for k in kinds.kinds() if any(o.name == "memory_headroom" for o in k.recommend_options)]
+    assert len(takers) > 1 and recommend["memory_headroom"].startswith(", ".join(takers) + ": fraction of device")
+    verifiers = [k.name for k in kinds.kinds() if any(o.name == "memory_headroom" for o in k.verify_options)]
+    assert verify["memory_headroom"].startswith(", ".join(verifiers) + ": fraction of device")
+    assert recommend["memory_headroom"].partition(": ")[2] == verify["memory_headroom"].partition(": ")[2]
+
+
 def test_a_kind_gets_only_its_options_and_exclusive_ones_of_others_are_refused():
     mjx, rllib = kinds.get("mjx"), kinds.get("rllib")
     given = {"tolerance": 0.05, "memory_headroom": 0.9, "minibatch_size": 3200, "base": None}
