@@ -96,9 +96,7 @@ def evaluate(curves: VectorCurves, num_envs: list[int], *, target_steps: int,
     options = []
     for i, envs in enumerate(num_envs):
         peak, upper, _basis = curves.peak_bytes(envs)
-        measured = curves.section.point(envs)
-        fixed = measured.fixed_s if measured is not None and measured.ok and measured.fixed_s is not None \
-            else curves.compile_s or 0.0
+        fixed = fixed_cost_at(curves, envs) or 0.0
         fits = upper <= budget_bytes if upper is not None and budget_bytes is not None else envs <= largest_ok
         if oom is not None and envs >= oom:
             fits = False
@@ -165,7 +163,19 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
                                  notes=tuple(notes), reason=why)
 
 
+def fixed_cost_at(curves: VectorCurves, num_envs: int) -> float | None:
+    """The fixed cost (start-up + compile, s) of a run at ``num_envs``: that point's own where it was
+    measured, else the median over the points (``None`` when none measured it)."""
+    measured = curves.section.point(num_envs)
+    if measured is not None and measured.ok and measured.fixed_s is not None:
+        return measured.fixed_s
+    return curves.compile_s
+
+
 def predict_rows(curves: VectorCurves, num_envs: list[int]) -> list[dict[str, float | int | bool | str | None]]:
-    """env steps/s with its interval, peak memory with its bound and the measured fixed cost (s)
-    at each ``num_envs``."""
-    return prediction_rows(curves, num_envs, extra={"fixed_s": curves.compile_s})
+    """env steps/s with its interval, peak memory with its bound and the fixed cost (s) at each
+    ``num_envs`` (:func:`fixed_cost_at`, as recommend counts it)."""
+    rows = prediction_rows(curves, num_envs)
+    for row in rows:
+        row["fixed_s"] = fixed_cost_at(curves, row["num_envs"])
+    return rows

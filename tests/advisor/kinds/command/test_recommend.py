@@ -3,7 +3,7 @@ target = fixed cost + steps / env steps/s, and the memory boundary respected."""
 
 import pytest
 
-from advisor.kinds.command.recommend import recommend_command
+from advisor.kinds.command.recommend import predict_rows, recommend_command
 from models.vectorised import fit_vectorised
 from profiler.kinds.command.schema import CommandPoint, CommandSection, CommandWorkload
 from profiler.profile import Accelerator
@@ -39,6 +39,17 @@ def test_the_recommendation_is_the_exact_command_with_fixed_cost_in_the_time():
     assert rec.command_line.startswith("WANDB_MODE=disabled python train.py --num-envs ")
     efficient = recommend_command(fit_vectorised(s), 10_000_000, profile="p", tolerance=0.05, headroom=1.0)
     assert efficient.chosen.num_envs == 1024  # within 5% of the best at a quarter of the envs
+
+
+def test_predict_counts_the_same_fixed_cost_as_recommend():
+    s = section([point(64, 10_000, 1 * 2**30, 10.0), point(256, 38_000, 2 * 2**30, 20.0),
+                 point(1024, 60_000, 5 * 2**30, 50.0)])
+    curves = fit_vectorised(s)
+    rows = {r["num_envs"]: r["fixed_s"] for r in predict_rows(curves, [64, 256, 512, 1024])}
+    # each measured size its own; one never measured the points' median
+    assert rows == {64: 10.0, 256: 20.0, 512: 20.0, 1024: 50.0}
+    rec = recommend_command(curves, 10_000_000, profile="p", objective="max-throughput", headroom=1.0)
+    assert all(o.fixed_s == rows[o.num_envs] for o in rec.options if o.num_envs in rows)
 
 
 def test_sizes_at_or_above_the_memory_boundary_are_never_recommended():
