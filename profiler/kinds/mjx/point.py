@@ -262,9 +262,19 @@ def probe() -> dict[str, Any]:
     return {"backend": jax.default_backend(), "device": device_facts(), "jax": jax.__version__}
 
 
+def skip_warp() -> None:
+    """The built-in workload runs MJX's JAX implementation (``impl="jax"``), but ``import
+    mujoco.mjx`` also imports NVIDIA Warp and MJX's Warp backend when Warp is installed (MuJoCo
+    Playground installs it): 4-5 s of every child's start on a CPU, before anything is measured. A
+    ``None`` in ``sys.modules`` makes that import fail at once, and MJX takes the path it takes on
+    a machine without Warp."""
+    sys.modules.setdefault("warp", None)
+
+
 def setup(spec: dict[str, Any]) -> None:
     """Before jax is imported: the measuring environment, and the sweep's memory cap if any."""
     configure_jax_environment(spec.get("cache_dir"), spec.get("platform"))
+    skip_warp()
     if spec.get("memory_limit_bytes"):
         limit = int(spec["memory_limit_bytes"])
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))

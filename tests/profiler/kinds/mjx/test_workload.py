@@ -7,6 +7,7 @@ import pytest
 
 from profiler.kinds.mjx.mjcf import resolve_model
 from profiler.kinds.mjx.workload import MjxEnv, PPOConfig, make_train
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -59,3 +60,20 @@ def test_update_is_learn_after_collect_and_the_phases_run_apart(env):
     for a, b in zip(jax.tree.leaves(fused.params), jax.tree.leaves(phased.params)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert np.isfinite(float(metrics["policy_loss"]))
+
+
+def test_a_measuring_childs_setup_keeps_warp_out_and_mjx_still_steps():
+    # MJX's JAX implementation is what the workload runs; the child never loads Warp
+    import subprocess
+    import sys
+
+    code = ("from profiler.kinds.mjx.point import setup; setup({'platform': 'cpu'}); import sys; "
+            "import mujoco, numpy as np; from mujoco import mjx; "
+            "m = mujoco.MjModel.from_xml_string('<mujoco><worldbody><body><freejoint/><geom size=\"0.1\"/></body>"
+            "</worldbody></mujoco>'); d = mjx.step(mjx.put_model(m, impl='jax'), mjx.put_data(m, mujoco.MjData(m), "
+            "impl='jax')); print('warp' in sys.modules and sys.modules['warp'] is None, "
+            "any(k.startswith('mujoco.mjx.third_party.mujoco_warp._src.') for k in sys.modules), "
+            "bool(np.isfinite(np.asarray(d.qpos)).all()))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "True False True"
