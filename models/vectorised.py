@@ -74,6 +74,8 @@ class VectorCurves:
     notes: tuple[str, ...]
     xla_memory: PeakMemoryModel | XlaOverheadModel | None = None
     envs_memory: EnvsPeakBound | None = None
+    #: the fastest and slowest measured compile (s): the spread a time to target's interval carries
+    compile_range_s: tuple[float, float] | None = None
 
     def peak_bytes(self, num_envs: int) -> tuple[float | None, float | None, str | None]:
         """``(predicted, upper bound, basis)`` for peak memory at ``num_envs``; basis is ``xla``
@@ -148,4 +150,5 @@ def fit_vectorised(section: Any) -> VectorCurves:
                      "to the peaks alone: a looser bound that a noisy allocator overhead can still exceed; a profile "
                      "calibrated by advisor, or imported with an xla_bytes column, bounds it through XLA's bytes")
     return VectorCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
-                        calibration, envs_bound(section, calibration))
+                        calibration, envs_bound(section, calibration),
+                        (min(compiles), max(compiles)) if compiles else None)

@@ -66,6 +66,7 @@ def evaluate(curves, shapes: list[tuple[int, int, int | None, int]], *, target_s
     largest_ok = max(curves.measured_num_envs)
     oom = curves.section.oom_num_envs
     compile_s = curves.compile_s or 0.0
+    compile_low, compile_high = curves.compile_range_s or (compile_s, compile_s)
     options = []
     for p in predictions:
         envs = p.num_envs
@@ -90,8 +91,8 @@ def evaluate(curves, shapes: list[tuple[int, int, int | None, int]], *, target_s
             train_sps=p.train_sps, train_sps_low=p.train_sps_low, train_sps_high=p.train_sps_high,
             peak_bytes=None if peak is None else round(peak), peak_bytes_upper=None if upper is None else math.ceil(upper),
             fits=bool(fits), extrapolated=bool(p.extrapolated), num_updates=int(updates), env_steps=int(steps),
-            time_s=compile_s + steps / p.train_sps, time_low_s=compile_s + steps / p.train_sps_high,
-            time_high_s=compile_s + steps / p.train_sps_low, num_steps=p.num_steps, update_epochs=p.update_epochs,
+            time_s=compile_s + steps / p.train_sps, time_low_s=compile_low + steps / p.train_sps_high,
+            time_high_s=compile_high + steps / p.train_sps_low, num_steps=p.num_steps, update_epochs=p.update_epochs,
             gradient_steps_per_update=p.gradient_steps_per_update, gradient_steps_per_sample=p.gradient_steps_per_sample,
             basis=p.basis, extrapolated_axes=p.extrapolated, excluded=excluded,
             notes=tuple(p.notes) + ((memory_note,) if memory_note else ()),
