@@ -55,7 +55,8 @@ class PhaseData:
 
     def fit(self, **params: Any) -> PhaseModel:
         return PhaseModel(**params).fit(self.X, self.y, rollouts=self.rollouts, fused=self.fused,
-                                        y_samples=self.y_samples, rollout_samples=self.rollout_samples)
+                                        fused_envs=self.fused_owners, y_samples=self.y_samples,
+                                        rollout_samples=self.rollout_samples)
 
 
 def phase_data(section: Any) -> PhaseData:

@@ -10,7 +10,8 @@ num_minibatches`` samples each::
 ``r`` (seconds per rollout step) and ``u`` (seconds per minibatch step) are each a latency plus a
 per-sample cost that saturates, the forms of :mod:`models.curves` chosen by leave-one-out as in
 :class:`models.throughput.TrainThroughputModel`; ``rho`` is the ratio of the fused iteration's
-time to the sum of its phases timed apart (XLA fuses across the phase boundary; near 1). Pure: no
+time to the sum of its phases timed apart (XLA fuses across the phase boundary; near 1), taken
+at each num_envs from the points there and interpolated along log num_envs between them. Pure: no
 I/O; the scikit-learn estimator conventions of :mod:`models.base`.
 
 Intervals: the bounds of ``r``, ``u`` and ``rho`` are combined conservatively (all low or all
@@ -58,7 +59,8 @@ class PhaseModel(Estimator):
     sequence of timed calls per row) add their scatter to the intervals.
 
     Learned attributes: ``rollout_`` and ``update_`` (the fitted :class:`TrainThroughputModel`
-    of ``r`` over num_envs and of ``u`` over minibatch size), ``rho_`` and ``rho_log_sigma_``,
+    of ``r`` over num_envs and of ``u`` over minibatch size), ``rho_`` and ``rho_log_sigma_`` (the
+    ratio over all pairs and its spread), ``rho_envs_`` and ``rho_log_by_envs_`` (its log per num_envs),
     ``num_steps_``, ``update_epochs_`` and ``num_minibatches_`` (measured values of each axis).
     """
 
@@ -67,7 +69,7 @@ class PhaseModel(Estimator):
         self.prior_sigma = prior_sigma
         self.axis_widening = axis_widening
 
-    def fit(self, X, y, *, rollouts, fused=(), y_samples=None, rollout_samples=None) -> PhaseModel:
+    def fit(self, X, y, *, rollouts, fused=(), fused_envs=None, y_samples=None, rollout_samples=None) -> PhaseModel:
         x = np.asarray(X, dtype=float).reshape(-1, 4)
         update_s = np.asarray(y, dtype=float)
         rolls = np.asarray(rollouts, dtype=float).reshape(-1, 3)
@@ -92,12 +94,19 @@ class PhaseModel(Estimator):
                                              forms=PHASE_FORMS).fit(
             rn, rn / (rsec / rsteps), y_samples=rsamples)
         pairs = np.asarray(fused, dtype=float).reshape(-1, 2)
+        self.rho_envs_ = self.rho_log_by_envs_ = None
         if pairs.shape[0]:
             logs = np.log(pairs[:, 1] / pairs[:, 0])
             self.rho_ = float(math.exp(logs.mean()))
             ss = float(((logs - logs.mean()) ** 2).sum())
             self.rho_log_sigma_ = math.sqrt((ss + self.prior_sigma**2) / (logs.size - 1 + 1))
             self.rho_dof_ = logs.size
+            if fused_envs is not None:
+                owners = np.asarray(fused_envs, dtype=float).reshape(-1)
+                if owners.size != logs.size:
+                    raise ValueError("fused_envs must name the num_envs of every fused pair")
+                self.rho_envs_ = np.unique(owners)
+                self.rho_log_by_envs_ = np.array([logs[owners == e].mean() for e in self.rho_envs_])
         else:
             self.rho_, self.rho_log_sigma_, self.rho_dof_ = 1.0, self.prior_sigma, 1
         self.num_steps_ = np.unique(np.concatenate([steps, rsteps]))
@@ -120,10 +129,21 @@ class PhaseModel(Estimator):
         update = epochs * k * self.update_.predict_iteration_s(n * steps / k)
         return rollout, update
 
+    def rho_at(self, num_envs) -> np.ndarray:
+        """The fused ratio at each ``num_envs``: where the pairs' num_envs are known, their mean log
+        ratio per num_envs interpolated along log num_envs (the nearest measured one's beyond
+        them), since the gap between a fused iteration and its phases timed apart changes with the
+        problem size; else the one ratio of all pairs."""
+        check_is_fitted(self, "rollout_")
+        n = np.asarray(num_envs, dtype=float).reshape(-1)
+        if self.rho_envs_ is None:
+            return np.full(n.shape, self.rho_)
+        return np.exp(np.interp(np.log(n), np.log(self.rho_envs_), self.rho_log_by_envs_))
+
     def predict_iteration_s(self, X) -> np.ndarray:
         """Seconds per fused training iteration."""
         rollout, update = self.phase_seconds(X)
-        return self.rho_ * (rollout + update)
+        return self.rho_at(self._rows(X)[:, 0]) * (rollout + update)
 
     def predict(self, X) -> np.ndarray:
         """Predicted train_sps (env steps/s) per row."""
@@ -150,8 +170,9 @@ class PhaseModel(Estimator):
         slow = steps * n / r_lo_sps + epochs * k * m / u_lo_sps
         fast = steps * n / r_hi_sps + epochs * k * m / u_hi_sps
         extra = np.array([self.axis_half(row) for row in rows])
-        t_high = self.rho_ * slow * np.exp(rho_half + extra)
-        t_low = self.rho_ * fast * np.exp(-rho_half - extra)
+        rho = self.rho_at(n)
+        t_high = rho * slow * np.exp(rho_half + extra)
+        t_low = rho * fast * np.exp(-rho_half - extra)
         return n * steps / t_high, n * steps / t_low
 
     def extrapolated_axes(self, X) -> list[tuple[str, ...]]:

@@ -126,3 +126,24 @@ def test_more_minibatches_of_the_same_batch_never_predict_a_faster_iteration(see
     for n in (16, 100, 256):
         times = model.predict_iteration_s([[n, 10, k, 2] for k in (1, 2, 4, 8, 16, 32, 64)])
         assert np.all(np.diff(times) >= -1e-12 * times[:-1])
+
+
+def test_the_fused_ratio_is_taken_per_num_envs_and_interpolated_along_log_num_envs():
+    X, y, rollouts, _ = synthetic(envs=(16, 64, 256))
+    sums = {n: 10 * r(n) + 2 * u(n * 10) for n in (16, 64, 256)}  # phases at 1 minibatch, 2 epochs
+    ratios = {16: 1.4, 64: 1.1, 256: 1.0}
+    fused = [(sums[n], ratios[n] * sums[n]) for n in (16, 64, 256)]
+    model = PhaseModel().fit(X, y, rollouts=rollouts, fused=fused, fused_envs=[16, 64, 256])
+    # at a measured num_envs its own ratio; halfway in log n (32 = 2^5 between 2^4 and 2^6) the
+    # geometric mean of its neighbours'; beyond the ends the nearest one's
+    assert model.rho_at([16, 64, 256]) == pytest.approx([1.4, 1.1, 1.0])
+    assert model.rho_at([32])[0] == pytest.approx(math.sqrt(1.4 * 1.1))
+    assert model.rho_at([4, 4096]) == pytest.approx([1.4, 1.0])
+    assert model.predict_iteration_s([[64, 10, 1, 2]])[0] == pytest.approx(1.1 * sums[64], rel=1e-6)
+    low, high = model.predict_interval([[32, 10, 4, 2]])
+    assert low[0] < model.predict([[32, 10, 4, 2]])[0] < high[0]
+    # without the num_envs of the pairs: one ratio for all, their geometric mean
+    pooled = PhaseModel().fit(X, y, rollouts=rollouts, fused=fused)
+    assert pooled.rho_at([16, 256]) == pytest.approx([(1.4 * 1.1 * 1.0) ** (1 / 3)] * 2)
+    with pytest.raises(ValueError, match="fused_envs"):
+        PhaseModel().fit(X, y, rollouts=rollouts, fused=fused, fused_envs=[16, 64])
