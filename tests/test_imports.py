@@ -118,3 +118,31 @@ def test_commands_other_than_calibrate_never_import_a_kinds_sweep_code():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0 and "--runners" in proc.stdout, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "['advisor.kinds.rllib.calibrate']"
+
+
+def test_the_cli_imports_nothing_at_start_that_the_core_install_lacks():
+    # `make demo` installs advisor without extras: every module the CLI imports at start must import
+    # only the standard library, the core dependencies and the project (an extra's or a
+    # dependency's dependency is imported inside the command that needs it, or as an ImportError
+    # fallback)
+    import sys
+
+    core = {"numpy", "scipy", "sklearn", "yaml", "typer", "rich", "psutil", "platformdirs", "pynvml",
+            "advisor", "profiler", "models"}
+
+    def top_level_imports(tree):
+        for node in tree.body:
+            bodies = [node] if not isinstance(node, ast.Try) else node.body + node.orelse
+            for inner in bodies:
+                if isinstance(inner, ast.Import):
+                    yield from (alias.name for alias in inner.names)
+                elif isinstance(inner, ast.ImportFrom) and not inner.level:
+                    yield inner.module
+
+    bad = []
+    for path in sorted((ROOT / "advisor" / "cli").glob("*.py")) + [ROOT / "advisor" / "console.py"]:
+        for name in top_level_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            root = name.split(".")[0]
+            if root not in core and root not in sys.stdlib_module_names and root != "__future__":
+                bad.append(f"{path.relative_to(ROOT)}: {name}")
+    assert bad == []

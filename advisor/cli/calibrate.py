@@ -5,7 +5,8 @@ never imports a kind's sweep code; ``advisor calibrate --help`` builds them all 
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import typer
 from typer.core import TyperGroup
 
@@ -15,10 +16,10 @@ from advisor import kinds
 class KindCommands(TyperGroup):
     """The calibrate group: its commands come from the kinds' registry, each built on first use."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return [kind.name for kind in kinds.kinds() if kind.calibrates()]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands:
             kind = kinds.REGISTRY.get(cmd_name)
             command = kind.calibrate_command() if kind is not None else None
