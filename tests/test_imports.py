@@ -146,3 +146,58 @@ def test_the_cli_imports_nothing_at_start_that_the_core_install_lacks():
             if root not in core and root not in sys.stdlib_module_names and root != "__future__":
                 bad.append(f"{path.relative_to(ROOT)}: {name}")
     assert bad == []
+
+
+BLOCKER = r'''
+import importlib.metadata as md, re, sys
+from packaging.requirements import Requirement
+
+def closure():
+    seen, todo = set(), ["advisor"]
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = md.distribution(name).requires or []
+        except md.PackageNotFoundError:
+            continue
+        for text in requires:
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return seen
+
+dists = closure()
+# every top-level module an installed distribution outside that closure provides
+outside = {m for m, owners in md.packages_distributions().items()
+           if not any(re.sub(r"[-_.]+", "-", o).lower() in dists for o in owners)}
+outside -= {"advisor", "profiler", "models", "app", "benchmarks", "examples", "tests"}
+
+class Core:
+    def find_spec(self, name, path=None, target=None):
+        if "." not in name and name in outside:
+            raise ModuleNotFoundError(f"{name} is not in the core install", name=name)
+        return None
+
+sys.meta_path.insert(0, Core())
+from advisor.cli.app import main
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+def test_the_fast_commands_run_on_the_core_install_alone():
+    # what `make demo` installs: advisor without extras, and what that pulls in; any other package
+    # imported on the way (an extra's, or one only an extra brings) fails the command
+    import subprocess
+    import sys
+
+    for args in (["recommend", "--profile", "rtx3070-locomujoco", "--target", "100M"],
+                 ["predict", "--profile", "h100-humanoid", "--num-envs", "4096", "--json"],
+                 ["validate", "--profile", "epyc-2core-cpu-halfcheetah", "--json"],
+                 ["recommend", "--profile", "epyc-2core-cpu-brax-cartpole", "--target", "60M", "--json"],
+                 ["profile", "list"], ["calibrate", "--help"]):
+        proc = subprocess.run([sys.executable, "-c", BLOCKER, *args], capture_output=True, text=True, cwd=ROOT,
+                              timeout=120)
+        assert proc.returncode == 0, (args, proc.stderr[-1500:])
