@@ -33,7 +33,7 @@ def _predict(
             raise BadInput(f"--kind {kind} does not predict at --{next(iter(axes)).replace('_', '-')}; "
                            f"use --kind {' or --kind '.join(k.name for k in candidates)}")
     else:
-        present = [k for k in candidates if loaded.section(k.name) is not None]
+        present = kinds.in_profile(loaded, candidates)
         if len(present) > 1:
             raise BadInput(f"profile {profile!r} has {' and '.join(k.name for k in present)} measurements; choose "
                            f"one with --kind {' or --kind '.join(k.name for k in present)}")

@@ -46,9 +46,9 @@ def _kind_of(profile: str | None) -> kinds.WorkloadKind:
     else the default kind (whose resolution then names the kinds a profile has, if it lacks it)."""
     catalog.check_profile_option(profile)
     if profile:
-        present = [name for name in catalog.load(profile)[0].kinds if name in kinds.names()]
+        present = kinds.in_profile(catalog.load(profile)[0])
         if len(present) == 1:
-            return kinds.get(present[0])
+            return present[0]
     return kinds.default_kind()
 
 

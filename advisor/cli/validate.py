@@ -31,7 +31,7 @@ def validate(
         note = f"{origin} profile"
     else:  # a named profile must hold --kind's section; without a name, the default rule for it
         loaded, note = catalog.resolve_profile(profile, only or kinds.default_kind())
-    present = [k for k in kinds.kinds() if loaded.section(k.name) is not None and (only is None or k is only)]
+    present = kinds.in_profile(loaded, None if only is None else [only])
     results = [(kind, kind.validate(loaded.section(kind.name))) for kind in present]
     marked = {kind.name: contended(loaded.section(kind.name)) for kind, validations in results if validations}
     verified = {kind.name: (kind, kind.verified_runs(loaded.section(kind.name))) for kind in present}

@@ -28,7 +28,7 @@ def _verify(
     if kind is not None:
         chosen = kinds.get(kind)
     else:
-        present = [k for k in kinds.kinds() if loaded.section(k.name) is not None]
+        present = kinds.in_profile(loaded)
         if not present:
             raise BadInput(f"profile {profile!r} has no measurements; calibrate it first ('advisor calibrate mjx')")
         verifying = [k for k in present if k.verify_help]

@@ -30,6 +30,11 @@ def by_report_rank() -> tuple[WorkloadKind, ...]:
     return tuple(sorted(REGISTRY.values(), key=lambda kind: kind.report_rank))
 
 
+def in_profile(profile, among=None) -> list[WorkloadKind]:
+    """The kinds (of ``among``, default all, in registry order) whose section ``profile`` holds."""
+    return [kind for kind in (REGISTRY.values() if among is None else among) if profile.section(kind.name) is not None]
+
+
 def names() -> tuple[str, ...]:
     return tuple(REGISTRY)
 
