@@ -6,11 +6,15 @@ first. The run uses ``num_resets_per_eval=0``, so ``training/sps`` counts one ep
 that epoch's time (with Playground's ``num_resets_per_eval=10`` it would be 10x too high). Goal:
 within 10%.
 
-    PYTHONPATH=$PWD python benchmarks/brax_accuracy.py [--profile NAME] [--batch-size 32]
+    PYTHONPATH=$PWD python benchmarks/brax_accuracy.py [--profile NAME] [--batch-size 48,96]
 
-``--batch-size`` (default 32) keeps Playground's num_minibatches 32, unroll_length 30 and
-num_updates_per_batch 16 at a smaller batch than Playground's 1024, so that one training step
-takes seconds instead of minutes on a CPU; ``--batch-size 0`` benchmarks Playground's own shape.
+``--batch-size`` (default 48,96: one recommendation and one run each) keeps Playground's
+num_minibatches 32, unroll_length 30 and num_updates_per_batch 16 at smaller batches than
+Playground's 1024, so that one training step takes seconds instead of minutes on a CPU; the
+default CPU calibration measures batch 32 and 64 of that shape, so 48 is predicted between
+measured batches and 96 beyond them, neither from a point of its own (the table says whether
+a recommended config is one of the profile's points). ``--batch-size 0`` benchmarks
+Playground's own shape.
 Writes benchmarks/results/brax_accuracy.md. Runs in a temporary ADVISOR_HOME.
 """
 
@@ -57,46 +61,78 @@ def real_run(section, rec, workdir: Path, timeout_s: float) -> dict:
     return child.result
 
 
+def measured_in_profile(section, rec) -> bool:
+    """Whether the recommended config is one of the profile's own points (an in-sample check)."""
+    p = rec.params
+    return any((q.num_envs, q.batch_size, q.num_minibatches, q.unroll_length, q.num_updates_per_batch)
+               == (p["num_envs"], p["batch_size"], p["num_minibatches"], p["unroll_length"], p["num_updates_per_batch"])
+               for q in section.all_ok_points)
+
+
+def benchmark_one(profile: str, batch_size: int | None, target: int, timeout_s: float) -> tuple[dict, object]:
+    load_start = os.getloadavg()[0]
+    section, rec = recommendation(profile, batch_size, target)
+    with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
+        os.environ["ADVISOR_HOME"] = tmp
+        result = real_run(section, rec, Path(tmp), timeout_s)
+    o = rec.chosen
+    after_first = statistics.median(result["brax_training_sps"][1:])
+    return {"batch_size": batch_size, "params": rec.params, "env_steps_per_update": rec.env_steps_per_update,
+            "in_sample": measured_in_profile(section, rec), "predicted": o.train_sps, "low": o.train_sps_low,
+            "high": o.train_sps_high, "extrapolated": o.extrapolated, "brax_sps": result["brax_training_sps"],
+            "after_first": after_first, "advisor_timing": result["train_sps_samples"], "error": o.train_sps / after_first - 1,
+            "inside": o.train_sps_low <= after_first <= o.train_sps_high, "epochs_s": result["epochs_s"],
+            "load": (load_start, os.getloadavg()[0])}, rec
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default=DEFAULT_PROFILE)
-    parser.add_argument("--batch-size", type=int, default=32, help="0: Playground's own batch_size")
+    parser.add_argument("--batch-size", default="48,96",
+                        help="comma-separated batch sizes, one recommendation and run each; 0: Playground's own")
     parser.add_argument("--target", type=int, default=60_000_000)
     parser.add_argument("--timeout", type=float, default=3600.0)
     args = parser.parse_args()
-    load_start = os.getloadavg()[0]
-    section, rec = recommendation(args.profile, args.batch_size or None, args.target)
-    o = rec.chosen
-    with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
-        os.environ["ADVISOR_HOME"] = tmp
-        result = real_run(section, rec, Path(tmp), args.timeout)
-    load_end = os.getloadavg()[0]
-    brax_sps = result["brax_training_sps"]
-    after_first = statistics.median(brax_sps[1:])
-    error = o.train_sps / after_first - 1
-    inside = o.train_sps_low <= after_first <= o.train_sps_high
-    rows = ["| quantity | value |", "|---|---|",
-            f"| profile | {args.profile} ({len(section.all_ok_points)} points, {section.accelerator.name}) |",
-            f"| recommended ppo_params overrides | `{json.dumps(rec.params)}` |",
-            f"| env steps per update | {rec.env_steps_per_update:,} |",
-            f"| advisor's predicted train_sps | {o.train_sps:,.0f} (90% interval {o.train_sps_low:,.0f} - "
-            f"{o.train_sps_high:,.0f}; extrapolated: {'yes' if o.extrapolated else 'no'}) |",
-            f"| Brax's training/sps per epoch (the first compiles) | {', '.join(f'{s:,.0f}' for s in brax_sps)} |",
-            f"| Brax's training/sps after the first epoch (median) | {after_first:,.0f} |",
-            f"| advisor's timing of the same epochs (training/walltime deltas) | "
-            f"{', '.join(f'{s:,.0f}' for s in result['train_sps_samples'])} |",
-            f"| error of the prediction | {error:+.1%} ({'within' if abs(error) <= 0.10 else 'outside'} the 10% goal; "
-            f"measured value {'inside' if inside else 'outside'} the 90% interval) |",
-            f"| epoch seconds | {', '.join(f'{s:.1f}' for s in result['epochs_s'])} |",
-            f"| load average (1 min) at start / end | {load_start:.2f} / {load_end:.2f} |"]
-    notes = "\n".join(f"- {n}" for n in rec.notes)
-    body = (f"Recommendation for {args.target:,} env steps of {section.workload.env}"
-            + (f" with --batch-size {args.batch_size} (Playground's other batch settings)" if args.batch_size else "")
-            + ", then one real `ppo.train` of exactly those params (Playground's `brax_ppo_config` with the overrides, "
-            "`num_resets_per_eval=0`, 3 epochs of one training step, no evaluations) in a fresh process.\n\n"
-            + "\n".join(rows) + f"\n\nadvisor's notes on this recommendation:\n\n{notes}\n\n"
-            "The machine's 2 cores are shared with other engineers' work: the load average above is the honest "
-            "context of both the profile's and this run's numbers.\n")
+    from advisor import catalog
+
+    section = catalog.load(args.profile)[0].section("brax")
+    runs = []
+    for b in (int(v) for v in args.batch_size.split(",")):
+        row, rec = benchmark_one(args.profile, b or None, args.target, args.timeout)
+        runs.append((row, rec))
+        print(f"batch {b}: predicted {row['predicted']:,.0f}, Brax {row['after_first']:,.0f} ({row['error']:+.1%})",
+              flush=True)
+    within = sum(abs(r["error"]) <= 0.10 for r, _ in runs)
+    inside = sum(r["inside"] for r, _ in runs)
+    head = ("| --batch-size | recommended ppo_params overrides | env steps per update | config among the profile's "
+            "points | advisor's predicted train_sps (90% interval) | Brax's training/sps per epoch (the first compiles) "
+            "| Brax's after the first epoch (median) | advisor's timing of the same epochs | error | epoch seconds "
+            "| load average at start / end |")
+    rows = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for r, _ in runs:
+        rows.append(
+            f"| {r['batch_size'] or 'Playground'} | `{json.dumps(r['params'])}` | {r['env_steps_per_update']:,} | "
+            f"{'yes (in sample)' if r['in_sample'] else 'no (out of sample)'} | {r['predicted']:,.0f} "
+            f"({r['low']:,.0f} - {r['high']:,.0f}{'; extrapolated' if r['extrapolated'] else ''}) | "
+            f"{', '.join(f'{s:,.0f}' for s in r['brax_sps'])} | {r['after_first']:,.0f} | "
+            f"{', '.join(f'{s:,.0f}' for s in r['advisor_timing'])} | {r['error']:+.1%} "
+            f"({'within' if abs(r['error']) <= 0.10 else 'outside'} 10%; {'inside' if r['inside'] else 'outside'} "
+            f"the interval) | {', '.join(f'{s:.1f}' for s in r['epochs_s'])} | "
+            f"{r['load'][0]:.2f} / {r['load'][1]:.2f} |")
+    notes = "\n\n".join(f"Notes of the recommendation at --batch-size {r['batch_size'] or 'Playground'}:\n\n"
+                         + "\n".join(f"- {n}" for n in rec.notes) for r, rec in runs)
+    shapes = ", ".join(f"{p.num_envs}:{p.batch_size}:{p.num_minibatches}:{p.unroll_length}"
+                       for p in section.all_ok_points)
+    body = (f"Profile {args.profile}: {len(section.all_ok_points)} points on {section.accelerator.name} "
+            f"(num_envs:batch_size:num_minibatches:unroll_length {shapes}).\n\n"
+            f"For each --batch-size, the recommendation for {args.target:,} env steps of {section.workload.env} "
+            "(Playground's other batch settings), then one real `ppo.train` of exactly those params (Playground's "
+            "`brax_ppo_config` with the overrides, `num_resets_per_eval=0`, 3 epochs of one training step, no "
+            "evaluations) in a fresh process.\n\n"
+            + "\n".join(rows)
+            + f"\n\n{within} of {len(runs)} within the 10% goal; {inside} of {len(runs)} measured values inside "
+            "the 90% interval.\n\n" + notes + "\n\nThe load averages are the machine's context (2 cores; the run "
+            "itself loads both).\n")
     path = write_result("brax_accuracy", "advisor recommend --kind brax: predicted against Brax's training/sps", body)
     print(path.read_text())
 

@@ -28,10 +28,14 @@ from profiler.store import advisor_home, profile_path
 #: so the phase model sees sequential steps, env steps and SGD steps each vary.
 QUICK = {"num_envs": "16,64", "batch_size": 64, "num_minibatches": 4, "unroll_length": 10,
          "shapes": "64:16:32:30", "num_eval_envs": 128}
-#: The default: three num_envs at one shape, one shape with a larger batch and fewer minibatches,
-#: and the quick sweep's Playground-like shape.
-FULL = {"num_envs": "16,64,256", "batch_size": 256, "num_minibatches": 4, "unroll_length": 10,
-        "shapes": "256:1024:2:10,64:16:32:30", "num_eval_envs": 128}
+#: The default: three num_envs at Playground's DM Control minibatches and unroll (32 x 30), the
+#: shape ``recommend`` keeps, at a batch a CPU trains in seconds (30,720 env steps per update);
+#: then that shape at twice the batch, and the same env steps in 8 minibatches, so the phase
+#: model sees env steps per update and SGD steps vary around the shape it is asked about.
+#: (On this project's 2-core CPU a calibration at 4 minibatches x unroll 10 predicted the
+#: Playground shape 15% slow: the cost per env step depends on the shape beyond the model's terms.)
+FULL = {"num_envs": "16,64,256", "batch_size": 32, "num_minibatches": 32, "unroll_length": 30,
+        "shapes": "256:64:32:30,256:128:8:30", "num_eval_envs": 128}
 
 
 def parse_shapes(text: str) -> tuple[tuple[int, int, int, int], ...]:
@@ -61,8 +65,8 @@ def calibrate_brax(
                                              "measured unless --eval.")] = False,
     num_envs: Annotated[Optional[str], typer.Option(help=f"Comma-separated num_envs of the curve. Default: {FULL['num_envs']} ({QUICK['num_envs']} with --quick).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help=f"Brax batch_size of the num_envs curve. Default: {FULL['batch_size']} ({QUICK['batch_size']} with --quick).")] = None,
-    num_minibatches: Annotated[Optional[int], typer.Option(help=f"Brax num_minibatches of the num_envs curve. Default: {FULL['num_minibatches']}.")] = None,
-    unroll_length: Annotated[Optional[int], typer.Option(help=f"Brax unroll_length of the num_envs curve. Default: {FULL['unroll_length']}.")] = None,
+    num_minibatches: Annotated[Optional[int], typer.Option(help=f"Brax num_minibatches of the num_envs curve. Default: {FULL['num_minibatches']} ({QUICK['num_minibatches']} with --quick).")] = None,
+    unroll_length: Annotated[Optional[int], typer.Option(help=f"Brax unroll_length of the num_envs curve. Default: {FULL['unroll_length']} ({QUICK['unroll_length']} with --quick).")] = None,
     shapes: Annotated[Optional[str], typer.Option(
         help="Other batch shapes to measure, num_envs:batch_size:num_minibatches:unroll_length, comma-separated "
              f"(the phase model predicts shapes from them); '' for none. Default: {FULL['shapes']} "
