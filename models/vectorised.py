@@ -148,7 +148,8 @@ def fit_vectorised(section: Any) -> VectorCurves:
     if memory is not None and calibration is None:
         notes.append("this profile has no XLA bytes, so peak memory between and beyond the measured sizes is fitted "
                      "to the peaks alone: a looser bound that a noisy allocator overhead can still exceed; a profile "
-                     "calibrated by advisor, or imported with an xla_bytes column, bounds it through XLA's bytes")
+                     "from advisor calibrate mjx (which compiles the programs itself), or imported with an "
+                     "xla_bytes column, bounds it through XLA's bytes")
     return VectorCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
                         calibration, envs_bound(section, calibration),
                         (min(compiles), max(compiles)) if compiles else None)
