@@ -19,8 +19,12 @@ pytestmark = pytest.mark.slow
 
 SHAPE = ["--batch-size", "16", "--num-minibatches", "2", "--unroll-length", "5", "--num-updates-per-batch", "1"]
 
+# the calibration's cache and JAX settings (profiler.kinds.mjx.point.configure_jax_environment),
+# so the programs the point at the recommended num_envs compiled are loaded, not compiled again
 ONE_EPOCH = """
-import json, sys
+import json, os, sys
+from profiler.kinds.mjx.point import configure_jax_environment
+configure_jax_environment(os.environ["ADVISOR_JAX_CACHE"], "cpu")
 from profiler.kinds.brax import shim
 shim.install()
 from brax.training.agents.ppo import train as ppo

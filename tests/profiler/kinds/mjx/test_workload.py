@@ -5,7 +5,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from profiler.kinds.mjx.mjcf import resolve_model
 from profiler.kinds.mjx.workload import MjxEnv, PPOConfig, make_train
 from tests.conftest import ROOT
 
@@ -14,7 +13,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def env():
-    return MjxEnv.from_path(resolve_model("half_cheetah"), horizon=5)
+    # the two-link arm without contacts: PPO's logic is what these tests check, and every jit of
+    # it traces MJX's step, which for half_cheetah (contacts) costs tens of seconds on this CPU;
+    # test_physics.py and test_calibrate_cpu.py run half_cheetah itself
+    return MjxEnv.from_path(ROOT / "tests" / "data" / "reacher2.xml", horizon=5)
 
 
 def test_config_follows_locomujoco_arithmetic():

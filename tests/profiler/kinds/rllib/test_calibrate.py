@@ -1,5 +1,5 @@
-"""Real RLlib sweeps through the CLI: a quick local sweep, an interrupted-and-resumed one, and a
-sweep against a real two-node Ray cluster on loopback."""
+"""Real RLlib sweeps through the CLI: a quick local sweep, an interrupted-and-resumed sweep of a
+user's own env, and a sweep against a real two-node Ray cluster on loopback."""
 
 import json
 import os
@@ -71,10 +71,22 @@ def test_quick_profile_drives_recommend_predict_and_report(quick, tmp_path):
     assert (tmp_path / "report" / "rq-dashboard.png").stat().st_size > 10_000
 
 
-def test_sigterm_keeps_finished_points_ends_ray_and_resume_completes(advisor_home):
+def test_a_users_own_env_sweep_survives_sigterm_resumes_and_is_recommended(advisor_home, tmp_path):
+    """A user's env by entry point, interrupted with SIGTERM mid-sweep, resumed, then recommended.
+
+    The tiny env module sits in the folder the user runs advisor from (not on sys.path of the
+    measuring child, which runs in its own folder, nor of Ray's env runners)."""
+    import shutil
+
+    from tests.profiler.kinds.rllib.test_env_entry import TINY
+
+    work = tmp_path / "project"
+    work.mkdir()
+    shutil.copy(TINY, work / "my_tiny_env.py")
     env = {"ADVISOR_HOME": str(advisor_home), "COLUMNS": "200"}
-    args = ["calibrate", "rllib", "--quick", "--name", "rr", "--runners", "1", "--envs-per-runner", "1,2"]
-    proc = subprocess.Popen([sys.executable, "-m", "advisor", *args], cwd=ROOT, env={**os.environ, **env},
+    args = ["calibrate", "rllib", "--quick", "--env", "my_tiny_env:TinyEnv", "--name", "rr", "--runners", "1,2",
+            "--envs-per-runner", "1"]
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", *args], cwd=work, env={**os.environ, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: any(p["status"] == "ok" for p in rllib_points(advisor_home, "rr")), timeout=300,
              what="the first point")
@@ -83,17 +95,27 @@ def test_sigterm_keeps_finished_points_ends_ray_and_resume_completes(advisor_hom
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "--resume" in err, err
-    statuses = sorted((p["num_envs_per_env_runner"], p["status"]) for p in rllib_points(advisor_home, "rr"))
+    statuses = sorted((p["num_env_runners"], p["status"]) for p in rllib_points(advisor_home, "rr"))
     assert statuses == [(1, "ok"), (2, "interrupted")]
     time.sleep(2)
     alive = [pid for pid in family if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
     assert alive == [], [psutil.Process(pid).cmdline()[:3] for pid in alive]  # no Ray process outlives the sweep
     first = rllib_points(advisor_home, "rr")[0]
-    resumed = run_cli(*args, "--resume", env=env, timeout=600)
+    resumed = run_cli(*args, "--resume", env=env, cwd=work, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     final = rllib_points(advisor_home, "rr")
-    assert [(p["num_envs_per_env_runner"], p["status"]) for p in final] == [(1, "ok"), (2, "ok")]
+    assert [(p["num_env_runners"], p["status"]) for p in final] == [(1, "ok"), (2, "ok")]
     assert final[0] == first
+    assert all(p["env_steps_per_s"] > 0 for p in final)
+
+    section = json.loads(run_cli("profile", "show", "rr", "--json", env=env).stdout)["rllib"]
+    assert section["workload"]["env_id"] == "my_tiny_env:TinyEnv"
+    rec = run_cli("recommend", "--kind", "rllib", "--profile", "rr", "--target", "1M", "-o", str(work / "ppo.py"),
+                  env=env)
+    assert rec.returncode == 0, rec.stderr
+    snippet = (work / "ppo.py").read_text()
+    assert 'register_env("my_tiny_env:TinyEnv", lambda env_config: load_env_creator("my_tiny_env:TinyEnv")' in snippet
+    compile(snippet, "ppo.py", "exec")
 
 
 def test_sweep_on_a_two_node_ray_cluster_uses_both_nodes(advisor_home, tmp_path):
@@ -120,29 +142,3 @@ def test_sweep_on_a_two_node_ray_cluster_uses_both_nodes(advisor_home, tmp_path)
         assert section["driver_cpus"] == 1.0 and "SPREAD" in section["method"]
     finally:
         cluster.shutdown()
-
-
-def test_a_users_own_env_by_entry_point_is_calibrated_and_recommended(advisor_home, tmp_path):
-    """The tiny env module sits in the folder the user runs advisor from (not on sys.path of the
-    measuring child, which runs in its own folder, nor of Ray's env runners)."""
-    import shutil
-
-    from tests.profiler.kinds.rllib.test_env_entry import TINY
-
-    work = tmp_path / "project"
-    work.mkdir()
-    shutil.copy(TINY, work / "my_tiny_env.py")
-    env = {"ADVISOR_HOME": str(advisor_home), "COLUMNS": "200"}
-    proc = run_cli("calibrate", "rllib", "--quick", "--env", "my_tiny_env:TinyEnv", "--runners", "1,2",
-                   "--envs-per-runner", "1", "--name", "tiny", env=env, cwd=work, timeout=600)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    section = json.loads(run_cli("profile", "show", "tiny", "--json", env=env).stdout)["rllib"]
-    assert section["workload"]["env_id"] == "my_tiny_env:TinyEnv"
-    assert [p["status"] for p in section["points"]] == ["ok", "ok"]
-    assert all(p["env_steps_per_s"] > 0 for p in section["points"])
-    rec = run_cli("recommend", "--kind", "rllib", "--profile", "tiny", "--target", "1M", "-o", str(work / "ppo.py"),
-                  env=env)
-    assert rec.returncode == 0, rec.stderr
-    snippet = (work / "ppo.py").read_text()
-    assert 'register_env("my_tiny_env:TinyEnv", lambda env_config: load_env_creator("my_tiny_env:TinyEnv")' in snippet
-    compile(snippet, "ppo.py", "exec")
