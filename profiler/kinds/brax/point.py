@@ -28,7 +28,7 @@ from typing import Any
 
 from profiler import child
 from profiler.kinds.brax.rules import NEEDS_INTERNET, env_error, env_steps_per_update
-from profiler.kinds.mjx.point import configure_jax_environment, device_facts
+from profiler.kinds.mjx.point import configure_jax_environment, device_facts, skip_warp
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 CACHE_HIT_EVENT = "/jax/compilation_cache/cache_hits"
@@ -181,6 +181,8 @@ def summarise(spec: dict[str, Any], params: dict[str, Any], calls: list[dict[str
 
 def setup(spec: dict[str, Any]) -> None:
     configure_jax_environment(spec.get("cache_dir"), spec.get("platform"))
+    if (spec.get("impl") or "jax") == "jax":  # Playground's MJX JAX implementation: no Warp to import
+        skip_warp()
     if spec.get("memory_limit_bytes"):
         limit = int(spec["memory_limit_bytes"])
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
