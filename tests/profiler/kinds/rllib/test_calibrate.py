@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
 from tests.profiler.test_faults import wait_for
 
 pytestmark = pytest.mark.slow
