@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def env():
     # the two-link arm without contacts: PPO's logic is what these tests check, and every jit of
-    # it traces MJX's step, which for half_cheetah (contacts) costs tens of seconds on this CPU;
+    # it traces MJX's step, which for half_cheetah (contacts) takes 9-15 s on this CPU;
     # test_physics.py and test_calibrate_cpu.py run half_cheetah itself
     return MjxEnv.from_path(ROOT / "tests" / "data" / "reacher2.xml", horizon=5)
 
