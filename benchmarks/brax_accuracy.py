@@ -36,14 +36,6 @@ from benchmarks._common import write_result  # noqa: E402
 DEFAULT_PROFILE = "epyc-2core-cpu-brax-cartpole"
 
 
-def recommendation(profile: str, batch_size: int | None, target: int):
-    from advisor import catalog
-    from advisor.kinds.brax.recommend import recommend_brax
-
-    loaded, origin = catalog.load(profile)
-    section = loaded.section("brax")
-    rec = recommend_brax(section, target, profile=profile, profile_note=origin, batch_size=batch_size)
-    return section, rec
 
 
 def real_run(section, rec, workdir: Path, timeout_s: float) -> dict:
@@ -69,9 +61,13 @@ def measured_in_profile(section, rec) -> bool:
                for q in section.all_ok_points)
 
 
-def benchmark_one(profile: str, batch_size: int | None, target: int, timeout_s: float) -> tuple[dict, object]:
+def benchmark_one(section, profile: str, origin: str, batch_size: int | None, target: int,
+                  timeout_s: float) -> tuple[dict, object]:
+    """The recommendation at ``batch_size``, one real run of it, and the comparison's figures."""
+    from advisor.kinds.brax.recommend import recommend_brax
+
     load_start = os.getloadavg()[0]
-    section, rec = recommendation(profile, batch_size, target)
+    rec = recommend_brax(section, target, profile=profile, profile_note=origin, batch_size=batch_size)
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
         os.environ["ADVISOR_HOME"] = tmp
         result = real_run(section, rec, Path(tmp), timeout_s)
@@ -95,10 +91,11 @@ def main() -> None:
     args = parser.parse_args()
     from advisor import catalog
 
-    section = catalog.load(args.profile)[0].section("brax")
+    loaded, origin = catalog.load(args.profile)
+    section = loaded.section("brax")
     runs = []
     for b in (int(v) for v in args.batch_size.split(",")):
-        row, rec = benchmark_one(args.profile, b or None, args.target, args.timeout)
+        row, rec = benchmark_one(section, args.profile, origin, b or None, args.target, args.timeout)
         runs.append((row, rec))
         print(f"batch {b}: predicted {row['predicted']:,.0f}, Brax {row['after_first']:,.0f} ({row['error']:+.1%})",
               flush=True)

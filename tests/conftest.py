@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A two-link arm without contacts, the lightest MJCF the MJX workload takes: for tests of the
+#: sweep machinery, the calibration's records and PPO's logic, which do not look at the physics.
+ARM = ROOT / "tests" / "data" / "reacher2.xml"
 
 # Tests compile many small XLA programs; LLVM's lowest optimisation level compiles them about a
 # third faster. Throughput numbers measured in tests are not compared with anything.

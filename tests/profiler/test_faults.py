@@ -1,11 +1,11 @@
 """Fault injection on real sweeps: SIGKILL then --resume, Ctrl-C/SIGTERM, a hanging point, an OOM.
 
-The sweeps use the tiny PPO shape of test_calibrate_cpu and its two-link arm without contacts
-(tests/data/reacher2.xml), the lightest MJCF the workload takes: these tests look at the sweep's
-processes and records, not at the physics, and each of their measuring processes traces MJX's
-step in a few seconds, where half_cheetah takes 9-15 s even from JAX's cache. The OOM test keeps half_cheetah, whose
-memory per env reaches the limit at a size XLA compiles quickly. JAX's persistent cache (shared
-by the session) spares most compiles.
+The sweeps use the tiny PPO shape of test_calibrate_cpu and its two-link arm (tests/conftest.py
+ARM): these tests look at the sweep's processes and records, not at the physics, and each
+measuring process traces MJX's step in seconds, where half_cheetah takes 9-15 s even from JAX's
+cache. The OOM test keeps half_cheetah: under --memory-limit its refused allocation raises
+RESOURCE_EXHAUSTED, where the arm's at 65536 envs stalled XLA's CPU runtime (README). JAX's
+persistent cache (shared by the session) spares most compiles.
 """
 
 import json
@@ -148,15 +148,16 @@ def test_a_hanging_point_is_ended_at_its_timeout(env, advisor_home):
 
 def test_out_of_memory_is_the_boundary_and_a_calibrated_sweep_avoids_it(env, advisor_home):
     # one measured point is too few to predict memory, so 65536 envs runs and hits the limit for real
-    proc = run_cli("calibrate", "mjx", "--name", "f", *tiny("8,65536", "half_cheetah"), "--memory-limit", "1.5G", env=env, timeout=900)
+    proc = run_cli("calibrate", "mjx", "--name", "f", *tiny("8,65536", "half_cheetah"), "--memory-limit", "1.5G",
+                   env=env, timeout=900)
     assert proc.returncode == 0, proc.stderr
     [small, big] = points(advisor_home)
     assert (small["status"], big["status"]) == ("ok", "oom")
     assert "RESOURCE_EXHAUSTED" in big["error"] or "memory" in big["error"].lower()
 
     # with two measured points, peak memory is calibrated against XLA's memory analysis: 65536 is not run
-    proc = run_cli("calibrate", "mjx", "--name", "f", "--fresh", *tiny("8,16,65536", "half_cheetah"), "--memory-limit", "1.5G",
-                   env=env, timeout=900)
+    proc = run_cli("calibrate", "mjx", "--name", "f", "--fresh", *tiny("8,16,65536", "half_cheetah"),
+                   "--memory-limit", "1.5G", env=env, timeout=900)
     assert proc.returncode == 0, proc.stderr
     statuses = {p["num_envs"]: (p["status"], p["error"]) for p in points(advisor_home)}
     assert statuses[8][0] == statuses[16][0] == "ok"

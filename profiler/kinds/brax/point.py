@@ -124,7 +124,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     if problem:  # the sweep checks first; never let Playground try the network
         raise ValueError(problem)
     config = registry.get_default_config(spec["env"])
-    config.impl = spec.get("impl") or "jax"
+    config.impl = impl_of(spec)
     env = registry.load(spec["env"], config=config)
     defaults = playground_defaults(spec["env"])
     params = train_params(spec, defaults)
@@ -179,9 +179,14 @@ def summarise(spec: dict[str, Any], params: dict[str, Any], calls: list[dict[str
     }
 
 
+def impl_of(spec: dict[str, Any]) -> str:
+    """The MJX implementation the point's env runs: the spec's, else ``jax``."""
+    return spec.get("impl") or "jax"
+
+
 def setup(spec: dict[str, Any]) -> None:
     configure_jax_environment(spec.get("cache_dir"), spec.get("platform"))
-    if (spec.get("impl") or "jax") == "jax":  # Playground's MJX JAX implementation: no Warp to import
+    if impl_of(spec) == "jax":  # Playground's MJX JAX implementation: no Warp to import
         skip_warp()
     if spec.get("memory_limit_bytes"):
         limit = int(spec["memory_limit_bytes"])

@@ -5,17 +5,17 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ARM, run_cli
 
 pytestmark = pytest.mark.slow
 
-# The model is a two-link arm without contacts (tests/data/reacher2.xml): the calibration's
-# records, phases and fits are what these tests check, and each measuring process traces MJX's
-# step in seconds, where half_cheetah takes 9-15 s even from JAX's cache; calibrating a shipped model by name is tested
-# by test_faults' OOM sweep. --minibatch-size 40: each point's num_minibatches keeps its
-# minibatches at 40 samples, as 'recommend --minibatch-size 40' would choose: 80/2 at 8 envs, 160/4 at 16
-TINY = ("--model", str(ROOT / "tests" / "data" / "reacher2.xml"), "--num-envs", "8,16", "--num-steps", "10",
-        "--minibatch-size", "40", "--update-epochs", "1", "--hidden-layers", "32,32", "--repeats", "2", "--platform", "cpu",
+# The model is the two-link arm of tests/conftest.py (ARM): the calibration's records, phases and
+# fits are what these tests check, and each measuring process traces MJX's step in seconds, where
+# half_cheetah takes 9-15 s even from JAX's cache; test_faults' OOM sweep calibrates a shipped
+# model by name. --minibatch-size 40: each point's num_minibatches keeps its minibatches at 40
+# samples, as 'recommend --minibatch-size 40' would choose: 80/2 at 8 envs, 160/4 at 16
+TINY = ("--model", str(ARM), "--num-envs", "8,16", "--num-steps", "10", "--minibatch-size", "40",
+        "--update-epochs", "1", "--hidden-layers", "32,32", "--repeats", "2", "--platform", "cpu",
         "--parallel-compiles", "2")
 
 

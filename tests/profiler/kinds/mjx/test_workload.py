@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 
 from profiler.kinds.mjx.workload import MjxEnv, PPOConfig, make_train
-from tests.conftest import ROOT
+from tests.conftest import ARM, ROOT
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def env():
-    # the two-link arm without contacts: PPO's logic is what these tests check, and every jit of
-    # it traces MJX's step, which for half_cheetah (contacts) takes 9-15 s on this CPU;
-    # test_physics.py and test_calibrate_cpu.py run half_cheetah itself
-    return MjxEnv.from_path(ROOT / "tests" / "data" / "reacher2.xml", horizon=5)
+    # the two-link arm: PPO's logic is what these tests check, and every jit of it traces MJX's
+    # step, which for half_cheetah (contacts) takes 9-15 s on this CPU; test_physics.py runs
+    # half_cheetah itself
+    return MjxEnv.from_path(ARM, horizon=5)
 
 
 def test_config_follows_locomujoco_arithmetic():
