@@ -5,7 +5,8 @@ timeout; the profile is saved after every point (:class:`profiler.engine.Sweep`)
 Throughput by differential timing (default): two short runs of ``first_timesteps`` env steps
 (their difference in wall time is the noise of start-up and compile), then a longer one chosen
 to take about ``delta_s`` seconds more, or ten times the short runs' difference if that is more
-(at most 12 x ``delta_s``). Its length comes from a guess of the rate: the short runs' own, or
+(at most 12 x ``delta_s``, and at most half of ``timeout_s`` in all unless ``delta_s`` asks for
+more). Its length comes from a guess of the rate: the short runs' own, or
 the previous point's scaled by the square root of the size ratio, if higher. If the difference
 comes out under half of what was aimed for, the longer run is taken again with its extra steps
 grown by the shortfall (2x to 8x, up to three times). env steps/s = difference in env steps /
@@ -46,6 +47,8 @@ MAX_RETRIES = 3
 NOISE_FACTOR = 10.0
 #: ... but at most this many times ``delta_s``.
 MAX_DELTA_FACTOR = 12.0
+#: ... and the longer run is planned to take at most this share of the run's timeout.
+TIMEOUT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,11 @@ class CommandSweep(Sweep):
             return finish()
         walls = [r.result["wall_s"] for _steps, r in runs]
         wall_short = statistics.mean(walls)
-        wanted = min(max(s.delta_s, NOISE_FACTOR * abs(walls[0] - walls[1])), MAX_DELTA_FACTOR * s.delta_s)
+        # the extra time aimed for, which the noise may raise but never so far that the longer run
+        # would need more than TIMEOUT_SHARE of --timeout (a noisy start-up must not turn a working
+        # point into a timeout); --delta itself is the user's and is kept
+        cap = max(s.delta_s, TIMEOUT_SHARE * s.timeout_s - wall_short)
+        wanted = min(max(s.delta_s, NOISE_FACTOR * abs(walls[0] - walls[1])), MAX_DELTA_FACTOR * s.delta_s, cap)
         guess = max(short / wall_short, self.previous_sps(num_envs))
         long = max(s.whole(num_envs, short + wanted * guess), short + s.iteration(num_envs))
         if run(long, "long"):
@@ -263,6 +270,8 @@ class CommandSweep(Sweep):
                 break
             # too close to the noise: longer, by the measured difference (at least 2x, at most 8x the extra steps)
             growth = min(max(1.2 * wanted / delta if delta > 0 else 8.0, 2.0), 8.0)
+            if delta > 0:  # and within the same share of --timeout, from the rate just measured
+                growth = max(1.0, min(growth, cap / delta))
             long = s.whole(num_envs, short + growth * (long - short))
             if run(long, f"long{attempt + 2}"):
                 return finish()

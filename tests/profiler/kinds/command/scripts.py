@@ -9,7 +9,8 @@ from pathlib import Path
 
 #: start-up of 0.5 s, then 1000 env steps per env per second; prints nothing. Below the size in
 #: the HANG file (if any) it behaves; at or above it, it writes its pid and sleeps for ever; at or
-#: above the size in the CRASH file it exits with an error.
+#: above the size in the CRASH file it exits with an error; the run numbered in the JITTER file
+#: starts a second late.
 SLEEPER = '''
 import os, sys, time
 args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
@@ -18,7 +19,14 @@ here = os.path.dirname(os.path.abspath(__file__))
 def limit(name):
     path = os.path.join(here, name)
     return int(open(path).read()) if os.path.exists(path) else None
-hang, crash = limit("HANG"), limit("CRASH")
+hang, crash, jitter = limit("HANG"), limit("CRASH"), limit("JITTER")
+if jitter is not None:  # the run whose number is in the JITTER file starts a second late
+    counter = os.path.join(here, "runs.count")
+    count = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
+    with open(counter, "w") as f:
+        f.write(str(count))
+    if count == jitter:
+        time.sleep(1.0)
 if crash is not None and n >= crash:
     sys.exit("ValueError: the env rejected num_envs=%d" % n)
 if hang is not None and n >= hang:

@@ -54,13 +54,28 @@ def test_differential_timing_recovers_the_rate_and_fixed_cost_of_a_silent_comman
 
 
 def test_a_hang_is_ended_at_its_timeout_with_everything_it_started(tmp_path):
+    # 4 envs run about 3 s in all (three runs, each with a measuring process's start-up); on a loaded
+    # machine its short runs' noise must not plan a longer run past the timeout
     (tmp_path / "HANG").write_text("8")
-    profile = run_command_sweep(spec_for(tmp_path, (4, 8), timeout_s=4.0), "hang")
+    profile = run_command_sweep(spec_for(tmp_path, (4, 8), timeout_s=8.0), "hang")
     points = profile.section("command").points
     assert [p.status for p in points] == ["ok", "timeout"]
-    assert "timeout (4 s)" in points[1].error
+    assert "timeout (8 s)" in points[1].error
     time.sleep(0.2)
     assert not alive(int((tmp_path / "hung.pid").read_text()))
+
+
+def test_noisy_short_runs_never_plan_a_longer_run_past_half_the_timeout(tmp_path):
+    # the second short run starts a second late: ten times that noise would plan a longer run of
+    # about 10 s, past the 8 s timeout; the plan is held to half the timeout instead
+    (tmp_path / "JITTER").write_text("2")
+    profile = run_command_sweep(spec_for(tmp_path, (4,), timeout_s=8.0), "jitter")
+    (point,) = profile.section("command").points
+    assert point.status == "ok", point.error
+    short_wall = (point.runs[0].wall_s + point.runs[1].wall_s) / 2
+    assert point.runs[1].wall_s - point.runs[0].wall_s > 0.8  # the injected noise was seen
+    assert point.runs[-1].wall_s - short_wall <= 0.5 * 8.0  # planned within half the timeout
+    assert point.train_sps == pytest.approx(4000, rel=0.3)
 
 
 def test_a_crash_costs_its_point_only_and_says_why(tmp_path):
