@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 # uv installs the rest (about 4x faster than pip from an empty cache); torch stays with pip, which
 # takes the CPU build on this disk, and uv keeps that installed torch (constraints pin 2.13.0)
-UV := $(PY) -m uv pip install --python $(PY) -q -c constraints.txt
+UV := $(PY) -m uv pip install --python $(PY) -q --compile-bytecode -c constraints.txt
 CORE := $(VENV)/.core-installed
 FULL := $(VENV)/.full-installed
 
