@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,12 @@ os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 os.environ["ADVISOR_LOCK_DIR"] = tempfile.mkdtemp(prefix="advisor-test-locks-")
 atexit.register(shutil.rmtree, os.environ["ADVISOR_LOCK_DIR"], ignore_errors=True)
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# A suite started in the background of a non-interactive shell (`make test &`, nohup) inherits
+# SIGINT ignored, and so would every advisor process the tests start: Python then never raises
+# KeyboardInterrupt and the Ctrl-C tests would see a sweep run to its end. A handler (unlike an
+# ignored signal) is reset to the default at exec, so the processes started here get Ctrl-C back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
