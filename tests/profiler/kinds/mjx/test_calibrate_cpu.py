@@ -7,7 +7,8 @@ import pytest
 
 from tests.conftest import ARM, run_cli
 
-pytestmark = pytest.mark.slow
+# one worker runs the module's calibration once (make test runs pytest-xdist with --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mjx-calibrated")]
 
 # The model is the two-link arm of tests/conftest.py (ARM): the calibration's records, phases and
 # fits are what these tests check, and each measuring process traces MJX's step in seconds, where
