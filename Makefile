@@ -35,7 +35,7 @@ demo: $(CORE)
 	$(VENV)/bin/advisor recommend --profile rtx3070-locomujoco --target 100M
 
 # two pytest-xdist workers; tests spread one by one, except those sharing a module fixture (an
-# xdist_group mark each), which run on one worker so the fixture runs once
+# xdist_group mark each), which run on one worker, whose session keeps the fixture
 test: $(FULL) browser
 	$(PY) -m ruff check advisor profiler models app.py benchmarks tests examples
 	$(PY) -m pytest -n 2 --dist loadgroup --durations=25
