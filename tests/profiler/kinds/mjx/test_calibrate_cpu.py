@@ -81,7 +81,8 @@ def test_calibrated_profile_drives_recommend_and_predict(calibrated):
     few, many = (json.loads(run_cli("predict", "--profile", "tiny", "--num-envs", "16", "--num-minibatches", k,
                                     "--target", "1M", "--json", env=env).stdout)[0] for k in ("1", "8"))
     assert (few["num_minibatches"], many["num_minibatches"], many["num_updates"]) == (1, 8, 6250)
-    assert many["iteration_s"] >= few["iteration_s"] and many["gradient_steps_per_update"] == 8
+    # (level up to rounding: 1 ulp apart was seen)
+    assert many["iteration_s"] >= few["iteration_s"] * (1 - 1e-12) and many["gradient_steps_per_update"] == 8
     # the guard: 100k steps at 16 envs x 10 steps are 625 updates, at 8 envs 1250
     guarded = run_cli("recommend", "--profile", "tiny", "--target", "100k", "--min-updates", "1000",
                       "--objective", "max-throughput", "--json", env=env)
