@@ -34,11 +34,10 @@ browser:
 demo: $(CORE)
 	$(VENV)/bin/advisor recommend --profile rtx3070-locomujoco --target 100M
 
-# two pytest-xdist workers; tests spread one by one, except those sharing a module fixture (an
-# xdist_group mark each), which run on one worker, whose session keeps the fixture
+# two pytest-xdist workers, one test file at a time each (module fixtures run once)
 test: $(FULL) browser
 	$(PY) -m ruff check advisor profiler models app.py benchmarks tests examples
-	$(PY) -m pytest -n 2 --dist loadgroup --durations=25
+	$(PY) -m pytest -n 2 --dist loadfile --durations=25
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts
