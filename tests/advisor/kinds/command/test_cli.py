@@ -17,7 +17,7 @@ TORCH = [sys.executable, str(ROOT / "examples" / "torch_vec_reinforce.py"), "--n
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")  # kept to the end: the tests of its xdist_group may be interleaved with others
+@pytest.fixture(scope="session")  # kept to the end: under --dist loadgroup its tests may be interleaved with others
 def torch_profile(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     env = {"ADVISOR_HOME": str(home), "COLUMNS": "200"}

@@ -25,7 +25,7 @@ def rllib_points(home, name):
         return []
 
 
-@pytest.fixture(scope="session")  # kept to the end: the tests of its xdist_group may be interleaved with others
+@pytest.fixture(scope="session")  # kept to the end: under --dist loadgroup its tests may be interleaved with others
 def quick(tmp_path_factory):
     home = tmp_path_factory.mktemp("rllib-home")
     env = {"ADVISOR_HOME": str(home), "COLUMNS": "200"}
