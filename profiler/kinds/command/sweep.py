@@ -269,9 +269,8 @@ class CommandSweep(Sweep):
             if delta >= SHORT_DELTA * wanted:
                 break
             # too close to the noise: longer, by the measured difference (at least 2x, at most 8x the extra steps)
-            growth = min(max(1.2 * wanted / delta if delta > 0 else 8.0, 2.0), 8.0)
-            if delta > 0:  # and within the same share of --timeout, from the rate just measured
-                growth = max(1.0, min(growth, cap / delta))
+            # (and within the same share of --timeout, from the rate just measured)
+            growth = min(max(1.2 * wanted / delta, 2.0), 8.0, cap / delta) if delta > 0 else 8.0
             long = s.whole(num_envs, short + growth * (long - short))
             if run(long, f"long{attempt + 2}"):
                 return finish()

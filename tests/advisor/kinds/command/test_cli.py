@@ -17,7 +17,7 @@ TORCH = [sys.executable, str(ROOT / "examples" / "torch_vec_reinforce.py"), "--n
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")  # kept to the end: under --dist loadgroup its tests may be interleaved with others
+@pytest.fixture(scope="module")
 def torch_profile(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     env = {"ADVISOR_HOME": str(home), "COLUMNS": "200"}
@@ -27,7 +27,6 @@ def torch_profile(tmp_path_factory):
     return env, proc
 
 
-@pytest.mark.xdist_group("command-torch-profile")  # on one worker, which runs the fixture once
 def test_a_sweep_of_a_real_training_script_records_rate_fixed_cost_and_memory(torch_profile):
     env, proc = torch_profile
     assert "saved profile torch-ex" in proc.stdout and "num_envs=256:" in proc.stderr
@@ -42,7 +41,6 @@ def test_a_sweep_of_a_real_training_script_records_rate_fixed_cost_and_memory(to
     assert large["train_sps"] > small["train_sps"]  # bigger batches amortise the per-step Python overhead
 
 
-@pytest.mark.xdist_group("command-torch-profile")  # on one worker, which runs the fixture once
 def test_recommend_prints_the_exact_command_and_the_time_to_target(torch_profile):
     env, _ = torch_profile
     rec = run_cli("recommend", "--kind", "command", "--profile", "torch-ex", "--target", "1M", "--json", env=env)

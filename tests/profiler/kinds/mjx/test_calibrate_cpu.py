@@ -7,8 +7,7 @@ import pytest
 
 from tests.conftest import ARM, run_cli
 
-# one worker runs the calibration once (make test runs pytest-xdist one file per worker; the mark keeps it so under --dist loadgroup)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mjx-calibrated")]
+pytestmark = pytest.mark.slow
 
 # The model is the two-link arm of tests/conftest.py (ARM): the calibration's records, phases and
 # fits are what these tests check, and each measuring process traces MJX's step in seconds, where
@@ -20,7 +19,7 @@ TINY = ("--model", str(ARM), "--num-envs", "8,16", "--num-steps", "10", "--minib
         "--parallel-compiles", "2")
 
 
-@pytest.fixture(scope="session")  # kept to the end: under --dist loadgroup its tests may be interleaved with others
+@pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
     # a cache of its own: the first point must compile for real, whatever other test files (run
     # before it, or beside it by another pytest-xdist worker) have put in the session's cache

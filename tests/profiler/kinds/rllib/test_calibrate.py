@@ -25,7 +25,7 @@ def rllib_points(home, name):
         return []
 
 
-@pytest.fixture(scope="session")  # kept to the end: under --dist loadgroup its tests may be interleaved with others
+@pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     home = tmp_path_factory.mktemp("rllib-home")
     env = {"ADVISOR_HOME": str(home), "COLUMNS": "200"}
@@ -34,7 +34,6 @@ def quick(tmp_path_factory):
     return env, proc
 
 
-@pytest.mark.xdist_group("rllib-quick")  # on one worker, which runs the fixture once
 def test_quick_sweep_measures_every_point(quick):
     env, proc = quick
     assert "saved profile rq" in proc.stdout
@@ -47,7 +46,6 @@ def test_quick_sweep_measures_every_point(quick):
     assert profile["rllib"]["workload"]["env_id"] == "HalfCheetah-v5"
 
 
-@pytest.mark.xdist_group("rllib-quick")  # on one worker, which runs the fixture once
 def test_quick_sweep_records_what_else_ran_with_every_point(quick):
     env, _ = quick
     profile = json.loads(run_cli("profile", "show", "rq", "--json", env=env).stdout)
@@ -57,7 +55,6 @@ def test_quick_sweep_records_what_else_ran_with_every_point(quick):
         assert contention["threshold_cpu_cores"] == 0.25 and contention["load_avg_1m"] > 0
 
 
-@pytest.mark.xdist_group("rllib-quick")  # on one worker, which runs the fixture once
 def test_quick_profile_drives_recommend_predict_and_report(quick, tmp_path):
     env, _ = quick
     rec = run_cli("recommend", "--kind", "rllib", "--profile", "rq", "--target", "1M", "--json", env=env)
