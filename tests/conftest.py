@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 #: A two-link arm without contacts, the lightest MJCF the MJX workload takes: for tests of the
@@ -27,6 +28,10 @@ os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 os.environ["ADVISOR_LOCK_DIR"] = tempfile.mkdtemp(prefix="advisor-test-locks-")
 atexit.register(shutil.rmtree, os.environ["ADVISOR_LOCK_DIR"], ignore_errors=True)
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# Property tests check what is computed, never how fast: no per-example deadline, which a pause of
+# the other test worker on a 2-core machine would otherwise turn into a failure.
+settings.register_profile("advisor", deadline=None)
+settings.load_profile("advisor")
 # A suite started in the background of a non-interactive shell (`make test &`, nohup) inherits
 # SIGINT ignored, and so would every advisor process the tests start: Python then never raises
 # KeyboardInterrupt and the Ctrl-C tests would see a sweep run to its end. A handler (unlike an

@@ -36,7 +36,7 @@ def test_a_burning_neighbour_is_counted_and_our_own_tree_is_not():
         first, last = sampler.window(start, end)
         with sampler.lock:  # the neighbour's CPU is in the others' total (however busy the machine is)
             burned = sum(s.deltas.get(neighbour.pid, ("", 0.0))[1] for s in sampler.snapshots if first.at < s.at <= last.at)
-        assert 0.2 < burned <= contention.other_cpu_cores * contention.window_s + 0.01
+        assert 0.05 < burned <= contention.other_cpu_cores * contention.window_s + 0.01
         assert contention.window_s >= 2.0 and contention.other_cpu_cores_before is None  # nothing sampled before
 
         # seen from the test process's own tree, its burning child is ours and is left out

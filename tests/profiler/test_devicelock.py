@@ -48,10 +48,8 @@ def test_a_sigkilled_holder_releases_its_locks_at_once():
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=10)
-    started = time.monotonic()
     claim = SweepClaim("p")  # neither lock outlives a killed holder, even though its record is still in the file
-    claim.device("cpu-test", wait=False)
-    assert time.monotonic() - started < 1.0
+    claim.device("cpu-test", wait=False)  # raises DeviceBusy if the lock were still held
     assert [h.pid for h in held_device_locks()] == [os.getpid()]
     claim.release()
     assert held_device_locks() == []
@@ -77,9 +75,9 @@ def test_a_waiter_names_the_holder_then_runs_when_it_ends():
     started = time.monotonic()
     claim.device("cpu-test", wait=True, on_wait=messages.append)
     waited = time.monotonic() - started
-    holder.wait(timeout=10)
-    assert 0.5 < waited < 10
-    [message] = messages
+    assert holder.wait(timeout=10) == 0  # the holder slept its 2 s out, holding the lock
+    assert 0 < waited < 60
+    [message] = messages  # it waited (the message is sent only when the lock is busy)
     assert message.startswith("waiting for cpu-test:") and f"pid {holder.pid}" in message and "--no-wait" in message
     claim.release()
 

@@ -139,7 +139,8 @@ def test_a_hanging_point_is_ended_at_its_timeout(env, advisor_home):
     child.suspend()  # SIGSTOP: the point hangs for real
     started = time.monotonic()
     out, err = proc.communicate(timeout=120)
-    assert time.monotonic() - started < 40
+    # the 8 s timeout, SIGTERM's grace (a stopped process does not act on it) and the sweep's exit
+    assert time.monotonic() - started < 90
     assert proc.returncode == 1 and "no point finished" in err
     [point] = points(advisor_home)
     assert point["status"] == "timeout"

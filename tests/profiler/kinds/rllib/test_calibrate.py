@@ -6,13 +6,47 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
 
 from tests.conftest import run_cli
 from tests.profiler.test_faults import wait_for
+
+
+def cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def point_family(proc: subprocess.Popen, stem: str) -> list[psutil.Process]:
+    """The sweep's child for the point named ``stem`` and everything it started."""
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    family = []
+    for child in children:
+        if any(f"{stem}.spec.json" in arg for arg in cmdline(child)):
+            try:
+                family += [child, *child.children(recursive=True)]
+            except psutil.Error:
+                pass
+    return family
+
+
+def live(pids: list[int]) -> list[int]:
+    """Those of ``pids`` that still run (a zombie has ended)."""
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.Error:
+            pass
+    return alive
 
 pytestmark = pytest.mark.slow
 
@@ -90,15 +124,17 @@ def test_a_users_own_env_sweep_survives_sigterm_resumes_and_is_recommended(advis
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: any(p["status"] == "ok" for p in rllib_points(advisor_home, "rr")), timeout=300,
              what="the first point")
-    time.sleep(3)  # the second point's Ray session is starting
+    # the second point's child has started its Ray session (however slowly on a loaded machine)
+    wait_for(lambda: any("raylet" in " ".join(cmdline(c)) for c in point_family(proc, "r2-e1")), timeout=300,
+             what="the second point's Ray session")
     family = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "--resume" in err, err
     statuses = sorted((p["num_env_runners"], p["status"]) for p in rllib_points(advisor_home, "rr"))
     assert statuses == [(1, "ok"), (2, "interrupted")]
-    time.sleep(2)
-    alive = [pid for pid in family if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    wait_for(lambda: not live(family), timeout=60, what="the sweep's Ray processes to end")
+    alive = live(family)
     assert alive == [], [psutil.Process(pid).cmdline()[:3] for pid in alive]  # no Ray process outlives the sweep
     first = rllib_points(advisor_home, "rr")[0]
     resumed = run_cli(*args, "--resume", env=env, cwd=work, timeout=600)
@@ -128,7 +164,7 @@ def test_sweep_on_a_two_node_ray_cluster_uses_both_nodes(advisor_home, tmp_path)
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 4, "include_dashboard": False})
     try:
         cluster.add_node(num_cpus=4)
-        cluster.wait_for_nodes()
+        cluster.wait_for_nodes(timeout=120)
         env = {"ADVISOR_HOME": str(advisor_home), "COLUMNS": "200", "RAY_AUTH_MODE": "disabled"}
         proc = run_cli("calibrate", "rllib", "--quick", "--name", "cl", "--address", cluster.address,
                        "--runners", "2", "--envs-per-runner", "1", env=env, timeout=600)
