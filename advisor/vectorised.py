@@ -14,6 +14,7 @@ from advisor.console import table as new_table
 from advisor.errors import BadInput
 from advisor.units import format_bytes
 from advisor.workload import WorkloadKind
+from models.base import distinct
 
 
 class VectorisedKind(WorkloadKind):
@@ -118,7 +119,7 @@ def draw_memory(ax, curves: Any, capacity: bool = True) -> None:
     gib = 2**30
     ax.plot([p.num_envs for p in ok], [p.peak_bytes / gib for p in ok], "o", label="measured, peak memory")
     if ok and (curves.memory is not None or curves.envs_memory is not None):
-        n = np.unique(np.geomspace(ok[0].num_envs, ok[-1].num_envs, 100).round())
+        n = distinct(np.geomspace(ok[0].num_envs, ok[-1].num_envs, 100).round())
         peak, upper, _basis = zip(*(curves.peak_bytes(int(v)) for v in n))
         ax.plot(n, np.array(peak) / gib, "-", label="fit")
         ax.plot(n, np.array(upper) / gib, ":", label="upper bound")

@@ -139,6 +139,8 @@ def fit_log(form: Form, x: np.ndarray, y: np.ndarray, prior_sigma: float, prior_
     def residuals(theta: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             pred = form.fn(theta, x)
+        if (pred > 0).all():  # the usual case, without the masking (this runs thousands of times a fit)
+            return np.log(pred) - ly
         return np.where(pred > 0, np.log(np.where(pred > 0, pred, 1.0)) - ly, 1e6)
 
     best = None

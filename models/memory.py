@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from models.base import Estimator, as_1d, check_is_fitted
+from models.base import Estimator, as_1d, check_is_fitted, distinct
 from models.stats import t_quantile
 
 
@@ -21,7 +21,7 @@ def _paired(X, y, x_name: str) -> tuple[np.ndarray, np.ndarray]:
     x, peak = as_1d(X, x_name), as_1d(y, "peak_bytes")
     if x.size != peak.size:
         raise ValueError("X and y must have the same length")
-    if np.unique(x).size < 2:
+    if distinct(x).size < 2:
         raise ValueError(f"need measured peaks at two or more distinct {x_name} to fit memory")
     return x, peak
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from models.base import distinct
 from models.phases import PhaseModel
 
 
@@ -51,7 +52,7 @@ class PhaseData:
         if self.y.size == 0 or self.rollouts.shape[0] == 0:
             return False
         minibatch = self.X[:, 0] * self.X[:, 1] / self.X[:, 2]
-        return np.unique(self.rollouts[:, 0]).size >= 2 and np.unique(minibatch).size >= 2
+        return distinct(self.rollouts[:, 0]).size >= 2 and distinct(minibatch).size >= 2
 
     def fit(self, **params: Any) -> PhaseModel:
         return PhaseModel(**params).fit(self.X, self.y, rollouts=self.rollouts, fused=self.fused,
@@ -112,7 +113,7 @@ def validate_phases(section: Any) -> list[PhaseRow]:
         return []
     rows = []
     by_envs = {p.num_envs: p for p in section.ok_points}
-    for envs in np.unique(data.rollout_owners):
+    for envs in distinct(data.rollout_owners):
         rest = data.without(num_envs=int(envs))
         point = by_envs[int(envs)]
         if not rest.fittable() or not point.train_sps:

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from models.base import Estimator, check_is_fitted
+from models.base import Estimator, check_is_fitted, distinct
 from models.stats import t_quantile
 from models.throughput import TrainThroughputModel
 
@@ -105,14 +105,14 @@ class PhaseModel(Estimator):
                 owners = np.asarray(fused_envs, dtype=float).reshape(-1)
                 if owners.size != logs.size:
                     raise ValueError("fused_envs must name the num_envs of every fused pair")
-                self.rho_envs_ = np.unique(owners)
+                self.rho_envs_ = distinct(owners)
                 self.rho_log_by_envs_ = np.array([logs[owners == e].mean() for e in self.rho_envs_])
         else:
             self.rho_, self.rho_log_sigma_, self.rho_dof_ = 1.0, self.prior_sigma, 1
-        self.num_steps_ = np.unique(np.concatenate([steps, rsteps]))
-        self.update_epochs_ = np.unique(epochs)
-        self.num_minibatches_ = np.unique(k)
-        self.minibatch_variation_ = bool(np.any([np.unique(k[n == envs]).size > 1 for envs in np.unique(n)]))
+        self.num_steps_ = distinct(np.concatenate([steps, rsteps]))
+        self.update_epochs_ = distinct(epochs)
+        self.num_minibatches_ = distinct(k)
+        self.minibatch_variation_ = bool(np.any([distinct(k[n == envs]).size > 1 for envs in distinct(n)]))
         return self
 
     def _rows(self, X) -> np.ndarray:

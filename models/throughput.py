@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from models.base import Estimator, as_1d, check_is_fitted
+from models.base import Estimator, as_1d, check_is_fitted, distinct
 from models.curves import ITERATION_TIME_FORMS, LogFit, fit_log
 from models.stats import leave_one_out, pooled_log_noise, rms
 
@@ -67,7 +67,7 @@ class TrainThroughputModel(Estimator):
         if n.size != sps.size:
             raise ValueError("X and y must have the same length")
         noise_ss, noise_dof = pooled_log_noise(y_samples, n.size)
-        if np.unique(n).size < 2:
+        if distinct(n).size < 2:
             raise ValueError("need measurements at two or more distinct num_envs to fit throughput")
         times = self._times(n, sps)
         candidates = list(self.forms or ITERATION_TIME_FORMS) if self.form == "auto" else [self.form]

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from models.base import Estimator, as_1d, check_is_fitted
+from models.base import Estimator, as_1d, check_is_fitted, distinct
 from models.curves import Form, LogFit, fit_log
 from models.stats import pooled_log_noise, t_quantile
 
@@ -114,13 +114,13 @@ class USLModel(Estimator):
         n, sps = as_1d(X, "num_env_runners"), as_1d(y, "env_steps_per_s")
         if n.size != sps.size:
             raise ValueError("X and y must have the same length")
-        distinct = np.unique(n).size
-        if distinct < 2:
+        n_distinct = distinct(n).size
+        if n_distinct < 2:
             raise ValueError("need measurements at two or more runner counts to fit scaling")
         noise_ss, noise_dof = pooled_log_noise(y_samples, n.size)
         best = None
         for name, (form, free, _fixed) in USL_FORMS.items():
-            if form.n_params > distinct:
+            if form.n_params > n_distinct:
                 continue
             fit = fit_log(form, n, sps, self.prior_sigma, noise_ss=noise_ss, noise_dof=noise_dof)
             if any(v < -1e-9 for v in fit.theta[1:]):

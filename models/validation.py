@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from models.base import distinct
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.stats import leave_one_out
 from models.throughput import TrainThroughputModel
@@ -87,7 +88,7 @@ class CurveValidation:
 def _loo(x: np.ndarray, y: np.ndarray, envs: np.ndarray, fit_predict) -> tuple[LooRow, ...]:
     def held_out(_keep: np.ndarray, i: int) -> LooRow | None:
         keep = x != x[i]  # repeats of the same x are held out together
-        if np.unique(x[keep]).size < 2:
+        if distinct(x[keep]).size < 2:
             return None
         predicted, upper = fit_predict(x[keep], y[keep], i)
         return LooRow(int(envs[i]), float(x[i]), float(y[i]), predicted, predicted / float(y[i]) - 1.0,
@@ -101,7 +102,7 @@ def validate_vectorised(section: Any) -> list[CurveValidation]:
     ok = section.ok_points
     results = []
     n = np.array([p.num_envs for p in ok], dtype=float)
-    if np.unique(n).size >= 3:
+    if distinct(n).size >= 3:
         sps = np.array([p.train_sps for p in ok])
         samples = [p.train_sps_samples for p in ok]
         steps = section.workload.num_steps
@@ -145,7 +146,7 @@ def validate_envs_memory(section: Any) -> CurveValidation | None:
 
     measured = [p for p in section.ok_points if p.peak_bytes and p.xla_bytes]
     n = np.array([p.num_envs for p in measured], dtype=float)
-    if np.unique(n).size < 3:
+    if distinct(n).size < 3:
         return None
     y = np.array([p.peak_bytes for p in measured], dtype=float)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from models.base import distinct
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.memory_envs import EnvsPeakBound, XlaAlongEnvs
 from models.throughput import TrainThroughputModel
@@ -130,7 +131,7 @@ def fit_vectorised(section: Any) -> VectorCurves:
     notes: list[str] = []
     throughput = memory = None
     n = np.array([p.num_envs for p in ok], dtype=float)
-    if np.unique(n).size >= 2:
+    if distinct(n).size >= 2:
         throughput = TrainThroughputModel(num_steps=section.workload.num_steps).fit(
             n, [p.train_sps for p in ok], y_samples=[p.train_sps_samples for p in ok])
     else:

@@ -10,8 +10,6 @@ from advisor import kinds
 from advisor.console import out, print_json
 from advisor.console import table as new_table
 from advisor.errors import EXIT_FAILURE
-from profiler import diagnose
-from profiler.diagnose_load import check_gpu_processes, check_locks, check_other_cpu
 from profiler.serde import to_jsonable
 
 STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
@@ -22,6 +20,11 @@ def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the c
     against the known-good set and disk for the compilation cache, what else is using the CPUs (cores) and GPUs now
     and which calibration locks are held (by whom); then say what 'advisor calibrate mjx'
     would measure here and roughly how long it would take (seconds)."""
+    # the checks' modules (package metadata, process sampling) are loaded only when doctor runs, so the
+    # other commands start without them
+    from profiler import diagnose
+    from profiler.diagnose_load import check_gpu_processes, check_locks, check_other_cpu
+
     checks = []
     plans: dict[str, dict] = {}
     sentences = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from advisor.workload import Panel
+from models.base import distinct
 from models.vectorised import fit_vectorised
 from profiler.kinds.mjx.schema import MjxSection
 
@@ -46,7 +47,7 @@ def _mjx_memory(ax, section: MjxSection) -> None:
     ax.plot([p.num_envs for p in ok], [p.peak_bytes / gib for p in ok], "o", label="measured, peak memory")
     curves = fit_vectorised(section)
     if curves.memory is not None or curves.envs_memory is not None:  # the bound predict and recommend use
-        n = np.unique(np.geomspace(ok[0].num_envs, ok[-1].num_envs, 100).round())
+        n = distinct(np.geomspace(ok[0].num_envs, ok[-1].num_envs, 100).round())
         peak, upper, _basis = zip(*(curves.peak_bytes(int(v)) for v in n))
         ax.plot(n, np.array(peak) / gib, "-", label="fit")
         ax.plot(n, np.array(upper) / gib, ":", label="upper bound")
