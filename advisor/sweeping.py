@@ -1,5 +1,6 @@
-"""What every ``advisor calibrate <kind>`` command shares: the progress bar, the message of an
-interrupted sweep and the refusal of a sweep in which nothing finished."""
+"""What every ``advisor calibrate <kind>`` command shares: the progress bar, running the sweep with
+SIGTERM taken as Ctrl-C, the message of an interrupted sweep, the saved profile's table or JSON and
+the refusal of a sweep in which nothing finished."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any, Callable, Iterator
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from advisor.console import err
+from advisor.console import err, out, print_json, sigterm_as_interrupt
+from advisor.errors import CalibrationInterrupted
 from profiler.errors import AdvisorError, ProfileFormatError
+from profiler.serde import to_jsonable
 from profiler.store import advisor_home, load_profile_file, profile_path
 
 
@@ -81,3 +84,32 @@ def report_done(progress: Progress, task: Any, event: Any, label: str, ok_text: 
         text = f"{label}: {p.status} ({(p.error or '')[:error_chars]})"
     progress.console.print(text, markup=False)
     progress.advance(task)
+
+
+def run_sweep(kind: str, profile_name: str, sweep: Callable[[], Any]) -> Any:
+    """``sweep()`` (it measures and saves the profile, and returns it) with SIGTERM taken as Ctrl-C;
+    an interrupt leaves as the one-line message of how many finished points were kept."""
+    try:
+        with sigterm_as_interrupt():
+            return sweep()
+    except KeyboardInterrupt:
+        raise CalibrationInterrupted(interrupted_message(profile_name, kind)) from None
+
+
+def show_saved(profile: Any, kind: str, profile_name: str, json_output: bool, table: Callable[[Any], Any],
+               smaller: str, next_hint: str, extra: Callable[[], list[str]] | None = None) -> int:
+    """The end of a calibrate command: the saved profile as JSON, or ``table(section)`` and where it
+    was saved; a sweep in which nothing finished is refused (exit 1) naming ``smaller``; then any
+    ``extra`` lines and the next command to run."""
+    section = profile.section(kind)
+    if json_output:
+        print_json(to_jsonable(profile))
+    else:
+        out.print(table(section))
+        out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
+    require_finished(section, profile_name, smaller)
+    if not json_output:
+        for line in extra() if extra is not None else ():
+            out.print(line)
+        out.print(f"next: {next_hint}")
+    return 0

@@ -8,20 +8,19 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.console import err, out, print_json, sigterm_as_interrupt
-from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.console import err
+from advisor.errors import BadInput
 from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
-    interrupted_message,
     report_done,
-    require_finished,
+    run_sweep,
+    show_saved,
     sweep_progress,
 )
 from advisor.units import parse_bytes, parse_int_list
-from profiler.serde import to_jsonable
-from profiler.store import advisor_home, profile_path
+from profiler.store import advisor_home
 
 #: ``--quick``: a CPU-sized sweep. Two num_envs at one small shape (2,560 env steps per update)
 #: and one shape with Playground's DM Control minibatches and unroll (32 x 30) at a small batch,
@@ -126,23 +125,16 @@ def calibrate_brax(
     platform = (existing.section("brax").accelerator.platform if resume and existing.section("brax") is not None
                 else found["device"]["platform"])
     claim_device(claim, platform, no_wait)
-    try:
-        with sigterm_as_interrupt():
-            profile = _run_with_progress(spec, name, found, resume=resume, fresh=fresh, claim=claim, strict=strict)
-    except KeyboardInterrupt:
-        raise CalibrationInterrupted(interrupted_message(name, "brax")) from None
-    section = profile.section("brax")
-    if json_output:
-        print_json(to_jsonable(profile))
-    else:
+    profile = run_sweep("brax", name, lambda: _run_with_progress(spec, name, found, resume=resume, fresh=fresh,
+                                                                 claim=claim, strict=strict))
+
+    def table(section):
         from advisor.kinds.brax.render import points_table
 
-        out.print(points_table(section, f"{name}: Brax PPO on {env} ({section.accelerator.name})"))
-        out.print(f"saved profile [bold]{name}[/bold] to {profile_path(name)}")
-    require_finished(section, name, "smaller --num-envs")
-    if not json_output:
-        out.print(f"next: advisor recommend --kind brax --profile {name} --target 60M")
-    return 0
+        return points_table(section, f"{name}: Brax PPO on {env} ({section.accelerator.name})")
+
+    return show_saved(profile, "brax", name, json_output, table, "smaller --num-envs",
+                      f"advisor recommend --kind brax --profile {name} --target 60M")
 
 
 def print_plan(spec, found: dict) -> None:

@@ -9,21 +9,18 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.console import out, print_json, sigterm_as_interrupt
-from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.errors import BadInput
 from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
     contended_suffix,
-    interrupted_message,
     report_done,
-    require_finished,
+    run_sweep,
+    show_saved,
     sweep_progress,
 )
 from advisor.units import parse_bytes, parse_count, parse_duration, parse_int_list
-from profiler.serde import to_jsonable
-from profiler.store import profile_path
 
 #: Presets: argument lists and environments for trainers advisor knows (see :mod:`advisor.kinds.command.presets`).
 PRESETS = ("locomujoco",)
@@ -110,23 +107,16 @@ def calibrate_command(
     platform = (existing.section("command").accelerator.platform if resume and existing.section("command") is not None
                 else this_accelerator(spec.memory_limit_bytes).platform)
     claim_device(claim, platform, no_wait)
-    try:
-        with sigterm_as_interrupt():
-            profile = _run_with_progress(spec, name, resume=resume, fresh=fresh, claim=claim, strict=strict)
-    except KeyboardInterrupt:
-        raise CalibrationInterrupted(interrupted_message(name, "command")) from None
-    section = profile.section("command")
-    if json_output:
-        print_json(to_jsonable(profile))
-    else:
+    profile = run_sweep("command", name, lambda: _run_with_progress(spec, name, resume=resume, fresh=fresh,
+                                                                    claim=claim, strict=strict))
+
+    def table(section):
         from advisor.kinds.command.render import points_table
 
-        out.print(points_table(section, f"{name}: command on {section.accelerator.name}"))
-        out.print(f"saved profile [bold]{name}[/bold] to {profile_path(name)}")
-    require_finished(section, name, "smaller --num-envs")
-    if not json_output:
-        out.print(f"next: advisor recommend --kind command --profile {name} --target 100M")
-    return 0
+        return points_table(section, f"{name}: command on {section.accelerator.name}")
+
+    return show_saved(profile, "command", name, json_output, table, "smaller --num-envs",
+                      f"advisor recommend --kind command --profile {name} --target 100M")
 
 
 def _command_line(command: list[str], preset: str | None, minibatch_size: int | None,

@@ -8,23 +8,22 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.console import err, out, print_json, sigterm_as_interrupt
-from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.console import err
+from advisor.errors import BadInput
 from advisor.kinds.mjx.render import mjx_points_table
 from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
     contended_suffix,
-    interrupted_message,
     report_done,
-    require_finished,
+    run_sweep,
+    show_saved,
     sweep_progress,
 )
 from advisor.units import format_bytes, format_duration, parse_bytes, parse_duration, parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.kinds.mjx.schema import MjxWorkload
-from profiler.serde import to_jsonable
 from profiler.store import advisor_home, profile_path
 
 PLATFORMS = ("auto", "gpu", "cpu")
@@ -167,31 +166,29 @@ def calibrate_mjx(
     from advisor.kinds.mjx.adaptive import ModelPolicy
 
     policy = ModelPolicy(memory_limit_bytes=spec.memory_limit_bytes)
-    try:
-        with sigterm_as_interrupt():
-            profile = _run_with_progress(spec, profile_name, dict(
-                resume=resume, fresh=fresh, accelerator=accelerator, policy=policy,
-                parallel_compiles=parallel_compiles, budget_s=budget_s, overlap=overlap, claim=claim, strict=strict))
-            largest = _find_max(spec, profile_name, policy, memory_headroom) if find_max and profile.section("mjx").ok_points else None
-    except KeyboardInterrupt:
-        raise CalibrationInterrupted(interrupted_message(profile_name, "mjx")) from None
-    if largest is not None:
+    def sweep():
+        profile = _run_with_progress(spec, profile_name, dict(
+            resume=resume, fresh=fresh, accelerator=accelerator, policy=policy,
+            parallel_compiles=parallel_compiles, budget_s=budget_s, overlap=overlap, claim=claim, strict=strict))
+        largest = _find_max(spec, profile_name, policy, memory_headroom) if find_max and profile.section("mjx").ok_points else None
+        return profile, largest
+
+    profile, largest = run_sweep("mjx", profile_name, sweep)
+    if largest is not None:  # the search recorded its compiles in the saved profile
         from profiler.store import load_profile_file
 
         profile = load_profile_file(profile_path(profile_name))
-    if json_output:
-        print_json(to_jsonable(profile))
-    else:
-        out.print(mjx_points_table(profile.section('mjx'), f"{profile_name}: MJX on {profile.section('mjx').accelerator.name} "
-                                                "(train_sps and physics_sps in env steps/s)"))
-        out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    require_finished(profile.section("mjx"), profile_name, "smaller --num-envs")
-    if not json_output:
-        if largest is not None:
-            out.print(f"largest num_envs predicted to fit {memory_headroom:.0%} of "
-                      f"{format_bytes(policy.capacity(profile.section('mjx')))}: {largest[0]} ({largest[1]} compile(s), nothing run)")
-        out.print(f"next: advisor recommend --profile {profile_name} --target 100M")
-    return 0
+
+    def extra() -> list[str]:
+        if largest is None:
+            return []
+        return [f"largest num_envs predicted to fit {memory_headroom:.0%} of "
+                f"{format_bytes(policy.capacity(profile.section('mjx')))}: {largest[0]} ({largest[1]} compile(s), nothing run)"]
+
+    return show_saved(profile, "mjx", profile_name, json_output,
+                      lambda section: mjx_points_table(section, f"{profile_name}: MJX on {section.accelerator.name} "
+                                                                "(train_sps and physics_sps in env steps/s)"),
+                      "smaller --num-envs", f"advisor recommend --profile {profile_name} --target 100M", extra)
 
 
 def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | None, int]:

@@ -7,24 +7,22 @@ from typing import Annotated, Optional
 import typer
 
 from advisor import catalog
-from advisor.console import err, out, print_json, sigterm_as_interrupt
-from advisor.errors import BadInput, CalibrationInterrupted
+from advisor.console import err
+from advisor.errors import BadInput
 from advisor.kinds.rllib.render import rllib_points_table
 from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
     contended_suffix,
-    interrupted_message,
     report_done,
-    require_finished,
+    run_sweep,
+    show_saved,
     sweep_progress,
 )
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.kinds.rllib.schema import RllibWorkload
-from profiler.serde import to_jsonable
-from profiler.store import profile_path
 
 
 def check_env_id(env_id: str) -> None:
@@ -128,22 +126,13 @@ def calibrate_rllib(
     plan_cpus(spec, resources[0], resources[2])  # a point Ray could not place: refused before anything runs
     preflight(spec, profile_name, resume=resume, fresh=fresh)
     claim_device(claim, "cpu", no_wait)  # RLlib sweeps measure on the host CPU
-    try:
-        with sigterm_as_interrupt():
-            profile = _run_with_progress(spec, profile_name, resources, resume, fresh, claim=claim, strict=strict)
-    except KeyboardInterrupt:
-        raise CalibrationInterrupted(interrupted_message(profile_name, "rllib")) from None
-    if json_output:
-        print_json(to_jsonable(profile))
-    else:
-        out.print(rllib_points_table(profile.section("rllib"), f"{profile_name}: RLlib PPO on {env} (env steps/s; seconds per "
-                                                    "iteration)"))
-        out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    require_finished(profile.section("rllib"), profile_name, "fewer --runners")
-    if not json_output:
-        out.print(f"next: advisor recommend --kind rllib --profile {profile_name} --target 100M; "
-                  f"advisor report --profile {profile_name} -o report/")
-    return 0
+    profile = run_sweep("rllib", profile_name, lambda: _run_with_progress(spec, profile_name, resources, resume, fresh,
+                                                                          claim=claim, strict=strict))
+    return show_saved(profile, "rllib", profile_name, json_output,
+                      lambda section: rllib_points_table(section, f"{profile_name}: RLlib PPO on {env} (env steps/s; "
+                                                                  "seconds per iteration)"),
+                      "fewer --runners", f"advisor recommend --kind rllib --profile {profile_name} --target 100M; "
+                                         f"advisor report --profile {profile_name} -o report/")
 
 
 def _done_text(p) -> str:
