@@ -47,15 +47,23 @@ def contended_suffix(point) -> str:
     return f" (contended: {contention.summary})" if contention is not None and contention.contended else ""
 
 
-def require_finished(section, profile_name: str, smaller: str) -> None:
-    """A sweep in which no point finished is a runtime failure (exit 1) that says where to look."""
+def require_finished(section, profile_name: str, smaller: str, quick: bool = True) -> None:
+    """A sweep in which no point finished is a runtime failure (exit 1) that says where to look:
+    the one error every point failed with, if they share it, and the options that could help
+    (``quick``: the command has ``--quick``)."""
     if not section.ok_points:
         if any(p.status == "contended" for p in section.points):
             raise AdvisorError("no point finished: --strict refused every point because other processes kept the "
                                "machine busy; run again with --resume --strict when it is quiet ('advisor doctor' "
                                "shows what is running)")
-        raise AdvisorError(f"no point finished (see the statuses above and the logs in "
-                           f"{advisor_home() / 'runs' / profile_name}); try --quick, a longer --timeout or {smaller}")
+        errors = {(p.error or "").strip() for p in section.points if p.status == "error"}
+        shared = ""
+        if len(errors) == 1 and all(p.status == "error" for p in section.points):
+            first = " ".join(errors.pop().split())
+            shared = f"; every point failed with: {first[:160]}{'...' if len(first) > 160 else ''}"
+        tries = ("--quick, " if quick else "") + f"a longer --timeout or {smaller}"
+        raise AdvisorError(f"no point finished{shared} (see the statuses above and the logs in "
+                           f"{advisor_home() / 'runs' / profile_name}); fix that, or try {tries}")
 
 
 def interrupted_message(profile_name: str, kind: str) -> str:
@@ -97,7 +105,7 @@ def run_sweep(kind: str, profile_name: str, sweep: Callable[[], Any]) -> Any:
 
 
 def show_saved(profile: Any, kind: str, profile_name: str, json_output: bool, table: Callable[[Any], Any],
-               smaller: str, next_hint: str, extra: Callable[[], list[str]] | None = None) -> int:
+               smaller: str, next_hint: str, extra: Callable[[], list[str]] | None = None, quick: bool = True) -> int:
     """The end of a calibrate command: the saved profile as JSON, or ``table(section)`` and where it
     was saved; a sweep in which nothing finished is refused (exit 1) naming ``smaller``; then any
     ``extra`` lines and the next command to run."""
@@ -107,7 +115,7 @@ def show_saved(profile: Any, kind: str, profile_name: str, json_output: bool, ta
     else:
         out.print(table(section))
         out.print(f"saved profile [bold]{profile_name}[/bold] to {profile_path(profile_name)}")
-    require_finished(section, profile_name, smaller)
+    require_finished(section, profile_name, smaller, quick)
     if not json_output:
         for line in extra() if extra is not None else ():
             out.print(line)

@@ -36,7 +36,9 @@ class VectorisedKind(WorkloadKind):
     def validation_json(self, validation: Any) -> dict[str, Any]:
         return {"curve": validation.curve, "form": validation.form,
                 "median_abs_error_interior": validation.median_abs_error,
-                "worst_abs_error_interior": validation.worst_abs_error, "upper_bound_held": validation.bound_held,
+                "worst_abs_error_interior": validation.worst_abs_error,
+                "median_abs_error_all": validation.median_abs_error_all,
+                "worst_abs_error_all": validation.worst_abs_error_all, "upper_bound_held": validation.bound_held,
                 "upper_bound_coverage": validation.bound_coverage,
                 "largest_overshoot_from_4096_envs": validation.largest_overshoot(4096),
                 "rows": [r.__dict__ for r in validation.rows]}

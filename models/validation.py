@@ -68,6 +68,17 @@ class CurveValidation:
         return float(errors.max()) if errors.size else None
 
     @property
+    def median_abs_error_all(self) -> float | None:
+        """Median |error| over every held-out point, extrapolations included."""
+        errors = np.array([abs(r.error) for r in self.rows])
+        return float(np.median(errors)) if errors.size else None
+
+    @property
+    def worst_abs_error_all(self) -> float | None:
+        errors = np.array([abs(r.error) for r in self.rows])
+        return float(errors.max()) if errors.size else None
+
+    @property
     def bound_coverage(self) -> float | None:
         """For memory curves: the fraction of held-out points at or under the upper bound."""
         ratios = [r.upper_ratio for r in self.rows if r.upper_ratio is not None]

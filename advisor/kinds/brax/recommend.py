@@ -210,6 +210,11 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
     if chosen.num_envs == max(measured) and any(n > chosen.num_envs for n in accepted):
         notes.append(f"the fastest is the largest measured num_envs ({chosen.num_envs}); Brax accepts up to "
                      f"{accepted[-1]} for this shape: calibrate larger --num-envs to see whether more helps")
+    ties = [o for o in usable if abs(o.train_sps / chosen.train_sps - 1) < 0.005]
+    if len(ties) > 1:
+        notes.append(f"the predicted throughput is the same at num_envs {', '.join(str(o.num_envs) for o in ties)} "
+                     f"(within 0.5%): the measured points do not show num_envs changing Brax's throughput on this "
+                     f"machine, so any of them should do as well as {chosen.num_envs}")
     notes += shape_notes(section, model, shape, chosen, devices)
     if resets > 0:
         notes.append(f"Playground's num_resets_per_eval={resets} resets the envs between epochs; the calibration runs "

@@ -3,8 +3,6 @@ phase model's: each measured config (any batch shape) predicted from a fit to th
 
 from __future__ import annotations
 
-import numpy as np
-
 from advisor.console import table as new_table
 from models.brax_phases import BraxPhaseModel
 from models.validation import CurveValidation, LooRow
@@ -38,7 +36,6 @@ def phase_table(validation: CurveValidation):
                       ("config", "measured", "predicted", "error", "inside the others' ranges"), left=("config",))
     for r in validation.rows:
         table.add_row(f"{r.num_envs} envs, {r.x:,.0f} env steps/update", f"{r.measured:,.0f}", f"{r.predicted:,.0f}", f"{r.error:+.1%}", "yes" if r.interior else "no")
-    errors = np.abs([r.error for r in validation.rows])
-    summary = (f"all configs: median |error| {np.median(errors):.1%}, worst {errors.max():.1%} (a config outside the "
-               "others' ranges is an extrapolation)")
+    summary = (f"all configs: median |error| {validation.median_abs_error_all:.1%}, worst "
+               f"{validation.worst_abs_error_all:.1%} (a config outside the others' ranges is an extrapolation)")
     return table, summary

@@ -94,6 +94,7 @@ def calibrate_command(
     workload = CommandWorkload(argv=tuple(argv), cwd=os.getcwd(), num_steps=num_steps or 1,
                                minibatch_size=minibatch_size, env={**extra_env, **_parse_env(env or [])},
                                sps_regex=sps_regex, preset=preset)
+    _check_program(workload)
     spec = CommandSweepSpec(workload=workload, num_envs=tuple(sorted(parse_int_list(num_envs, "--num-envs",
                                                                                      maximum=2**24))),
                             name=name, first_timesteps=parse_count(first_timesteps, "--first-timesteps"),
@@ -116,7 +117,7 @@ def calibrate_command(
         return points_table(section, f"{name}: command on {section.accelerator.name}")
 
     return show_saved(profile, "command", name, json_output, table, "smaller --num-envs",
-                      f"advisor recommend --kind command --profile {name} --target 100M")
+                      f"advisor recommend --kind command --profile {name} --target 100M", quick=False)
 
 
 def _command_line(command: list[str], preset: str | None, minibatch_size: int | None,
@@ -128,6 +129,29 @@ def _command_line(command: list[str], preset: str | None, minibatch_size: int | 
     from advisor.kinds.command.presets import locomujoco
 
     return locomujoco(command, minibatch_size, num_steps)
+
+
+def _check_program(workload) -> None:
+    """The command's program exists and can run (found on the PATH the command will get, or at
+    its path from the working directory), before anything is started."""
+    import shutil
+
+    program = workload.argv[0]
+    if "{" in program:  # a placeholder: known only per point
+        return
+    if os.sep in program:
+        path = program if os.path.isabs(program) else os.path.join(workload.cwd, program)
+        if not os.path.isfile(path):
+            raise BadInput(f"the command's program {program!r} does not exist; give the path of the program to run "
+                           "(e.g. .venv/bin/python)")
+        if not os.access(path, os.X_OK):
+            raise BadInput(f"the command's program {program!r} is not executable; chmod +x it or run it through its "
+                           "interpreter (e.g. python script.py)")
+        return
+    search = {**os.environ, **workload.env}.get("PATH")
+    if shutil.which(program, path=search) is None:
+        raise BadInput(f"the command's program {program!r} is not on PATH; give its path (e.g. .venv/bin/python) "
+                       "or put it on PATH")
 
 
 def _check_regex(pattern: str) -> None:

@@ -28,7 +28,7 @@ def recommend(kind, target_steps: int, profile: str | None, objective: str, outp
         data = to_jsonable(rec)
         data["command_line"] = rec.command_line if rec.ok else None
     return show_recommendation(rec, data, table=lambda: options_table(rec), lines=lambda: recommendation_lines(rec),
-                               output=output, output_text=lambda: rec.command_line + "\n", example="train.sh")
+                               output=output, output_text=rec.script, example="train.sh")
 
 
 def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
@@ -42,7 +42,7 @@ def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
     if json_output:
         print_json(rows)
         return 0
-    table = new_table(f"{name}: predictions for {section.name}",
+    table = new_table(f"{name}: predictions for its command",
                       ("num_envs", "env steps/s", "90% interval", "peak memory", "upper bound", "fixed cost",
                        "extrapolated"))
     for r in rows:

@@ -77,6 +77,12 @@ class CommandRecommendation:
         prefix = [f"{k}={shlex.quote(v)}" for k, v in self.env.items()]
         return " ".join(prefix + [shlex.quote(a) for a in self.argv])
 
+    def script(self) -> str:
+        """What ``-o`` writes: a shell script that runs the command in the folder it was calibrated
+        in (its arguments may be relative to it), from wherever the script is started."""
+        cwd = f"cd {shlex.quote(self.workload.cwd)}\n" if self.workload.cwd else ""
+        return f"#!/bin/sh\n# written by advisor recommend --kind command (profile {self.profile})\n{cwd}exec {self.command_line}\n"
+
 
 def candidate_num_envs(measured: tuple[int, ...]) -> list[int]:
     """Powers of two inside the measured range, plus the measured values themselves."""

@@ -42,7 +42,7 @@ class MjxKind(VectorisedKind):
     predict_example = "--num-envs 1024,8192 (MJX)"
     predict_options = (
         Option("num_envs", Annotated[Optional[str], typer.Option(
-            help="Comma-separated num_envs for MJX predictions, e.g. 1024,8192.")], None),
+            help="mjx: comma-separated num_envs to predict at, e.g. 1024,8192.")], None),
         Option("num_minibatches", Annotated[Optional[int], typer.Option(
             help="mjx: minibatches per epoch of the configs predicted (num_envs*num_steps must divide by it). "
                  "Default: the profile's own at each num_envs.")], None, exclusive=True),

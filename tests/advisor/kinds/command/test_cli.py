@@ -5,6 +5,7 @@ LocoMuJoCo preset's argument list."""
 
 import json
 import statistics
+import subprocess
 import sys
 
 import pytest
@@ -50,7 +51,7 @@ def test_a_sweep_of_a_real_training_script_records_rate_fixed_cost_and_memory(to
         assert point["fixed_s"] == pytest.approx(max(0.0, short_wall - short / point["train_sps"]))
 
 
-def test_recommend_prints_the_exact_command_and_the_time_to_target(torch_profile):
+def test_recommend_prints_the_exact_command_and_the_time_to_target(torch_profile, tmp_path):
     env, _ = torch_profile
     rec = run_cli("recommend", "--kind", "command", "--profile", "torch-ex", "--target", "1M", "--json", env=env)
     assert rec.returncode == 0, rec.stderr
@@ -63,6 +64,13 @@ def test_recommend_prints_the_exact_command_and_the_time_to_target(torch_profile
     assert chosen["total_timesteps"] >= 1_000_000 and chosen["total_timesteps"] % (chosen["num_envs"] * 16) == 0
     assert chosen["time_s"] == pytest.approx(chosen["fixed_s"] + chosen["total_timesteps"] / chosen["train_sps"])
     assert chosen["fixed_s"] > 0.5
+    script = tmp_path / "train.sh"
+    written = run_cli("recommend", "--kind", "command", "--profile", "torch-ex", "--target", "1M", "-o", str(script),
+                      env=env)
+    assert written.returncode == 0, written.stderr
+    lines = script.read_text().splitlines()  # runs from any folder: it changes to the calibration's first
+    assert lines[0] == "#!/bin/sh" and lines[2] == f"cd {ROOT}" and lines[3] == f"exec {data['command_line']}"
+    assert subprocess.run(["sh", "-n", str(script)]).returncode == 0
     text = run_cli("recommend", "--kind", "command", "--profile", "torch-ex", "--target", "1M", env=env).stdout
     assert f"--num-envs {chosen['num_envs']} --total-timesteps {chosen['total_timesteps']}" in text
     assert "fixed cost +" in text
@@ -91,11 +99,27 @@ def test_memory_limit_finds_the_boundary_and_larger_sizes_are_not_tried(tmp_path
     (["python", "train.py", "--num-envs", "{num_envs}", "--seed", "{seed}"], "unknown placeholder {seed}"),
     (["python", "train.py", "--num-envs", "{num_envs}"], "no {total_timesteps} placeholder"),
     ([], "no command given"),
+    (["/nonexistent/prog", "--num-envs", "{num_envs}", "--total-timesteps", "{total_timesteps}"],
+     "'/nonexistent/prog' does not exist"),
+    (["no-such-trainer-xyz", "{num_envs}", "{total_timesteps}"], "'no-such-trainer-xyz' is not on PATH"),
+    ([str(ROOT / "README.md"), "{num_envs}", "{total_timesteps}"], "is not executable"),
 ])
 def test_a_command_advisor_cannot_sweep_is_one_line_exit_2(tmp_path, command, message):
     proc = run_cli("calibrate", "command", "--name", "bad", "--", *command)
     assert message in one_line_error(proc)
     assert not (tmp_path / "advisor-home" / "profiles" / "bad.json").exists()
+
+
+def test_a_sweep_whose_every_point_fails_the_same_way_says_so_once(tmp_path):
+    env = {"ADVISOR_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    proc = run_cli("calibrate", "command", "--name", "broken", "--num-envs", "8,16", "--", sys.executable, "-c",
+                   "import sys; import no_such_module_xyz", "{num_envs}", "{total_timesteps}", env=env, timeout=300)
+    assert proc.returncode == 1
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "every point failed with" in line and "No module named 'no_such_module_xyz'" in line
+    assert "--quick" not in line  # calibrate command has no --quick
+    points = json.loads(run_cli("profile", "show", "broken", "--json", env=env).stdout)["command"]["points"]
+    assert [p["status"] for p in points] == ["error", "error"]  # each point says what went wrong
 
 
 def test_the_locomujoco_preset_adds_the_hydra_overrides_with_exact_minibatches():
