@@ -37,11 +37,15 @@ def run_advisor(args: list[str], home: Path, cache: Path, log: Path) -> float:
     env = {**os.environ, "ADVISOR_HOME": str(home), "ADVISOR_JAX_CACHE": str(cache), "COLUMNS": "160"}
     started = time.monotonic()
     with log.open("w") as out:
-        proc = subprocess.run([sys.executable, "-m", "advisor", "calibrate", "mjx", *args], stdout=out,
-                              stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        proc = subprocess.Popen([sys.executable, "-m", "advisor", "calibrate", "mjx", *args], stdout=out,
+                                stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        try:
+            proc.wait()
+        except KeyboardInterrupt:  # Ctrl-C (or a deadline's SIGINT) reached the sweep too: let it save
+            proc.wait()
     wall = time.monotonic() - started
-    if proc.returncode != 0:
-        sys.exit(f"advisor calibrate mjx failed (exit {proc.returncode}); see {log}")
+    if proc.returncode != 0:  # an interrupted sweep keeps its finished points: report those
+        print(f"advisor calibrate mjx exited {proc.returncode}; see {log}", flush=True)
     return wall
 
 
@@ -52,6 +56,8 @@ def main() -> None:
                         help="Keep ADVISOR_HOME (profile and sweep logs) here instead of a temporary folder.")
     parser.add_argument("--deadline", type=float, default=None,
                         help="Seconds from the start after which no further baseline point starts.")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="Time the advisor sweep only (a device lease too short for the baseline).")
     parser.add_argument("advisor_args", nargs="*", help="Options passed to 'advisor calibrate mjx' (after --).")
     args = parser.parse_args()
     started = time.monotonic()
@@ -68,7 +74,10 @@ def main() -> None:
         home.mkdir(parents=True, exist_ok=True)
         log = home / "calibrate.log"
         advisor_wall = run_advisor(["--name", args.name, "--fresh", *args.advisor_args], home, tmp / "cache", log)
-        profile = load_profile_file(home / "profiles" / f"{args.name}.json")
+        saved = home / "profiles" / f"{args.name}.json"
+        if not saved.exists():
+            sys.exit(f"advisor calibrate mjx saved no profile; see {log}")
+        profile = load_profile_file(saved)
         section = profile.section("mjx")
         settings = section.sweep_settings
         measured = [p.num_envs for p in section.points if p.status == "ok"]
@@ -78,7 +87,7 @@ def main() -> None:
         model_path = resolve_model(section.workload.model)
 
         rows, baseline_total, not_reached = [], 0.0, []
-        for n in measured:
+        for n in [] if args.no_baseline else measured:
             if args.deadline and time.monotonic() - started > args.deadline:
                 not_reached.append(n)
                 continue
@@ -102,19 +111,23 @@ def main() -> None:
     lines += [f"| {n} | {wall:.1f} | {comp:.1f} | {status} |" if comp is not None else f"| {n} | {wall:.1f} | - | {status} |"
               for n, wall, comp, status in rows]
     lines += [f"| {n} | not run (deadline) | - | - |" for n in not_reached]
-    per_point = baseline_total / done if done else float("nan")
-    lines += ["", "| approach | points | wall time (s) | per point (s) |", "|---|---:|---:|---:|",
-              f"| sequential baseline (each point compiles and runs in turn, no cache) | {done} | {baseline_total:.1f} | "
-              f"{per_point:.1f} |",
-              f"| advisor calibrate mjx (whole command: device probe, parallel compiles, measurements, adaptive points) "
-              f"| {len(measured)} | {advisor_wall:.1f} | {advisor_wall / max(len(measured), 1):.1f} |"]
-    if not_reached:
-        estimate = baseline_total + per_point * len(not_reached)
-        lines += ["", f"The baseline reached {done} of {len(measured)} points before the deadline; at its measured "
-                  f"{per_point:.1f} s per point all {len(measured)} would take about {estimate:.0f} s."]
+    advisor_row = (f"| advisor calibrate mjx (whole command: device probe, parallel compiles, measurements, adaptive "
+                   f"points) | {len(measured)} | {advisor_wall:.1f} | {advisor_wall / max(len(measured), 1):.1f} |")
+    if args.no_baseline:
+        lines = lines[:4] + ["The sequential baseline was not run (--no-baseline: the device lease had no time for "
+                             "it).", "", "| approach | points | wall time (s) | per point (s) |", "|---|---:|---:|---:|",
+                             advisor_row]
     else:
+        per_point = baseline_total / done if done else float("nan")
+        lines += ["", "| approach | points | wall time (s) | per point (s) |", "|---|---:|---:|---:|",
+                  f"| sequential baseline (each point compiles and runs in turn, no cache) | {done} | "
+                  f"{baseline_total:.1f} | {per_point:.1f} |", advisor_row]
         estimate = baseline_total
-    lines += ["", f"Speed-up: {estimate / advisor_wall:.2f}x."]
+        if not_reached:
+            estimate = baseline_total + per_point * len(not_reached)
+            lines += ["", f"The baseline reached {done} of {len(measured)} points before the deadline; at its "
+                      f"measured {per_point:.1f} s per point all {len(measured)} would take about {estimate:.0f} s."]
+        lines += ["", f"Speed-up: {estimate / advisor_wall:.2f}x."]
     name = f"calibration_cost_{device.platform}"
     path = write_result(name, "Calibration wall time: advisor calibrate mjx vs sequential baseline", "\n".join(lines))
     print(path.read_text())

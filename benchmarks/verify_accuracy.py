@@ -70,7 +70,7 @@ def time_error(run: dict) -> float:
     return (run["predicted_time_s"] - run["measured_time_s"]) / run["measured_time_s"]
 
 
-def report(profile_file: Path, head: list[str], uptimes: Path) -> Path:
+def report(profile_file: Path, head: list[str], uptimes: Path, result: str = "verify_accuracy") -> Path:
     """The results file, from the profile's calibrated points and its verified runs."""
     section = json.loads(profile_file.read_text())["mjx"]
     measured_k = sorted({p["num_minibatches"] for p in section["points"] if p["status"] == "ok"})
@@ -92,7 +92,7 @@ def report(profile_file: Path, head: list[str], uptimes: Path) -> Path:
               "load average at its end."]
     if uptimes.exists():
         lines += ["", "`uptime` around each step:", "", "```", uptimes.read_text().rstrip(), "```"]
-    return write_result("verify_accuracy", "Verify: predicted vs measured whole training runs", "\n".join(lines))
+    return write_result(result, "Verify: predicted vs measured whole training runs", "\n".join(lines))
 
 
 def main() -> None:
@@ -104,6 +104,8 @@ def main() -> None:
     parser.add_argument("--home", default=None, help="ADVISOR_HOME to use (default: a temporary one)")
     parser.add_argument("--report-only", action="store_true", help="write the results from the runs stored so far")
     parser.add_argument("--note", action="append", default=[], help="a paragraph to add to the results (repeatable)")
+    parser.add_argument("--result", default="verify_accuracy",
+                        help="results file name under benchmarks/results (verify_accuracy_gpu on a GPU)")
     args = parser.parse_args()
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="advisor-verify-bench-"))
     home.mkdir(parents=True, exist_ok=True)
@@ -129,7 +131,7 @@ def main() -> None:
                                       *verify_args(config), env=env).stdout)
             note(f"after verify {config} ({data['time_error']:+.1%})")
             print(json.dumps({k: data[k] for k in list(data)[:6]} | {"config": data["config"]}), flush=True)
-    print(f"wrote {report(profile_file, head, uptimes)}")
+    print(f"wrote {report(profile_file, head, uptimes, args.result)}")
 
 
 if __name__ == "__main__":

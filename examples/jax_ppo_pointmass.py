@@ -10,8 +10,9 @@ jitted function; iterations run until ``--total-timesteps`` env steps
 
 At the end it prints its own throughput: ``steady-state env steps/s: N`` over the iterations after
 the first (which compiles), and ``fixed cost: S s``, the time from process start to the end of
-the first iteration less one steady-state iteration (start-up, imports and compile). ``--quiet``
-prints nothing.
+the first iteration less one steady-state iteration (start-up, imports and compile); on a GPU also
+``device peak bytes in use: B``, JAX's allocator peak, to set beside what advisor's memory hook
+records. ``--quiet`` prints nothing.
 
     python examples/jax_ppo_pointmass.py --num-envs 256 --total-timesteps 200000
 """
@@ -175,6 +176,9 @@ def main() -> None:
         print(f"fixed cost: {first_done - steady / (len(times) - 1):.3f} s")
     else:
         print("steady-state env steps/s: n/a (one iteration; raise --total-timesteps)")
+    stats = jax.devices()[0].memory_stats() or {}  # None on CPU
+    if "peak_bytes_in_use" in stats:
+        print(f"device peak bytes in use: {stats['peak_bytes_in_use']}")
 
 
 if __name__ == "__main__":
