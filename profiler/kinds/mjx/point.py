@@ -41,8 +41,10 @@ def configure_jax_environment(cache_dir: str | None, platform: str | None) -> No
     """Environment for a truthful measurement; must run before jax is imported."""
     os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
     os.environ.pop("XLA_PYTHON_CLIENT_MEM_FRACTION", None)
-    if platform:
-        os.environ["JAX_PLATFORMS"] = platform
+    if platform == "cpu":
+        os.environ["JAX_PLATFORMS"] = "cpu"
+    # "gpu": JAX's own choice, checked by the caller; JAX_PLATFORMS=gpu means CUDA *and* ROCm, and a
+    # JAX without the ROCm plugin (jax 0.11) then refuses to start at all
     if cache_dir:
         os.environ["JAX_COMPILATION_CACHE_DIR"] = cache_dir
         os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
