@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.conftest import ROOT, one_line_error, run_cli
+from tests.conftest import ROOT, _jax_sees_a_gpu, one_line_error, run_cli
 
 SOURCE_CSV = ROOT / "advisor" / "defaults" / "sources" / "rtx3070-locomujoco.csv"
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -265,3 +266,16 @@ def test_validate_kind_keeps_one_kind_of_a_profile_that_holds_two(advisor_home):
         assert one["curves"] == [c for c in every["curves"] if c["kind"] == kind] != []
     line = one_line_error(run_cli("validate", "--profile", "rtx3070-locomujoco", "--kind", "rllib"))
     assert "no rllib measurements" in line
+
+
+def test_platform_gpu_without_a_gpu_is_refused_before_the_plan():
+    """--platform gpu leaves the backend to JAX (JAX_PLATFORMS=gpu asks for ROCm too, which a CUDA-only
+    jax refuses), so the probe itself must refuse a machine whose JAX sees no GPU, naming the fix."""
+    if _jax_sees_a_gpu():
+        pytest.skip("JAX sees a GPU here")
+    proc = run_cli("calibrate", "mjx", "--platform", "gpu", "--name", "nogpu", "--num-envs", "16", timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "plan:" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "advisor: --platform gpu, but JAX sees no GPU here (its backend is cpu); install a CUDA build of jax, "
+        "e.g. pip install 'jax[cuda12]', or use --platform cpu")

@@ -154,7 +154,7 @@ def calibrate_mjx(
     if resume and existing.section("mjx") is not None:
         device_platform = existing.section("mjx").accelerator.platform
     else:
-        if forced is None and accelerator is None:
+        if forced != "cpu" and accelerator is None:  # --platform gpu without a GPU: one line, before the plan
             err.print("asking JAX which device it sees…")
             accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
         device_platform = forced or accelerator.platform

@@ -28,7 +28,7 @@ from typing import Any
 
 from profiler import child
 from profiler.kinds.brax.rules import NEEDS_INTERNET, env_error, env_steps_per_update
-from profiler.kinds.mjx.point import configure_jax_environment, device_facts, skip_warp
+from profiler.kinds.mjx.point import check_platform, configure_jax_environment, device_facts, skip_warp
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 CACHE_HIT_EVENT = "/jax/compilation_cache/cache_hits"
@@ -194,6 +194,7 @@ def setup(spec: dict[str, Any]) -> None:
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
+    check_platform(spec.get("platform"))
     return probe(spec) if spec.get("probe") else measure(spec)
 
 

@@ -282,7 +282,23 @@ def setup(spec: dict[str, Any]) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
+#: How a child's error begins when ``--platform gpu`` found no GPU (the sweep shows it as it is).
+NO_GPU = "--platform gpu, but JAX sees no GPU here "
+
+
+def check_platform(requested: str | None) -> None:
+    """``--platform gpu`` where JAX's first device is not a GPU: say so rather than measure the CPU."""
+    if requested == "gpu":
+        import jax
+
+        if jax.devices()[0].platform not in ("gpu", "cuda", "rocm"):
+            raise RuntimeError(f"{NO_GPU}(its backend is "
+                               f"{jax.default_backend()}); install a CUDA build of jax, e.g. pip install "
+                               "'jax[cuda12]', or use --platform cpu")
+
+
 def run(spec: dict[str, Any]) -> dict[str, Any]:
+    check_platform(spec.get("platform"))
     return probe() if spec.get("probe") else measure(spec)
 
 

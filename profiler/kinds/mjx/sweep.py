@@ -30,6 +30,7 @@ from profiler.engine import Sweep, SweepEvent
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
 from profiler.kinds.mjx.mjcf import resolve_model
+from profiler.kinds.mjx.point import NO_GPU
 from profiler.kinds.mjx.points import child_spec, failure, point_from, shape, xla_bytes
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.minibatch import check_divisible
@@ -105,6 +106,8 @@ def probe_device(workdir: Path, platform: str | None, timeout_s: float = 300.0) 
     child = run_child(POINT_MODULE, {"probe": True, "platform": platform}, workdir, "probe", timeout_s)
     if not child.result or child.result.get("status") != "ok":
         reason = (child.result or {}).get("error") or child.log_tail.strip().splitlines()[-1:] or ["no output"]
+        if isinstance(reason, str) and NO_GPU in reason:
+            raise WorkloadSpecError(reason[reason.index(NO_GPU):])
         raise WorkloadSpecError(f"JAX could not start here ({reason if isinstance(reason, str) else reason[0]}); "
                                 "run 'advisor doctor' or install the mjx extra")
     device = child.result["device"]
