@@ -38,7 +38,7 @@ bytecode: | $(PY)
 	@$(PY) -m compileall -q advisor profiler models
 
 demo: $(CORE) bytecode
-	$(VENV)/bin/advisor recommend --profile rtx3070-locomujoco --target 100M
+	$(VENV)/bin/advisor recommend --profile h200-humanoid --target 100M
 
 # two pytest-xdist workers, one test file at a time each (module fixtures run once)
 test: $(FULL) browser bytecode

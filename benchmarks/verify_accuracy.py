@@ -51,11 +51,23 @@ def verify_args(config: str) -> list[str]:
     return ["--num-envs", envs] + (["--num-minibatches", minibatches] if minibatches else [])
 
 
-def row(run: dict, measured_k: list[int]) -> str:
+def timed_counts(section: dict) -> dict[int, list[int]]:
+    """num_envs -> the num_minibatches timed there: the fused iteration's, and the update phase's."""
+    counts: dict[int, set[int]] = {}
+    for p in section["points"]:
+        if p["status"] == "ok":
+            counts.setdefault(p["num_envs"], set()).update(
+                [p["num_minibatches"], *(u["num_minibatches"] for u in p.get("update_phases") or ())])
+    return {n: sorted(k) for n, k in counts.items()}
+
+
+def row(run: dict, timed: dict[int, list[int]]) -> str:
     """One result row from a verified run as the profile stores it."""
     contention = run.get("contention") or {}
     cores, load = contention.get("other_cpu_cores"), contention.get("load_avg_1m")
-    measured = "yes" if run["num_minibatches"] in measured_k else f"no (measured: {', '.join(map(str, measured_k))})"
+    here = timed.get(run["num_envs"], [])
+    measured = ("yes" if run["num_minibatches"] in here else
+                f"no (timed at {run['num_envs']} envs: {', '.join(map(str, here))})" if here else "no (num_envs not measured)")
     sps_error = (run["predicted_train_sps"] - run["measured_train_sps"]) / run["measured_train_sps"]
     return (f"| {run['num_envs']} envs x {run['num_steps']} steps, {run['num_minibatches']} minibatches "
             f"({run['num_updates']} updates) | {run['source']} | {measured} | {run['predicted_time_s']:.0f} s | "
@@ -73,15 +85,15 @@ def time_error(run: dict) -> float:
 def report(profile_file: Path, head: list[str], uptimes: Path, result: str = "verify_accuracy") -> Path:
     """The results file, from the profile's calibrated points and its verified runs."""
     section = json.loads(profile_file.read_text())["mjx"]
-    measured_k = sorted({p["num_minibatches"] for p in section["points"] if p["status"] == "ok"})
+    timed = timed_counts(section)
     runs = section.get("verified_runs", [])
     lines = head + ["calibrated points: " + ", ".join(
         f"{p['num_envs']} envs x {p['num_minibatches']} minibatches: {p['train_sps']:,.0f} env steps/s"
         for p in section["points"] if p["status"] == "ok"), "",
-        "| config | source | minibatches measured? | predicted time | measured time (compile + run) | time error | "
+        "| config | source | minibatches timed at these num_envs? | predicted time | measured time (compile + run) | time error | "
         "predicted train_sps | measured train_sps | train_sps error | compile predicted / measured | peak memory | "
         "other processes while it ran |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    lines += [row(run, measured_k) for run in runs]
+    lines += [row(run, timed) for run in runs]
     within = [f"{r['num_envs']}x{r['num_minibatches']}" for r in runs if abs(time_error(r)) <= 0.10]
     rec = [f"{time_error(r):+.1%}" for r in runs if r["source"] == "recommended"]
     lines += ["", f"within 10% of the measured time to target: {len(within)} of {len(runs)} ({', '.join(within) or 'none'}); "
@@ -113,8 +125,11 @@ def main() -> None:
     env.pop("XLA_FLAGS", None)  # as users run it
     profile_file = home / "profiles" / f"{args.profile}.json"
     uptimes = home / "uptime.log"
-    head = [f"`benchmarks/verify_accuracy.py --target {args.target} --configs {args.configs} --calibrate "
-            f"\"{args.calibrate}\"`", ""] + [line for note in args.note for line in (note, "")]
+    given = profile_file.exists() and not args.report_only
+    calibration = f"--profile {args.profile}" if given else f"--calibrate \"{args.calibrate}\""
+    head = [f"`benchmarks/verify_accuracy.py --target {args.target} --configs {args.configs} {calibration}`"
+            + (" (a profile calibrated beforehand; its points are listed below)" if given else ""), ""] + [
+        line for note in args.note for line in (note, "")]
     if not args.report_only:
         def note(what: str) -> None:
             with open(uptimes, "a") as handle:

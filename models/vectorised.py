@@ -75,8 +75,10 @@ class VectorCurves:
     notes: tuple[str, ...]
     xla_memory: PeakMemoryModel | XlaOverheadModel | None = None
     envs_memory: EnvsPeakBound | None = None
-    #: the fastest and slowest measured compile (s): the spread a time to target's interval carries
+    #: the interval of a training run's compile (s) that a time to target's interval carries
     compile_range_s: tuple[float, float] | None = None
+    #: where ``compile_s`` comes from, in words (see :func:`training_compile`)
+    compile_basis: str | None = None
 
     def peak_bytes(self, num_envs: int) -> tuple[float | None, float | None, str | None]:
         """``(predicted, upper bound, basis)`` for peak memory at ``num_envs``; basis is ``xla``
@@ -90,27 +92,50 @@ class VectorCurves:
             return float(self.memory.predict([num_envs])[0]), upper, "fit"
         return None, None, None
 
-    def peak_bytes_at(self, num_envs: int, num_steps: int | None) -> tuple[float | None, float | None, str | None, str | None]:
-        """:meth:`peak_bytes` for a rollout of ``num_steps`` (``None``: the measured one), and a note
-        when that differs from the measured rollout (else ``None``).
+    def peak_bytes_at(self, num_envs: int, num_steps: int | None, num_minibatches: int | None = None,
+                      ) -> tuple[float | None, float | None, str | None, str | None]:
+        """:meth:`peak_bytes` for a rollout of ``num_steps`` and ``num_minibatches`` per epoch
+        (``None``: the measured ones), and a note when either differs from the measured shape
+        (else ``None``).
 
-        The curves were measured at one ``num_steps``. A longer rollout holds a larger batch (the
-        rollout buffer, GAE's arrays, the update's minibatches), so it is bounded by the measured
-        curve at the num_envs whose batch at the measured ``num_steps`` is as large; that also counts
-        per-env state for envs that do not run, which only raises the bound. A shorter rollout is
-        bounded by the measured one at the same num_envs."""
+        The curves were measured at one ``num_steps`` and the profile's minibatch count. A longer
+        rollout holds a larger batch (the rollout buffer, GAE's arrays), and fewer minibatches a
+        larger minibatch (the update's activations and gradients per step), so such a config is
+        bounded by the measured curve at the smallest num_envs whose batch and minibatch are both at
+        least as large; that also counts per-env state for envs that do not run, which only raises
+        the bound. A shorter rollout or more minibatches are bounded by the measured shape at the
+        same num_envs. Where the profile's minibatch size was held fixed across num_envs
+        (``minibatch_size``) no measured point has a larger minibatch: the upper bound is then
+        ``None``, with a note."""
         measured = self.num_steps
-        if num_steps is None or num_steps == measured:
-            return (*self.peak_bytes(num_envs), None)
-        if num_steps < measured:
-            peak, upper, basis = self.peak_bytes(num_envs)
-            return peak, upper, basis, (f"peak memory for num_steps={num_steps} is the measured num_steps={measured} "
-                                        f"figure at {num_envs} envs: its rollout buffer is larger, so this over-states it")
-        equivalent = math.ceil(num_envs * num_steps / measured)
+        steps = num_steps or measured
+        need = num_envs * max(1.0, steps / measured)  # num_envs of the measured shape with as large a batch
+        reasons = []
+        if steps != measured:
+            reasons.append(f"num_steps={steps} (measured at {measured})")
+        minibatches_at = getattr(self.section.workload, "minibatches_at", None)
+        if num_minibatches and minibatches_at is not None:
+            minibatch = num_envs * steps / num_minibatches
+            measured_k = minibatches_at(math.ceil(need))
+            if minibatch > math.ceil(need) * measured / measured_k:
+                if getattr(self.section.workload, "minibatch_size", None) is not None:
+                    peak, _upper, basis = self.peak_bytes(num_envs)
+                    return peak, None, basis, (
+                        f"minibatches of {minibatch:,.0f} samples are larger than any this profile measured (about "
+                        f"{self.section.workload.minibatch_size:,}): peak memory has no upper bound here")
+                need = max(need, minibatch * measured_k / measured)
+                reasons.append(f"{num_minibatches} minibatches of {minibatch:,.0f} samples (measured: {measured_k} "
+                               f"per epoch)")
+        equivalent = math.ceil(need)
         peak, upper, basis = self.peak_bytes(equivalent)
-        return peak, upper, basis, (f"peak memory for num_steps={num_steps} (measured at {measured}) is read at {equivalent:,} "
-                                    f"envs, whose batch at num_steps={measured} is as large: a bound that covers the longer "
-                                    "rollout, not a measurement of it")
+        if equivalent == num_envs:
+            note = None if steps == measured else (
+                f"peak memory for num_steps={steps} is the measured num_steps={measured} figure at {num_envs} envs: its "
+                "rollout buffer is larger, so this over-states it")
+            return peak, upper, basis, note
+        return peak, upper, basis, (f"peak memory for {' and '.join(reasons)} is read at {equivalent:,} envs, whose batch "
+                                    "and minibatch at the measured shape are as large: a bound that covers this config, "
+                                    "not a measurement of it")
 
     @property
     def num_steps(self) -> int:
@@ -144,13 +169,48 @@ def fit_vectorised(section: Any) -> VectorCurves:
     note = contention_note([(f"num_envs {p.num_envs}", getattr(p, "contention", None)) for p in ok])
     if throughput is not None and note:
         notes.append(note)
-    compiles = [p.compile_s for p in section.points if p.compile_s]
+    compile_s, compile_range, compile_basis, compile_note = training_compile(section)
+    if compile_note:
+        notes.append(compile_note)
     calibration = xla_calibration(section)
     if memory is not None and calibration is None:
         notes.append("this profile has no XLA bytes, so peak memory between and beyond the measured sizes is fitted "
                      "to the peaks alone: a looser bound that a noisy allocator overhead can still exceed; a profile "
                      "from advisor calibrate mjx (which compiles the programs itself), or imported with an "
                      "xla_bytes column, bounds it through XLA's bytes")
-    return VectorCurves(section, throughput, memory, statistics.median(compiles) if compiles else None, tuple(notes),
-                        calibration, envs_bound(section, calibration),
-                        (min(compiles), max(compiles)) if compiles else None)
+    return VectorCurves(section, throughput, memory, compile_s, tuple(notes), calibration, envs_bound(section, calibration),
+                        compile_range, compile_basis)
+
+
+def training_compile(section: Any) -> tuple[float | None, tuple[float, float] | None, str | None, str | None]:
+    """The compile time (s) a training run is predicted to pay: ``(estimate, interval, basis, note)``.
+
+    In order of preference: the compiles of this profile's verified training runs (``advisor
+    verify``: the whole run compiled alone, as the user's run compiles; cache hits excluded); the
+    points compiled alone; every measured compile. Points compiled ``k`` at a time shared the
+    CPUs, and XLA's compile is CPU work, so one compiling alone takes between a ``k``-th of their
+    time and all of it: the interval reaches down to the fastest over ``k`` and a note says so.
+    ``None``s when nothing was compiled."""
+    runs = [r.measured_compile_s for r in getattr(section, "verified_runs", ())
+            if r.measured_compile_s and not getattr(r, "compile_cache_hit", False)]
+    if runs:
+        return (statistics.median(runs), (min(runs), max(runs)),
+                f"the median compile of {len(runs)} verified training run(s)", None)
+    compiled = [p for p in section.points if p.compile_s]
+    alone = [p.compile_s for p in compiled if getattr(p, "compile_parallel", None) == 1]
+    if alone:
+        return (statistics.median(alone), (min(alone), max(alone)),
+                f"the median of {len(alone)} compile(s) with nothing else compiling", None)
+    if not compiled:
+        return None, None, None, None
+    times = [p.compile_s for p in compiled]
+    estimate, high = statistics.median(times), max(times)
+    shared = max((getattr(p, "compile_parallel", None) or 1) for p in compiled)
+    if shared == 1:
+        return estimate, (min(times), high), "the median measured (its interval: the fastest to the slowest measured)", None
+    low = min(times) / shared
+    return (estimate, (low, high), f"the median measured, {shared} compiling at a time (interval down to a "
+            f"{shared}th of the fastest)", f"every compile in this profile shared the CPUs with up to {shared - 1} "
+            f"other(s); a training run compiling alone is faster, by up to {shared}x, so compile is given as "
+            f"{estimate:.0f} s ({low:.0f}-{high:.0f} s); 'advisor verify' of one config measures a training run's "
+            "own compile, which later predictions use")

@@ -70,7 +70,7 @@ def evaluate(curves, shapes: list[tuple[int, int, int | None, int]], *, target_s
     options = []
     for p in predictions:
         envs = p.num_envs
-        peak, upper, _basis, memory_note = curves.peak_bytes_at(envs, p.num_steps)
+        peak, upper, _basis, memory_note = curves.peak_bytes_at(envs, p.num_steps, p.num_minibatches)
         if upper is not None and budget_bytes is not None:
             fits = upper <= budget_bytes
         else:  # memory unknown: only sizes that ran on the device are known to fit

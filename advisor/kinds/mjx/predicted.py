@@ -77,8 +77,8 @@ def predicted_for_config(profile: Profile, config: TrainConfig) -> ConfigPredict
     else:
         basis = (f"fused train_sps curve over num_envs ({curves.throughput.form_} form), fitted to "
                  f"{len(section.ok_points)} points")
-    basis += ("; compile time the median measured (its interval: the fastest to the slowest measured)"
-              if curves.compile_s is not None else "; compile time not measured (excluded)")
+    basis += (f"; compile time {curves.compile_basis}" if curves.compile_s is not None
+              else "; compile time not measured (excluded)")
     return ConfigPrediction(
         train_sps=option.train_sps, train_sps_low=option.train_sps_low, train_sps_high=option.train_sps_high,
         compile_s=curves.compile_s, time_s=option.time_s, time_low_s=option.time_low_s,

@@ -242,7 +242,7 @@ def predict_mjx(curves: VectorCurves, num_envs: list[int], *, num_steps: int | N
     base = prediction_rows(curves, num_envs, peak_key="peak_vram_bytes")
     rows = []
     for row, p in zip(base, predict_configs(curves, shapes)):
-        peak, upper, basis, memory_note = curves.peak_bytes_at(row["num_envs"], p.num_steps)
+        peak, upper, basis, memory_note = curves.peak_bytes_at(row["num_envs"], p.num_steps, p.num_minibatches)
         row.update(peak_vram_bytes=None if peak is None else round(peak),
                    peak_vram_bytes_upper=None if upper is None else math.ceil(upper), memory_basis=basis)
         row.update(train_sps=p.train_sps, train_sps_low=p.train_sps_low, train_sps_high=p.train_sps_high,

@@ -120,7 +120,8 @@ def _check_memory(profile: Profile, config: TrainConfig, headroom: float) -> Non
         raise BadInput(f"num_envs={config.num_envs} is at or past {oom}, which ran out of memory on "
                        f"{section.accelerator.name}; verify a smaller --num-envs")
     capacity = section.accelerator.memory_bytes
-    _peak, upper, _basis, _note = fit_vectorised(section).peak_bytes_at(config.num_envs, config.num_steps)
+    _peak, upper, _basis, _note = fit_vectorised(section).peak_bytes_at(config.num_envs, config.num_steps,
+                                                                      config.num_minibatches)
     if capacity and upper is not None and upper > headroom * capacity:
         from advisor.units import format_bytes
 

@@ -112,7 +112,8 @@ class MjxPoint:
     ``rollout_s_samples`` are seconds per rollout phase (``num_steps`` vmapped env steps + GAE),
     ``update_phases`` the update phase at the point's own ``num_minibatches`` and at any other
     counts the sweep asked for, on the same batch; ``phase_compile_s`` is the seconds their compiles
-    added to the point's compile process.
+    added to the point's compile process. ``compile_parallel`` is how many points were compiling at
+    once when this one compiled (1: alone, as a training run compiles; ``None``: not recorded).
     """
 
     num_envs: int
@@ -132,9 +133,11 @@ class MjxPoint:
     rollout_s_samples: tuple[float, ...] = ()
     update_phases: tuple[UpdatePhase, ...] = ()
     phase_compile_s: float | None = None
+    compile_parallel: int | None = None
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)
+        _positive("compile_parallel", self.compile_parallel)
         positive_samples("rollout_s_samples", self.rollout_s_samples, "iter_s")
         counts = [u.num_minibatches for u in self.update_phases]
         if len(counts) != len(set(counts)):

@@ -61,3 +61,23 @@ def test_peak_memory_of_a_longer_rollout_is_bounded_at_the_same_batch_and_says_s
     # a shorter rollout keeps the measured figure, an over-statement it names
     assert short["peak_vram_bytes_upper"] == measured["peak_vram_bytes_upper"]
     assert any("over-states" in n for n in short["notes"]) and not any("peak memory" in n for n in measured["notes"])
+
+
+def test_fewer_minibatches_are_bounded_where_the_minibatch_is_as_large_and_hold_a_measured_run():
+    """On the H200, 8192 envs x 16 minibatches trained with a 1.10 GB peak, above the 32-minibatch
+    point's 1.06 GB bound at 8192 envs: a larger minibatch holds more activations. Its bound is read
+    at 16384 envs, where 32 minibatches are as large, and holds the run the profile records."""
+    from advisor.kinds.mjx.recommend import predict_mjx
+
+    section = catalog.load_shipped("h200-humanoid").section("mjx")  # measured at 32 minibatches
+    curves = fit_mjx(section)
+    [fewer] = predict_mjx(curves, [8192], num_minibatches=16)
+    [same_minibatch] = predict_mjx(curves, [16384], num_minibatches=32)
+    [more] = predict_mjx(curves, [8192], num_minibatches=128)
+    assert fewer["peak_vram_bytes_upper"] == same_minibatch["peak_vram_bytes_upper"]
+    assert any("read at 16,384 envs" in n for n in fewer["notes"])
+    assert not any("peak memory" in n for n in more["notes"])  # smaller minibatches: the measured shape bounds it
+    [run] = [r for r in section.verified_runs if r.num_minibatches == 16]
+    assert run.peak_bytes <= fewer["peak_vram_bytes_upper"]
+    assert all(r.peak_bytes <= predict_mjx(curves, [r.num_envs], num_minibatches=r.num_minibatches)[0]
+               ["peak_vram_bytes_upper"] for r in section.verified_runs)
