@@ -48,6 +48,9 @@ def test_calibration_records_real_measurements(calibrated):
         assert point["peak_bytes"] > 100 * 2**20  # a Python + XLA process holds at least that
         assert point["xla_bytes"] > 0
     assert section["points"][0]["compile_s"] > 1  # a real XLA compile (first point misses the cache)
+    # --parallel-compiles 2: the first point compiles alone (what a training run's compile is
+    # predicted from), then the rest share the CPUs (here only one is left)
+    assert [p["compile_parallel"] for p in section["points"]] == [1, 1]
     # the phases, timed apart: the update at the point's own count, the recommend rule's (1 minibatch
     # of the whole batch: 80 and 160 < 3200) and, at both ends of the grid, near LocoMuJoCo's 32
     assert "plan:" in proc.stderr and "the update also at 1 (80), 40 (2)" in proc.stderr
