@@ -93,6 +93,17 @@ def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf
         raise BadInput(f"{what} {path}: cannot write it ({exc.strerror or exc}); choose a writable path") from None
 
 
+def refuse_invalid(problems: dict[Any, str | None]) -> int:
+    """After the valid entries of a list were answered: one line on stderr for each invalid one
+    (its reason and fix), and the exit code: 2 when any was invalid, else 0."""
+    from advisor.errors import EXIT_BAD_INPUT
+
+    bad = [problem for problem in problems.values() if problem]
+    for problem in bad:
+        err.print(f"advisor: {problem}", markup=False)
+    return EXIT_BAD_INPUT if bad else 0
+
+
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 

@@ -248,7 +248,24 @@ def test_predict_takes_the_minibatch_count_and_rollout_length_of_the_config():
     assert other["gradient_steps_per_update"] == 512 and other["gradient_steps_per_sample"] == 512 / 102_400
     assert other["train_sps_high"] / other["train_sps_low"] > measured["train_sps_high"] / measured["train_sps_low"]
     bad = run_cli("predict", "--profile", "h100-humanoid", "--num-envs", "4096", "--num-minibatches", "3")
-    assert bad.returncode == 2 and "use 2" in bad.stderr
+    assert bad.returncode == 2 and "predict it with --num-minibatches 2," in bad.stderr and bad.stdout == ""
+
+
+def test_predict_answers_the_valid_configs_of_a_list_and_names_the_others_with_the_fix():
+    # the profile measured 32 minibatches: 100*50 and 1000*50 do not divide into 32
+    proc = run_cli("predict", "--profile", "epyc-2core-cpu-humanoid", "--num-envs", "16,100,1000,64", "--json")
+    assert proc.returncode == 2
+    assert [r["num_envs"] for r in json.loads(proc.stdout)] == [16, 64]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("advisor: num_envs 100: 100*50 = 5,000 env steps")
+    assert "profile's num_minibatches=32" in lines[0] and "predict it with --num-minibatches 25" in lines[0]
+    assert lines[1].startswith("advisor: num_envs 1000:") and "multiples of 16" in lines[1]
+    # the fix, as printed, answers it
+    fixed = run_cli("predict", "--profile", "epyc-2core-cpu-humanoid", "--num-envs", "100", "--num-minibatches", "25",
+                    "--json")
+    assert fixed.returncode == 0 and json.loads(fixed.stdout)[0]["num_minibatches"] == 25
+    table = run_cli("predict", "--profile", "epyc-2core-cpu-humanoid", "--num-envs", "16,100")
+    assert table.returncode == 2 and "│       16 │" in table.stdout and "num_envs 100:" in table.stderr
 
 
 def test_validate_kind_keeps_one_kind_of_a_profile_that_holds_two(advisor_home):

@@ -22,7 +22,13 @@ from advisor.kinds.mjx.options import (
 from advisor.vectorised import prediction_rows
 from models.vectorised import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
-from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, check_minibatches, choose_num_minibatches
+from profiler.minibatch import (
+    DEFAULT_MINIBATCH_SIZE,
+    check_minibatches,
+    choose_num_minibatches,
+    divisors,
+    num_envs_step,
+)
 from profiler.profile import Accelerator
 
 #: objective -> what it means
@@ -217,6 +223,24 @@ def default_minibatches(section, num_envs: int, num_steps: int) -> int:
     k = _measured_minibatches(section, num_envs)
     check_minibatches(num_envs, num_steps, k)
     return k
+
+
+def minibatch_problem(section, num_envs: int, num_steps: int, num_minibatches: int | None) -> str | None:
+    """Why ``predict`` cannot answer for ``num_envs`` (its batch does not divide into the given
+    ``num_minibatches``, or the profile's own count when none is given), with the fix; ``None`` when
+    it can."""
+    w = section.workload
+    if num_minibatches is None and w.minibatch_size is not None:
+        return None  # the count is chosen per num_envs, so it always divides
+    k = num_minibatches if num_minibatches is not None else _measured_minibatches(section, num_envs)
+    batch = num_envs * num_steps
+    if batch % k == 0:
+        return None
+    nearest = min(divisors(batch), key=lambda d: (abs(d - k), d))
+    whose = f"--num-minibatches {k}" if num_minibatches is not None else f"the profile's num_minibatches={k}"
+    return (f"num_envs {num_envs}: {num_envs}*{num_steps} = {batch:,} env steps per iteration is not divisible by "
+            f"{whose} (LocoMuJoCo asserts it); predict it with --num-minibatches {nearest}, or use num_envs that are "
+            f"multiples of {num_envs_step(num_steps, k)}")
 
 
 def predict_mjx(curves: VectorCurves, num_envs: list[int], *, num_steps: int | None = None,
