@@ -73,8 +73,9 @@ def print_json(data: Any) -> None:
 def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf.yaml") -> None:
     """Write a file the user named. A regular file (or a new one) is replaced atomically; a
     symbolic link is written through to its target, and a device, pipe or socket (/dev/stdout,
-    a FIFO) is written into, never replaced. A folder, or a path that cannot be written, is bad
-    input (exit 2, one line), not a traceback."""
+    a FIFO) is written into, never replaced. Text that starts with ``#!`` is a script: the file is
+    made executable (as the umask allows). A folder, or a path that cannot be written, is bad input
+    (exit 2, one line), not a traceback."""
     from advisor.errors import BadInput
     from profiler.store import write_atomic
 
@@ -89,6 +90,10 @@ def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf
                 handle.write(data)
         else:
             write_atomic(target, data)
+            if isinstance(data, str) and data.startswith("#!"):
+                umask = os.umask(0)
+                os.umask(umask)
+                target.chmod(target.stat().st_mode | (0o111 & ~umask))
     except OSError as exc:
         raise BadInput(f"{what} {path}: cannot write it ({exc.strerror or exc}); choose a writable path") from None
 

@@ -225,6 +225,11 @@ def test_command_profile_shows_the_recommendation_its_command_points_and_charts(
     assert list(table["num_envs"]) == [64, 256, 1024, 4096] and list(table["status"]) == ["ok", "ok", "ok", "oom"]
     assert list(table["env steps/s"])[:3] == [69194, 149197, 211173]
     assert len(at.get("vega_lite_chart")) == 4  # throughput, peak memory, time to target, fixed cost
+    import json
+
+    throughput = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    titles = {layer["encoding"]["y"].get("title") for layer in throughput["layer"] if "y" in layer.get("encoding", {})}
+    assert "env steps/s" in titles and not any(t and "train_sps" in t for t in titles)  # a command's axis
     rows = [row for t in chart_tables(at) for row in t]
     assert sorted(r["fixed_s"] for r in rows if set(r) == {"profile", "num_envs", "fixed_s"}) == [5.61, 5.67, 6.0]
     assert {r["line"] for r in rows if "line" in r and "num_envs" not in r} == {"device memory", "headroom budget"}

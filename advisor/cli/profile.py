@@ -148,6 +148,9 @@ def delete(name: Annotated[str, typer.Argument(help="Local profile to delete.")]
     """Delete a local profile (shipped ones are read-only)."""
     path = profile_path(name)
     if not path.exists():
+        if name in catalog.shipped_names():
+            raise BadInput(f"profile {name!r} is shipped with advisor and read-only; only local profiles can be deleted "
+                           "('advisor profile list' shows each one's origin)")
         raise BadInput(f"no local profile {name!r}; 'advisor profile list' shows them")
     path.unlink()
     out.print(f"deleted {path}")

@@ -282,3 +282,10 @@ def test_validate_kind_keeps_one_kind_of_a_profile_that_holds_two(advisor_home):
         assert one["curves"] == [c for c in every["curves"] if c["kind"] == kind] != []
     line = one_line_error(run_cli("validate", "--profile", "rtx3070-locomujoco", "--kind", "rllib"))
     assert "no rllib measurements" in line
+
+
+def test_deleting_a_shipped_profile_says_it_is_shipped_and_read_only(advisor_home):
+    line = one_line_error(run_cli("profile", "delete", "h100-humanoid"))
+    assert "'h100-humanoid' is shipped with advisor and read-only" in line
+    assert (ROOT / "advisor" / "defaults" / "h100-humanoid.json").exists()
+    assert "no local profile 'nosuch'" in one_line_error(run_cli("profile", "delete", "nosuch"))
