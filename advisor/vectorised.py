@@ -67,6 +67,22 @@ def prediction_rows(curves: Any, num_envs: list[int], peak_key: str = "peak_byte
     return rows
 
 
+def trend_note(section: Any, best_num_envs: int, unit: str = "env steps/s") -> str | None:
+    """What the measurements say past the best predicted num_envs, when that is the largest
+    measured one: still rising (its measurement above the next smaller one's), or levelled off
+    (not above it); ``None`` when the best lies inside the measured range."""
+    ok = sorted(section.ok_points, key=lambda p: p.num_envs)
+    if len(ok) < 2 or best_num_envs != ok[-1].num_envs:
+        return None
+    last, before = ok[-1], ok[-2]
+    if last.train_sps > before.train_sps:
+        return (f"throughput was still rising at the largest measured num_envs ({last.num_envs}: "
+                f"{last.train_sps:,.0f} {unit}, up from {before.train_sps:,.0f} at {before.num_envs}); calibrate larger "
+                "--num-envs to see whether more helps")
+    return (f"throughput levelled off: the largest measured num_envs ({last.num_envs}) ran at {last.train_sps:,.0f} "
+            f"{unit}, not above {before.train_sps:,.0f} at {before.num_envs}, so larger num_envs are unlikely to help")
+
+
 def validation_tables(validations: list) -> list[tuple[Table, str]]:
     """``advisor validate``'s table and summary line for each curve (train_sps, peak memory over
     num_envs, peak memory over XLA's bytes, peak memory along num_envs through XLA's bytes)."""

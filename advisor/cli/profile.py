@@ -137,6 +137,11 @@ def _import_csv(
         print_json(to_jsonable(profile))
     else:
         out.print(f"imported {len(section.points)} points into profile [bold]{name}[/bold] ({path})")
+        accelerator = getattr(section, "accelerator", None)
+        if device_memory_bytes is None and accelerator is not None and accelerator.platform != "cpu":
+            out.print("note: without --device-memory-bytes, recommend cannot check predicted peak memory against the "
+                      "device (only num_envs that ran count as fitting); import again with --device-memory-bytes N "
+                      "--force to give it", markup=False)
     return 0
 
 

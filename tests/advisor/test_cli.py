@@ -289,3 +289,29 @@ def test_deleting_a_shipped_profile_says_it_is_shipped_and_read_only(advisor_hom
     assert "'h100-humanoid' is shipped with advisor and read-only" in line
     assert (ROOT / "advisor" / "defaults" / "h100-humanoid.json").exists()
     assert "no local profile 'nosuch'" in one_line_error(run_cli("profile", "delete", "nosuch"))
+
+
+def test_an_import_without_device_memory_says_what_it_cannot_check_and_how_to_give_it(advisor_home, tmp_path):
+    csv = tmp_path / "gpu.csv"
+    csv.write_text("num_envs,num_steps,num_minibatches,update_epochs,train_sps,peak_vram_bytes\n"
+                   "1024,50,32,4,400000,1181116006\n4096,50,32,4,1200000,2147483648\n8192,50,32,4,1700000,3328599654\n")
+    imported = run_cli("profile", "import", str(csv), "--kind", "mjx", "--name", "nomem")
+    assert imported.returncode == 0 and "--device-memory-bytes" in imported.stdout
+    text = run_cli("recommend", "--profile", "nomem", "--target", "100M").stdout
+    header = [line for line in text.splitlines() if line.startswith("# ")]
+    peak = next(line for line in header if line.startswith("# peak memory:"))
+    assert "unknown (not measured" not in peak and "upper bound" in peak and "--device-memory-bytes" in peak
+    assert not any("pool is enough" in line for line in header)
+    assert any("device memory not given" in line for line in header)
+    data = json.loads(run_cli("recommend", "--profile", "nomem", "--target", "100M", "--json").stdout)
+    upper = data["chosen"]["peak_bytes_upper"]
+    from advisor.units import format_bytes
+
+    assert f"upper bound {format_bytes(upper)}" in peak  # the header reads the table's number
+    assert any("--device-memory-bytes" in note for note in data["notes"])
+    # given the memory, the check is made and said
+    again = run_cli("profile", "import", str(csv), "--kind", "mjx", "--name", "nomem", "--force",
+                    "--device-memory-bytes", str(8 * 2**30))
+    assert again.returncode == 0 and "--device-memory-bytes" not in again.stdout
+    header = run_cli("recommend", "--profile", "nomem", "--target", "100M").stdout
+    assert "of 8.0 GiB)" in header and "pool is enough" in header

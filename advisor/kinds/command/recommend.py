@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.errors import BadInput
-from advisor.vectorised import prediction_rows
+from advisor.vectorised import prediction_rows, trend_note
 from models.vectorised import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 from profiler.kinds.command.schema import CommandWorkload
@@ -157,9 +157,9 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
         chosen = min((o for o in usable if o.train_sps >= (1 - tolerance) * best.train_sps), key=lambda o: o.num_envs)
         why = (f"the smallest num_envs within {tolerance:.0%} of the best predicted env steps/s "
                f"({best.num_envs} envs at {best.train_sps:,.0f} env steps/s)")
-    if best.num_envs == max(curves.measured_num_envs) and all(o.fits for o in options):
-        notes.append(f"throughput was still rising at the largest measured num_envs ({best.num_envs}); "
-                     "calibrate larger --num-envs to see whether more helps")
+    trend = trend_note(section, best.num_envs) if all(o.fits for o in options) else None
+    if trend:
+        notes.append(trend)
     if chosen.total_timesteps != target_steps:
         notes.append(f"total_timesteps is rounded up to whole iterations of {chosen.num_envs} x "
                      f"{section.workload.num_steps} env steps: {chosen.total_timesteps:,}")

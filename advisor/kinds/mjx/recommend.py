@@ -19,7 +19,7 @@ from advisor.kinds.mjx.options import (
     evaluate,
     min_rollout_steps,
 )
-from advisor.vectorised import prediction_rows
+from advisor.vectorised import prediction_rows, trend_note
 from models.vectorised import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
 from profiler.minibatch import (
@@ -146,6 +146,11 @@ def recommend_mjx(
     if curves.memory is None and curves.envs_memory is None:
         notes.append(f"peak memory is unknown, so only num_envs up to the largest that ran on "
                      f"{section.accelerator.name} ({max(curves.measured_num_envs)}) count as fitting")
+    elif budget is None:
+        notes.append(f"the device's memory is unknown (the profile was imported without --device-memory-bytes), so "
+                     f"predicted peaks are not checked against it and only num_envs up to the largest that ran "
+                     f"({max(curves.measured_num_envs)}) count as fitting; import it again with --device-memory-bytes "
+                     "to check them")
     if objective == "same-batch":
         batch = base_batch or LOCOMUJOCO_BATCH
         shortest = min_rollout_steps()
@@ -176,10 +181,9 @@ def recommend_mjx(
         why = (f"the smallest num_envs within {tolerance:.0%} of the best predicted train_sps "
                f"({best.num_envs} envs at {best.train_sps:,.0f} env steps/s); bigger batches cost PPO sample efficiency")
     notes.extend(chosen.notes)
-    if (objective != "same-batch" and best.num_envs == max(curves.measured_num_envs)
-            and all(o.fits for o in options)):
-        notes.append(f"throughput was still rising at the largest measured num_envs ({best.num_envs}); "
-                     "calibrate larger --num-envs to see whether more helps")
+    trend = trend_note(section, best.num_envs) if objective != "same-batch" and all(o.fits for o in options) else None
+    if trend:
+        notes.append(trend)
     env = {}
     fraction = pool_fraction_needed(chosen, section.accelerator, cap=headroom)
     if fraction is not None:

@@ -130,6 +130,19 @@ def evaluate(curves: WorkerCurves, keys: list[tuple[int, int]], target_steps: in
     return options
 
 
+def _measured_rise(section, chosen: RllibOption) -> bool:
+    """Whether the measurements say throughput still rises at the chosen runner count: its point
+    (at the chosen envs per runner) measured above the next smaller runner count's; True when
+    either was not measured (the fit is all there is)."""
+    runners = sorted(p.num_env_runners for p in section.ok_points
+                     if p.num_envs_per_env_runner == chosen.num_envs_per_env_runner)
+    below = [r for r in runners if r < chosen.num_env_runners]
+    top = section.point(chosen.num_env_runners, chosen.num_envs_per_env_runner)
+    if not below or top is None or not top.ok:
+        return True
+    return top.env_steps_per_s > section.point(below[-1], chosen.num_envs_per_env_runner).env_steps_per_s
+
+
 def _float(value) -> float | None:
     return None if value is None else float(value)
 
@@ -167,7 +180,7 @@ def recommend_rllib(curves: WorkerCurves, target_steps: int, *, profile: str, pr
     if usl.peak_runners_ is not None and usl.peak_runners_ < top:
         notes.append(f"the fitted curve peaks at {usl.peak_runners_:.1f} runners: more runners than that lose "
                      "throughput (coherency cost)")
-    if chosen.num_env_runners == top and objective == "throughput":
+    if chosen.num_env_runners == top and objective == "throughput" and _measured_rise(section, chosen):
         if section.ray_cpus is None:
             notes.append(f"throughput still rises at {top} runners, the most measured; more may help on a machine "
                          "with the CPUs for them")
