@@ -36,7 +36,7 @@ out = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
 err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
 
 LEFT_COLUMNS = frozenset({"status", "config", "rating", "runners x envs", "check", "detail", "name", "origin",
-                          "kinds", "device", "created"})
+                          "kinds", "device", "created", "measured"})
 
 
 class ResultTable(Table):

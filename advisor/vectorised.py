@@ -47,24 +47,31 @@ class VectorisedKind(WorkloadKind):
 def prediction_rows(curves: Any, num_envs: list[int], peak_key: str = "peak_bytes",
                     extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One dict per num_envs: ``num_envs, train_sps, train_sps_low, train_sps_high, <peak_key>,
-    <peak_key>_upper, extrapolated, memory_basis`` (then ``extra``): env steps/s with its 90%
-    interval, peak bytes (rounded) with its upper bound (rounded up)."""
+    <peak_key>_upper, extrapolated, memory_basis, measured, fit_train_sps`` (then ``extra``): env
+    steps/s with its 90% interval (the measurement where that num_envs was measured, the fit's
+    prediction, ``fit_train_sps``, beside it), peak bytes (rounded) with its upper bound (rounded up)."""
     if curves.throughput is None:
         raise BadInput("this profile cannot predict throughput: " + "; ".join(curves.notes))
     n = np.asarray(num_envs, dtype=float)
-    sps = curves.throughput.predict(n)
-    low, high = curves.throughput.predict_interval(n)
+    at = curves.throughput_at(n)
     rows = []
     for i, envs in enumerate(num_envs):
         peak, upper, basis = curves.peak_bytes(envs)
         rows.append({
-            "num_envs": int(envs), "train_sps": float(sps[i]), "train_sps_low": float(low[i]),
-            "train_sps_high": float(high[i]), peak_key: None if peak is None else round(peak),
+            "num_envs": int(envs), "train_sps": float(at.train_sps[i]), "train_sps_low": float(at.low[i]),
+            "train_sps_high": float(at.high[i]), peak_key: None if peak is None else round(peak),
             f"{peak_key}_upper": None if upper is None else math.ceil(upper),
             "extrapolated": bool(curves.throughput.is_extrapolation(n[i : i + 1])[0]), "memory_basis": basis,
+            "measured": bool(at.measured[i]), "fit_train_sps": float(at.fit[i]),
             **(extra or {}),
         })
     return rows
+
+
+def measured_cell(measured: bool, fit: float | None) -> str:
+    """A table's ``measured`` cell: ``yes (fit N)`` where the row's figure is its measurement (the
+    fit's own prediction beside it), else ``-``."""
+    return f"yes (fit {fit:,.0f})" if measured and fit is not None else "-"
 
 
 def trend_note(section: Any, best_num_envs: int, unit: str = "env steps/s") -> str | None:

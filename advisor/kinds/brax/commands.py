@@ -13,7 +13,7 @@ from advisor.errors import BadInput
 from advisor.kinds.brax.recommend import recommend_brax
 from advisor.kinds.brax.render import options_table, python_text, recommendation_lines, yaml_text
 from advisor.units import format_bytes, format_range, parse_int_list
-from advisor.vectorised import prediction_rows
+from advisor.vectorised import measured_cell, prediction_rows
 from models.vectorised import fit_vectorised
 from profiler.kinds.brax.rules import shape_error
 from profiler.serde import to_jsonable
@@ -61,9 +61,11 @@ def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
         return refuse_invalid(problems)
     table = new_table(f"{name}: Brax PPO on {w.env} at batch_size {w.batch_size}, num_minibatches "
                       f"{w.num_minibatches}, unroll_length {w.unroll_length}",
-                      ("num_envs", "env steps/s", "90% interval", "peak memory", "upper bound", "extrapolated"))
+                      ("num_envs", "env steps/s", "90% interval", "measured", "peak memory", "upper bound",
+                       "extrapolated"))
     for r in rows:
         table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
+                      measured_cell(r["measured"], r["fit_train_sps"]),
                       format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
                       "yes" if r["extrapolated"] else "no")
     if rows:

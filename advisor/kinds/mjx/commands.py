@@ -117,7 +117,8 @@ def predict_command(loaded, name: str, json_output: bool, *, num_envs: str, num_
                       format_bytes(r["peak_vram_bytes"]), format_bytes(r["peak_vram_bytes_upper"]),
                       str(r["gradient_steps_per_update"]),
                       *((f"{r['num_updates']:,}",) if target_steps else ()),
-                      ", ".join(r["extrapolated_axes"]) or "no")
+                      f"measured (fit {r['fit_train_sps']:,.0f})" if r["measured"]
+                      else ", ".join(r["extrapolated_axes"]) or "no")
     if rows:
         out.print(table)
     for note in dict.fromkeys(n for r in rows for n in r["notes"]):

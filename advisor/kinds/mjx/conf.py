@@ -45,8 +45,11 @@ def header_lines(rec: MjxRecommendation) -> list[str]:
                                                    "device memory not given") + ")",
         *([f"measured physics: {', '.join(f'{k} {v:g}' for k, v in rec.workload.physics.items())}"]
           if rec.workload.physics else []),
-        f"predicted train_sps: {c.train_sps:,.0f} env steps/s (90% interval {c.train_sps_low:,.0f}-"
-        f"{c.train_sps_high:,.0f}){' [extrapolated]' if c.extrapolated else ''}",
+        (f"measured train_sps: {c.train_sps:,.0f} env steps/s (this exact config was measured; the fit predicts "
+         f"{c.fit_train_sps:,.0f}; 90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f})"
+         if c.measured and c.fit_train_sps is not None else
+         f"predicted train_sps: {c.train_sps:,.0f} env steps/s (90% interval {c.train_sps_low:,.0f}-"
+         f"{c.train_sps_high:,.0f}){' [extrapolated]' if c.extrapolated else ''}"),
         f"time to target: {format_duration(c.time_s)} ({format_duration(c.time_low_s)}-"
         f"{format_duration(c.time_high_s)}), " + (f"compile {format_duration(rec.compile_s)} included"
                                                   if rec.compile_s else "compile time not included (not measured)"),

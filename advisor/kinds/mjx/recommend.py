@@ -279,6 +279,7 @@ def predict_mjx(curves: VectorCurves, num_envs: list[int], *, num_steps: int | N
                    gradient_steps_per_update=p.gradient_steps_per_update,
                    gradient_steps_per_sample=p.gradient_steps_per_sample,
                    num_updates=p.num_updates(target_steps) if target_steps else None, basis=p.basis,
+                   measured=p.measured, fit_train_sps=p.fit_train_sps,
                    extrapolated_axes=list(p.extrapolated),
                    notes=list(p.notes) + ([memory_note] if memory_note else []))
         rows.append(row)
