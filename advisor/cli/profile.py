@@ -142,6 +142,9 @@ def _import_csv(
             out.print("note: without --device-memory-bytes, recommend cannot check predicted peak memory against the "
                       "device (only num_envs that ran count as fitting); import again with --device-memory-bytes N "
                       "--force to give it", markup=False)
+        if device_name is None and accelerator is not None:
+            out.print(f"note: without --device-name the device shows as {accelerator.name!r}; import again with "
+                      "--device-name '...' --force to name it", markup=False)
     return 0
 
 
