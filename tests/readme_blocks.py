@@ -39,8 +39,8 @@ NOT_RUN = ("calibrate", "verify", "explore")
 COLUMNS = "200"
 HOME_AS_SHOWN = "~/.local/share/advisor"
 WORK_AS_SHOWN = "~/work"
-#: doctor's checks that exist only on some machines (a GPU's processes).
-MACHINE_CHECKS = frozenset({"GPU processes"})
+#: doctor's checks that exist only on some machines (what other processes do on a GPU).
+MACHINE_CHECKS = frozenset({"other GPU use"})
 
 
 @dataclass
