@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from profiler.errors import EXIT_BAD_INPUT, BadInput
-from profiler.extras import DISTRIBUTION, EXTRAS, install_command, missing_modules, require_extra
+from profiler.extras import (
+    DISTRIBUTION,
+    EXTRAS,
+    checkout,
+    install_command,
+    missing_modules,
+    pypi_command,
+    require_extra,
+)
 
 tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +33,15 @@ def test_every_extra_a_hint_names_exists_in_pyproject():
     declared = PYPROJECT["project"]["optional-dependencies"]
     for extra in EXTRAS:
         assert extra in declared, extra
-        assert install_command(extra) == f"pip install '{DISTRIBUTION}[{extra}]'"
+        assert pypi_command(extra) == f"pip install '{DISTRIBUTION}[{extra}]'"
+
+
+def test_run_from_a_checkout_the_hint_installs_into_that_checkout(monkeypatch, tmp_path):
+    assert checkout() == ROOT  # the tests run from the source checkout
+    monkeypatch.chdir(ROOT)
+    assert install_command("mjx") == "pip install -e '.[mjx]'"
+    monkeypatch.chdir(tmp_path)
+    assert install_command("mjx") == f"pip install -e '{ROOT}[mjx]'"
 
 
 def test_no_source_file_tells_users_to_pip_install_the_unrelated_advisor():
@@ -47,8 +63,7 @@ def test_a_missing_module_is_refused_with_the_install_command():
         require_extra("advisor report", "app", ("advisor_no_such_module",))
     message = str(raised.value)
     assert raised.value.exit_code == EXIT_BAD_INPUT
-    assert message == ("'advisor report' needs advisor_no_such_module, from the app extra: "
-                       f"pip install '{DISTRIBUTION}[app]'")
+    assert message == f"'advisor report' needs advisor_no_such_module, from the app extra: {install_command('app')}"
     require_extra("advisor report", "app", ("json",))  # present: no error
 
 
@@ -74,8 +89,9 @@ def test_a_command_without_its_extra_exits_2_in_one_line(tmp_path):
     code = ("import sys; sys.path[:0] = sys.argv[1:3]; from advisor.cli import main; "
             "sys.exit(main(['report', '--profile', 'epyc-2core-cpu-halfcheetah', '-o', sys.argv[3]]))")
     proc = subprocess.run([sys.executable, "-S", "-c", code, str(ROOT), str(packages), str(tmp_path / "out")],
-                          capture_output=True, text=True, env={"ADVISOR_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, env={"ADVISOR_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+                          cwd=tmp_path)
     assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        f"advisor: 'advisor report' needs matplotlib, from the app extra: pip install '{DISTRIBUTION}[app]'"]
+        f"advisor: 'advisor report' needs matplotlib, from the app extra: pip install -e '{ROOT}[app]'"]
     assert not (tmp_path / "out").exists()
