@@ -36,7 +36,7 @@ out = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
 err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
 
 LEFT_COLUMNS = frozenset({"status", "config", "rating", "runners x envs", "check", "detail", "name", "origin",
-                          "kinds", "device", "created"})
+                          "kinds", "device", "created", "measured"})
 
 
 class ResultTable(Table):
@@ -73,8 +73,9 @@ def print_json(data: Any) -> None:
 def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf.yaml") -> None:
     """Write a file the user named. A regular file (or a new one) is replaced atomically; a
     symbolic link is written through to its target, and a device, pipe or socket (/dev/stdout,
-    a FIFO) is written into, never replaced. A folder, or a path that cannot be written, is bad
-    input (exit 2, one line), not a traceback."""
+    a FIFO) is written into, never replaced. Text that starts with ``#!`` is a script: the file is
+    made executable (as the umask allows). A folder, or a path that cannot be written, is bad input
+    (exit 2, one line), not a traceback."""
     from advisor.errors import BadInput
     from profiler.store import write_atomic
 
@@ -89,8 +90,23 @@ def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf
                 handle.write(data)
         else:
             write_atomic(target, data)
+            if isinstance(data, str) and data.startswith("#!"):
+                umask = os.umask(0)
+                os.umask(umask)
+                target.chmod(target.stat().st_mode | (0o111 & ~umask))
     except OSError as exc:
         raise BadInput(f"{what} {path}: cannot write it ({exc.strerror or exc}); choose a writable path") from None
+
+
+def refuse_invalid(problems: dict[Any, str | None]) -> int:
+    """After the valid entries of a list were answered: one line on stderr for each invalid one
+    (its reason and fix), and the exit code: 2 when any was invalid, else 0."""
+    from advisor.errors import EXIT_BAD_INPUT
+
+    bad = [problem for problem in problems.values() if problem]
+    for problem in bad:
+        err.print(f"advisor: {problem}", markup=False)
+    return EXIT_BAD_INPUT if bad else 0
 
 
 def _raise_interrupt(signum, frame) -> None:

@@ -47,24 +47,47 @@ class VectorisedKind(WorkloadKind):
 def prediction_rows(curves: Any, num_envs: list[int], peak_key: str = "peak_bytes",
                     extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One dict per num_envs: ``num_envs, train_sps, train_sps_low, train_sps_high, <peak_key>,
-    <peak_key>_upper, extrapolated, memory_basis`` (then ``extra``): env steps/s with its 90%
-    interval, peak bytes (rounded) with its upper bound (rounded up)."""
+    <peak_key>_upper, extrapolated, memory_basis, measured, fit_train_sps`` (then ``extra``): env
+    steps/s with its 90% interval (the measurement where that num_envs was measured, the fit's
+    prediction, ``fit_train_sps``, beside it), peak bytes (rounded) with its upper bound (rounded up)."""
     if curves.throughput is None:
         raise BadInput("this profile cannot predict throughput: " + "; ".join(curves.notes))
     n = np.asarray(num_envs, dtype=float)
-    sps = curves.throughput.predict(n)
-    low, high = curves.throughput.predict_interval(n)
+    at = curves.throughput_at(n)
     rows = []
     for i, envs in enumerate(num_envs):
         peak, upper, basis = curves.peak_bytes(envs)
         rows.append({
-            "num_envs": int(envs), "train_sps": float(sps[i]), "train_sps_low": float(low[i]),
-            "train_sps_high": float(high[i]), peak_key: None if peak is None else round(peak),
+            "num_envs": int(envs), "train_sps": float(at.train_sps[i]), "train_sps_low": float(at.low[i]),
+            "train_sps_high": float(at.high[i]), peak_key: None if peak is None else round(peak),
             f"{peak_key}_upper": None if upper is None else math.ceil(upper),
             "extrapolated": bool(curves.throughput.is_extrapolation(n[i : i + 1])[0]), "memory_basis": basis,
+            "measured": bool(at.measured[i]), "fit_train_sps": float(at.fit[i]),
             **(extra or {}),
         })
     return rows
+
+
+def measured_cell(measured: bool, fit: float | None) -> str:
+    """A table's ``measured`` cell: ``yes (fit N)`` where the row's figure is its measurement (the
+    fit's own prediction beside it), else ``-``."""
+    return f"yes (fit {fit:,.0f})" if measured and fit is not None else "-"
+
+
+def trend_note(section: Any, best_num_envs: int, unit: str = "env steps/s") -> str | None:
+    """What the measurements say past the best predicted num_envs, when that is the largest
+    measured one: still rising (its measurement above the next smaller one's), or levelled off
+    (not above it); ``None`` when the best lies inside the measured range."""
+    ok = sorted(section.ok_points, key=lambda p: p.num_envs)
+    if len(ok) < 2 or best_num_envs != ok[-1].num_envs:
+        return None
+    last, before = ok[-1], ok[-2]
+    if last.train_sps > before.train_sps:
+        return (f"throughput was still rising at the largest measured num_envs ({last.num_envs}: "
+                f"{last.train_sps:,.0f} {unit}, up from {before.train_sps:,.0f} at {before.num_envs}); calibrate larger "
+                "--num-envs to see whether more helps")
+    return (f"throughput levelled off: the largest measured num_envs ({last.num_envs}) ran at {last.train_sps:,.0f} "
+            f"{unit}, not above {before.train_sps:,.0f} at {before.num_envs}, so larger num_envs are unlikely to help")
 
 
 def validation_tables(validations: list) -> list[tuple[Table, str]]:

@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from models.base import Estimator, check_is_fitted
-from models.stats import pooled_log_noise, t_quantile
+from models.stats import coverage_scale, pooled_log_noise, t_quantile
 
 #: Columns of ``X``: one row per config.
 COLUMNS = ("num_envs", "batch_size", "num_minibatches", "unroll_length", "num_updates_per_batch", "action_repeat")
@@ -92,7 +92,9 @@ class BraxPhaseModel(Estimator):
 
     Learned: ``coef_`` (seconds per unit of each of :data:`TERMS`), ``active_`` (columns used),
     ``sigma_``, ``dof_``, ``cov_`` (unscaled covariance of the active coefficients, relative
-    rows), ``low_``/``high_`` (measured ranges), ``updates_`` (the K values seen).
+    rows), ``low_``/``high_`` (measured ranges), ``updates_`` (the K values seen), ``coverage_`` (how
+    much the interval is widened to hold the fitted configs at ``confidence``:
+    :func:`models.stats.coverage_scale`).
     """
 
     def __init__(self, confidence: float = 0.9, prior_sigma: float = 0.05, extrapolation_widening: float = 0.5):
@@ -126,6 +128,12 @@ class BraxPhaseModel(Estimator):
         spans = ranges(x)
         self.low_, self.high_ = spans.min(axis=0), spans.max(axis=0)
         self.residuals_ = residuals
+        self.coverage_ = 1.0
+        low, high = self.predict_interval(x)
+        predicted = self.predict(x)
+        measured = env_steps(x) / t
+        half = np.where(measured < predicted, np.log(predicted / low), np.log(high / predicted))
+        self.coverage_ = coverage_scale(np.log(measured / predicted), half, self.confidence)
         return self
 
     def predict_update_s(self, X) -> np.ndarray:
@@ -169,6 +177,6 @@ class BraxPhaseModel(Estimator):
         q = t_quantile(0.5 + self.confidence / 2, max(self.dof_, 1))
         widen = 1.0 + self.extrapolation_widening * self.outside_doublings(x)
         widen = widen * np.where(self.same_updates(x), 1.0, 2.0)
-        half = q * self.sigma_ * np.sqrt(1.0 + np.maximum(leverage, 0.0)) * widen
+        half = q * self.sigma_ * np.sqrt(1.0 + np.maximum(leverage, 0.0)) * widen * getattr(self, "coverage_", 1.0)
         sps = env_steps(x) / t
         return sps * np.exp(-half), sps * np.exp(half)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from models.stats import levenberg_marquardt, t_quantile
+from models.stats import coverage_scale, levenberg_marquardt, t_quantile
 
 
 @dataclass(frozen=True)
@@ -102,12 +102,17 @@ class LogFit:
     dof: int
     x_min: float
     x_max: float
+    #: the fitted points (x) and their log residuals (log predicted - log measured), which the
+    #: interval is widened to hold at its confidence (:func:`models.stats.coverage_scale`)
+    x_fit: np.ndarray | None = None
+    residuals: np.ndarray | None = None
 
     def predict_log(self, x: np.ndarray) -> np.ndarray:
         return np.log(self.form.fn(self.theta, x))
 
-    def log_halfwidth(self, x: np.ndarray, confidence: float, extrapolation_widening: float) -> np.ndarray:
-        """Half-width of the prediction interval of log y at ``x``, widened outside the data."""
+    def _delta_halfwidth(self, x: np.ndarray, t: float) -> np.ndarray:
+        """The delta-method half-width of log y at ``x`` (parameter uncertainty plus one run's
+        scatter), before any widening."""
         base = self.predict_log(x)
         cols = []
         for i in range(self.theta.size):
@@ -117,10 +122,23 @@ class LogFit:
             cols.append((np.log(self.form.fn(shifted, x)) - base) / step)
         g = np.stack(cols, axis=1)
         leverage = np.einsum("ij,jk,ik->i", g, self.cov_unscaled, g)
+        return t * self.sigma * np.sqrt(1.0 + np.maximum(leverage, 0.0))
+
+    def coverage_scale(self, confidence: float) -> float:
+        """How much the delta-method interval is widened so that it holds the fitted points at
+        ``confidence`` (1 when it already does)."""
+        if self.x_fit is None or self.residuals is None:
+            return 1.0
+        t = t_quantile(0.5 + confidence / 2, max(self.dof, 1))
+        return coverage_scale(self.residuals, self._delta_halfwidth(self.x_fit, t), confidence)
+
+    def log_halfwidth(self, x: np.ndarray, confidence: float, extrapolation_widening: float) -> np.ndarray:
+        """Half-width of the prediction interval of log y at ``x``, widened outside the data. It
+        holds the fitted points at ``confidence`` (:meth:`coverage_scale`)."""
         t = t_quantile(0.5 + confidence / 2, max(self.dof, 1))
         outside = np.maximum(np.log(self.x_min / x), 0) + np.maximum(np.log(x / self.x_max), 0)
         widen = 1.0 + extrapolation_widening * outside / math.log(2)
-        return t * self.sigma * np.sqrt(1.0 + np.maximum(leverage, 0.0)) * widen
+        return self._delta_halfwidth(x, t) * widen * self.coverage_scale(confidence)
 
 
 def fit_log(form: Form, x: np.ndarray, y: np.ndarray, prior_sigma: float, prior_weight: float = 1.0,
@@ -152,4 +170,7 @@ def fit_log(form: Form, x: np.ndarray, y: np.ndarray, prior_sigma: float, prior_
     dof = max(x.size - form.n_params, 0) + noise_dof
     cov = np.linalg.pinv(jac.T @ jac)
     sigma = math.sqrt((cost + noise_ss + prior_weight * prior_sigma**2) / (dof + prior_weight))
-    return LogFit(form, theta, cov, sigma, int(dof + prior_weight), float(x[0]), float(x[-1]))
+    with np.errstate(all="ignore"):
+        fitted = residuals(theta)
+    return LogFit(form, theta, cov, sigma, int(dof + prior_weight), float(x[0]), float(x[-1]), x_fit=x.copy(),
+                  residuals=fitted)

@@ -31,6 +31,8 @@ class PhaseData:
     rollout_owners: np.ndarray
     fused: np.ndarray
     fused_owners: np.ndarray
+    #: the config ``(num_envs, num_steps, num_minibatches, update_epochs)`` of each fused pair
+    fused_rows: np.ndarray | None = None
 
     def without(self, num_envs: int | None = None, update_row: int | None = None) -> PhaseData:
         """The data less one point (all its rows) or less one update row."""
@@ -46,7 +48,8 @@ class PhaseData:
         pick = lambda seq, keep: [s for s, k in zip(seq, keep) if k]  # noqa: E731
         return PhaseData(self.X[keep_u], self.y[keep_u], pick(self.y_samples, keep_u), self.owners[keep_u],
                          self.rollouts[keep_r], pick(self.rollout_samples, keep_r), self.rollout_owners[keep_r],
-                         self.fused[keep_f], self.fused_owners[keep_f])
+                         self.fused[keep_f], self.fused_owners[keep_f],
+                         None if self.fused_rows is None else self.fused_rows[keep_f])
 
     def fittable(self) -> bool:
         if self.y.size == 0 or self.rollouts.shape[0] == 0:
@@ -57,13 +60,13 @@ class PhaseData:
     def fit(self, **params: Any) -> PhaseModel:
         return PhaseModel(**params).fit(self.X, self.y, rollouts=self.rollouts, fused=self.fused,
                                         fused_envs=self.fused_owners, y_samples=self.y_samples,
-                                        rollout_samples=self.rollout_samples)
+                                        rollout_samples=self.rollout_samples, fused_rows=self.fused_rows)
 
 
 def phase_data(section: Any) -> PhaseData:
     """The phase timings of the section's successful points."""
     X, y, samples, owners = [], [], [], []
-    rollouts, rsamples, rowners, fused, fowners = [], [], [], [], []
+    rollouts, rsamples, rowners, fused, fowners, frows = [], [], [], [], [], []
     for p in section.ok_points:
         if not getattr(p, "has_phases", False):
             continue
@@ -80,9 +83,10 @@ def phase_data(section: Any) -> PhaseData:
         if own is not None and p.train_sps:
             fused.append((p.rollout_s + own.seconds, p.batch_size / p.train_sps))
             fowners.append(p.num_envs)
+            frows.append((p.num_envs, steps, p.num_minibatches, epochs))
     return PhaseData(np.asarray(X, float).reshape(-1, 4), np.asarray(y, float), samples, np.asarray(owners),
                      np.asarray(rollouts, float).reshape(-1, 3), rsamples, np.asarray(rowners),
-                     np.asarray(fused, float).reshape(-1, 2), np.asarray(fowners))
+                     np.asarray(fused, float).reshape(-1, 2), np.asarray(fowners), np.asarray(frows, float).reshape(-1, 4))
 
 
 def fit_phases(section: Any) -> PhaseModel | None:

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from models.base import Estimator, check_is_fitted, distinct
-from models.stats import t_quantile
+from models.stats import coverage_scale, t_quantile
 from models.throughput import TrainThroughputModel
 
 #: Candidate forms of ``r`` and ``u``: latency plus per-sample cost, plain (``linear``) or latency-bound
@@ -61,7 +61,9 @@ class PhaseModel(Estimator):
     Learned attributes: ``rollout_`` and ``update_`` (the fitted :class:`TrainThroughputModel`
     of ``r`` over num_envs and of ``u`` over minibatch size), ``rho_`` and ``rho_log_sigma_`` (the
     ratio over all pairs and its spread), ``rho_envs_`` and ``rho_log_by_envs_`` (its log per num_envs),
-    ``num_steps_``, ``update_epochs_`` and ``num_minibatches_`` (measured values of each axis).
+    ``num_steps_``, ``update_epochs_`` and ``num_minibatches_`` (measured values of each axis),
+    ``coverage_`` (how much the interval is widened, in log, to hold the fused iterations of
+    ``fused_rows``, their configs, at ``confidence``: :func:`models.stats.coverage_scale`).
     """
 
     def __init__(self, confidence: float = 0.9, prior_sigma: float = 0.03, axis_widening: dict | None = None):
@@ -69,7 +71,8 @@ class PhaseModel(Estimator):
         self.prior_sigma = prior_sigma
         self.axis_widening = axis_widening
 
-    def fit(self, X, y, *, rollouts, fused=(), fused_envs=None, y_samples=None, rollout_samples=None) -> PhaseModel:
+    def fit(self, X, y, *, rollouts, fused=(), fused_envs=None, y_samples=None, rollout_samples=None,
+            fused_rows=None) -> PhaseModel:
         x = np.asarray(X, dtype=float).reshape(-1, 4)
         update_s = np.asarray(y, dtype=float)
         rolls = np.asarray(rollouts, dtype=float).reshape(-1, 3)
@@ -113,6 +116,18 @@ class PhaseModel(Estimator):
         self.update_epochs_ = distinct(epochs)
         self.num_minibatches_ = distinct(k)
         self.minibatch_variation_ = bool(np.any([distinct(k[n == envs]).size > 1 for envs in distinct(n)]))
+        self.coverage_ = 1.0
+        if fused_rows is not None and pairs.shape[0]:
+            # the interval holds the fused iterations it was fitted on (their whole configs in fused_rows)
+            rows = self._rows(fused_rows)
+            if rows.shape[0] != pairs.shape[0]:
+                raise ValueError("fused_rows must give the config of every fused pair")
+            measured = rows[:, 0] * rows[:, 1] / pairs[:, 1]
+            predicted = self.predict(rows)
+            low, high = self.predict_interval(rows)
+            below = measured < predicted
+            half = np.where(below, np.log(predicted / low), np.log(high / predicted))
+            self.coverage_ = coverage_scale(np.log(measured / predicted), half, self.confidence)
         return self
 
     def _rows(self, X) -> np.ndarray:
@@ -173,7 +188,12 @@ class PhaseModel(Estimator):
         rho = self.rho_at(n)
         t_high = rho * slow * np.exp(rho_half + extra)
         t_low = rho * fast * np.exp(-rho_half - extra)
-        return n * steps / t_high, n * steps / t_low
+        low, high = n * steps / t_high, n * steps / t_low
+        scale = getattr(self, "coverage_", 1.0)
+        if scale != 1.0:  # widened in log space about the prediction, to hold the fitted iterations
+            sps = self.predict(rows)
+            low, high = sps * (low / sps) ** scale, sps * (high / sps) ** scale
+        return low, high
 
     def extrapolated_axes(self, X) -> list[tuple[str, ...]]:
         """Per row, the axes it lies outside the measurements of."""

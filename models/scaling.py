@@ -46,6 +46,15 @@ def efficiency(speedup_, total_envs) -> np.ndarray:
     return np.asarray(speedup_, dtype=float) / np.asarray(total_envs, dtype=float)
 
 
+def scaling_figures(env_steps_per_s: float, baseline_env_steps_per_s: float,
+                    total_envs: int) -> tuple[float, float, str]:
+    """``(speedup, efficiency, rating)`` of one setting over the 1 runner x 1 env baseline: the one
+    function every table, report and page rates with, measured or predicted."""
+    s = float(speedup(baseline_env_steps_per_s, env_steps_per_s))
+    e = float(efficiency(s, total_envs))
+    return s, e, rating(e)
+
+
 def as_grid(X) -> np.ndarray:
     """``(n, 2)`` array of (num_env_runners, num_envs_per_env_runner), each at least 1; envs per
     runner whole (runner counts may be fractional, to draw a continuous curve)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.scaling import RunnerScalingModel, as_grid
-from models.stats import t_quantile
+from models.stats import coverage_scale, t_quantile
 
 #: Largest log half-width: far from the data an interval is huge (a factor of e^50) but finite and positive.
 _MAX_LOG_HALF = 50.0
@@ -60,7 +60,29 @@ def _widen(model: RunnerScalingModel, runners: np.ndarray, envs: np.ndarray) -> 
 
 
 def scaling_intervals(model: RunnerScalingModel, X) -> ScalingIntervals:
-    """Intervals at ``model.confidence`` for each (num_env_runners, num_envs_per_env_runner) row."""
+    """Intervals at ``model.confidence`` for each (num_env_runners, num_envs_per_env_runner) row.
+    Each kind of interval (env steps/s, speedup) is widened to hold the measured settings the
+    model was fitted on at that confidence (:func:`models.stats.coverage_scale`)."""
+    scale_sps, scale_s = _coverage(model)
+    return _intervals(model, X, scale_sps, scale_s)
+
+
+def _coverage(model: RunnerScalingModel) -> tuple[float, float]:
+    """The widening of the env steps/s and the speedup half-widths that holds the measured settings."""
+    keys = list(model.measured_)
+    grid = np.asarray(keys, dtype=float)
+    raw = _intervals(model, grid, 1.0, 1.0)
+    pred = model.predict(grid)
+    measured = np.array([model.measured_[k] for k in keys])
+    sps = coverage_scale(np.log(measured / pred), np.log(raw.env_steps_per_s[1] / pred), model.confidence)
+    if raw.speedup is None or (1, 1) not in model.measured_:
+        return sps, sps
+    speed = model.speedup(grid)
+    measured_speed = measured / model.measured_[(1, 1)]
+    return sps, coverage_scale(np.log(measured_speed / speed), np.log(raw.speedup[1] / speed), model.confidence)
+
+
+def _intervals(model: RunnerScalingModel, X, scale_sps: float, scale_s: float) -> ScalingIntervals:
     grid = as_grid(X)
     runners, envs = grid[:, 0], grid[:, 1]
     fit = model.usl_.fit_
@@ -73,7 +95,7 @@ def scaling_intervals(model: RunnerScalingModel, X) -> ScalingIntervals:
     multiplier = np.where(envs == model.primary_envs_, 0.0, 2.0)
     widen = _widen(model, runners, envs)
     pred = model.predict(grid)
-    half = np.minimum(t * np.sqrt(sigma2 * (1.0 + params + multiplier)) * widen, _MAX_LOG_HALF)
+    half = np.minimum(t * np.sqrt(sigma2 * (1.0 + params + multiplier)) * widen * scale_sps, _MAX_LOG_HALF)
     sps = (pred * np.exp(-half), pred * np.exp(half))
     if model.baseline_env_steps_per_s_ is None:
         return ScalingIntervals(sps, None, None)
@@ -81,7 +103,8 @@ def scaling_intervals(model: RunnerScalingModel, X) -> ScalingIntervals:
     diff = g - g1
     ratio_params = np.maximum(np.einsum("ij,jk,ik->i", diff, cov, diff), 0.0)
     base_multiplier = 0.0 if model.primary_envs_ == 1 else 2.0
-    half_s = np.minimum(t * np.sqrt(sigma2 * (2.0 + ratio_params + multiplier + base_multiplier)) * widen, _MAX_LOG_HALF)
+    half_s = np.minimum(t * np.sqrt(sigma2 * (2.0 + ratio_params + multiplier + base_multiplier)) * widen * scale_s,
+                        _MAX_LOG_HALF)
     half_s = np.where((runners == 1) & (envs == 1), 0.0, half_s)  # 1r x 1e over itself is 1, exactly
     s = model.speedup(grid)
     speed = (s * np.exp(-half_s), s * np.exp(half_s))

@@ -129,3 +129,33 @@ def leave_one_out(size: int, predict_held_out):
         keep = np.arange(size) != i
         results.append(predict_held_out(keep, i))
     return results
+
+
+def coverage_scale(abs_residuals, half_widths, confidence: float) -> float:
+    """The factor (at least 1) that widens prediction intervals so that they hold the fitted
+    points themselves at ``confidence``: the ``ceil(confidence * n)``-th smallest ratio of a
+    point's absolute residual to its interval's half-width (both in the same units, e.g. logs).
+    With ten or fewer points at 90% that is the largest ratio, so every point is inside; this is
+    the split-conformal quantile with the fitted points as their own calibration set, a floor
+    under a delta-method interval that a few points can make too narrow."""
+    res = np.abs(np.asarray(abs_residuals, dtype=float))
+    half = np.asarray(half_widths, dtype=float)
+    if res.size == 0:
+        return 1.0
+    ratios = np.sort(np.where(half > 0, res / np.where(half > 0, half, 1.0), np.where(res > 0, np.inf, 0.0)))
+    k = min(max(math.ceil(confidence * res.size - 1e-9), 1), res.size)
+    # a hair over the ratio, so that the point lands inside the interval after rounding, not on its edge
+    return max(1.0, float(ratios[k - 1]) * (1.0 + 1e-9) + 1e-12)
+
+
+def at_measurement(predicted: float, low: float, high: float, measured: float,
+                   samples=()) -> tuple[float, float, float]:
+    """``(value, low, high)`` of a config that was measured: the measurement itself, with the fit's
+    interval moved to centre on it (the same relative widths: what another run would read) and
+    stretched to hold every timed sample of the measurement. A prediction at a measured config
+    never contradicts its own measurement this way; the fit's own value is reported beside it."""
+    ratio = measured / predicted
+    values = [float(v) for v in samples if v and math.isfinite(v)]
+    lo = min([low * ratio, measured, *values])
+    hi = max([high * ratio, measured, *values])
+    return float(measured), float(lo), float(hi)

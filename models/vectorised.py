@@ -19,6 +19,7 @@ import numpy as np
 from models.base import distinct
 from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.memory_envs import EnvsPeakBound, XlaAlongEnvs
+from models.stats import at_measurement
 from models.throughput import TrainThroughputModel
 from profiler.contention import contention_note
 
@@ -55,6 +56,18 @@ def envs_bound(section: Any, calibration: PeakMemoryModel | XlaOverheadModel | N
     compiled = [(p.num_envs, p.xla_bytes) for p in section.points if p.xla_bytes]
     along = XlaAlongEnvs().fit([n for n, _ in compiled], [x for _, x in compiled])
     return EnvsPeakBound(along, calibration)
+
+
+@dataclass(frozen=True)
+class ThroughputAt:
+    """env steps/s at some num_envs (arrays): the answer with its 90% interval, the fit's own
+    prediction, and whether each num_envs was measured (then the answer is the measurement)."""
+
+    train_sps: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    fit: np.ndarray
+    measured: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,22 @@ class VectorCurves:
         return peak, upper, basis, (f"peak memory for {' and '.join(reasons)} is read at {equivalent:,} envs, whose batch "
                                     "and minibatch at the measured shape are as large: a bound that covers this config, "
                                     "not a measurement of it")
+
+    def throughput_at(self, num_envs) -> ThroughputAt:
+        """env steps/s at each ``num_envs`` of the measured shape: the fit's, except where that
+        num_envs was measured, where it is the measurement (:func:`models.stats.at_measurement`)."""
+        n = np.asarray(num_envs, dtype=float).reshape(-1)
+        fit = self.throughput.predict(n)
+        low, high = self.throughput.predict_interval(n)
+        value, low, high = fit.copy(), low.copy(), high.copy()
+        measured = np.zeros(n.size, dtype=bool)
+        for i, envs in enumerate(n):
+            point = self.section.point(int(envs)) if float(envs).is_integer() else None
+            if point is not None and point.ok and point.train_sps:
+                value[i], low[i], high[i] = at_measurement(fit[i], low[i], high[i], point.train_sps,
+                                                           point.train_sps_samples)
+                measured[i] = True
+        return ThroughputAt(value, low, high, fit, measured)
 
     @property
     def num_steps(self) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from profiler.extras import install_command
 from profiler.hardware import nvml_gpus
 from profiler.known_good import EXTRA, KNOWN_GOOD
 from profiler.store import advisor_home
@@ -94,7 +95,8 @@ def check_ray() -> Check:
     try:
         version = metadata.version("ray")
     except metadata.PackageNotFoundError:
-        return Check("Ray", "warn", "not installed: 'advisor calibrate rllib' needs the rllib extra")
+        return Check("Ray", "warn", f"not installed: 'advisor calibrate rllib' needs the rllib extra: "
+                                    f"{install_command('rllib')}")
     cpus = usable_cpus()
     runners = max(cpus - 1, 1)
     return Check("Ray", "ok", f"ray {version}; a local session gets {cpus} CPUs, so RLlib sweeps use up to "
@@ -107,7 +109,7 @@ def check_versions() -> list[Check]:
         try:
             have = metadata.version(name)
         except metadata.PackageNotFoundError:
-            extra = f"; the '{EXTRA[name]}' extra installs it" if name in EXTRA else ""
+            extra = f"; {install_command(EXTRA[name])} installs it" if name in EXTRA else ""
             checks.append(Check(f"{name}", "warn", f"not installed (known good: {good}{extra})"))
             continue
         base = have.split("+")[0]

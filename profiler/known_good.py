@@ -19,7 +19,7 @@ KNOWN_GOOD = {
     "playground": "0.2.0",
 }
 
-#: The extra of advisor's package that installs each of them (``pip install 'advisor[brax]'``);
+#: The extra of advisor's package that installs each of them (``pip install 'rl-throughput-advisor[brax]'``);
 #: numpy and scikit-learn come with advisor itself.
 EXTRA = {"jax": "mjx", "jaxlib": "mjx", "mujoco": "mjx", "mujoco-mjx": "mjx", "flax": "mjx", "optax": "mjx",
          "ray": "rllib", "gymnasium": "rllib", "torch": "rllib", "streamlit": "app",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from advisor import kinds
 from advisor.console import out, print_json
@@ -45,7 +46,7 @@ def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the c
     else:
         table = new_table("advisor doctor", ("check", "status", "detail"))
         for c in checks:
-            table.add_row(c.name, f"[{STYLE[c.status]}]{c.status}[/{STYLE[c.status]}]", c.detail)
+            table.add_row(escape(c.name), f"[{STYLE[c.status]}]{c.status}[/{STYLE[c.status]}]", escape(c.detail))
         out.print(table)
         for sentence in sentences:
             out.print(sentence)

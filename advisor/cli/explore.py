@@ -13,6 +13,7 @@ import typer
 
 from advisor.console import err, sigterm_as_interrupt
 from advisor.errors import AdvisorError, BadInput
+from profiler.extras import install_command, require_extra
 
 APP_MARKER = "advisor's what-if explorer"
 
@@ -30,7 +31,8 @@ def app_path() -> Path:
                 return path
         except OSError:
             continue
-    raise AdvisorError("the explorer's app.py is not installed; reinstall advisor with the app extra")
+    raise AdvisorError(f"the explorer's app.py is not installed; reinstall advisor with the app extra: "
+                       f"{install_command('app')}")
 
 
 def explore(
@@ -42,8 +44,7 @@ def explore(
     recommendation, peak memory against device capacity and JAX's 75% pool, and a conf.yaml download."""
     if not 1 <= port <= 65535:
         raise BadInput("--port must be between 1 and 65535")
-    if importlib.util.find_spec("streamlit") is None:
-        raise AdvisorError("streamlit is not installed; install advisor with the app extra: pip install 'advisor[app]'")
+    require_extra("advisor explore", "app")
     command = [sys.executable, "-m", "streamlit", "run", str(app_path()), "--server.address", address,
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "viewer"]

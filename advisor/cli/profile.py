@@ -137,6 +137,14 @@ def _import_csv(
         print_json(to_jsonable(profile))
     else:
         out.print(f"imported {len(section.points)} points into profile [bold]{name}[/bold] ({path})")
+        accelerator = getattr(section, "accelerator", None)
+        if device_memory_bytes is None and accelerator is not None and accelerator.platform != "cpu":
+            out.print("note: without --device-memory-bytes, recommend cannot check predicted peak memory against the "
+                      "device (only num_envs that ran count as fitting); import again with --device-memory-bytes N "
+                      "--force to give it", markup=False)
+        if device_name is None and accelerator is not None:
+            out.print(f"note: without --device-name the device shows as {accelerator.name!r}; import again with "
+                      "--device-name '...' --force to name it", markup=False)
     return 0
 
 
@@ -148,6 +156,9 @@ def delete(name: Annotated[str, typer.Argument(help="Local profile to delete.")]
     """Delete a local profile (shipped ones are read-only)."""
     path = profile_path(name)
     if not path.exists():
+        if name in catalog.shipped_names():
+            raise BadInput(f"profile {name!r} is shipped with advisor and read-only; only local profiles can be deleted "
+                           "('advisor profile list' shows each one's origin)")
         raise BadInput(f"no local profile {name!r}; 'advisor profile list' shows them")
     path.unlink()
     out.print(f"deleted {path}")

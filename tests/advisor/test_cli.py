@@ -249,7 +249,24 @@ def test_predict_takes_the_minibatch_count_and_rollout_length_of_the_config():
     assert other["gradient_steps_per_update"] == 512 and other["gradient_steps_per_sample"] == 512 / 102_400
     assert other["train_sps_high"] / other["train_sps_low"] > measured["train_sps_high"] / measured["train_sps_low"]
     bad = run_cli("predict", "--profile", "h100-humanoid", "--num-envs", "4096", "--num-minibatches", "3")
-    assert bad.returncode == 2 and "use 2" in bad.stderr
+    assert bad.returncode == 2 and "predict it with --num-minibatches 2," in bad.stderr and bad.stdout == ""
+
+
+def test_predict_answers_the_valid_configs_of_a_list_and_names_the_others_with_the_fix():
+    # the profile measured 32 minibatches: 100*50 and 1000*50 do not divide into 32
+    proc = run_cli("predict", "--profile", "epyc-2core-cpu-humanoid", "--num-envs", "16,100,1000,64", "--json")
+    assert proc.returncode == 2
+    assert [r["num_envs"] for r in json.loads(proc.stdout)] == [16, 64]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("advisor: num_envs 100: 100*50 = 5,000 env steps")
+    assert "profile's num_minibatches=32" in lines[0] and "predict it with --num-minibatches 25" in lines[0]
+    assert lines[1].startswith("advisor: num_envs 1000:") and "multiples of 16" in lines[1]
+    # the fix, as printed, answers it
+    fixed = run_cli("predict", "--profile", "epyc-2core-cpu-humanoid", "--num-envs", "100", "--num-minibatches", "25",
+                    "--json")
+    assert fixed.returncode == 0 and json.loads(fixed.stdout)[0]["num_minibatches"] == 25
+    table = run_cli("predict", "--profile", "epyc-2core-cpu-humanoid", "--num-envs", "16,100")
+    assert table.returncode == 2 and "│       16 │" in table.stdout and "num_envs 100:" in table.stderr
 
 
 def test_validate_kind_keeps_one_kind_of_a_profile_that_holds_two(advisor_home):
@@ -279,3 +296,36 @@ def test_platform_gpu_without_a_gpu_is_refused_before_the_plan():
     assert proc.stderr.strip().splitlines()[-1] == (
         "advisor: --platform gpu, but JAX sees no GPU here (its backend is cpu); install a CUDA build of jax, "
         "e.g. pip install 'jax[cuda12]', or use --platform cpu")
+
+
+def test_deleting_a_shipped_profile_says_it_is_shipped_and_read_only(advisor_home):
+    line = one_line_error(run_cli("profile", "delete", "h100-humanoid"))
+    assert "'h100-humanoid' is shipped with advisor and read-only" in line
+    assert (ROOT / "advisor" / "defaults" / "h100-humanoid.json").exists()
+    assert "no local profile 'nosuch'" in one_line_error(run_cli("profile", "delete", "nosuch"))
+
+
+def test_an_import_without_device_memory_says_what_it_cannot_check_and_how_to_give_it(advisor_home, tmp_path):
+    csv = tmp_path / "gpu.csv"
+    csv.write_text("num_envs,num_steps,num_minibatches,update_epochs,train_sps,peak_vram_bytes\n"
+                   "1024,50,32,4,400000,1181116006\n4096,50,32,4,1200000,2147483648\n8192,50,32,4,1700000,3328599654\n")
+    imported = run_cli("profile", "import", str(csv), "--kind", "mjx", "--name", "nomem")
+    assert imported.returncode == 0 and "--device-memory-bytes" in imported.stdout
+    text = run_cli("recommend", "--profile", "nomem", "--target", "100M").stdout
+    header = [line for line in text.splitlines() if line.startswith("# ")]
+    peak = next(line for line in header if line.startswith("# peak memory:"))
+    assert "unknown (not measured" not in peak and "upper bound" in peak and "--device-memory-bytes" in peak
+    assert not any("pool is enough" in line for line in header)
+    assert any("device memory not given" in line for line in header)
+    data = json.loads(run_cli("recommend", "--profile", "nomem", "--target", "100M", "--json").stdout)
+    upper = data["chosen"]["peak_bytes_upper"]
+    from advisor.units import format_bytes
+
+    assert f"upper bound {format_bytes(upper)}" in peak  # the header reads the table's number
+    assert any("--device-memory-bytes" in note for note in data["notes"])
+    # given the memory, the check is made and said
+    again = run_cli("profile", "import", str(csv), "--kind", "mjx", "--name", "nomem", "--force",
+                    "--device-memory-bytes", str(8 * 2**30))
+    assert again.returncode == 0 and "--device-memory-bytes" not in again.stdout
+    header = run_cli("recommend", "--profile", "nomem", "--target", "100M").stdout
+    assert "of 8.0 GiB)" in header and "pool is enough" in header

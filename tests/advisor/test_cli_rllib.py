@@ -32,7 +32,11 @@ def test_import_then_predict_follows_the_design_contract():
     assert rows[2]["efficiency"] < 0.5  # the write-up's 8 runners were already at 51.5%
     # after the contract's keys: 90% intervals, each holding its prediction; 1r x 1e's speedup is exactly 1
     assert list(rows[0])[5:] == ["extrapolated", "env_steps_per_s_low", "env_steps_per_s_high", "speedup_low",
-                                 "speedup_high", "efficiency_low", "efficiency_high"]
+                                 "speedup_high", "efficiency_low", "efficiency_high", "rating", "measured",
+                                 "fit_env_steps_per_s"]
+    # a measured setting answers with its measurement, the fit's figure beside it
+    assert rows[1]["measured"] and rows[1]["env_steps_per_s"] == 2680 and not rows[2]["measured"]
+    assert rows[1]["rating"] == "good" and rows[1]["efficiency"] == pytest.approx(0.67)  # the write-up's 67.0%
     for r in rows:
         for name in ("env_steps_per_s", "speedup", "efficiency"):
             assert r[f"{name}_low"] <= r[name] <= r[f"{name}_high"]
@@ -61,7 +65,7 @@ def test_recommend_kind_rllib_prints_snippet_and_yaml(tmp_path):
     human = run_cli("recommend", "--target", "100M", "--kind", "rllib", "--profile", "writeup", "--objective", "efficiency")
     assert human.returncode == 0, human.stderr
     assert "# --- as PPOConfig calls ---" in human.stdout and "env_runners:" in human.stdout
-    assert "chosen as the most predicted env steps/s per CPU" in human.stdout
+    assert "chosen as the most env steps/s per CPU" in human.stdout
     out_py, out_yaml = tmp_path / "ppo.py", tmp_path / "ppo.yaml"
     for out in (out_py, out_yaml):
         assert run_cli("recommend", "--target", "1B", "--kind", "rllib", "--profile", "writeup", "-o", str(out)).returncode == 0
@@ -97,7 +101,7 @@ def test_report_writes_the_dashboard_and_text(tmp_path):
     assert "parallel efficiency (speedup / total envs)" in paths["panels"]
     text = (tmp_path / "report" / "writeup-report.txt").read_text()
     assert "8r x 1e: here 51.5%, source 51.5%" in text
-    assert "predicted (90% intervals" in text and "15r x 1e" in text
+    assert "answers (90% intervals" in text and "15r x 1e" in text
 
 
 def test_rllib_bad_input_is_one_line_exit_2(tmp_path):

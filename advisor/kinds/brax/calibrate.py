@@ -93,8 +93,10 @@ def calibrate_brax(
     """Calibrate Brax PPO (brax.training.agents.ppo.train) on a MuJoCo Playground env: per point one fresh process
     trains from Playground's defaults for the env; env steps/s from compile-free epochs (training/walltime deltas),
     compile, setup and evaluation seconds, peak memory (bytes)."""
+    from profiler.extras import require_extra
     from profiler.kinds.brax.sweep import BraxSweepSpec, preflight, run_probe
 
+    require_extra("advisor calibrate brax", "brax")
     preset = QUICK if quick else FULL
     if resume and fresh:
         raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")

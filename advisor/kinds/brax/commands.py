@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.catalog import resolve_profile
-from advisor.console import out, print_json, show_recommendation
+from advisor.console import out, print_json, refuse_invalid, show_recommendation
 from advisor.console import table as new_table
 from advisor.errors import BadInput
 from advisor.kinds.brax.recommend import recommend_brax
 from advisor.kinds.brax.render import options_table, python_text, recommendation_lines, yaml_text
 from advisor.units import format_bytes, format_range, parse_int_list
-from advisor.vectorised import prediction_rows
+from advisor.vectorised import measured_cell, prediction_rows
 from models.vectorised import fit_vectorised
 from profiler.kinds.brax.rules import shape_error
 from profiler.serde import to_jsonable
@@ -49,22 +49,25 @@ def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
     if section is None:
         raise BadInput(f"profile {name!r} has no brax measurements; use one that does (see 'advisor profile list')")
     w = section.workload
-    for n in values:
-        problem = shape_error(n, w.batch_size, w.num_minibatches, section.device_count)
-        if problem:
-            raise BadInput(f"--num-envs {n}: {problem}")
+    problems = {n: shape_error(n, w.batch_size, w.num_minibatches, section.device_count) for n in values}
+    problems = {n: f"num_envs {n}: {problem}" if problem else None for n, problem in problems.items()}
+    valid = [n for n in values if problems[n] is None]
     shape = {"batch_size": w.batch_size, "num_minibatches": w.num_minibatches, "unroll_length": w.unroll_length,
              "num_updates_per_batch": w.num_updates_per_batch}
-    rows = prediction_rows(fit_vectorised(section), list(values), extra=shape)
+    rows = prediction_rows(fit_vectorised(section), valid, extra=shape) if valid else []
     if json_output:
-        print_json(rows)
-        return 0
+        if rows:
+            print_json(rows)
+        return refuse_invalid(problems)
     table = new_table(f"{name}: Brax PPO on {w.env} at batch_size {w.batch_size}, num_minibatches "
                       f"{w.num_minibatches}, unroll_length {w.unroll_length}",
-                      ("num_envs", "env steps/s", "90% interval", "peak memory", "upper bound", "extrapolated"))
+                      ("num_envs", "env steps/s", "90% interval", "measured", "peak memory", "upper bound",
+                       "extrapolated"))
     for r in rows:
         table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
+                      measured_cell(r["measured"], r["fit_train_sps"]),
                       format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
                       "yes" if r["extrapolated"] else "no")
-    out.print(table)
-    return 0
+    if rows:
+        out.print(table)
+    return refuse_invalid(problems)

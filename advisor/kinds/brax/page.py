@@ -72,6 +72,6 @@ def page(context: PageContext) -> None:
     curve = [row for d in datasets for row in d.curve]
     measured = [row for d in datasets for row in d.measured]
     if curve or measured:
-        st.vega_lite_chart(explore.throughput_spec(curve, measured, []), width="stretch")
+        st.vega_lite_chart(explore.throughput_spec(curve, measured, [], title="env steps/s"), width="stretch")
     else:
         st.info("No point of this profile finished, so there is no throughput to draw.")

@@ -23,6 +23,7 @@ import numpy as np
 
 from advisor.errors import BadInput
 from models.brax_phases import BraxPhaseModel, nnls_relative
+from models.stats import at_measurement
 from profiler.kinds.brax.rules import env_steps_per_update, epochs, evaluations, shape_error, total_env_steps
 from profiler.kinds.brax.schema import BraxSection
 
@@ -49,6 +50,9 @@ class BraxOption:
     time_s: float
     time_low_s: float
     time_high_s: float
+    #: whether this num_envs at this shape was measured (then train_sps is the measurement), and the fit's prediction
+    measured: bool = False
+    fit_train_sps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,15 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
                                          f"{shape['num_minibatches']})")
     x = np.array([[n, shape["batch_size"], shape["num_minibatches"], shape["unroll_length"],
                    shape["num_updates_per_batch"], w.action_repeat] for n in nums], dtype=float)
-    sps, (low, high) = model.predict(x), model.predict_interval(x)
+    fit, (low, high) = model.predict(x), model.predict_interval(x)
+    sps, low, high = fit.copy(), low.copy(), high.copy()
+    measured_here = np.zeros(len(nums), dtype=bool)
+    for i, n in enumerate(nums):
+        point = section.find((n, shape["batch_size"], shape["num_minibatches"], shape["unroll_length"]))
+        if (point is not None and point.ok and point.train_sps and point.num_updates_per_batch ==
+                shape["num_updates_per_batch"] and point.action_repeat == w.action_repeat):
+            sps[i], low[i], high[i] = at_measurement(fit[i], low[i], high[i], point.train_sps, point.train_sps_samples)
+            measured_here[i] = True
     outside = model.is_extrapolation(x)
     peaks, uppers = memory_fit(section, nums, steps)
     largest = max(p.num_envs for p in section.all_ok_points)
@@ -200,7 +212,8 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
             peak_bytes=None if peaks[i] is None else round(peaks[i]),
             peak_bytes_upper=None if uppers[i] is None else math.ceil(uppers[i]), fits=bool(fits),
             extrapolated=bool(outside[i]), train_s=total / float(sps[i]), time_s=run + total / float(sps[i]),
-            time_low_s=run + total / float(high[i]), time_high_s=run + total / float(low[i])))
+            time_low_s=run + total / float(high[i]), time_high_s=run + total / float(low[i]),
+            measured=bool(measured_here[i]), fit_train_sps=float(fit[i])))
     usable = [o for o in options if o.fits]
     if not usable:
         return BraxRecommendation(**base, options=tuple(options), chosen=None, notes=tuple(notes),

@@ -8,6 +8,7 @@ from rich.table import Table
 from advisor.console import table as new_table
 from advisor.kinds.brax.recommend import BraxRecommendation
 from advisor.units import format_bytes, format_count, format_duration, format_range
+from advisor.vectorised import measured_cell
 from profiler.kinds.brax.schema import MEMORY_SOURCES, BraxSection
 
 
@@ -51,11 +52,12 @@ def options_table(rec: BraxRecommendation) -> Table:
     table = new_table(f"num_envs options for {format_count(rec.target_steps)} env steps of {rec.env} "
                       f"(batch_size {s['batch_size']}, num_minibatches {s['num_minibatches']}, unroll_length "
                       f"{s['unroll_length']}; {rec.accelerator_name})",
-                      ("num_envs", "env steps/s", "90% interval", "peak memory (upper)", "fits", "extrapolated",
-                       "time to target"), left=("fits", "extrapolated"))
+                      ("num_envs", "env steps/s", "90% interval", "measured", "peak memory (upper)", "fits",
+                       "extrapolated", "time to target"), left=("fits", "extrapolated"))
     for o in rec.options:
         mark = "→ " if rec.chosen is not None and o.num_envs == rec.chosen.num_envs else ""
         table.add_row(f"{mark}{o.num_envs}", f"{o.train_sps:,.0f}", format_range(o.train_sps_low, o.train_sps_high),
+                      measured_cell(o.measured, o.fit_train_sps),
                       format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
                       "yes" if o.fits else "no", "yes" if o.extrapolated else "no", format_duration(o.time_s),
                       style="bold green" if mark else None)
@@ -68,7 +70,11 @@ def header_lines(rec: BraxRecommendation) -> list[str]:
     assert o is not None
     return [
         f"advisor: Brax PPO ppo_params for {rec.env}, profile {rec.profile} ({rec.profile_note})",
-        f"predicted train_sps {o.train_sps:,.0f} env steps/s (90% interval {format_range(o.train_sps_low, o.train_sps_high)})",
+        (f"measured train_sps {o.train_sps:,.0f} env steps/s (this num_envs and shape were measured; the fit "
+         f"predicts {o.fit_train_sps:,.0f}; 90% interval {format_range(o.train_sps_low, o.train_sps_high)})"
+         if o.measured and o.fit_train_sps is not None else
+         f"predicted train_sps {o.train_sps:,.0f} env steps/s (90% interval "
+         f"{format_range(o.train_sps_low, o.train_sps_high)})"),
         f"time to {format_count(rec.target_steps)}: {format_duration(o.time_s)} ({format_duration(o.time_low_s)} - "
         f"{format_duration(o.time_high_s)}): {rec.total_env_steps:,} env steps in Brax's accounting, "
         f"{format_duration(o.train_s)} training + {format_duration(rec.eval_s)} for {rec.num_evals} evals + "

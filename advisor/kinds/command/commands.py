@@ -12,6 +12,7 @@ from advisor.errors import BadInput
 from advisor.kinds.command.recommend import predict_rows, recommend_command
 from advisor.kinds.command.render import options_table, recommendation_lines
 from advisor.units import format_bytes, format_duration, format_range, parse_int_list
+from advisor.vectorised import measured_cell
 from models.vectorised import fit_vectorised
 from profiler.serde import to_jsonable
 
@@ -43,10 +44,11 @@ def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
         print_json(rows)
         return 0
     table = new_table(f"{name}: predictions for its command",
-                      ("num_envs", "env steps/s", "90% interval", "peak memory", "upper bound", "fixed cost",
+                      ("num_envs", "env steps/s", "90% interval", "measured", "peak memory", "upper bound", "fixed cost",
                        "extrapolated"))
     for r in rows:
         table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
+                      measured_cell(r["measured"], r["fit_train_sps"]),
                       format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
                       format_duration(r["fixed_s"]) if r["fixed_s"] is not None else "-",
                       "yes" if r["extrapolated"] else "no")

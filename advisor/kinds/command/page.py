@@ -71,7 +71,7 @@ def charts(datasets: list[explore.Dataset], markers: list[dict], target_steps: i
     st.subheader("Throughput")
     curve, measured = [r for d in datasets for r in d.curve], [r for d in datasets for r in d.measured]
     if curve or measured:
-        st.vega_lite_chart(throughput_spec(curve, measured, markers, log_y=len(datasets) > 1), width="stretch")
+        st.vega_lite_chart(throughput_spec(curve, measured, markers, log_y=len(datasets) > 1, title="env steps/s"), width="stretch")
     else:
         st.info("No point of this profile finished, so there is no throughput to draw.")
     st.subheader("Peak memory")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.errors import BadInput
-from advisor.vectorised import prediction_rows
+from advisor.vectorised import prediction_rows, trend_note
 from models.vectorised import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 from profiler.kinds.command.schema import CommandWorkload
@@ -44,6 +44,9 @@ class CommandOption:
     time_s: float
     time_low_s: float
     time_high_s: float
+    #: whether this num_envs was measured (then train_sps is the measurement), and the fit's prediction
+    measured: bool = False
+    fit_train_sps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,8 @@ def evaluate(curves: VectorCurves, num_envs: list[int], *, target_steps: int,
              budget_bytes: int | None) -> list[CommandOption]:
     assert curves.throughput is not None
     n = np.asarray(num_envs, dtype=float)
-    sps = curves.throughput.predict(n)
-    low, high = curves.throughput.predict_interval(n)
+    at = curves.throughput_at(n)
+    sps, low, high = at.train_sps, at.low, at.high
     extrapolated = curves.throughput.is_extrapolation(n)
     largest_ok, oom = max(curves.measured_num_envs), curves.section.oom_num_envs
     iteration = curves.num_steps
@@ -112,7 +115,7 @@ def evaluate(curves: VectorCurves, num_envs: list[int], *, target_steps: int,
             peak_bytes=None if peak is None else round(peak), peak_bytes_upper=None if upper is None else math.ceil(upper),
             fits=bool(fits), extrapolated=bool(extrapolated[i]), total_timesteps=int(steps), fixed_s=fixed,
             time_s=fixed + steps / float(sps[i]), time_low_s=fixed + steps / float(high[i]),
-            time_high_s=fixed + steps / float(low[i])))
+            time_high_s=fixed + steps / float(low[i]), measured=bool(at.measured[i]), fit_train_sps=float(at.fit[i])))
     return options
 
 
@@ -157,9 +160,9 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
         chosen = min((o for o in usable if o.train_sps >= (1 - tolerance) * best.train_sps), key=lambda o: o.num_envs)
         why = (f"the smallest num_envs within {tolerance:.0%} of the best predicted env steps/s "
                f"({best.num_envs} envs at {best.train_sps:,.0f} env steps/s)")
-    if best.num_envs == max(curves.measured_num_envs) and all(o.fits for o in options):
-        notes.append(f"throughput was still rising at the largest measured num_envs ({best.num_envs}); "
-                     "calibrate larger --num-envs to see whether more helps")
+    trend = trend_note(section, best.num_envs) if all(o.fits for o in options) else None
+    if trend:
+        notes.append(trend)
     if chosen.total_timesteps != target_steps:
         notes.append(f"total_timesteps is rounded up to whole iterations of {chosen.num_envs} x "
                      f"{section.workload.num_steps} env steps: {chosen.total_timesteps:,}")

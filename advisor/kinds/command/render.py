@@ -10,6 +10,7 @@ from advisor.console import status_cell
 from advisor.console import table as new_table
 from advisor.kinds.command.recommend import CommandRecommendation
 from advisor.units import format_bytes, format_count, format_duration, format_range
+from advisor.vectorised import measured_cell
 from profiler.kinds.command.schema import MEMORY_SOURCES, CommandSection
 
 
@@ -33,11 +34,12 @@ def points_table(section: CommandSection, title: str) -> Table:
 def options_table(rec: CommandRecommendation) -> Table:
     table = new_table(f"num_envs options for {format_count(rec.target_steps)} env steps of {rec.name} "
                       f"({rec.accelerator.name})",
-                      ("num_envs", "env steps/s", "90% interval", "peak memory (upper)", "fits", "time to target"),
-                      left=("fits",))
+                      ("num_envs", "env steps/s", "90% interval", "measured", "peak memory (upper)", "fits",
+                       "time to target"), left=("fits", "measured"))
     for o in rec.options:
         mark = "→ " if rec.chosen is not None and o.num_envs == rec.chosen.num_envs else ""
         table.add_row(f"{mark}{o.num_envs}", f"{o.train_sps:,.0f}", format_range(o.train_sps_low, o.train_sps_high),
+                      measured_cell(o.measured, o.fit_train_sps),
                       format_bytes(o.peak_bytes_upper) if o.peak_bytes_upper is not None else "unknown",
                       "yes" if o.fits else "no", format_duration(o.time_s), style="bold green" if mark else None)
     return table
@@ -49,7 +51,9 @@ def recommendation_lines(rec: CommandRecommendation) -> list[str]:
     assert o is not None
     fixed = f"{format_duration(o.fixed_s)} fixed cost + " if rec.fixed_s is not None else ""
     lines = [f"num_envs {o.num_envs}: {rec.reason}",
-             f"predicted {o.train_sps:,.0f} env steps/s ({format_range(o.train_sps_low, o.train_sps_high)}), "
+             (f"measured {o.train_sps:,.0f} env steps/s (fit {o.fit_train_sps:,.0f}; "
+              if o.measured and o.fit_train_sps is not None else f"predicted {o.train_sps:,.0f} env steps/s (")
+             + f"{format_range(o.train_sps_low, o.train_sps_high)}), "
              f"peak memory {format_bytes(o.peak_bytes) if o.peak_bytes is not None else 'unknown'}",
              f"time to {format_count(o.total_timesteps)} env steps: {format_duration(o.time_s)} "
              f"({format_duration(o.time_low_s)} - {format_duration(o.time_high_s)}; {fixed}"

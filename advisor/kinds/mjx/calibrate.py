@@ -88,8 +88,10 @@ def calibrate_mjx(
 ) -> int:
     """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
     and physics_sps (env steps/s), compile time (s), true peak memory (bytes) and XLA's memory analysis."""
+    from profiler.extras import require_extra
     from profiler.kinds.mjx.sweep import MjxSweepSpec, default_grid, preflight, probe_device
 
+    require_extra("advisor calibrate mjx", "mjx")
     if platform not in PLATFORMS:
         raise BadInput(f"--platform must be one of {', '.join(PLATFORMS)}")
     if num_minibatches is not None and minibatch_size is not None:
@@ -236,13 +238,20 @@ def doctor_plan() -> tuple[list, dict | None, str | None]:
 
     from profiler import diagnose
     from profiler.errors import AdvisorError
+    from profiler.extras import install_command, missing_modules
     from profiler.kinds.mjx.sweep import default_grid, probe_device
 
     checks = []
     platform = None
+    missing = missing_modules("mjx")
+    if missing:
+        checks.append(diagnose.Check("JAX backend", "warn", f"{', '.join(missing)} not installed: 'advisor calibrate "
+                                     f"mjx' and 'advisor verify' need the mjx extra: {install_command('mjx')}"))
+        return checks, None, None
     try:
         with tempfile.TemporaryDirectory(prefix="advisor-doctor-") as tmp:
-            accel = probe_device(Path(tmp), None, timeout_s=180)
+            accel = probe_device(Path(tmp), None, timeout_s=180,
+                                 hint="the versions below show what differs from the known-good set")
         platform = accel.platform
         memory = f", {accel.memory_bytes / 2**30:.1f} GiB" if accel.memory_bytes else ""
         checks.append(diagnose.Check("JAX backend", "ok", f"{accel.platform}: {accel.name}{memory}"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.catalog import resolve_profile
-from advisor.console import err, out, print_json, write_output
+from advisor.console import err, out, print_json, refuse_invalid, write_output
 from advisor.console import table as new_table
 from advisor.errors import BadInput, NoRecommendation
 from advisor.kinds.mjx.base_physics import with_physics_note
@@ -22,7 +22,7 @@ from advisor.kinds.mjx.conf import (
 )
 from advisor.kinds.mjx.config_prediction import fit_mjx
 from advisor.kinds.mjx.options import DEFAULT_MIN_UPDATES
-from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
+from advisor.kinds.mjx.recommend import minibatch_problem, predict_mjx, recommend_mjx
 from advisor.kinds.mjx.render import mjx_options_table
 from advisor.units import format_bytes, format_range, parse_count, parse_int_list
 from profiler.serde import to_jsonable
@@ -99,11 +99,15 @@ def predict_command(loaded, name: str, json_output: bool, *, num_envs: str, num_
     section = loaded.section("mjx")
     if section is None:
         raise BadInput(f"profile {name!r} has no MJX measurements; use one that does (see 'advisor profile list')")
-    rows = predict_mjx(fit_mjx(section), list(values), num_steps=num_steps, num_minibatches=num_minibatches,
-                       update_epochs=update_epochs, target_steps=target_steps)
+    steps = num_steps or section.workload.num_steps
+    problems = {n: minibatch_problem(section, n, steps, num_minibatches) for n in values}
+    valid = [n for n in values if problems[n] is None]
+    rows = predict_mjx(fit_mjx(section), valid, num_steps=num_steps, num_minibatches=num_minibatches,
+                       update_epochs=update_epochs, target_steps=target_steps) if valid else []
     if json_output:
-        print_json(rows)
-        return 0
+        if rows:
+            print_json(rows)
+        return refuse_invalid(problems)
     table = new_table(f"{name}: predictions",
                       ("num_envs", "num_steps", "minibatches", "train_sps", "90% interval", "peak memory", "upper bound",
                        "grad steps/update") + (("PPO updates",) if target_steps else ()) + ("extrapolated",))
@@ -113,8 +117,10 @@ def predict_command(loaded, name: str, json_output: bool, *, num_envs: str, num_
                       format_bytes(r["peak_vram_bytes"]), format_bytes(r["peak_vram_bytes_upper"]),
                       str(r["gradient_steps_per_update"]),
                       *((f"{r['num_updates']:,}",) if target_steps else ()),
-                      ", ".join(r["extrapolated_axes"]) or "no")
-    out.print(table)
+                      f"measured (fit {r['fit_train_sps']:,.0f})" if r["measured"]
+                      else ", ".join(r["extrapolated_axes"]) or "no")
+    if rows:
+        out.print(table)
     for note in dict.fromkeys(n for r in rows for n in r["notes"]):
         out.print(f"note: {note}", markup=False)
-    return 0
+    return refuse_invalid(problems)

@@ -19,6 +19,10 @@ from advisor.errors import BadInput
 from advisor.kinds.mjx.recommend import MjxRecommendation
 from advisor.units import format_bytes, format_count, format_duration
 
+#: How to give an imported profile the device memory its peaks are checked against.
+MEMORY_HINT = ("import the profile again with --device-memory-bytes (the device's memory in bytes, e.g. 8589934592 "
+               "for 8 GiB)")
+
 
 def tuned_values(rec: MjxRecommendation) -> dict[str, int]:
     assert rec.chosen is not None
@@ -37,11 +41,15 @@ def header_lines(rec: MjxRecommendation) -> list[str]:
     lines = [
         f"advisor recommendation for {format_count(rec.target_steps)} env steps",
         f"profile: {rec.profile}" + (f" ({rec.profile_note})" if rec.profile_note else ""),
-        f"device: {acc.name} ({acc.platform}, {format_bytes(acc.memory_bytes)})",
+        f"device: {acc.name} ({acc.platform}, " + (format_bytes(acc.memory_bytes) if acc.memory_bytes else
+                                                   "device memory not given") + ")",
         *([f"measured physics: {', '.join(f'{k} {v:g}' for k, v in rec.workload.physics.items())}"]
           if rec.workload.physics else []),
-        f"predicted train_sps: {c.train_sps:,.0f} env steps/s (90% interval {c.train_sps_low:,.0f}-"
-        f"{c.train_sps_high:,.0f}){' [extrapolated]' if c.extrapolated else ''}",
+        (f"measured train_sps: {c.train_sps:,.0f} env steps/s (this exact config was measured; the fit predicts "
+         f"{c.fit_train_sps:,.0f}; 90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f})"
+         if c.measured and c.fit_train_sps is not None else
+         f"predicted train_sps: {c.train_sps:,.0f} env steps/s (90% interval {c.train_sps_low:,.0f}-"
+         f"{c.train_sps_high:,.0f}){' [extrapolated]' if c.extrapolated else ''}"),
         f"time to target: {format_duration(c.time_s)} ({format_duration(c.time_low_s)}-"
         f"{format_duration(c.time_high_s)}), " + (f"compile {format_duration(rec.compile_s)} included"
                                                   if rec.compile_s else "compile time not included (not measured)"),
@@ -55,14 +63,21 @@ def header_lines(rec: MjxRecommendation) -> list[str]:
     if c.peak_bytes_upper is not None and acc.memory_bytes:
         lines.append(f"peak memory: {format_bytes(c.peak_bytes)} (upper bound {format_bytes(c.peak_bytes_upper)}, "
                      f"{c.peak_bytes_upper / acc.memory_bytes:.0%} of {format_bytes(acc.memory_bytes)})")
+    elif c.peak_bytes_upper is not None:
+        lines.append(f"peak memory: {format_bytes(c.peak_bytes)} (upper bound {format_bytes(c.peak_bytes_upper)}); "
+                     f"the device's memory is unknown, so whether it fits cannot be checked: {MEMORY_HINT}")
     else:
         lines.append("peak memory: unknown (not measured in this profile)")
     for name, value in rec.env.items():
         lines.append(f"before training: export {name}={value}")
     if acc.platform == "gpu" and not rec.env:
-        lines.append("JAX's default 75% GPU memory pool is enough; no XLA_PYTHON_CLIENT_MEM_FRACTION needed"
-                     if c.peak_bytes_upper is not None else
-                     "JAX preallocates 75% of GPU memory by default; that says nothing about the real footprint")
+        if c.peak_bytes_upper is None:
+            lines.append("JAX preallocates 75% of GPU memory by default; that says nothing about the real footprint")
+        elif acc.memory_bytes:
+            lines.append("JAX's default 75% GPU memory pool is enough; no XLA_PYTHON_CLIENT_MEM_FRACTION needed")
+        else:
+            lines.append("whether JAX's default 75% GPU memory pool holds that peak cannot be checked without the "
+                         "device's memory")
     lines.append(f"chosen as {rec.reason}")
     return lines + [f"note: {n}" for n in rec.notes]
 

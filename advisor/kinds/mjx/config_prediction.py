@@ -10,6 +10,7 @@ fast side for fewer), with a note saying so. Pure: no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 
 from models.phase_section import fit_phases
 from models.phases import AXIS_WIDENING, PhaseModel
+from models.stats import at_measurement
 from models.vectorised import VectorCurves, fit_vectorised
 
 
@@ -53,6 +55,9 @@ class ConfigPrediction:
     basis: str
     extrapolated: tuple[str, ...]
     notes: tuple[str, ...]
+    #: whether this exact config was measured (then train_sps is the measurement), and the fit's prediction
+    measured: bool = False
+    fit_train_sps: float | None = None
 
     @property
     def batch_size(self) -> int:
@@ -97,10 +102,35 @@ def predict_configs(source: Any, rows: list[tuple[int, int, int, int]]) -> list[
         if min(n, steps, k, epochs) < 1 or (n * steps) % k:
             raise ValueError(f"num_envs*num_steps = {n}*{steps} is not divisible by num_minibatches={k}")
     if curves.phases is not None:
-        return _from_phases(curves, rows)
-    if curves.throughput is None:
+        predictions = _from_phases(curves, rows)
+    elif curves.throughput is None:
         raise ValueError("this profile cannot predict throughput: " + "; ".join(curves.notes))
-    return _from_fused(curves, rows)
+    else:
+        predictions = _from_fused(curves, rows)
+    return [_at_measurement(curves.section, p) for p in predictions]
+
+
+def measured_point(section: Any, num_envs: int, num_steps: int, num_minibatches: int, update_epochs: int) -> Any:
+    """The successful point that measured exactly this config, if any."""
+    w = section.workload
+    for p in section.ok_points:
+        if (p.num_envs == num_envs and (p.num_steps or w.num_steps) == num_steps
+                and (p.num_minibatches or w.num_minibatches) == num_minibatches
+                and (p.update_epochs or w.update_epochs) == update_epochs and p.train_sps):
+            return p
+    return None
+
+
+def _at_measurement(section: Any, p: ConfigPrediction) -> ConfigPrediction:
+    """A prediction for a config that was measured answers with the measurement, the fit's own
+    figure kept beside it (:func:`models.stats.at_measurement`)."""
+    point = measured_point(section, p.num_envs, p.num_steps, p.num_minibatches, p.update_epochs)
+    if point is None:
+        return dataclasses.replace(p, fit_train_sps=p.train_sps)
+    value, low, high = at_measurement(p.train_sps, p.train_sps_low, p.train_sps_high, point.train_sps,
+                                      point.train_sps_samples)
+    return dataclasses.replace(p, train_sps=value, train_sps_low=low, train_sps_high=high,
+                               iteration_s=p.batch_size / value, measured=True, fit_train_sps=p.train_sps)
 
 
 def predict_config(source: Any, num_envs: int, num_steps: int, num_minibatches: int,

@@ -222,10 +222,12 @@ def _profiles(*tables: list[dict]) -> list[str]:
     return list(dict.fromkeys(r["profile"] for table in tables for r in table if "profile" in r))
 
 
-def throughput_spec(curve: list[dict], measured: list[dict], markers: list[dict], log_y: bool = False) -> dict:
-    """train_sps vs num_envs: interval band, fitted line (dashed where extrapolated), measured
+def throughput_spec(curve: list[dict], measured: list[dict], markers: list[dict], log_y: bool = False,
+                    title: str = "train_sps (env steps/s)") -> dict:
+    """Throughput vs num_envs: interval band, fitted line (dashed where extrapolated), measured
     iterations as points, and the recommended and chosen num_envs as rules. ``log_y`` when two
-    profiles far apart share the axes."""
+    profiles far apart share the axes; ``title`` names the y axis (a command's or Brax's
+    throughput is env steps/s, LocoMuJoCo's train_sps)."""
     colour = profile_encoding(_profiles(curve, measured))
     y_scale = {"type": "log"} if log_y else {}
     layers = []
@@ -237,13 +239,13 @@ def throughput_spec(curve: list[dict], measured: list[dict], markers: list[dict]
                           "y2": {"field": "high"}, "color": colour, "detail": {"field": "segment"}}},
             {"data": data, "mark": "line",
              "encoding": {"x": _LOG_X, "y": {"field": "train_sps", "type": "quantitative", "scale": y_scale,
-                                             "title": "train_sps (env steps/s)"},
+                                             "title": title},
                           "color": colour, "detail": {"field": "segment"},
                           "strokeDash": {"field": "extrapolated", "type": "nominal", "title": "extrapolated"}}}]
     if measured:
         layers.append({"data": {"values": measured}, "mark": {"type": "point", "filled": True},
                        "encoding": {"x": _LOG_X, "y": {"field": "train_sps", "type": "quantitative", "scale": y_scale,
-                                                       "title": "train_sps (env steps/s)"},
+                                                       "title": title},
                                     "color": colour,
                                     "tooltip": [{"field": "num_envs"}, {"field": "train_sps", "format": ",.0f"}]}})
     return _chart(layers + [_markers_layer(markers)])

@@ -48,6 +48,9 @@ class MjxOption:
     extrapolated_axes: tuple[str, ...] = ()
     excluded: str | None = None
     notes: tuple[str, ...] = ()
+    #: whether this exact config was measured (then train_sps is the measurement), and the fit's prediction
+    measured: bool = False
+    fit_train_sps: float | None = None
 
 
 def batch_splits(batch: int, measured: tuple[int, ...], min_steps: int) -> list[tuple[int, int]]:
@@ -95,7 +98,8 @@ def evaluate(curves, shapes: list[tuple[int, int, int | None, int]], *, target_s
             time_high_s=compile_high + steps / p.train_sps_low, num_steps=p.num_steps, update_epochs=p.update_epochs,
             gradient_steps_per_update=p.gradient_steps_per_update, gradient_steps_per_sample=p.gradient_steps_per_sample,
             basis=p.basis, extrapolated_axes=p.extrapolated, excluded=excluded,
-            notes=tuple(p.notes) + ((memory_note,) if memory_note else ()),
+            notes=tuple(p.notes) + ((memory_note,) if memory_note else ()), measured=p.measured,
+            fit_train_sps=p.fit_train_sps,
         ))
     return options
 

@@ -19,10 +19,16 @@ from advisor.kinds.mjx.options import (
     evaluate,
     min_rollout_steps,
 )
-from advisor.vectorised import prediction_rows
+from advisor.vectorised import prediction_rows, trend_note
 from models.vectorised import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
-from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, check_minibatches, choose_num_minibatches
+from profiler.minibatch import (
+    DEFAULT_MINIBATCH_SIZE,
+    check_minibatches,
+    choose_num_minibatches,
+    divisors,
+    num_envs_step,
+)
 from profiler.profile import Accelerator
 
 #: objective -> what it means
@@ -140,6 +146,11 @@ def recommend_mjx(
     if curves.memory is None and curves.envs_memory is None:
         notes.append(f"peak memory is unknown, so only num_envs up to the largest that ran on "
                      f"{section.accelerator.name} ({max(curves.measured_num_envs)}) count as fitting")
+    elif budget is None:
+        notes.append(f"the device's memory is unknown (the profile was imported without --device-memory-bytes), so "
+                     f"predicted peaks are not checked against it and only num_envs up to the largest that ran "
+                     f"({max(curves.measured_num_envs)}) count as fitting; import it again with --device-memory-bytes "
+                     "to check them")
     if objective == "same-batch":
         batch = base_batch or LOCOMUJOCO_BATCH
         shortest = min_rollout_steps()
@@ -170,10 +181,9 @@ def recommend_mjx(
         why = (f"the smallest num_envs within {tolerance:.0%} of the best predicted train_sps "
                f"({best.num_envs} envs at {best.train_sps:,.0f} env steps/s); bigger batches cost PPO sample efficiency")
     notes.extend(chosen.notes)
-    if (objective != "same-batch" and best.num_envs == max(curves.measured_num_envs)
-            and all(o.fits for o in options)):
-        notes.append(f"throughput was still rising at the largest measured num_envs ({best.num_envs}); "
-                     "calibrate larger --num-envs to see whether more helps")
+    trend = trend_note(section, best.num_envs) if objective != "same-batch" and all(o.fits for o in options) else None
+    if trend:
+        notes.append(trend)
     env = {}
     fraction = pool_fraction_needed(chosen, section.accelerator, cap=headroom)
     if fraction is not None:
@@ -219,6 +229,24 @@ def default_minibatches(section, num_envs: int, num_steps: int) -> int:
     return k
 
 
+def minibatch_problem(section, num_envs: int, num_steps: int, num_minibatches: int | None) -> str | None:
+    """Why ``predict`` cannot answer for ``num_envs`` (its batch does not divide into the given
+    ``num_minibatches``, or the profile's own count when none is given), with the fix; ``None`` when
+    it can."""
+    w = section.workload
+    if num_minibatches is None and w.minibatch_size is not None:
+        return None  # the count is chosen per num_envs, so it always divides
+    k = num_minibatches if num_minibatches is not None else _measured_minibatches(section, num_envs)
+    batch = num_envs * num_steps
+    if batch % k == 0:
+        return None
+    nearest = min(divisors(batch), key=lambda d: (abs(d - k), d))
+    whose = f"--num-minibatches {k}" if num_minibatches is not None else f"the profile's num_minibatches={k}"
+    return (f"num_envs {num_envs}: {num_envs}*{num_steps} = {batch:,} env steps per iteration is not divisible by "
+            f"{whose} (LocoMuJoCo asserts it); predict it with --num-minibatches {nearest}, or use num_envs that are "
+            f"multiples of {num_envs_step(num_steps, k)}")
+
+
 def predict_mjx(curves: VectorCurves, num_envs: list[int], *, num_steps: int | None = None,
                 num_minibatches: int | None = None, update_epochs: int | None = None,
                 target_steps: int | None = None) -> list[dict[str, Any]]:
@@ -251,6 +279,7 @@ def predict_mjx(curves: VectorCurves, num_envs: list[int], *, num_steps: int | N
                    gradient_steps_per_update=p.gradient_steps_per_update,
                    gradient_steps_per_sample=p.gradient_steps_per_sample,
                    num_updates=p.num_updates(target_steps) if target_steps else None, basis=p.basis,
+                   measured=p.measured, fit_train_sps=p.fit_train_sps,
                    extrapolated_axes=list(p.extrapolated),
                    notes=list(p.notes) + ([memory_note] if memory_note else []))
         rows.append(row)

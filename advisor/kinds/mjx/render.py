@@ -34,7 +34,10 @@ def mjx_options_table(rec: MjxRecommendation) -> Table:
 
 
 def extrapolated_cell(option) -> str:
-    """The axes along which an option's prediction leaves what was measured, or ``no``."""
+    """The axes along which an option's prediction leaves what was measured, ``measured (fit N)``
+    for a config that was measured (its train_sps is the measurement, the fit's beside it), or ``no``."""
+    if getattr(option, "measured", False) and option.fit_train_sps is not None:
+        return f"measured (fit {option.fit_train_sps:,.0f})"
     return ", ".join(option.extrapolated_axes) or "no"
 
 

@@ -30,10 +30,12 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
                    min_updates: int = DEFAULT_MIN_UPDATES) -> int:
     """Run and report one verify (module docstring); the exit code."""
     from advisor.errors import BadInput
+    from profiler.extras import require_extra
     from profiler.kinds.mjx.sweep import jax_cache_dir
     from profiler.kinds.mjx.verify_run import measure_and_store
 
     check_writable(profile, origin, name)
+    require_extra("advisor verify", "mjx")
     if timeout is not None and not 0 < timeout < 1e7:
         raise BadInput("--timeout must be a positive number of seconds, such as 3600")
     plan = plan_verify(profile, target_steps, num_envs=num_envs, num_minibatches=num_minibatches, num_steps=num_steps,

@@ -79,10 +79,12 @@ def calibrate_rllib(
     """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
     each point records env steps/s (median of timed iterations), iteration, sampling and learner seconds, CPU use
     (percent) and the Ray nodes its runners ran on."""
+    from profiler.extras import require_extra
     from profiler.kinds.rllib.sweep import QUICK_GRID, RllibSweepSpec, make_grid, plan_cpus, preflight, ray_resources
     from profiler.kinds.rllib.workload import QUICK_BATCH, default_runners
     from profiler.store import advisor_home
 
+    require_extra("advisor calibrate rllib", "rllib")
     if num_epochs < 1 or warmup < 0:
         raise BadInput("--num-epochs must be a positive integer and --warmup not negative")
     for option, value in (("--train-batch", train_batch), ("--minibatch-size", minibatch_size), ("--repeats", repeats)):

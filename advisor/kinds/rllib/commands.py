@@ -13,6 +13,7 @@ from advisor.kinds.rllib.conf import comment_header, emit_python, emit_yaml, set
 from advisor.kinds.rllib.recommend import predict_rllib, recommend_rllib
 from advisor.kinds.rllib.render import rllib_options_table
 from advisor.units import format_range, parse_int_list
+from advisor.vectorised import measured_cell
 from models.workers import fit_workers
 from profiler.serde import to_jsonable
 
@@ -64,7 +65,7 @@ def predict_command(loaded, name: str, json_output: bool, *, runners: str, envs_
         return 0
     table = new_table(f"{name}: RLlib predictions ({section.workload.env_id})",
                       ("num_env_runners", "num_envs_per_env_runner", "env steps/s", "90% interval", "speedup",
-                       "90% interval", "efficiency", "90% interval", "extrapolated"))
+                       "90% interval", "efficiency", "90% interval", "rating", "measured", "extrapolated"))
     for r in rows:
         table.add_row(str(r["num_env_runners"]), str(r["num_envs_per_env_runner"]), f"{r['env_steps_per_s']:,.0f}",
                       format_range(r["env_steps_per_s_low"], r["env_steps_per_s_high"]),
@@ -72,6 +73,7 @@ def predict_command(loaded, name: str, json_output: bool, *, runners: str, envs_
                       "-" if r["speedup"] is None else f"{r['speedup_low']:.2f}-{r['speedup_high']:.2f}x",
                       "-" if r["efficiency"] is None else f"{r['efficiency']:.1%}",
                       "-" if r["efficiency"] is None else f"{r['efficiency_low']:.1%}-{r['efficiency_high']:.1%}",
+                      r["rating"] or "-", measured_cell(r["measured"], r["fit_env_steps_per_s"]),
                       "yes" if r["extrapolated"] else "no")
     out.print(table)
     return 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from advisor.kinds.rllib.conf import emit_python, emit_yaml
 from advisor.kinds.rllib.recommend import RllibOption, RllibRecommendation, candidate_runners, evaluate
-from models.scaling import RATING_BANDS
+from models.scaling import RATING_BANDS, scaling_figures
 from models.scaling_intervals import scaling_intervals
 from models.workers import WorkerCurves
 from profiler.errors import WorkloadSpecError
@@ -38,9 +38,9 @@ def scaling_rows(curves: WorkerCurves, profile: str) -> tuple[list[dict], list[d
     for p in curves.section.ok_points:
         if baseline is None or not baseline.ok:
             break
-        s = p.env_steps_per_s / baseline.env_steps_per_s
+        s, eff, _rate = scaling_figures(p.env_steps_per_s, baseline.env_steps_per_s, p.total_envs)
         measured.append({"profile": profile, "series": f"{profile}, {p.num_envs_per_env_runner} env/runner",
-                         "config": p.label, "total_envs": p.total_envs, "speedup": s, "efficiency": s / p.total_envs})
+                         "config": p.label, "total_envs": p.total_envs, "speedup": s, "efficiency": eff})
     return fitted, measured
 
 

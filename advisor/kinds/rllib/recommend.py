@@ -11,16 +11,18 @@ import math
 from dataclasses import dataclass
 
 from advisor.errors import BadInput
-from models.scaling import rating
+from models.scaling import scaling_figures
 from models.scaling_intervals import scaling_intervals
+from models.stats import at_measurement
 from models.workers import WorkerCurves
 from profiler.errors import WorkloadSpecError
 from profiler.kinds.rllib.schema import RllibWorkload
 from profiler.kinds.rllib.workload import runner_cpus
 
 OBJECTIVES = {
-    "throughput": "the highest predicted env steps/s",
-    "efficiency": "the most predicted env steps/s per CPU (runners x CPUs per runner + the driver's CPUs)",
+    "throughput": "the highest env steps/s (measured, or predicted where not measured)",
+    "efficiency": "the most env steps/s per CPU (runners x CPUs per runner + the driver's CPUs; measured, or "
+                  "predicted where not measured)",
 }
 
 
@@ -53,6 +55,8 @@ class RllibOption:
     speedup_high: float | None = None
     efficiency_low: float | None = None
     efficiency_high: float | None = None
+    #: the fit's own prediction (env steps/s); ``env_steps_per_s`` is the measurement where ``measured``
+    fit_env_steps_per_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,42 +100,102 @@ def scaling_summary(curves: WorkerCurves) -> dict[str, object]:
             "baseline_source": curves.model.baseline_source_}
 
 
-def evaluate(curves: WorkerCurves, keys: list[tuple[int, int]], target_steps: int) -> list[RllibOption]:
+@dataclass(frozen=True)
+class RllibFigures:
+    """What advisor answers for one (runners, envs per runner) setting: env steps/s with its 90%
+    interval (the measurement where the setting was measured, the fit's prediction ``fit`` beside
+    it), and speedup, efficiency and rating over the 1 runner x 1 env answer (``None`` without a
+    1-env-per-runner baseline), by :func:`models.scaling.scaling_figures`."""
+
+    key: tuple[int, int]
+    env_steps_per_s: float
+    low: float
+    high: float
+    fit: float
+    measured: bool
+    extrapolated: bool
+    speedup: float | None
+    speedup_low: float | None
+    speedup_high: float | None
+    efficiency: float | None
+    efficiency_low: float | None
+    efficiency_high: float | None
+    rating: str | None
+
+
+def rllib_figures(curves: WorkerCurves, keys: list[tuple[int, int]]) -> list[RllibFigures]:
+    """Answers at each setting: a measured setting answers with its measurement (its interval the
+    fit's moved onto it, holding its timed iterations: :func:`models.stats.at_measurement`), so
+    every table, the recommendation, the report and the explorer read the numbers ``profile show``
+    reads; other settings with the fit's prediction. Speedups divide by the 1r x 1e answer (the
+    measured one when it was measured); their intervals keep the fit's relative widths."""
     model, section = curves.model, curves.section
-    workload = section.workload
-    batch = workload.train_batch_size_per_learner
-    sps = model.predict(keys)
+    keys = [(int(r), int(e)) for r, e in keys]
+    fit = model.predict(keys)
     intervals = scaling_intervals(model, keys)
     low, high = intervals.env_steps_per_s
     extrapolated = model.is_extrapolation(keys)
-    has_baseline = model.baseline_env_steps_per_s_ is not None
-    speedups = model.speedup(keys) if has_baseline else [None] * len(keys)
-    effs = model.efficiency(keys) if has_baseline else [None] * len(keys)
-    s_low, s_high = intervals.speedup or ([None] * len(keys),) * 2
-    e_low, e_high = intervals.efficiency or ([None] * len(keys),) * 2
+    base_point = section.point(1, 1)
+    baseline = (base_point.env_steps_per_s if base_point is not None and base_point.ok
+                else model.baseline_env_steps_per_s_)
+    if model.baseline_env_steps_per_s_ is None:
+        baseline = None
+    result = []
+    for i, (r, e) in enumerate(keys):
+        value, lo, hi = float(fit[i]), float(low[i]), float(high[i])
+        point = section.point(r, e)
+        measured = point is not None and point.ok
+        if measured:
+            value, lo, hi = at_measurement(value, lo, hi, point.env_steps_per_s, point.env_steps_per_s_samples)
+        s = eff = rate = s_lo = s_hi = e_lo = e_hi = None
+        if baseline is not None:
+            s, eff, rate = scaling_figures(value, baseline, r * e)
+            fitted_speedup = float(fit[i]) / model.baseline_env_steps_per_s_
+            shift = s / fitted_speedup  # the fit's speedup interval, moved onto this answer
+            s_lo, s_hi = float(intervals.speedup[0][i]) * shift, float(intervals.speedup[1][i]) * shift
+            if (r, e) == (1, 1):
+                s_lo, s_hi = 1.0, 1.0
+            s_lo, s_hi = min(s_lo, s), max(s_hi, s)
+            e_lo, e_hi = s_lo / (r * e), s_hi / (r * e)
+        result.append(RllibFigures((r, e), value, lo, hi, float(fit[i]), measured, bool(extrapolated[i]), s, s_lo,
+                                   s_hi, eff, e_lo, e_hi, rate))
+    return result
+
+
+def evaluate(curves: WorkerCurves, keys: list[tuple[int, int]], target_steps: int) -> list[RllibOption]:
+    section = curves.section
+    batch = section.workload.train_batch_size_per_learner
     startup = curves.startup_s or 0.0
     iterations = math.ceil(target_steps / batch)
     steps = iterations * batch
     options = []
-    for i, (r, e) in enumerate(keys):
+    for f in rllib_figures(curves, keys):
+        r, e = f.key
         cpus = runner_cpus(r, section.ray_cpus or float(r + section.driver_cpus), section.driver_cpus)
         used = r * cpus + section.driver_cpus
         options.append(RllibOption(
             num_env_runners=r, num_envs_per_env_runner=e, num_cpus_per_env_runner=cpus,
-            env_steps_per_s=float(sps[i]), env_steps_per_s_low=float(low[i]), env_steps_per_s_high=float(high[i]),
-            speedup=None if speedups[i] is None else float(speedups[i]),
-            efficiency=None if effs[i] is None else float(effs[i]),
-            rating=None if effs[i] is None else rating(float(effs[i])), cpus_used=used,
-            env_steps_per_s_per_cpu=float(sps[i]) / used, measured=section.point(r, e) is not None
-            and section.point(r, e).ok, extrapolated=bool(extrapolated[i]), iterations=iterations, env_steps=steps,
-            time_s=startup + steps / float(sps[i]), time_low_s=startup + steps / float(high[i]),
-            time_high_s=startup + steps / float(low[i]), speedup_low=_float(s_low[i]), speedup_high=_float(s_high[i]),
-            efficiency_low=_float(e_low[i]), efficiency_high=_float(e_high[i])))
+            env_steps_per_s=f.env_steps_per_s, env_steps_per_s_low=f.low, env_steps_per_s_high=f.high,
+            speedup=f.speedup, efficiency=f.efficiency, rating=f.rating, cpus_used=used,
+            env_steps_per_s_per_cpu=f.env_steps_per_s / used, measured=f.measured, extrapolated=f.extrapolated,
+            iterations=iterations, env_steps=steps, time_s=startup + steps / f.env_steps_per_s,
+            time_low_s=startup + steps / f.high, time_high_s=startup + steps / f.low, speedup_low=f.speedup_low,
+            speedup_high=f.speedup_high, efficiency_low=f.efficiency_low, efficiency_high=f.efficiency_high,
+            fit_env_steps_per_s=f.fit))
     return options
 
 
-def _float(value) -> float | None:
-    return None if value is None else float(value)
+def _measured_rise(section, chosen: RllibOption) -> bool:
+    """Whether the measurements say throughput still rises at the chosen runner count: its point
+    (at the chosen envs per runner) measured above the next smaller runner count's; True when
+    either was not measured (the fit is all there is)."""
+    runners = sorted(p.num_env_runners for p in section.ok_points
+                     if p.num_envs_per_env_runner == chosen.num_envs_per_env_runner)
+    below = [r for r in runners if r < chosen.num_env_runners]
+    top = section.point(chosen.num_env_runners, chosen.num_envs_per_env_runner)
+    if not below or top is None or not top.ok:
+        return True
+    return top.env_steps_per_s > section.point(below[-1], chosen.num_envs_per_env_runner).env_steps_per_s
 
 
 def recommend_rllib(curves: WorkerCurves, target_steps: int, *, profile: str, profile_note: str = "",
@@ -167,7 +231,7 @@ def recommend_rllib(curves: WorkerCurves, target_steps: int, *, profile: str, pr
     if usl.peak_runners_ is not None and usl.peak_runners_ < top:
         notes.append(f"the fitted curve peaks at {usl.peak_runners_:.1f} runners: more runners than that lose "
                      "throughput (coherency cost)")
-    if chosen.num_env_runners == top and objective == "throughput":
+    if chosen.num_env_runners == top and objective == "throughput" and _measured_rise(section, chosen):
         if section.ray_cpus is None:
             notes.append(f"throughput still rises at {top} runners, the most measured; more may help on a machine "
                          "with the CPUs for them")
@@ -193,22 +257,14 @@ def predict_rllib(curves: WorkerCurves, runners: list[int], envs_per_runner: lis
         raise BadInput("this profile cannot predict scaling: " + "; ".join(curves.notes))
     keys = [(r, e) for e in envs_per_runner for r in runners]
     try:
-        sps = curves.model.predict(keys)
+        figures = rllib_figures(curves, keys)
     except ValueError as exc:
         raise BadInput(f"{exc}; pick --envs-per-runner from those") from None
-    has_baseline = curves.model.baseline_env_steps_per_s_ is not None
-    speedups = curves.model.speedup(keys) if has_baseline else [None] * len(keys)
-    effs = curves.model.efficiency(keys) if has_baseline else [None] * len(keys)
-    extrapolated = curves.model.is_extrapolation(keys)
-    intervals = scaling_intervals(curves.model, keys)
-    low, high = intervals.env_steps_per_s
-    s_low, s_high = intervals.speedup or ([None] * len(keys),) * 2
-    e_low, e_high = intervals.efficiency or ([None] * len(keys),) * 2
-    # the contract's keys first, then what was added after it (90% intervals)
-    return [{"num_env_runners": r, "num_envs_per_env_runner": e, "env_steps_per_s": float(sps[i]),
-             "speedup": None if speedups[i] is None else float(speedups[i]),
-             "efficiency": None if effs[i] is None else float(effs[i]), "extrapolated": bool(extrapolated[i]),
-             "env_steps_per_s_low": float(low[i]), "env_steps_per_s_high": float(high[i]),
-             "speedup_low": _float(s_low[i]), "speedup_high": _float(s_high[i]),
-             "efficiency_low": _float(e_low[i]), "efficiency_high": _float(e_high[i])}
-            for i, (r, e) in enumerate(keys)]
+    # the contract's keys first, then what was added after it (90% intervals, the measurement and the fit)
+    return [{"num_env_runners": f.key[0], "num_envs_per_env_runner": f.key[1], "env_steps_per_s": f.env_steps_per_s,
+             "speedup": f.speedup, "efficiency": f.efficiency, "extrapolated": f.extrapolated,
+             "env_steps_per_s_low": f.low, "env_steps_per_s_high": f.high,
+             "speedup_low": f.speedup_low, "speedup_high": f.speedup_high,
+             "efficiency_low": f.efficiency_low, "efficiency_high": f.efficiency_high, "rating": f.rating,
+             "measured": f.measured, "fit_env_steps_per_s": f.fit}
+            for f in figures]

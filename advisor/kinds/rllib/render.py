@@ -8,28 +8,26 @@ from advisor.console import status_cell
 from advisor.console import table as new_table
 from advisor.kinds.rllib.recommend import RllibRecommendation
 from advisor.units import format_count, format_duration, format_range
-from models.scaling import efficiency, rating, speedup
+from advisor.vectorised import measured_cell
+from models.scaling import scaling_figures
 from profiler.kinds.rllib.schema import RllibSection
 
 
-def _measured_ratios(section: RllibSection) -> dict[tuple[int, int], tuple[float, float]]:
-    """(speedup, efficiency) of each measured point over the measured 1r x 1e point."""
+def measured_ratios(section: RllibSection) -> dict[tuple[int, int], tuple[float, float, str]]:
+    """(speedup, efficiency, rating) of each measured point over the measured 1r x 1e point, by
+    :func:`models.scaling.scaling_figures` (as recommend, predict, the report and the explorer rate)."""
     base = section.point(1, 1)
     if base is None or not base.ok:
         return {}
-    out = {}
-    for p in section.ok_points:
-        s = float(speedup(base.env_steps_per_s, p.env_steps_per_s))
-        out[p.key] = (s, float(efficiency(s, p.total_envs)))
-    return out
+    return {p.key: scaling_figures(p.env_steps_per_s, base.env_steps_per_s, p.total_envs) for p in section.ok_points}
 
 
 def rllib_points_table(section: RllibSection, title: str) -> Table:
     table = new_table(title, ("config", "status", "env steps/s", "spread", "speedup", "efficiency", "rating", "iter_s",
                               "sample_s", "learner_s", "CPU %", "CPUs/runner", "nodes"))
-    ratios = _measured_ratios(section)
+    ratios = measured_ratios(section)
     for p in section.points:
-        s, e = ratios.get(p.key, (None, None))
+        s, e, rate = ratios.get(p.key, (None, None, None))
         spread = (None if len(p.env_steps_per_s_samples) < 2 or not p.env_steps_per_s else
                   (max(p.env_steps_per_s_samples) - min(p.env_steps_per_s_samples)) / p.env_steps_per_s)
         table.add_row(
@@ -37,7 +35,7 @@ def rllib_points_table(section: RllibSection, title: str) -> Table:
             f"{p.env_steps_per_s:,.0f}" if p.env_steps_per_s else "-",
             f"{spread:.1%}" if spread is not None else "-",
             f"{s:.2f}x" if s is not None else "-", f"{e:.1%}" if e is not None else "-",
-            rating(e) if e is not None else "-",
+            rate or "-",
             *(f"{v:.2f}" if v is not None else "-" for v in (p.iter_s, p.sample_s, p.learner_s)),
             f"{p.cpu_util_percent:.0f}" if p.cpu_util_percent is not None else "-",
             f"{p.num_cpus_per_env_runner:g}" if p.num_cpus_per_env_runner else "-",
@@ -65,7 +63,8 @@ def rllib_options_table(rec: RllibRecommendation, limit: int = 16) -> Table:
             f"{o.speedup:.2f}x" if o.speedup is not None else "-",
             f"{o.efficiency:.1%}" if o.efficiency is not None else "-",
             f"{o.efficiency_low:.1%}-{o.efficiency_high:.1%}" if o.efficiency_low is not None else "-", o.rating or "-",
-            "yes" if o.measured else ("no (extrapolated)" if o.extrapolated else "no"),
+            measured_cell(o.measured, o.fit_env_steps_per_s) if o.measured else ("no (extrapolated)" if o.extrapolated
+                                                                                  else "no"),
             format_duration(o.time_s), style="bold green" if mark else None,
         )
     return table

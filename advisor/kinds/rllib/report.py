@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from advisor.workload import Panel
-from models.scaling import RATING_BANDS, efficiency, rating, speedup
+from models.scaling import RATING_BANDS, scaling_figures
 from models.workers import WorkerCurves, fit_workers
 from profiler.kinds.rllib.schema import RllibSection
 
@@ -129,8 +129,10 @@ def _efficiency(ax, section: RllibSection, curves) -> None:
         ax.axhspan(low, high, color=BAND_COLOURS[name], alpha=0.12)
         ax.text(1.0, (low + min(high, 1.05)) / 2, f" {name}", va="center", fontsize=7, transform=ax.get_yaxis_transform())
     points = sorted(section.ok_points, key=lambda p: (p.total_envs, p.num_envs_per_env_runner))
-    effs = [p.env_steps_per_s / base.env_steps_per_s / p.total_envs for p in points]
-    ax.bar([p.label for p in points], effs, color=[BAND_COLOURS[rating(e)] for e in effs], label="measured efficiency")
+    figures = [scaling_figures(p.env_steps_per_s, base.env_steps_per_s, p.total_envs) for p in points]
+    effs = [e for _s, e, _rate in figures]
+    ax.bar([p.label for p in points], effs, color=[BAND_COLOURS[rate] for _s, _e, rate in figures],
+           label="measured efficiency")
     for i, e in enumerate(effs):
         ax.text(i, e + 0.01, f"{e:.0%}", ha="center", fontsize=8)
     ax.set_ylim(0, max(1.05, max(effs) + 0.08))
@@ -175,14 +177,13 @@ def rllib_lines(section: RllibSection, curves: WorkerCurves) -> list[str]:
         if not p.ok:
             lines.append(f"{p.label:<10}{p.total_envs:>5}  {p.status}: {(p.error or '')[:80]}")
             continue
-        s = e = None
+        s = e = rate = None
         if base is not None and base.ok:
-            s = float(speedup(base.env_steps_per_s, p.env_steps_per_s))
-            e = float(efficiency(s, p.total_envs))
+            s, e, rate = scaling_figures(p.env_steps_per_s, base.env_steps_per_s, p.total_envs)
         lines.append(f"{p.label:<10}{p.total_envs:>5}{_fmt(p.num_cpus_per_env_runner, 'g'):>7}"
                      f"{p.env_steps_per_s:>13,.0f}{_fmt(p.iter_s, '.2f'):>8}"
                      f"{_fmt(p.sample_s, '.2f'):>9}{_fmt(p.learner_s, '.2f'):>10}{_fmt(s, '.2f'):>8}x"
-                     f"{_fmt(e, '.1%'):>11}  {rating(e) if e is not None else '-'}")
+                     f"{_fmt(e, '.1%'):>11}  {rate or '-'}")
     lines += [""] + fit_lines(curves) + (prediction_lines(curves) if curves.model is not None else [])
     return lines + _finding_lines(section)
 
@@ -216,26 +217,24 @@ def fit_lines(curves: WorkerCurves) -> list[str]:
 
 
 def prediction_lines(curves: WorkerCurves) -> list[str]:
-    """The fitted curve at each runner count the profile's CPUs allow, with 90% intervals for
-    what a run would measure (the fit's parameter uncertainty plus run-to-run spread)."""
-    from advisor.kinds.rllib.recommend import candidate_runners
-    from models.scaling_intervals import scaling_intervals
+    """What advisor answers at each runner count the profile's CPUs allow, with 90% intervals for
+    what a run would measure (the fit's parameter uncertainty plus run-to-run spread); a measured
+    setting answers with its measurement, as recommend and predict do
+    (:func:`advisor.kinds.rllib.recommend.rllib_figures`)."""
+    from advisor.kinds.rllib.recommend import candidate_runners, rllib_figures
 
-    model = curves.model
-    keys = [(r, e) for e in model.envs_per_runner_ for r in candidate_runners(curves)]
-    iv = scaling_intervals(model, keys)
-    sps = model.predict(keys)
-    extrapolated = model.is_extrapolation(keys)
-    lines = ["", "predicted (90% intervals; * = outside the measured runner counts):",
+    keys = [(r, e) for e in curves.model.envs_per_runner_ for r in candidate_runners(curves)]
+    lines = ["", "answers (90% intervals; m = measured, the fit's own figure in brackets; * = outside the measured "
+                 "runner counts):",
              f"{'config':<10}{'env steps/s':>13}{'90% interval':>20}{'speedup':>9}{'90% interval':>15}"
-             f"{'efficiency':>11}{'90% interval':>17}"]
-    for i, (r, e) in enumerate(keys):
-        row = f"{f'{r}r x {e}e':<10}{sps[i]:>13,.0f}{iv.env_steps_per_s[0][i]:>11,.0f}-{iv.env_steps_per_s[1][i]:<8,.0f}"
-        if iv.speedup is not None:
-            s_value = sps[i] / model.baseline_env_steps_per_s_
-            row += (f"{s_value:>8.2f}x{iv.speedup[0][i]:>8.2f}-{iv.speedup[1][i]:<6.2f}"
-                    f"{s_value / (r * e):>11.1%}{iv.efficiency[0][i]:>9.1%}-{iv.efficiency[1][i]:<7.1%}")
-        lines.append(row.rstrip() + (" *" if extrapolated[i] else ""))
+             f"{'efficiency':>11}{'90% interval':>17}  rating"]
+    for f in rllib_figures(curves, keys):
+        r, e = f.key
+        row = f"{f'{r}r x {e}e':<10}{f.env_steps_per_s:>13,.0f}{f.low:>11,.0f}-{f.high:<8,.0f}"
+        if f.speedup is not None:
+            row += (f"{f.speedup:>8.2f}x{f.speedup_low:>8.2f}-{f.speedup_high:<6.2f}"
+                    f"{f.efficiency:>11.1%}{f.efficiency_low:>9.1%}-{f.efficiency_high:<7.1%}  {f.rating}")
+        lines.append(row.rstrip() + (f" m (fit {f.fit:,.0f})" if f.measured else "") + (" *" if f.extrapolated else ""))
     return lines
 
 
@@ -243,8 +242,7 @@ def _finding_lines(section: RllibSection) -> list[str]:
     base = section.point(1, 1)
     if base is None or not base.ok:
         return []
-    eff = {p.key: float(efficiency(speedup(base.env_steps_per_s, p.env_steps_per_s), p.total_envs))
-           for p in section.ok_points}
+    eff = {p.key: scaling_figures(p.env_steps_per_s, base.env_steps_per_s, p.total_envs)[1] for p in section.ok_points}
     lines = [""]
     for (r, e), value in sorted(eff.items()):
         if e > 1 and (r * e, 1) in eff:

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from profiler.engine import Sweep, SweepEvent, probe
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import AdvisorError, WorkloadSpecError
+from profiler.extras import install_command
 from profiler.kinds.brax.rules import env_error, shape_error
 from profiler.kinds.brax.schema import MEMORY_SOURCES, BraxPoint, BraxSection, BraxWorkload
 from profiler.kinds.mjx.points import failure
@@ -117,7 +118,7 @@ def run_probe(spec: BraxSweepSpec, workdir: Path, timeout_s: float = 600.0) -> d
     status, reason = failure(result)
     if status:
         raise AdvisorError(f"the brax probe failed ({reason}); is the brax extra installed? "
-                           "pip install 'advisor[brax]' (Python >= 3.11)")
+                           f"{install_command('brax')} (Python >= 3.11)")
     found = result.result or {}
     problem = env_error(spec.env, {k: tuple(v) for k, v in found["families"].items()})
     if problem:

@@ -29,6 +29,7 @@ from typing import Any, Callable, Protocol
 from profiler.engine import Sweep, SweepEvent
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
+from profiler.extras import install_command
 from profiler.kinds.mjx.mjcf import resolve_model
 from profiler.kinds.mjx.point import NO_GPU
 from profiler.kinds.mjx.points import child_spec, failure, point_from, shape, xla_bytes
@@ -101,15 +102,17 @@ class MjxSweepSpec:
                         error="interrupted by the user; --resume measures it again")
 
 
-def probe_device(workdir: Path, platform: str | None, timeout_s: float = 300.0) -> Accelerator:
-    """Ask a child what JAX sees (backend, device name and capacity)."""
+def probe_device(workdir: Path, platform: str | None, timeout_s: float = 300.0,
+                 hint: str = "'advisor doctor' checks this machine's JAX and versions") -> Accelerator:
+    """Ask a child what JAX sees (backend, device name and capacity); ``hint`` ends the refusal
+    when JAX cannot start."""
     child = run_child(POINT_MODULE, {"probe": True, "platform": platform}, workdir, "probe", timeout_s)
     if not child.result or child.result.get("status") != "ok":
         reason = (child.result or {}).get("error") or child.log_tail.strip().splitlines()[-1:] or ["no output"]
         if isinstance(reason, str) and NO_GPU in reason:
             raise WorkloadSpecError(reason[reason.index(NO_GPU):])
         raise WorkloadSpecError(f"JAX could not start here ({reason if isinstance(reason, str) else reason[0]}); "
-                                "run 'advisor doctor' or install the mjx extra")
+                                f"{install_command('mjx')} installs the known-good JAX; {hint}")
     device = child.result["device"]
     return Accelerator(device["platform"], device["name"], device.get("memory_bytes"))
 

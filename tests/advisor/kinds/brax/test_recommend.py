@@ -51,7 +51,8 @@ def test_a_target_below_the_least_brax_runs_says_how_far_and_what_to_lower():
 def test_user_shape_predict_validate_show_and_bad_input():
     proc = run_cli("recommend", "--kind", "brax", "--target", "1M", "--env-steps-per-update", "30720")
     assert proc.returncode == 0, proc.stderr
-    assert "'batch_size': 32" in proc.stdout and "predicted train_sps" in proc.stdout
+    assert "'batch_size': 32" in proc.stdout
+    assert "predicted train_sps" in proc.stdout or "measured train_sps" in proc.stdout  # 64 envs at 32:32:30 ran
     line = one_line_error(run_cli("recommend", "--kind", "brax", "--target", "1M", "--env-steps-per-update", "1000"))
     assert "multiple of num_minibatches x unroll_length" in line
     rows = json.loads(run_cli("predict", "--profile", SHIPPED, "--num-envs", "16,64", "--json").stdout)

@@ -62,3 +62,23 @@ def test_sizes_at_or_above_the_memory_boundary_are_never_recommended():
 def test_one_measured_point_is_no_recommendation_with_its_reason():
     rec = recommend_command(fit_vectorised(section([point(64, 10_000, 2**30)])), 1_000_000, profile="p")
     assert rec.chosen is None and "two or more measured num_envs" in rec.reason
+
+
+def test_the_script_recommend_writes_is_executable_and_runs(advisor_home, tmp_path):
+    import os
+    import subprocess
+
+    from profiler.store import profile_path, save_profile
+    from tests.advisor.kinds.command.profiles import command_profile
+    from tests.conftest import run_cli
+
+    save_profile(command_profile("torch-ex"), profile_path("torch-ex"))
+    script = tmp_path / "run.sh"
+    proc = run_cli("recommend", "--kind", "command", "--profile", "torch-ex", "--target", "1M", "-o", str(script))
+    assert proc.returncode == 0, proc.stderr
+    assert os.access(script, os.X_OK)
+    # run as written, with its python swapped for 'echo' so it prints the command it would run
+    text = script.read_text().replace("exec WANDB_MODE=disabled python ", "exec env WANDB_MODE=disabled echo ")
+    script.write_text(text)
+    ran = subprocess.run([str(script)], capture_output=True, text=True)
+    assert ran.returncode == 0 and ran.stdout.startswith("examples/torch_vec_reinforce.py --num-envs ")

@@ -31,12 +31,16 @@ def test_shipped_profile_without_minibatch_variation_says_so_and_widens():
     assert measured.extrapolated == () and other.extrapolated == ("num_minibatches",)
     assert any("no phase timings" in n for n in other.notes)
     assert any("num_minibatches=1024 (measured 32)" in n for n in other.notes)
+    # the measured config answers with its measurement (86,197 env steps/s), the fit's figure beside it
+    assert measured.measured and measured.train_sps == 86_197 and not other.measured
+    assert measured.train_sps_low <= 86_197 <= measured.train_sps_high
+    low, high = fit_mjx(profile.section("mjx")).throughput.predict_interval([4096])
     # 1024 is five doublings above the measured 32: 0.2 in log per doubling, on the slow side only
-    assert other.train_sps == measured.train_sps and other.train_sps_high == measured.train_sps_high
-    assert math.log(measured.train_sps_low / other.train_sps_low) == pytest.approx(5 * 0.2)
+    assert other.train_sps == measured.fit_train_sps and other.train_sps_high == pytest.approx(high[0])
+    assert math.log(low[0] / other.train_sps_low) == pytest.approx(5 * 0.2)
     fewer = predict_config(profile, 4096, 50, 8, 4)  # two doublings fewer: only the fast side widens
-    assert fewer.train_sps_low == measured.train_sps_low
-    assert math.log(fewer.train_sps_high / measured.train_sps_high) == pytest.approx(2 * 0.2)
+    assert fewer.train_sps_low == pytest.approx(low[0])
+    assert math.log(fewer.train_sps_high / high[0]) == pytest.approx(2 * 0.2)
 
 
 def test_invalid_config_is_refused():
