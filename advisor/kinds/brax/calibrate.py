@@ -55,8 +55,10 @@ def parse_shapes(text: str) -> tuple[tuple[int, int, int, int], ...]:
 
 
 def calibrate_brax(
-    env: Annotated[str, typer.Option(help="Playground DM Control suite env, e.g. CartpoleBalance, CheetahRun, "
-                                          "HumanoidWalk (locomotion and manipulation envs need the internet).")]
+    env: Annotated[str, typer.Option(help="Playground env, e.g. CartpoleBalance, CheetahRun, HumanoidWalk (DM Control "
+                                          "suite), Go1JoystickFlatTerrain, PandaPickCube (locomotion and manipulation "
+                                          "envs load MuJoCo Menagerie: where Playground does not find it, it is "
+                                          "fetched once with git, as Playground does).")]
     = "CartpoleBalance",
     name: Annotated[Optional[str], typer.Option(help="Profile to save into. Default: brax-<env> on this machine.")] = None,
     quick: Annotated[bool, typer.Option(help="A CPU-sized sweep: num_envs 16,64 at batch 64 x 4 minibatches x unroll "
@@ -120,7 +122,7 @@ def calibrate_brax(
             raise BadInput(f"{problem} (point num_envs={n}, batch_size={b}, num_minibatches={m})")
     claim = SweepClaim(name)
     existing = preflight(spec, name, resume=resume, fresh=fresh)
-    found = run_probe(spec, advisor_home() / "runs" / name)
+    found = run_probe(spec, advisor_home() / "runs" / name, on_fetch=fetch_notice)
     print_plan(spec, found)
     platform = (existing.section("brax").accelerator.platform if resume and existing.section("brax") is not None
                 else found["device"]["platform"])
@@ -135,6 +137,12 @@ def calibrate_brax(
 
     return show_saved(profile, "brax", name, json_output, table, "smaller --num-envs",
                       f"advisor recommend --kind brax --profile {name} --target 60M")
+
+
+def fetch_notice(message: str) -> None:
+    """Menagerie's fetch can take minutes: said on a terminal; a refusal stays one line elsewhere."""
+    if err.is_terminal:
+        err.print(message, markup=False)
 
 
 def print_plan(spec, found: dict) -> None:
@@ -152,6 +160,8 @@ def print_plan(spec, found: dict) -> None:
                   f"{env_steps_per_update(b, u, m):,} env steps per update", markup=False)
     if spec.measure_eval:
         err.print(f"  evaluation ({spec.num_eval_envs} envs) measured in the first point", markup=False)
+    if found.get("menagerie_state"):
+        err.print(f"  MuJoCo Menagerie {found['menagerie_state']} at {found['menagerie']['path']}", markup=False)
 
 
 def _run_with_progress(spec, profile_name: str, found: dict, **options):
