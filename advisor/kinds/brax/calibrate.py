@@ -74,7 +74,8 @@ def calibrate_brax(
              f"({QUICK['shapes']} with --quick).")] = None,
     num_updates_per_batch: Annotated[Optional[int], typer.Option(
         help="Brax num_updates_per_batch of every point. Default: Playground's for the env (16 for DM Control).")] = None,
-    epochs: Annotated[int, typer.Option(help="Timed training epochs per point (one more compiles first).")] = 2,
+    epochs: Annotated[int, typer.Option(help="Timed training epochs per point (two more compile first: the second "
+                                             "compiles again with brax 0.14.2).")] = 2,
     training_steps: Annotated[int, typer.Option(help="Training steps per epoch.")] = 1,
     num_eval_envs: Annotated[Optional[int], typer.Option(help="Eval envs of the point that measures evaluation "
                                                               "(Brax's default 128).")] = None,
@@ -148,13 +149,15 @@ def fetch_notice(message: str) -> None:
 def print_plan(spec, found: dict) -> None:
     """The plan, before anything is measured."""
     from profiler.kinds.brax.rules import env_steps_per_update
+    from profiler.kinds.brax.sweep import WARMUP_EPOCHS
 
     defaults = found.get("ppo_defaults") or {}
     updates = spec.num_updates_per_batch or defaults.get("num_updates_per_batch")
     err.print(f"plan: Brax PPO on {spec.env} (impl={spec.impl}), {found['device_count']} {found['backend']} device(s), "
               f"brax {found['versions'].get('brax', '?')}, jax {found['versions'].get('jax', '?')}; "
-              f"{len(spec.grid)} point(s), each one process of {spec.epochs + 1} epoch(s) x {spec.training_steps} "
-              f"training step(s) (the first compiles), num_updates_per_batch {updates}", markup=False)
+              f"{len(spec.grid)} point(s), each one process of {spec.epochs + WARMUP_EPOCHS} epoch(s) x "
+              f"{spec.training_steps} training step(s) (the first {WARMUP_EPOCHS} compile; epochs that compiled are "
+              f"not timed), num_updates_per_batch {updates}", markup=False)
     for n, b, m, u in spec.grid:
         err.print(f"  num_envs {n}, batch_size {b}, num_minibatches {m}, unroll_length {u}: "
                   f"{env_steps_per_update(b, u, m):,} env steps per update", markup=False)
