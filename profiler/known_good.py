@@ -3,11 +3,11 @@ constraints.txt; a test keeps the two in step). Other versions may work; ``advis
 points out the differences."""
 
 KNOWN_GOOD = {
-    "jax": "0.10.2",
-    "jaxlib": "0.10.2",
+    "jax": "0.9.2",
+    "jaxlib": "0.9.2",
     "mujoco": "4.0.0",
     "mujoco-mjx": "3.17.0",
-    "flax": "0.12.8",
+    "flax": "0.12.6",
     "optax": "0.2.8",
     "ray": "2.60.0",
     "gymnasium": "1.2.2",

@@ -55,8 +55,10 @@ def parse_shapes(text: str) -> tuple[tuple[int, int, int, int], ...]:
 
 
 def calibrate_brax(
-    env: Annotated[str, typer.Option(help="Playground DM Control suite env, e.g. CartpoleBalance, CheetahRun, "
-                                          "HumanoidWalk (locomotion and manipulation envs need the internet).")]
+    env: Annotated[str, typer.Option(help="Playground env, e.g. CartpoleBalance, CheetahRun, HumanoidWalk (DM Control "
+                                          "suite), Go1JoystickFlatTerrain, PandaPickCube (locomotion and manipulation "
+                                          "envs load MuJoCo Menagerie: where Playground does not find it, it is "
+                                          "fetched once with git, as Playground does).")]
     = "CartpoleBalance",
     name: Annotated[Optional[str], typer.Option(help="Profile to save into. Default: brax-<env> on this machine.")] = None,
     quick: Annotated[bool, typer.Option(help="A CPU-sized sweep: num_envs 16,64 at batch 64 x 4 minibatches x unroll "
@@ -72,7 +74,8 @@ def calibrate_brax(
              f"({QUICK['shapes']} with --quick).")] = None,
     num_updates_per_batch: Annotated[Optional[int], typer.Option(
         help="Brax num_updates_per_batch of every point. Default: Playground's for the env (16 for DM Control).")] = None,
-    epochs: Annotated[int, typer.Option(help="Timed training epochs per point (one more compiles first).")] = 2,
+    epochs: Annotated[int, typer.Option(help="Timed training epochs per point (two more compile first: the second "
+                                             "compiles again with brax 0.14.2).")] = 2,
     training_steps: Annotated[int, typer.Option(help="Training steps per epoch.")] = 1,
     num_eval_envs: Annotated[Optional[int], typer.Option(help="Eval envs of the point that measures evaluation "
                                                               "(Brax's default 128).")] = None,
@@ -122,7 +125,7 @@ def calibrate_brax(
             raise BadInput(f"{problem} (point num_envs={n}, batch_size={b}, num_minibatches={m})")
     claim = SweepClaim(name)
     existing = preflight(spec, name, resume=resume, fresh=fresh)
-    found = run_probe(spec, advisor_home() / "runs" / name)
+    found = run_probe(spec, advisor_home() / "runs" / name, on_fetch=fetch_notice)
     print_plan(spec, found)
     platform = (existing.section("brax").accelerator.platform if resume and existing.section("brax") is not None
                 else found["device"]["platform"])
@@ -139,21 +142,31 @@ def calibrate_brax(
                       f"advisor recommend --kind brax --profile {name} --target 60M")
 
 
+def fetch_notice(message: str) -> None:
+    """Menagerie's fetch can take minutes: said on a terminal; a refusal stays one line elsewhere."""
+    if err.is_terminal:
+        err.print(message, markup=False)
+
+
 def print_plan(spec, found: dict) -> None:
     """The plan, before anything is measured."""
     from profiler.kinds.brax.rules import env_steps_per_update
+    from profiler.kinds.brax.sweep import WARMUP_EPOCHS
 
     defaults = found.get("ppo_defaults") or {}
     updates = spec.num_updates_per_batch or defaults.get("num_updates_per_batch")
     err.print(f"plan: Brax PPO on {spec.env} (impl={spec.impl}), {found['device_count']} {found['backend']} device(s), "
               f"brax {found['versions'].get('brax', '?')}, jax {found['versions'].get('jax', '?')}; "
-              f"{len(spec.grid)} point(s), each one process of {spec.epochs + 1} epoch(s) x {spec.training_steps} "
-              f"training step(s) (the first compiles), num_updates_per_batch {updates}", markup=False)
+              f"{len(spec.grid)} point(s), each one process of {spec.epochs + WARMUP_EPOCHS} epoch(s) x "
+              f"{spec.training_steps} training step(s) (the first {WARMUP_EPOCHS} compile; epochs that compiled are "
+              f"not timed), num_updates_per_batch {updates}", markup=False)
     for n, b, m, u in spec.grid:
         err.print(f"  num_envs {n}, batch_size {b}, num_minibatches {m}, unroll_length {u}: "
                   f"{env_steps_per_update(b, u, m):,} env steps per update", markup=False)
     if spec.measure_eval:
         err.print(f"  evaluation ({spec.num_eval_envs} envs) measured in the first point", markup=False)
+    if found.get("menagerie_state"):
+        err.print(f"  MuJoCo Menagerie {found['menagerie_state']} at {found['menagerie']['path']}", markup=False)
 
 
 def _run_with_progress(spec, profile_name: str, found: dict, **options):

@@ -1,5 +1,5 @@
 """The brax kind's commands: ``recommend`` (Playground ``ppo_params`` overrides as Python and
-YAML, with predicted numbers) and ``predict`` (env steps/s and peak memory at chosen num_envs at
+YAML and the command line of Playground's trainer, with predicted numbers) and ``predict`` (env steps/s and peak memory at chosen num_envs at
 the profile's measured batch shape, through the shared num_envs curves)."""
 
 from __future__ import annotations
@@ -11,7 +11,16 @@ from advisor.console import out, print_json, refuse_invalid, show_recommendation
 from advisor.console import table as new_table
 from advisor.errors import BadInput
 from advisor.kinds.brax.recommend import recommend_brax
-from advisor.kinds.brax.render import options_table, python_text, recommendation_lines, yaml_text
+from advisor.kinds.brax.render import (
+    options_table,
+    python_text,
+    recommendation_lines,
+    shell_text,
+    trainer_command,
+    trainer_lines,
+    yaml_text,
+)
+from advisor.kinds.brax.trainer_cli import COMMAND, SCRIPT, trainer_args
 from advisor.units import format_bytes, format_range, parse_int_list
 from advisor.vectorised import measured_cell, prediction_rows
 from models.vectorised import fit_vectorised
@@ -22,7 +31,8 @@ from profiler.serde import to_jsonable
 def recommend(kind, target_steps: int, profile: str | None, objective: str, output: Path | None, json_output: bool,
               *, memory_headroom: float, env_steps_per_update: int | None, batch_size: int | None,
               num_minibatches: int | None, unroll_length: int | None, num_updates_per_batch: int | None) -> int:
-    """``advisor recommend --kind brax``: num_envs (and the shape) for Brax PPO, as ppo_params."""
+    """``advisor recommend --kind brax``: num_envs (and the shape) for Brax PPO, as ppo_params and as
+    the command line of Playground's trainer."""
     chosen_profile, note = resolve_profile(profile, kind)
     rec = recommend_brax(chosen_profile.section("brax"), target_steps, profile=chosen_profile.name, profile_note=note,
                          objective=objective, headroom=memory_headroom, env_steps_per_update=env_steps_per_update,
@@ -35,11 +45,20 @@ def recommend(kind, target_steps: int, profile: str | None, objective: str, outp
         if rec.chosen is not None:
             data.update(train_sps=rec.chosen.train_sps, train_sps_low=rec.chosen.train_sps_low,
                         train_sps_high=rec.chosen.train_sps_high, time_s=rec.chosen.time_s,
-                        python=python_text(rec), yaml=yaml_text(rec))
+                        python=python_text(rec), yaml=yaml_text(rec),
+                        train_jax_ppo={"script": SCRIPT, "program": COMMAND, "command": trainer_command(rec),
+                                       "args": trainer_args(rec.env, rec.impl, rec.params)})
     return show_recommendation(
         rec, data, table=lambda: options_table(rec), output=output, example="ppo_params.py",
-        output_text=lambda: yaml_text(rec) if output.suffix in (".yaml", ".yml") else python_text(rec),
-        lines=lambda: [*recommendation_lines(rec), "", python_text(rec), yaml_text(rec)])
+        output_text=lambda: output_text(rec, output),
+        lines=lambda: [*recommendation_lines(rec), "", python_text(rec), yaml_text(rec), *trainer_lines(rec)])
+
+
+def output_text(rec, output: Path) -> str:
+    """``-o``: YAML for .yaml/.yml, a shell script of Playground's trainer for .sh, else Python."""
+    if output.suffix in (".yaml", ".yml"):
+        return yaml_text(rec)
+    return shell_text(rec) if output.suffix == ".sh" else python_text(rec)
 
 
 def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:

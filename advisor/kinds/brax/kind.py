@@ -45,9 +45,11 @@ class BraxKind(VectorisedKind):
     points_word = "configs"
     report_rank = 30
     recommend_help = ("for --kind brax, num_envs for Brax PPO on a Playground env at Playground's batch shape (or "
-                      "yours), as ppo_params overrides (Python dict and YAML)")
+                      "yours), as ppo_params overrides (Python dict and YAML) and as the command line of "
+                      "Playground's trainer (learning/train_jax_ppo.py)")
     objective_help = "brax: fastest (the shortest predicted time to the target)."
-    output_help = "brax: the ppo_params overrides (.py: Python, .yaml: YAML)"
+    output_help = ("brax: the ppo_params overrides (.py: Python, .yaml: YAML) or Playground's trainer command "
+                   "(.sh: train-jax-ppo with the flags)")
     predict_help = ("Brax PPO env steps/s (with 90% interval) and peak memory at the given num_envs, at the "
                     "profile's measured batch shape (--kind brax)")
 
@@ -107,6 +109,25 @@ class BraxKind(VectorisedKind):
         from advisor.kinds.brax.commands import predict
 
         return predict(profile, name, json_output, **options)
+
+    def doctor(self) -> tuple[list[Any], dict[str, Any] | None, str | None]:
+        """Whether the installed brax trains on the installed jax (where brax is installed)."""
+        from importlib import metadata
+
+        from profiler.diagnose import Check
+        from profiler.kinds.brax.versions import broken_pair
+
+        versions = {}
+        for dist in ("brax", "jax"):
+            try:
+                versions[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
+        if "brax" not in versions:
+            return [], None, None
+        problem = broken_pair(versions)
+        detail = problem or f"brax {versions['brax']} trains on jax {versions.get('jax', '(not installed)')}"
+        return [Check("brax and jax", "fail" if problem else "ok", detail)], None, None
 
 
 KIND = BraxKind()

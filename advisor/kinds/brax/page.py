@@ -8,7 +8,7 @@ import streamlit as st
 
 from advisor.errors import AdvisorError
 from advisor.kinds.brax.recommend import recommend_brax
-from advisor.kinds.brax.render import python_text, yaml_text
+from advisor.kinds.brax.render import python_text, trainer_command, yaml_text
 from advisor.kinds.mjx import explore
 from advisor.page import PageContext, plain
 from advisor.units import format_count, format_duration, parse_count
@@ -47,6 +47,8 @@ def recommendation_panel(rec) -> None:
         st.code(python_text(rec), language="python")
     with st.expander("ppo_params (YAML)"):
         st.code(yaml_text(rec), language="yaml")
+    st.caption("Playground's trainer (learning/train_jax_ppo.py, installed with playground as train-jax-ppo):")
+    st.code(trainer_command(rec), language="bash")
 
 
 def page(context: PageContext) -> None:

@@ -77,6 +77,8 @@ class BraxRecommendation:
     reason: str
     notes: tuple[str, ...]
     ppo_defaults: dict[str, Any] = field(default_factory=dict)
+    impl: str = "jax"
+    family: str = "dm_control_suite"
 
     @property
     def ok(self) -> bool:
@@ -177,7 +179,8 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
     base = dict(profile=profile, profile_note=profile_note, env=w.env, target_steps=target_steps, device_count=devices,
                 shape=shape, env_steps_per_update=steps, total_env_steps=total, num_evals=num_evals,
                 num_resets_per_eval=resets, fixed_s=fixed, compile_s=compile_s, eval_s=eval_total,
-                memory_budget_bytes=budget, accelerator_name=section.accelerator.name, ppo_defaults=dict(d))
+                memory_budget_bytes=budget, accelerator_name=section.accelerator.name, ppo_defaults=dict(d),
+                impl=w.impl, family=w.family)
     if not nums:
         return BraxRecommendation(**base, options=(), chosen=None, notes=tuple(notes),
                                   reason=f"no recommendation: no num_envs that is a multiple of {devices} device(s) "
@@ -250,11 +253,12 @@ def env_steps_per_update_of(shape: dict[str, int], action_repeat: int) -> int:
 
 def fixed_costs(section: BraxSection, num_evals: int, notes: list[str]) -> tuple[float, float, float]:
     """``(setup s, epoch compile s, evaluation s)`` of one training run: setup (resets and their
-    compiles) and the first epoch's extra seconds are medians over measured points; evaluation
+    compiles) and the compiling epochs' extra seconds (:attr:`BraxPoint.warmup_s`) are medians over
+    measured points; evaluation
     is the measured first, second (recompile) and steady evaluations for Brax's count of them."""
     points = section.all_ok_points
     setup = statistics.median(p.setup_s for p in points if p.setup_s is not None) if points else 0.0
-    extra = [max(0.0, p.first_epoch_s - p.epoch_s) for p in points if p.first_epoch_s and p.epoch_s]
+    extra = [p.warmup_s for p in points if p.warmup_s is not None]
     compile_s = statistics.median(extra) if extra else 0.0
     notes.append("compile and setup seconds were measured at the calibration's batch shapes; a larger batch "
                  "compiles the same programs, so they are taken as they are")

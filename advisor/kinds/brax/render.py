@@ -1,5 +1,6 @@
 """Rich renderings and emitters of brax results: measured points, recommendation options, the
-header of predicted numbers, and the ``ppo_params`` overrides as Python and as YAML."""
+header of predicted numbers, the ``ppo_params`` overrides as Python and as YAML, and the command
+line of Playground's trainer (``learning/train_jax_ppo.py``) with them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rich.table import Table
 
 from advisor.console import table as new_table
 from advisor.kinds.brax.recommend import BraxRecommendation
+from advisor.kinds.brax.trainer_cli import COMMAND, SCRIPT, command_line
 from advisor.units import format_bytes, format_count, format_duration, format_range
 from advisor.vectorised import measured_cell
 from profiler.kinds.brax.schema import MEMORY_SOURCES, BraxSection
@@ -85,16 +87,37 @@ def header_lines(rec: BraxRecommendation) -> list[str]:
     ]
 
 
+#: Playground's config module per env family (what its trainer reads ``brax_ppo_config`` from).
+PARAMS_MODULES = {"dm_control_suite": "dm_control_suite_params", "locomotion": "locomotion_params",
+                  "manipulation": "manipulation_params"}
+
+
 def python_text(rec: BraxRecommendation) -> str:
     """The overrides as Python: a dict to update Playground's ``brax_ppo_config`` with."""
+    module = PARAMS_MODULES.get(rec.family, "dm_control_suite_params")
     lines = [f"# {line}" for line in header_lines(rec)]
-    lines += ["# brax 0.14.2 on jax >= 0.10 needs jax.device_put_replicated back before ppo.train:",
-              "# from profiler.kinds.brax import shim; shim.install()",
-              "from mujoco_playground.config import dm_control_suite_params", "",
-              f"ppo_params = dm_control_suite_params.brax_ppo_config({rec.env!r})", "overrides = {"]
+    lines += [f"from mujoco_playground.config import {module}", "",
+              f"ppo_params = {module}.brax_ppo_config({rec.env!r}, {rec.impl!r})", "overrides = {"]
     lines += [f"    {k!r}: {v!r}," for k, v in rec.params.items()]
-    lines += ["}", "ppo_params.update(overrides)  # then ppo.train(environment=env, **ppo_params, ...)", ""]
+    lines += ["}", "ppo_params.update(overrides)",
+              "# then train as Playground's trainer does: ppo.train(environment=env, **ppo_params, ...), with any",
+              "# network_factory entry passed as functools.partial(ppo_networks.make_ppo_networks, **it)", ""]
     return "\n".join(lines)
+
+
+def trainer_command(rec: BraxRecommendation) -> str:
+    """Playground's trainer with the recommended ``ppo_params`` as its flags."""
+    return command_line(rec.env, rec.impl, rec.params)
+
+
+def trainer_lines(rec: BraxRecommendation) -> list[str]:
+    return [f"# Playground's trainer ({SCRIPT}, installed with playground as '{COMMAND}'):",
+            trainer_command(rec)]
+
+
+def shell_text(rec: BraxRecommendation) -> str:
+    """A shell script that runs Playground's trainer with the recommendation."""
+    return "\n".join(["#!/bin/sh", *(f"# {line}" for line in header_lines(rec)), *trainer_lines(rec)]) + "\n"
 
 
 def yaml_text(rec: BraxRecommendation) -> str:

@@ -1,5 +1,5 @@
 """Brax PPO's batch rules and step accounting (``brax.training.agents.ppo.train``, brax 0.14.2),
-and which MuJoCo Playground envs load on a machine without the internet. Pure: no imports of
+and which names are MuJoCo Playground envs. Pure: no imports of
 brax or jax, so the CLI can refuse bad input before any process starts.
 
 * Env steps per update (one training step): ``batch_size * unroll_length * num_minibatches *
@@ -12,15 +12,18 @@ brax or jax, so the CLI can refuse bad input before any process starts.
   ``max(num_resets_per_eval, 1)`` epochs x ``ceil(num_timesteps / (periods * epochs *
   env steps per update))`` training steps per epoch, each of env steps per update, so Brax
   overshoots ``num_timesteps`` (Playground's DM Control defaults run 88,473,600 for 60M).
+
+Whether a locomotion or manipulation env can load here (MuJoCo Menagerie) is decided at run time
+by :mod:`profiler.kinds.brax.menagerie`.
 """
 
 from __future__ import annotations
 
 import math
 
-#: Playground env families whose envs load MuJoCo Menagerie meshes by cloning a git repository at
-#: load time (``mujoco_playground._src.mjx_env.ensure_menagerie_exists``).
-NEEDS_INTERNET = ("locomotion", "manipulation")
+#: Playground's env families (``registry.<family>.ALL_ENVS``), in the order its trainer
+#: (``learning/train_jax_ppo.py``) looks an env's PPO defaults up.
+FAMILIES = ("manipulation", "locomotion", "dm_control_suite")
 
 
 def env_steps_per_update(batch_size: int, unroll_length: int, num_minibatches: int, action_repeat: int = 1) -> int:
@@ -97,16 +100,12 @@ def env_family(name: str, families: dict[str, tuple[str, ...]]) -> str | None:
 
 
 def env_error(name: str, families: dict[str, tuple[str, ...]]) -> str | None:
-    """Why ``--env name`` cannot be calibrated here (one line), ``None`` when it can. ``families``
+    """Why ``--env name`` is no Playground env (one line), ``None`` when it is one. ``families``
     maps each Playground family to its env names (``registry.<family>.ALL_ENVS``)."""
-    family = env_family(name, families)
-    suite = families.get("dm_control_suite", ())
-    examples = ", ".join(n for n in ("CartpoleBalance", "CheetahRun", "HumanoidWalk", "WalkerWalk") if n in suite)
-    if family in NEEDS_INTERNET:
-        return (f"--env {name} is a Playground {family} env: it loads MuJoCo Menagerie meshes that Playground "
-                f"fetches from the internet (git clone) at load time; use a DM Control suite env ({examples}, ...)")
-    if family is None:
-        close = sorted(n for n in suite if n.lower().startswith(name.lower()[:4]))[:4]
-        hint = f" ({', '.join(close)}?)" if close else ""
-        return f"--env {name!r} is not a Playground env{hint}; use a DM Control suite env such as {examples}"
-    return None
+    if env_family(name, families) is not None:
+        return None
+    every = sorted(n for names in families.values() for n in names)
+    examples = ", ".join(n for n in ("CartpoleBalance", "CheetahRun", "Go1JoystickFlatTerrain") if n in every)
+    close = sorted(n for n in every if n.lower().startswith(name.lower()[:4]))[:4]
+    hint = f" ({', '.join(close)}?)" if close else ""
+    return f"--env {name!r} is not a Playground env{hint}; use one of its {len(every)} envs, such as {examples}"

@@ -4,7 +4,8 @@ Playground env, measured over ``num_envs`` at one batch shape, plus points at ot
 needs to predict shapes that were not run.
 
 Every point is one ``ppo.train`` call in a fresh process with ``num_resets_per_eval=0``: its
-first training epoch compiles, the later ones are timed from Brax's own ``training/walltime``
+first training epochs compile (the first always, the second too with brax 0.14.2 on a released
+jax), the later ones are timed from Brax's own ``training/walltime``
 (whose deltas are one epoch each; Brax's ``training/sps`` is not used: it counts
 ``num_resets_per_eval`` epochs' steps over one epoch's time).
 
@@ -33,7 +34,9 @@ MEMORY_SOURCES = {
 
 @dataclass(frozen=True)
 class BraxWorkload:
-    """What was trained: the Playground env, its ``impl``, and the PPO settings every point shares
+    """What was trained: the Playground env, its family (``dm_control_suite``, ``locomotion`` or
+    ``manipulation``: where Playground keeps its ``brax_ppo_config``), its ``impl``, and the PPO
+    settings every point shares
     (Brax names; the points' own shape fields override ``batch_size``, ``num_minibatches``,
     ``unroll_length``). ``ppo_defaults`` is Playground's ``brax_ppo_config`` for the env, as
     Playground returned it (the reference a recommendation keeps); ``changed`` names what the
@@ -41,6 +44,7 @@ class BraxWorkload:
 
     env: str = "CartpoleBalance"
     impl: str = "jax"
+    family: str = "dm_control_suite"
     batch_size: int = 64
     num_minibatches: int = 4
     unroll_length: int = 10
@@ -79,7 +83,9 @@ class BraxPoint:
     median seconds of one such epoch (``training_steps`` training steps); ``compile_s`` XLA's
     compile seconds in the process outside evaluation (JAX's own compile events; loaded from the
     persistent cache when ``cache_hits > 0``); ``first_epoch_s`` the first epoch's seconds
-    (compile included); ``setup_s`` the rest of ``ppo.train`` before the first epoch (env and
+    (compile included); ``compiled_epochs`` how many epochs compiled (JAX's compile events inside
+    them; ``None`` in profiles from before it was counted, where only the first was left out) and
+    ``recompile_s`` what those after the first took beyond a timed epoch; ``setup_s`` the rest of ``ppo.train`` before the first epoch (env and
     evaluator resets and their compiles). Evaluation, where the point ran it: ``eval_s`` every
     evaluation's seconds in order (the first compiles, the second recompiles once in brax 0.14.2),
     with ``num_eval_envs`` envs for ``episode_length`` steps."""
@@ -96,6 +102,8 @@ class BraxPoint:
     train_sps_samples: tuple[float, ...] = ()
     epoch_s: float | None = None
     first_epoch_s: float | None = None
+    compiled_epochs: int | None = None
+    recompile_s: float | None = None
     setup_s: float | None = None
     compile_s: float | None = None
     cache_hits: int = 0
@@ -114,10 +122,10 @@ class BraxPoint:
             _positive(name, getattr(self, name), allow_none=False)
         if self.status not in POINT_STATUSES:
             raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
-        for name in ("train_sps", "peak_bytes", "epoch_s", "num_eval_envs"):
+        for name in ("train_sps", "peak_bytes", "epoch_s", "num_eval_envs", "compiled_epochs"):
             _positive(name, getattr(self, name))
         positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
-        for name in ("compile_s", "first_epoch_s", "setup_s", "train_wall_s"):
+        for name in ("compile_s", "first_epoch_s", "recompile_s", "setup_s", "train_wall_s"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1e7:
                 raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
@@ -142,6 +150,14 @@ class BraxPoint:
     @property
     def env_steps_per_update(self) -> int:
         return env_steps_per_update(self.batch_size, self.unroll_length, self.num_minibatches, self.action_repeat)
+
+    @property
+    def warmup_s(self) -> float | None:
+        """Seconds the compiling epochs took beyond timed ones (the first epoch's extra and any
+        recompile after it): what compiling costs a run of this shape."""
+        if self.first_epoch_s is None or self.epoch_s is None:
+            return None
+        return max(0.0, self.first_epoch_s - self.epoch_s) + (self.recompile_s or 0.0)
 
     @property
     def update_s(self) -> float | None:

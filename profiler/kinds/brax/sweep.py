@@ -7,7 +7,10 @@ The grid: the num_envs curve at one batch shape (``batch_size``, ``num_minibatch
 ``unroll_length``), then the extra shapes the phase model needs (:mod:`models.brax_phases`).
 Before anything runs, a probe process reads Playground's env lists, the env's defaults and the
 device count, and every point is checked against Brax's asserts and the env rules
-(:mod:`profiler.kinds.brax.rules`): bad input is refused in one line. Evaluation
+(:mod:`profiler.kinds.brax.rules`): bad input is refused in one line. A locomotion or
+manipulation env needs MuJoCo Menagerie where Playground looks for it; when it is absent, a
+child fetches it the way Playground does, and only a failed fetch refuses the env
+(:mod:`profiler.kinds.brax.menagerie`). Evaluation
 (``num_eval_envs`` envs for ``episode_length`` steps, three times) is measured in the grid's
 first point only: it does not depend on the training shape.
 """
@@ -24,29 +27,35 @@ from profiler.engine import Sweep, SweepEvent, probe
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import AdvisorError, WorkloadSpecError
 from profiler.extras import install_command
-from profiler.kinds.brax.rules import env_error, shape_error
+from profiler.kinds.brax.menagerie import NEEDS_MENAGERIE, Menagerie, ensure
+from profiler.kinds.brax.rules import env_error, env_family, shape_error
 from profiler.kinds.brax.schema import MEMORY_SOURCES, BraxPoint, BraxSection, BraxWorkload
+from profiler.kinds.brax.versions import broken_pair
 from profiler.kinds.mjx.points import failure
 from profiler.profile import Accelerator, Profile
 
 POINT_MODULE = "profiler.kinds.brax.point"
+#: Epochs a point runs before its timed ones: the first compiles, and with brax 0.14.2 on a
+#: released jax the second compiles again (see :mod:`profiler.kinds.brax.point`).
+WARMUP_EPOCHS = 2
 #: Playground's defaults a measurement changes, and why (the shape fields are the point's own).
 CHANGED = {
     "num_envs": "the point's", "batch_size": "the point's", "num_minibatches": "the point's",
     "unroll_length": "the point's",
     "num_resets_per_eval": "0: one epoch per eval period, so each training/walltime delta is one epoch",
-    "num_evals": "epochs + 1 (the first epoch compiles)",
+    "num_evals": "epochs + 1: one eval period per epoch (the timed epochs and the two before them that compile)",
     "num_timesteps": "epochs x training steps per epoch x env steps per update, exactly",
-    "run_evals": "only in the point that measures evaluation", "impl": "jax on CPU (the env config)",
+    "run_evals": "only in the point that measures evaluation",
+    "impl": "the sweep's (jax by default, as Playground's trainer), in the env config and brax_ppo_config",
 }
 Key = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
 class BraxSweepSpec:
-    """What a brax sweep measures (module docstring). ``epochs`` timed epochs per point (one more
-    compiles), each of ``training_steps`` training steps; ``num_updates_per_batch`` ``None``
-    keeps Playground's."""
+    """What a brax sweep measures (module docstring). ``epochs`` timed epochs per point (after
+    :data:`WARMUP_EPOCHS` that compile), each of ``training_steps`` training steps;
+    ``num_updates_per_batch`` ``None`` keeps Playground's."""
 
     env: str
     num_envs: tuple[int, ...]
@@ -111,18 +120,35 @@ def check_grid(spec: BraxSweepSpec, device_count: int) -> None:
             raise WorkloadSpecError(f"{problem} (point num_envs={n}, batch_size={b}, num_minibatches={m})")
 
 
-def run_probe(spec: BraxSweepSpec, workdir: Path, timeout_s: float = 600.0) -> dict[str, Any]:
+def run_probe(spec: BraxSweepSpec, workdir: Path, timeout_s: float = 600.0, fetch_timeout_s: float = 3600.0,
+              on_fetch: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     """What Playground and JAX say here (env lists, the env's defaults, devices, versions); the
-    env and every point are checked against it."""
-    result = probe(POINT_MODULE, {"env": spec.env, "platform": spec.platform}, workdir, timeout_s)
+    env and every point are checked against it. For an env that loads MuJoCo Menagerie, the
+    Menagerie decision; ``on_fetch`` hears of a fetch before it starts."""
+    result = probe(POINT_MODULE, {"env": spec.env, "platform": spec.platform, "impl": spec.impl}, workdir, timeout_s)
     status, reason = failure(result)
     if status:
         raise AdvisorError(f"the brax probe failed ({reason}); is the brax extra installed? "
                            f"{install_command('brax')} (Python >= 3.11)")
     found = result.result or {}
-    problem = env_error(spec.env, {k: tuple(v) for k, v in found["families"].items()})
+    broken = broken_pair(found.get("versions") or {})
+    if broken:
+        raise WorkloadSpecError(broken)
+    families = {k: tuple(v) for k, v in found["families"].items()}
+    problem = env_error(spec.env, families)
     if problem:
         raise WorkloadSpecError(problem)
+    family = env_family(spec.env, families)
+    if family in NEEDS_MENAGERIE:
+        menagerie = Menagerie(**found["menagerie"])
+
+        def fetch() -> str | None:
+            on_fetch(f"MuJoCo Menagerie is not at {menagerie.path}, where Playground looks for it; fetching it as "
+                     "Playground does (git clone, once)")
+            child = probe(POINT_MODULE, {"fetch_menagerie": True, "platform": spec.platform}, workdir, fetch_timeout_s)
+            return failure(child)[1]
+
+        found["menagerie_state"] = ensure(menagerie, spec.env, family, fetch)
     check_grid(spec, int(found["device_count"]))
     return found
 
@@ -147,16 +173,19 @@ def new_section(spec: BraxSweepSpec, found: dict[str, Any]) -> BraxSection:
     changed = dict(CHANGED)
     if spec.num_updates_per_batch is not None:
         changed["num_updates_per_batch"] = "the sweep's --num-updates-per-batch"
-    workload = BraxWorkload(env=spec.env, impl=spec.impl, batch_size=spec.batch_size,
+    family = env_family(spec.env, {k: tuple(v) for k, v in found["families"].items()}) or "dm_control_suite"
+    workload = BraxWorkload(env=spec.env, impl=spec.impl, family=family, batch_size=spec.batch_size,
                             num_minibatches=spec.num_minibatches, unroll_length=spec.unroll_length,
                             num_updates_per_batch=updates, action_repeat=int(defaults.get("action_repeat", 1)),
                             episode_length=int(defaults.get("episode_length", 1000)),
                             num_eval_envs=spec.num_eval_envs, ppo_defaults=defaults, changed=changed)
     method = (f"one ppo.train process per point on {accelerator.name} ({accelerator.platform}, "
-              f"{found['device_count']} device(s)); Playground's brax_ppo_config for {spec.env} with "
-              f"num_resets_per_eval=0 and {spec.epochs + 1} epochs of {spec.training_steps} training step(s): the first "
-              f"compiles, the other {spec.epochs} are timed from training/walltime deltas (env steps/s = env steps per "
-              f"epoch / its seconds); compile from JAX's compile events; evaluation ({spec.num_eval_envs} envs) timed "
+              f"{found['device_count']} device(s)); Playground's brax_ppo_config for {spec.env} (impl={spec.impl}) with "
+              f"its network_factory and num_resets_per_eval=0, {spec.epochs + WARMUP_EPOCHS} epochs of "
+              f"{spec.training_steps} training step(s): those JAX's compile events show compiling (the first "
+              f"{WARMUP_EPOCHS} with brax 0.14.2) are left out, the others are timed from training/walltime deltas "
+              f"(env steps/s = env steps per epoch / its seconds); compile from JAX's compile events; evaluation "
+              f"({spec.num_eval_envs} envs) timed "
               f"in the first point only; memory: {MEMORY_SOURCES['host_peak_rss' if accelerator.platform == 'cpu' else 'jax_allocator_peak']}")
     return BraxSection(workload=workload, accelerator=accelerator, device_count=int(found["device_count"]),
                        memory_source="host_peak_rss" if accelerator.platform == "cpu" else "jax_allocator_peak",
@@ -178,6 +207,7 @@ def point_from(key: Key, section: BraxSection, child: Any, num_eval_envs: int | 
     r = child.result
     return BraxPoint(**common, training_steps=training_steps, train_sps=float(r["train_sps"]), train_sps_samples=tuple(float(s) for s in r["train_sps_samples"]),
                      epoch_s=float(r["epoch_s"]), first_epoch_s=float(r["first_epoch_s"]), setup_s=float(r["setup_s"]),
+                     recompile_s=float(r["recompile_s"]), compiled_epochs=sum(map(bool, r["compiled_epochs"])),
                      compile_s=float(r["compile_s"]), cache_hits=int(r["cache_hits"]),
                      eval_s=tuple(float(s) for s in r["eval_s"]), num_eval_envs=num_eval_envs if r["eval_s"] else None,
                      peak_bytes=int(r["peak_bytes"]) if r.get("peak_bytes") else None,
@@ -195,7 +225,8 @@ class BraxSweep(Sweep):
         s, w = self.spec, self.section.workload
         n, b, m, u = key
         return {"env": s.env, "impl": s.impl, "num_envs": n, "batch_size": b, "num_minibatches": m,
-                "unroll_length": u, "num_updates_per_batch": w.num_updates_per_batch, "epochs": s.epochs + 1,
+                "unroll_length": u, "num_updates_per_batch": w.num_updates_per_batch,
+                "epochs": s.epochs + WARMUP_EPOCHS,
                 "training_steps": s.training_steps, "num_eval_envs": s.num_eval_envs, "run_evals": run_evals,
                 "seed": s.seed, "cache_dir": self.cache_dir, "platform": s.platform,
                 "memory_limit_bytes": s.memory_limit_bytes}

@@ -73,5 +73,7 @@ def test_explorer_page_shows_the_recommendation_and_the_curve(monkeypatch):
     assert not at.exception and not at.error, [e.value for e in at.exception]
     envs = [m.value for m in at.metric if m.label == "num_envs"]
     assert envs and int(envs[0]) >= 1 and len(at.get("vega_lite_chart")) == 1
+    assert any(c.value.startswith("train-jax-ppo --env_name=CartpoleBalance") for c in at.code)
     at.number_input(key="brax-batch_size").set_value(32).run()  # Playground's 1024 -> 32: 30,720 env steps per update
     assert [m.value for m in at.metric if m.label == "env steps per update"][0] == "30.7k"
+    assert any("--batch_size=32 " in c.value for c in at.code)
