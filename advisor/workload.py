@@ -162,6 +162,11 @@ class WorkloadKind(abc.ABC):
         """``advisor verify``: train one config to the target and compare with the prediction; the exit code."""
         raise BadInput(f"--kind {self.name} has no verify; see 'advisor verify --help' for the kinds that do")
 
+    def race_spec(self, profile: Profile | None, command: list[str], **options: Any) -> tuple[Any, str, str]:
+        """``advisor race``: ``(the race's spec, where its candidates came from, the device's
+        platform)`` for this kind (:class:`profiler.race.engine.RaceSpec`)."""
+        raise BadInput(f"--kind {self.name} has no race yet; race your training command with --kind command")
+
     def verified_runs(self, section: Any) -> tuple[Any, ...]:
         """The section's verified runs (``advisor verify``), oldest first."""
         return tuple(getattr(section, "verified_runs", ()))

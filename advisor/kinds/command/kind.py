@@ -45,6 +45,15 @@ class CommandKind(VectorisedKind):
 
         return calibrate_command
 
+    def race_spec(self, profile: Profile | None, command: list[str], **options: Any) -> tuple[Any, str, str]:
+        from advisor.kinds.command.race import check_program, race_spec
+        from profiler.kinds.command.sweep import this_accelerator
+
+        device = this_accelerator(None)
+        spec, why = race_spec(profile, command, device=device.name, **options)
+        check_program(command)
+        return spec, why, device.platform
+
     def device_name(self, section: Any) -> str | None:
         return section.accelerator.name
 
