@@ -266,8 +266,7 @@ class RaceRunner:
     def run(self) -> None:
         budget_left = self.spec.budget_s - self.base_spent
         deadline = time.monotonic() + max(budget_left, 0.0)
-        target = max((r.wall_s for r in self.race.runs if r.settled and not r.reached), default=0.0)
-        target = 0.0 if target is None else target
+        target = 0.0
         while time.monotonic() < deadline:
             configs = halving.alive(self.race)
             if not configs:
@@ -276,7 +275,8 @@ class RaceRunner:
             stop = False
             for n in configs:
                 for seed in self.race.seeds:
-                    if halving.cannot_win(self.race, n):
+                    # every config and seed gets its first rung; after it a config stops once it cannot win
+                    if self.race.rung > 0 and halving.cannot_win(self.race, n):
                         self.eliminate([n], "stopped: its median time to score can no longer beat the best known")
                         break
                     run = self.race.run(n, seed)
@@ -289,6 +289,8 @@ class RaceRunner:
                     break
             if stop:
                 break
+            self.eliminate([n for n in halving.alive(self.race) if halving.cannot_win(self.race, n)],
+                           "stopped: its median time to score can no longer beat the best known")
             self.eliminate(halving.halve(self.race), "stopped by successive halving: slower progress towards the "
                                                      "score per wall second than the configs that went on")
             self.store(dataclasses.replace(self.race, rung=self.race.rung + 1))
