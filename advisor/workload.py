@@ -55,6 +55,8 @@ class WorkloadKind(abc.ABC):
     #: ``--objective`` values of ``recommend`` and the default one
     objectives: tuple[str, ...] = ()
     default_objective: str = ""
+    #: objectives that need no ``--target`` (``time-to-score`` predicts how long the score takes)
+    targetless_objectives: tuple[str, ...] = ()
     #: options this kind adds to ``recommend``, ``predict`` and ``profile import``
     recommend_options: tuple[Option, ...] = ()
     predict_options: tuple[Option, ...] = ()

@@ -66,3 +66,58 @@ def check_program(command: list[str]) -> None:
     from profiler.kinds.command.schema import CommandWorkload
 
     _check_program(CommandWorkload(argv=tuple(command), cwd=os.getcwd()))
+
+
+def score_rows(profile: Profile, headroom: float) -> list[dict]:
+    """The command section's throughput rows for every config of its table (powers of two in the
+    measured range), with the fixed cost and whether each fits ``headroom`` of the device's memory."""
+    from advisor.kinds.command.recommend import candidate_num_envs, predict_rows
+    from models.vectorised import fit_vectorised
+
+    section = profile.section("command")
+    if section is None:
+        raise BadInput(f"profile {profile.name!r} has no command calibration, so no env steps/s to turn env steps into "
+                       f"time; calibrate it ('advisor calibrate command --name {profile.name} -- ...')")
+    curves = fit_vectorised(section)
+    rows = predict_rows(curves, candidate_num_envs(curves.measured_num_envs))
+    capacity = section.accelerator.memory_bytes
+    largest, oom = max(curves.measured_num_envs), section.oom_num_envs
+    for row in rows:
+        upper = row["peak_bytes_upper"]
+        fits = upper <= headroom * capacity if upper is not None and capacity else row["num_envs"] <= largest
+        row["fits"] = bool(fits) and (oom is None or row["num_envs"] < oom)
+    return rows
+
+
+def recommend_time_to_score_command(profile: Profile, score: float | None, headroom: float, json_output: bool,
+                                    output) -> int:
+    """``recommend --kind command --objective time-to-score --score S``: every config's predicted time to
+    score, the shortest, and the command line to run it."""
+    from advisor.console import out, print_json, write_output
+    from advisor.time_to_score import race_for, recommend_time_to_score, score_json, score_lines, score_table
+
+    race = race_for(profile, "command", score)
+    rec = recommend_time_to_score(profile.name, "command", race, score_rows(profile, headroom))
+    line = None
+    if rec.chosen is not None:
+        import shlex
+
+        values = {"num_envs": rec.chosen.num_envs, "seed": 1, "total_timesteps": race.settings.get("total_timesteps", 0),
+                  "num_steps": race.num_steps}
+        argv = [a.format(**{k: str(v) for k, v in values.items()}) for a in race.settings.get("argv", [])]
+        env = race.settings.get("env") or {}
+        line = " ".join([f"{k}={shlex.quote(str(v))}" for k, v in env.items()] + [shlex.quote(a) for a in argv])
+    if json_output:
+        data = score_json(rec)
+        data["command_line"] = line
+        print_json(data)
+    else:
+        out.print(score_table(rec))
+        for text in score_lines(rec):
+            out.print(text, markup=False)
+        if line:
+            out.print(f"run: {line}", markup=False)
+    if output is not None and line:
+        write_output(output, f"#!/bin/sh\n# written by advisor recommend --objective time-to-score\nexec {line}\n",
+                     example="train.sh")
+    return 0 if rec.ok else 1
