@@ -108,6 +108,10 @@ def main() -> None:
     for kind in kinds.kinds():
         if profile.section(kind.name) is not None and kind.page_module:
             kind_page(kind, name, profile, note, compare)
+    if profile.races:
+        from advisor.race_page import page as race_page
+
+        race_page(profile)
 
 
 main()

@@ -55,6 +55,8 @@ class WorkloadKind(abc.ABC):
     #: ``--objective`` values of ``recommend`` and the default one
     objectives: tuple[str, ...] = ()
     default_objective: str = ""
+    #: objectives that need no ``--target`` (``time-to-score`` predicts how long the score takes)
+    targetless_objectives: tuple[str, ...] = ()
     #: options this kind adds to ``recommend``, ``predict`` and ``profile import``
     recommend_options: tuple[Option, ...] = ()
     predict_options: tuple[Option, ...] = ()
@@ -161,6 +163,11 @@ class WorkloadKind(abc.ABC):
                **options: Any) -> int:
         """``advisor verify``: train one config to the target and compare with the prediction; the exit code."""
         raise BadInput(f"--kind {self.name} has no verify; see 'advisor verify --help' for the kinds that do")
+
+    def race_spec(self, profile: Profile | None, command: list[str], **options: Any) -> tuple[Any, str, str]:
+        """``advisor race``: ``(the race's spec, where its candidates came from, the device's
+        platform)`` for this kind (:class:`profiler.race.engine.RaceSpec`)."""
+        raise BadInput(f"--kind {self.name} has no race yet; race your training command with --kind command")
 
     def verified_runs(self, section: Any) -> tuple[Any, ...]:
         """The section's verified runs (``advisor verify``), oldest first."""

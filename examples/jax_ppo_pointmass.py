@@ -12,7 +12,8 @@ At the end it prints its own throughput: ``steady-state env steps/s: N`` over th
 the first (which compiles), and ``fixed cost: S s``, the time from process start to the end of
 the first iteration less one steady-state iteration (start-up, imports and compile); on a GPU also
 ``device peak bytes in use: B``, JAX's allocator peak, to set beside what advisor's memory hook
-records. ``--quiet`` prints nothing.
+records. ``--quiet`` prints nothing. ``--log-returns`` also prints, after each iteration in which episodes
+ended, ``global_step=N, episodic_return=R`` (their mean return), the lines ``advisor race`` reads.
 
     python examples/jax_ppo_pointmass.py --num-envs 256 --total-timesteps 200000
 """
@@ -47,6 +48,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="print nothing")
+    parser.add_argument("--log-returns", action="store_true",
+                        help="print global_step=N, episodic_return=R after each iteration in which episodes ended "
+                             "(R: their mean return), as CleanRL does; what 'advisor race --preset cleanrl' reads")
     return parser.parse_args()
 
 
@@ -149,6 +153,8 @@ def main() -> None:
 
         key, k_epochs = jax.random.split(key)
         (params, opt_state), _ = jax.lax.scan(epoch, (params, opt_state), jax.random.split(k_epochs, args.update_epochs))
+        if args.log_returns:  # the rewards and episode ends of the rollout, for the returns printed per iteration
+            return (params, opt_state, states, key), (reward.mean(), reward, done)
         return (params, opt_state, states, key), reward.mean()
 
     def init(key):
@@ -160,13 +166,27 @@ def main() -> None:
     step = jax.jit(update, donate_argnums=0)
     iterations = max(1, args.total_timesteps // batch)
     times = []
-    for _ in range(iterations):
+    running = None
+    for iteration in range(iterations):
         started = time.perf_counter()
-        carry, mean_reward = step(carry)
+        carry, out = step(carry)
+        mean_reward = out[0] if args.log_returns else out
         jax.block_until_ready(mean_reward)
         times.append(time.perf_counter() - started)
         if len(times) == 1:
             first_done = process_age_s()
+        if args.log_returns:
+            import numpy as np
+
+            rewards, dones = np.asarray(out[1]), np.asarray(out[2])
+            running = np.zeros(n) if running is None else running
+            finished = []
+            for r, d in zip(rewards, dones):
+                running += r
+                finished += list(running[d])
+                running[d] = 0.0
+            if finished:
+                print(f"global_step={(iteration + 1) * batch}, episodic_return={float(np.mean(finished)):.3f}", flush=True)
     if args.quiet:
         return
     print(f"iterations: {iterations}, env steps: {iterations * batch}, last mean reward: {float(mean_reward):.3f}")

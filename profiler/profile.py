@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.checks import positive as _positive
+from profiler.race.schema import Race
 
 __all__ = ["SCHEMA_VERSION", "Hardware", "Accelerator", "Profile"]
 
-SCHEMA_VERSION = 2
+#: 3: profiles may hold ``races`` (``advisor race``); older advisors refuse them rather than drop them
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Profile:
     sections: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
+    races: tuple[Race, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -103,12 +106,24 @@ class Profile:
 
         data: dict[str, Any] = {}
         for f in dataclasses.fields(self):
+            if f.name == "races" and not self.races:  # only when there are some: older files keep their JSON
+                continue
             if f.name != "sections":
                 data[f.name] = to_jsonable(getattr(self, f.name))
                 continue
             for kind in dict.fromkeys(known_kinds() + tuple(self.sections)):
                 data[kind] = to_jsonable(self.sections.get(kind))
         return data
+
+    def with_race(self, race: Race) -> Profile:
+        """A copy with ``race`` stored, replacing the race of the same kind and name (races are
+        named by ``advisor race --race``; one unnamed race per kind)."""
+        kept = tuple(r for r in self.races if (r.kind, r.name) != (race.kind, race.name))
+        return dataclasses.replace(self, races=kept + (race,))
+
+    def race(self, kind: str, name: str = "") -> Race | None:
+        """The stored race of ``kind`` called ``name``, if any."""
+        return next((r for r in self.races if (r.kind, r.name) == (kind, name)), None)
 
     def with_section(self, kind: str, section: Any) -> Profile:
         """A copy with ``kind``'s section replaced (or added); every other section is kept."""

@@ -70,8 +70,13 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """v3 adds ``races`` (absent: none), which a v2 file cannot hold: nothing to change."""
+    return data
+
+
 #: version -> function bringing a parsed profile of that version to the next one
-MIGRATIONS = {1: _v1_to_v2}
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:

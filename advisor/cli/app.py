@@ -17,7 +17,7 @@ try:  # typer >= 0.2x ships its own click; older typers raise click's exceptions
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import ClickException as UsageFailure
 
-from advisor.cli import calibrate, doctor, explore, predict, profile, recommend, report, validate, verify
+from advisor.cli import calibrate, doctor, explore, predict, profile, race, recommend, report, validate, verify
 from advisor.console import err
 from advisor.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, AdvisorError
 
@@ -36,6 +36,7 @@ app.command("predict")(predict.predict)
 app.command("report")(report.report)
 app.command("validate")(validate.validate)
 app.command("verify")(verify.verify)
+app.command("race")(race.race)
 app.command("doctor")(doctor.doctor)
 app.command("explore")(explore.explore)
 

@@ -18,7 +18,9 @@ _OUTPUT_HELP = "; ".join(k.output_help for k in kinds.kinds() if k.output_help)
 
 
 def _recommend(
-    target: Annotated[str, typer.Option("--target", "-t", help="Env steps to train for: 100M, 1.5B, 1e8 or 100000000.")],
+    target: Annotated[Optional[str], typer.Option("--target", "-t", help="Env steps to train for: 100M, 1.5B, 1e8 or "
+                                                                          "100000000 (not with --objective "
+                                                                          "time-to-score).")] = None,
     profile: Annotated[Optional[str], typer.Option(
         help="Profile to use (see 'advisor profile list'). Default: the profile calibrated on this machine, "
              "else the closest shipped one.")] = None,
@@ -31,13 +33,15 @@ def _recommend(
     **kind_options: Any,
 ) -> int:
     # help: see the assignment below, which names every registered kind
-    target_steps = parse_count(target)
     chosen = kinds.get(kind) if kind is not None else _kind_of(profile)
     given = options_for(chosen, "recommend_options", kind_options)
     objective = objective or chosen.default_objective
     if objective not in chosen.objectives:
         raise BadInput(f"--objective {objective!r} is unknown for --kind {chosen.name}; use one of: "
                        f"{', '.join(chosen.objectives)}")
+    if target is None and objective not in chosen.targetless_objectives:
+        raise BadInput("--target is required: the env steps to train for, e.g. --target 100M")
+    target_steps = parse_count(target) if target is not None else 0
     return chosen.recommend(target_steps, profile, objective, output, json_output, **given)
 
 

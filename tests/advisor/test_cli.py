@@ -108,7 +108,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
         (("recommend", "--profile", "rtx3070-locomujoco", "--target", "1e400"), "beyond 1e15"),
         (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "--tolerance", "abc"),
          "see 'advisor recommend --help'"),
-        (("recommend",), "Missing option '--target'"),
+        (("recommend",), "--target is required"),
         (("nosuch",), "No such command"),
         (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "--base", str(recursive)),
          "refers to itself"),

@@ -18,9 +18,13 @@ from profiler.serde import to_jsonable
 
 
 def recommend(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
-              json_output: bool, *, tolerance: float, memory_headroom: float) -> int:
+              json_output: bool, *, tolerance: float, memory_headroom: float, score: float | None = None) -> int:
     """``advisor recommend --kind command``: num_envs for the profile's command, and the command."""
     chosen_profile, note = resolve_profile(profile, kind)
+    if objective == "time-to-score":
+        from advisor.kinds.command.race import recommend_time_to_score_command
+
+        return recommend_time_to_score_command(chosen_profile, score, memory_headroom, json_output, output)
     rec = recommend_command(fit_vectorised(chosen_profile.section("command")), target_steps,
                             profile=chosen_profile.name, profile_note=note, objective=objective,
                             tolerance=tolerance, headroom=memory_headroom)

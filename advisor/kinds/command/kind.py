@@ -17,9 +17,13 @@ class CommandKind(VectorisedKind):
     name = "command"
     title = "your own training command (the command line to run)"
     short = "command"
-    objectives = ("efficient", "max-throughput")
+    objectives = ("efficient", "max-throughput", "time-to-score")
     default_objective = "efficient"
+    targetless_objectives = ("time-to-score",)
     recommend_options = (
+        Option("score", Annotated[Optional[float], typer.Option(
+            help="command: with --objective time-to-score, the return to reach (the profile's race to it, 'advisor "
+                 "race', gives the sample-efficiency model).")], None),
         Option("tolerance", Annotated[float, typer.Option(
             help="mjx, command: fraction of the best throughput the efficient objective may give up.")], 0.05),
         Option("memory_headroom", Annotated[float, typer.Option(
@@ -35,7 +39,8 @@ class CommandKind(VectorisedKind):
     points_word = "num_envs"
     recommend_help = "for --kind command, num_envs for your own training command and the exact command line to run"
     objective_help = ("command: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
-                      "steps/s) or max-throughput.")
+                      "steps/s), max-throughput, or time-to-score (with --score: the shortest predicted wall-clock "
+                      "time to that return, from the profile's race and calibration; no --target).")
     output_help = "command: the command line"
     predict_help = ("your command's env steps/s (with 90% interval), peak memory (bytes, with upper bound) and fixed "
                     "cost (s) at the given num_envs (--kind command)")
@@ -44,6 +49,15 @@ class CommandKind(VectorisedKind):
         from advisor.kinds.command.calibrate import calibrate_command
 
         return calibrate_command
+
+    def race_spec(self, profile: Profile | None, command: list[str], **options: Any) -> tuple[Any, str, str]:
+        from advisor.kinds.command.race import check_program, race_spec
+        from profiler.kinds.command.sweep import this_accelerator
+
+        device = this_accelerator(None)
+        spec, why = race_spec(profile, command, device=device.name, **options)
+        check_program(command)
+        return spec, why, device.platform
 
     def device_name(self, section: Any) -> str | None:
         return section.accelerator.name

@@ -182,9 +182,12 @@ def calibrate_mjx(
         profile = load_profile_file(profile_path(profile_name))
 
     def extra() -> list[str]:
+        from advisor.kinds.mjx.render import noise_lines
+
+        noise = noise_lines(profile.section("mjx"))
         if largest is None:
-            return []
-        return [f"largest num_envs predicted to fit {memory_headroom:.0%} of "
+            return noise
+        return noise + [f"largest num_envs predicted to fit {memory_headroom:.0%} of "
                 f"{format_bytes(policy.capacity(profile.section('mjx')))}: {largest[0]} ({largest[1]} compile(s), nothing run)"]
 
     return show_saved(profile, "mjx", profile_name, json_output,

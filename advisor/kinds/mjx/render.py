@@ -76,4 +76,20 @@ def summary_lines(section: MjxSection) -> list[str]:
         lines.insert(1, "physics: " + ", ".join(f"{k} {v:g}" for k, v in w.physics.items()))
     if section.method:
         lines.append(f"method: {section.method}")
+    lines += noise_lines(section)
     return lines
+
+
+def noise_lines(section: MjxSection) -> list[str]:
+    """The gradient noise scales the calibration measured (B_simple, samples per gradient step)."""
+    found = []
+    for p in section.points:
+        noise = getattr(p, "gradient_noise", None)
+        if noise is None:
+            continue
+        heads = ", ".join(f"{head} {f'{e.b_simple:,.0f}' if e.b_simple is not None else 'not seen (|G|^2 <= 0)'}"
+                          for head, e in (("policy", noise.policy), ("value", noise.value)))
+        found.append(f"gradient noise scale B_simple at num_envs={p.num_envs} (start of training, samples per "
+                     f"gradient step; minibatches of {noise.policy.b_small} against their mean over "
+                     f"{noise.policy.b_big}): {heads}")
+    return found

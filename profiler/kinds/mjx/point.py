@@ -249,6 +249,11 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     if phases is not None:  # after the memory reading, so the phases' own buffers do not count in it
         state, timings = time_phases(phases, state, repeats)
         result.update(timings)
+    if spec.get("noise_scale") and phases is not None:  # after the timings: a batch at the trained parameters
+        from profiler.kinds.mjx.noise_probe import measure_noise
+
+        state, flat = phases["collect"](state)
+        result["noise_scale"] = measure_noise(config, env, state.params, flat, jax.random.PRNGKey(1))
     if physics is not None:
         env_state, _ = _time_calls(physics, state.env_state, 1)  # warm-up
         _, phys = _time_calls(physics, env_state, repeats)

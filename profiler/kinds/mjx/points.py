@@ -11,6 +11,7 @@ from typing import Any
 
 from profiler.child import looks_like_oom
 from profiler.kinds.mjx.schema import MjxPoint, MjxWorkload, UpdatePhase
+from profiler.noise import GradientNoise, NoiseEstimate
 from profiler.runner import ChildResult
 
 
@@ -22,7 +23,8 @@ def shape(workload: MjxWorkload, num_envs: int) -> dict[str, int]:
 
 def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeats: int, physics: bool,
                cache_dir: str, platform: str | None, seed: int, memory_limit_bytes: int | None,
-               compile_only: bool, phases: bool = True, phase_minibatches: tuple[int, ...] = ()) -> dict[str, Any]:
+               compile_only: bool, phases: bool = True, phase_minibatches: tuple[int, ...] = (),
+               noise_scale: bool = False) -> dict[str, Any]:
     """The JSON spec a :mod:`profiler.kinds.mjx.point` child reads; with ``phases`` it also times
     the rollout and update phases apart, the update at ``phase_minibatches`` too."""
     return {
@@ -33,6 +35,7 @@ def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeat
         "compile_only": compile_only, "n_substeps": workload.n_substeps,
         "solver_iterations": workload.solver_iterations, "ls_iterations": workload.ls_iterations,
         "timestep": workload.timestep, "phases": phases, "phase_minibatches": list(phase_minibatches),
+        "noise_scale": noise_scale,
     }
 
 
@@ -68,6 +71,13 @@ def compile_seconds(result: dict[str, Any] | None) -> float | None:
     return None if result.get("compile_cache_hit") else result.get("compile_s")
 
 
+def gradient_noise(found: dict[str, Any] | None) -> GradientNoise | None:
+    """The child's noise-scale estimates as stored (``None`` when it measured none)."""
+    if not found or not all(head in found for head in ("policy", "value")):
+        return None
+    return GradientNoise(policy=NoiseEstimate(**found["policy"]), value=NoiseEstimate(**found["value"]))
+
+
 def point_from(num_envs: int, workload: MjxWorkload, compiled: ChildResult | None,
                measured: ChildResult | None) -> tuple[MjxPoint, str | None]:
     """An :class:`MjxPoint` (and the memory source) from the compile and measure children."""
@@ -92,5 +102,6 @@ def point_from(num_envs: int, workload: MjxWorkload, compiled: ChildResult | Non
                            key=lambda u: u.num_minibatches))
     point = MjxPoint(**common, train_sps=statistics.median(samples), train_sps_samples=samples,
                      physics_sps=statistics.median(physics) if physics else None, peak_bytes=res.get("peak_bytes"),
-                     rollout_s_samples=tuple(res.get("rollout_s_samples") or ()), update_phases=updates)
+                     rollout_s_samples=tuple(res.get("rollout_s_samples") or ()), update_phases=updates,
+                     gradient_noise=gradient_noise(res.get("noise_scale")))
     return point, res.get("memory_source")

@@ -16,6 +16,7 @@ from profiler.checks import positive as _positive
 from profiler.contention import Contention
 from profiler.kinds.mjx.verified import VerifiedRun
 from profiler.minibatch import nearest_num_minibatches
+from profiler.noise import GradientNoise
 from profiler.num_envs_section import NumEnvsSection
 from profiler.profile import Accelerator
 
@@ -114,6 +115,8 @@ class MjxPoint:
     counts the sweep asked for, on the same batch; ``phase_compile_s`` is the seconds their compiles
     added to the point's compile process. ``compile_parallel`` is how many points were compiling at
     once when this one compiled (1: alone, as a training run compiles; ``None``: not recorded).
+    ``gradient_noise``: the policy's and value function's gradient noise scales measured after the
+    timed iterations (the sweep's smallest num_envs; ``None`` elsewhere and in older profiles).
     """
 
     num_envs: int
@@ -134,6 +137,7 @@ class MjxPoint:
     update_phases: tuple[UpdatePhase, ...] = ()
     phase_compile_s: float | None = None
     compile_parallel: int | None = None
+    gradient_noise: GradientNoise | None = None
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)

@@ -255,7 +255,8 @@ class MjxSweep(Sweep):
         return child_spec(s.workload, self.model_path, num_envs, repeats=s.repeats, physics=s.physics,
                           cache_dir=self.cache_dir, platform=s.platform, seed=s.seed,
                           memory_limit_bytes=s.memory_limit_bytes, compile_only=compile_only, phases=s.phases,
-                          phase_minibatches=s.phase_minibatches.get(num_envs, ()))
+                          phase_minibatches=s.phase_minibatches.get(num_envs, ()),
+                          noise_scale=num_envs == min(s.num_envs))  # at one point: a cheap extra
 
     def compile_all(self, todo: list[int], parallel: int) -> dict[int, Any]:
         """Compile ``todo`` from shapes, ``parallel`` at a time; results by num_envs.

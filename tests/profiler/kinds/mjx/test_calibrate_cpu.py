@@ -48,6 +48,10 @@ def test_calibration_records_real_measurements(calibrated):
         assert point["peak_bytes"] > 100 * 2**20  # a Python + XLA process holds at least that
         assert point["xla_bytes"] > 0
     assert section["points"][0]["compile_s"] > 1  # a real XLA compile (first point misses the cache)
+    # the gradient noise scale, policy and value apart, at the grid's smallest point only
+    noise = section["points"][0]["gradient_noise"]
+    assert noise["policy"]["b_small"] == 40 and noise["value"]["b_big"] == 80
+    assert section["points"][1]["gradient_noise"] is None and "gradient noise scale B_simple" in proc.stdout
     # --parallel-compiles 2: the first point compiles alone (what a training run's compile is
     # predicted from), then the rest share the CPUs (here only one is left)
     assert [p["compile_parallel"] for p in section["points"]] == [1, 1]

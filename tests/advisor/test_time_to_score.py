@@ -1,0 +1,78 @@
+"""``recommend --objective time-to-score``: env steps to score from a race's sample-efficiency model
+over env steps/s from the calibration, on a hand-worked profile."""
+
+import json
+
+import pytest
+
+from advisor.time_to_score import recommend_time_to_score
+from profiler.kinds.command.schema import CommandPoint, CommandSection, CommandWorkload
+from profiler.profile import Accelerator, Profile
+from profiler.race.schema import Race, RaceRun
+from profiler.store import save_profile
+from tests.conftest import one_line_error, run_cli
+
+E_MIN, B_CRIT, NUM_STEPS = 10_000.0, 2_000.0, 16
+SPS = {16: 2_000.0, 32: 3_600.0, 64: 6_000.0, 128: 7_000.0, 256: 9_000.0}
+FIXED_S = 3.0
+
+
+def steps_to_score(num_envs):
+    return E_MIN * (1 + num_envs * NUM_STEPS / B_CRIT)
+
+
+def profile():
+    points = tuple(CommandPoint(num_envs=n, num_steps=NUM_STEPS, train_sps=sps, train_sps_samples=(sps,), fixed_s=FIXED_S,
+                                compile_s=FIXED_S, peak_bytes=100_000_000 + n, memory_source="process_tree_peak_rss")
+                   for n, sps in SPS.items())
+    section = CommandSection(workload=CommandWorkload(argv=("train", "--n", "{num_envs}", "{total_timesteps}"),
+                                                      num_steps=NUM_STEPS),
+                             accelerator=Accelerator("cpu", "CPU", 16 * 2**30), points=points,
+                             sweep_settings={"num_envs": list(SPS)})
+    runs = []
+    for n in (16, 64, 256):  # raced: each seed's env steps on the law, its time fixed cost + steps / sps
+        for seed, wobble in ((1, 0.97), (2, 1.0), (3, 1.03)):
+            e = round(steps_to_score(n) * wobble)
+            runs.append(RaceRun(num_envs=n, seed=seed, status="reached", wall_s=FIXED_S + e / SPS[n],
+                                time_to_score_s=FIXED_S + e / SPS[n], env_steps_to_score=e, last_env_steps=e))
+    race = Race(kind="command", score=100.0, budget_s=600, num_envs=(16, 64, 256), seeds=(1, 2, 3), runs=tuple(runs),
+                num_steps=NUM_STEPS, finished=True,
+                settings={"argv": ["train", "--n", "{num_envs}", "--seed", "{seed}"], "total_timesteps": 10**6})
+    return Profile(name="tts", sections={"command": section}, races=(race,))
+
+
+def test_held_out_configs_are_predicted_from_both_models():
+    p = profile()
+    from advisor.kinds.command.race import score_rows
+
+    rec = recommend_time_to_score("tts", "command", p.race("command"), score_rows(p, 0.9))
+    by_n = {o.num_envs: o for o in rec.options}
+    assert set(by_n) == set(SPS)
+    for n in (32, 128):  # never raced
+        option = by_n[n]
+        assert not option.raced and option.measured_time_s is None
+        truth = FIXED_S + steps_to_score(n) / SPS[n]
+        assert option.time_s == pytest.approx(truth, rel=0.08)
+        assert option.time_low_s < truth < option.time_high_s
+    assert by_n[64].raced and by_n[64].measured_time_s == pytest.approx(FIXED_S + steps_to_score(64) / SPS[64], rel=1e-6)
+    assert rec.b_crit == pytest.approx(B_CRIT, rel=0.3)
+    # the shortest predicted time; the true best (64 or 128, 5.5 s and 5.9 s) is within its interval
+    assert rec.chosen == min(rec.options, key=lambda o: o.time_s) and rec.chosen.num_envs in (64, 128)
+    assert rec.chosen.time_low_s < FIXED_S + steps_to_score(64) / SPS[64] < rec.chosen.time_high_s
+
+
+def test_the_cli_prints_every_config_and_refuses_a_score_no_race_reached(advisor_home):
+    save_profile(profile())
+    proc = run_cli("recommend", "--kind", "command", "--profile", "tts", "--objective", "time-to-score", "--score", "100",
+                   "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [o["num_envs"] for o in data["options"]] == list(SPS)
+    assert [o["raced"] for o in data["options"]] == [True, False, True, False, True]
+    assert data["chosen"]["num_envs"] in SPS and data["command_line"].startswith("train --n ")
+    text = run_cli("recommend", "--kind", "command", "--profile", "tts", "--objective", "time-to-score", "--score", "100")
+    assert text.returncode == 0 and "raced (median)" in text.stdout and "B_crit" in text.stdout
+    assert "--score 100" in one_line_error(run_cli("recommend", "--kind", "command", "--profile", "tts", "--objective",
+                                                   "time-to-score", "--score", "50"))
+    assert "needs --score" in one_line_error(run_cli("recommend", "--kind", "command", "--profile", "tts",
+                                                     "--objective", "time-to-score"))
