@@ -4,7 +4,7 @@ Every fenced block of README.md that holds ``advisor`` commands is either
 
 - a transcript (``$ advisor ...`` lines, each followed by what it prints), which
   ``tests/test_readme.py`` runs and compares with what the README shows, or
-- a block that calibrates, trains or serves (``calibrate``, ``verify``, ``explore``): those cost
+- a block that calibrates, trains or serves (``calibrate``, ``verify``, ``race``, ``explore``): those cost
   minutes of a machine and are not run.
 
 When an output changes on purpose (a new shipped profile, a new note), regenerate the examples
@@ -33,8 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-#: Subcommands that calibrate, train or serve: their blocks are not run.
-NOT_RUN = ("calibrate", "verify", "explore")
+#: Subcommands that calibrate, train (verify, race) or serve: their blocks are not run.
+NOT_RUN = ("calibrate", "verify", "explore", "race")
 #: Width the examples are printed at (a wide terminal: the recommendation tables fit unfolded).
 COLUMNS = "200"
 HOME_AS_SHOWN = "~/.local/share/advisor"
