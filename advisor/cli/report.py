@@ -21,6 +21,11 @@ def report(
     """Write a dashboard PNG (RLlib env steps/s vs runners with the fitted scaling curve, speedup vs ideal,
     parallel efficiency with the rating bands, seconds per iteration; MJX and command throughput and memory
     curves, and a command's fixed cost, when the profile has them) and a text report (the numbers, in env steps/s and seconds, and what they mean)."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise BadInput("advisor report draws its dashboard with matplotlib, which is not installed; install advisor "
+                       "with the app extra: pip install 'advisor[app]'")
     from advisor.dashboard import build_dashboard, layout
     from advisor.text_report import report_lines
 

@@ -14,6 +14,7 @@ from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
+    claim_likely_device,
     report_done,
     run_sweep,
     show_saved,
@@ -120,6 +121,7 @@ def calibrate_brax(
             raise BadInput(f"{problem} (point num_envs={n}, batch_size={b}, num_minibatches={m})")
     claim = SweepClaim(name)
     existing = preflight(spec, name, resume=resume, fresh=fresh)
+    claim_likely_device(claim, None, no_wait)  # a busy device: waited for (or refused) before the probe runs
     found = run_probe(spec, advisor_home() / "runs" / name)
     print_plan(spec, found)
     platform = (existing.section("brax").accelerator.platform if resume and existing.section("brax") is not None
