@@ -47,7 +47,8 @@ def positive(name: str, value: float | None, *, allow_none: bool = True) -> None
         if not allow_none:
             raise ValueError(f"{name} is required")
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value)) or not value > 0):
         raise ValueError(f"{name} must be a positive number, got {_shown(value)}")
     limit = LIMITS.get(name, DEFAULT_LIMIT)
     if value > limit:

@@ -69,7 +69,7 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
                 raise DecodeError(f"{where}: missing field '{field.name}'")
         try:
             return tp(**kwargs)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, ArithmeticError) as exc:  # a field's check, or arithmetic on a wild value
             raise DecodeError(f"{where}: {exc}") from None
     if origin is tuple:
         if not isinstance(value, list):
@@ -85,22 +85,30 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
         return value
     if tp is bool:
         if not isinstance(value, bool):
-            raise DecodeError(f"{where}: expected true/false, got {value!r}")
+            raise DecodeError(f"{where}: expected true/false, got {_shown(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 return int(value)
-            raise DecodeError(f"{where}: expected an integer, got {value!r}")
+            raise DecodeError(f"{where}: expected an integer, got {_shown(value)}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise DecodeError(f"{where}: expected a number, got {value!r}")
+            raise DecodeError(f"{where}: expected a number, got {_shown(value)}")
+        if isinstance(value, int) and abs(value) > 2**1000:  # no float holds it
+            raise DecodeError(f"{where}: expected a finite number, got {_shown(value)}")
         if not math.isfinite(value):
             raise DecodeError(f"{where}: expected a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise DecodeError(f"{where}: expected a string, got {value!r}")
+            raise DecodeError(f"{where}: expected a string, got {_shown(value)}")
         return value
     raise DecodeError(f"{where}: cannot decode type {tp!r}")  # a programming error in a schema
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut to a length a one-line message can carry."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text):,} characters)"

@@ -14,11 +14,18 @@ from advisor.console import out, print_json
 from advisor.console import table as new_table
 from advisor.errors import BadInput
 from profiler.devicelock import hold_profile
-from profiler.errors import ProfileFormatError
+from profiler.errors import ImportFormatError, ProfileFormatError
 from profiler.files import read_regular
 from profiler.profile import Profile
 from profiler.serde import to_jsonable
-from profiler.store import check_name, load_profile_file, profile_path, save_profile
+from profiler.store import (
+    check_name,
+    load_profile_file,
+    profile_from_json_text,
+    profile_path,
+    profile_to_json_text,
+    save_profile,
+)
 
 #: The largest CSV ``profile import`` reads: far more rows than any sweep has, far less than memory.
 MAX_CSV_BYTES = 16 * 1024 * 1024
@@ -126,10 +133,14 @@ def _import_csv(
         row = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise BadInput(f"{file}: row {row}, character {column}: not UTF-8 text; save the file as UTF-8 CSV") from None
-    section, hardware = chosen.import_section(text, str(file), device_name=device_name,
-                                              device_memory_bytes=device_memory_bytes, **options)
-    profile = Profile(name=name, source="imported", created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                      hardware=hardware, sections={chosen.name: section}, notes=(f"imported from {file.name}",))
+    try:
+        section, hardware = chosen.import_section(text, str(file), device_name=device_name,
+                                                  device_memory_bytes=device_memory_bytes, **options)
+        profile = Profile(name=name, source="imported", created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          hardware=hardware, sections={chosen.name: section}, notes=(f"imported from {file.name}",))
+    except ValueError as exc:  # a value the profile's schema refuses (beyond a limit, inconsistent)
+        raise ImportFormatError(f"{file}: {exc}; fix that value") from None
+    profile_from_json_text(profile_to_json_text(profile), str(file))  # what is saved reads back as it is
     lock = hold_profile(name, "import")  # a sweep or verify run writing it now: refused, nothing written
     try:
         if path.is_dir():
