@@ -68,8 +68,10 @@ class BraxWorkload:
         if not self.env:
             raise ValueError("env is required: a Playground env name")
         for name, (low, high) in DEFAULT_COUNTS.items():  # the defaults a recommendation computes with
-            value = self.ppo_defaults.get(name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            if name not in self.ppo_defaults:
+                continue
+            value = self.ppo_defaults[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"ppo_defaults.{name} must be a whole number from {low} to {high:,}, got "
                                  f"{str(value)[:40]!r}")
 
