@@ -222,6 +222,8 @@ def _open(path: Path, private: bool = False) -> int:
         if exc.errno == errno.ELOOP:
             raise BadInput(f"the lock file {path} is a symbolic link, which advisor never follows; remove it "
                            f"(or set {LOCK_DIR_ENV} to a folder of your own)") from None
+        if not private:  # a profile's lock, in ADVISOR_HOME: the error that names that folder
+            raise OSError(exc.errno, exc.strerror or str(exc), str(exc.filename or path)) from None
         raise BadInput(f"cannot open the lock file {path} ({exc.strerror or exc}); set {LOCK_DIR_ENV} to a "
                        "folder of your own") from None
     finally:
