@@ -13,9 +13,7 @@ from advisor.cli.options import options_for, with_kind_options
 from advisor.console import out, print_json
 from advisor.console import table as new_table
 from advisor.errors import BadInput
-from profiler.devicelock import hold_profile
 from profiler.errors import ImportFormatError, ProfileFormatError
-from profiler.files import read_regular
 from profiler.profile import Profile
 from profiler.serde import to_jsonable
 from profiler.store import (
@@ -126,6 +124,9 @@ def _import_csv(
     path = profile_path(name)
     if path.exists() and not force:
         raise BadInput(f"profile {name!r} already exists ({path}); add --force to replace it or pick another --name")
+    from profiler.devicelock import hold_profile
+    from profiler.files import read_regular
+
     raw = read_regular(file, MAX_CSV_BYTES, fix="give an existing CSV file")
     try:
         text = raw.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
@@ -167,6 +168,8 @@ def delete(name: Annotated[str, typer.Argument(help="Local profile to delete.")]
     path = profile_path(name)
     if not path.exists() and not path.is_symlink():
         raise BadInput(f"no local profile {name!r}; 'advisor profile list' shows them")
+    from profiler.devicelock import hold_profile
+
     lock = hold_profile(name, "delete")
     try:
         path.unlink()
