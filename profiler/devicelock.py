@@ -14,9 +14,8 @@ symbolic link) owned by this user that no other user can write, checked on the o
 lock files are opened inside it without following symbolic links (``O_NOFOLLOW``), created
 ``0600``, used only when they are regular files of this user, and never ``chmod``-ed. Another
 local user therefore cannot plant a lock file, or a link to one of this user's files, for a
-calibration to truncate and write. Calibrations of one user queue behind each other; users who
-share a device and want to queue behind each other's calibrations too need a folder they trust
-together, which this check refuses, so each user's locks are their own.
+calibration to truncate and write. The price: one user's calibrations queue behind each other,
+but not behind another user's.
 
 The holder writes its pid, command line and start time into the lock file so a waiter can name
 it. The kernel releases a ``flock`` when its holder's last descriptor closes, which happens when

@@ -1,10 +1,13 @@
 """Every whole-number and decimal option of every command refuses out-of-range, nan, infinite and
 huge values in one line naming the option (exit 2) before the command does anything; text
-options that carry numbers (sizes, durations, counts, lists) do the same through their parsers."""
+options that carry numbers (sizes, durations, counts, lists) do the same through their parsers.
+``ADVISOR_PROBE_EXAMPLES`` sets how many options and values the property test tries (default 600).
+"""
 
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 import typer
@@ -66,7 +69,7 @@ def _hostile(limits: Range) -> st.SearchStrategy[str]:
     return st.sampled_from(words) | st.integers(int(limits.high) + 1, 2**200).map(str)
 
 
-@settings(max_examples=600, deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("ADVISOR_PROBE_EXAMPLES", "600")), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_option_refuses_out_of_range_nan_and_huge_values_in_one_line(data, capsys, advisor_home):
