@@ -151,6 +151,30 @@ def _start(argv, memory_limit):
             os._exit(127)
 
 
+def _signal_waiter():
+    """A function waiting up to its argument's seconds for SIGCHLD or a stopping signal, returning
+    its number or ``None``: ``sigtimedwait`` on blocked signals (Linux), else handlers and a sleep."""
+    watched = set(STOPPING) | {signal.SIGCHLD}
+    if hasattr(signal, "sigtimedwait"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+
+        def wait(seconds):
+            received = signal.sigtimedwait(watched, seconds)
+            return None if received is None else received.si_signo
+
+        return wait
+    pending = []
+    for sig in STOPPING:
+        signal.signal(sig, lambda number, frame: pending.append(number))
+
+    def poll(seconds):
+        if not pending:
+            time.sleep(seconds)
+        return pending.pop(0) if pending else None
+
+    return poll
+
+
 def main(args):
     if len(args) < 4 or args[2] != "--":
         os.write(2, b"usage: guard.py MEMORY_LIMIT_BYTES TIMES_FILE -- ARGV...\n")
@@ -163,7 +187,7 @@ def main(args):
         pass
     me = os.getpid()
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    signal.pthread_sigmask(signal.SIG_BLOCK, set(STOPPING) | {signal.SIGCHLD})
+    next_signal = _signal_waiter()
     _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # the measuring process died before the signal was asked for
         return 128 + signal.SIGTERM
@@ -172,9 +196,9 @@ def main(args):
     statuses = {}
     stopped_by = None
     while command not in statuses:
-        received = signal.sigtimedwait(set(STOPPING) | {signal.SIGCHLD}, POLL_S)
-        if received is not None and received.si_signo in STOPPING:
-            stopped_by = received.si_signo
+        received = next_signal(POLL_S)
+        if received in STOPPING:
+            stopped_by = received
             break
         if os.getppid() != parent:  # the measuring process died (even by SIGKILL)
             stopped_by = signal.SIGTERM
