@@ -123,6 +123,7 @@ def test_a_value_is_accepted_exactly_when_it_is_in_range(value):
     (("recommend", "--target", "100M", "--tolerance", "nan"), "--tolerance"),
     (("calibrate", "mjx", "--budget", "1" * 400), "--budget"),
     (("calibrate", "mjx", "--num-envs", "9" * 5000), "--num-envs"),
+    (("calibrate", "brax", "--shapes", f"64:{2**70}:2:10"), "batch_size"),
 ])
 def test_the_campaigns_numbers_are_refused_in_one_line_by_a_real_process(args, expected):
     proc = run_cli(*args, timeout=120)
