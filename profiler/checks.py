@@ -39,6 +39,11 @@ DEFAULT_LIMIT = 2**53
 MIN_RATE = 1e-3
 #: Rates, with their floor.
 RATES = ("train_sps", "physics_sps", "env_steps_per_s")
+#: The shortest timed phase a profile may hold (seconds): a microsecond. Models divide by these
+#: durations; a 5e-324 epoch made the phase fit's least squares fail.
+MIN_SECONDS = 1e-6
+#: Timed phases, with that floor.
+DURATIONS = ("iter_s", "epoch_s")
 
 
 def positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
@@ -55,6 +60,8 @@ def positive(name: str, value: float | None, *, allow_none: bool = True) -> None
         raise ValueError(f"{name} {_shown(value)} is beyond any real machine (at most {limit:g})")
     if name in RATES and value < MIN_RATE:
         raise ValueError(f"{name} {value!r} env steps/s is below the slowest rate a profile may hold ({MIN_RATE:g})")
+    if name in DURATIONS and value < MIN_SECONDS:
+        raise ValueError(f"{name} {value!r} s is shorter than any timed phase a profile may hold ({MIN_SECONDS:g} s)")
 
 
 def _shown(value: Any) -> str:

@@ -118,6 +118,9 @@ def test_values_that_used_to_import_and_crash_later_are_refused_on_the_way_in(tm
     no_epoch = json.loads(json.dumps(brax))
     del no_epoch["brax"]["points"][0]["epoch_s"]
     edits["noepoch"] = (no_epoch, "brax", "epoch_s")
+    tiny_epoch = json.loads(json.dumps(brax))
+    tiny_epoch["brax"]["points"][2]["epoch_s"] = 5e-324  # the phase fit's least squares failed on it (fuzz)
+    edits["tinyepoch"] = (tiny_epoch, "brax", "shorter than any timed phase")
     folder = advisor_home / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
     for name, (data, kind, expected) in edits.items():
