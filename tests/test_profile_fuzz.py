@@ -5,7 +5,7 @@ Each example takes a real profile (the shipped defaults of mjx, rllib and brax, 
 profile as ``advisor calibrate command`` writes it), changes one to four places of the kind's
 section (or the profile's header) to hostile values (nan, infinities, 5e-324, 2**70, 10**400,
 negative, zero, wrong types, missing keys, duplicated points), writes it into the store and runs
-``advisor recommend``, ``predict`` and ``validate`` on it in-process. The invariant: the file is
+``advisor recommend``, ``predict``, ``validate`` and ``profile show`` on it in-process. The invariant: the file is
 refused on reading with one line (exit 2), or every command ends with an exit code (0, 1 or 2,
 one line on stderr when not 0); no other exception leaves the CLI. ``ADVISOR_FUZZ_EXAMPLES``
 sets the examples (default 40 for mjx and 80 for each other kind: about a minute in all on a
@@ -144,7 +144,8 @@ def exercise(kind: str, data: dict, advisor_home: Path, capsys) -> str:
     for args in (["recommend", "--profile", "fuzz", "--kind", kind, "--target", "100M", "--json"],
                  ["recommend", "--profile", "fuzz", "--kind", kind, "--target", "1e12"],
                  ["predict", "--profile", "fuzz", "--kind", kind, *PREDICT[kind], "--json"],
-                 ["validate", "--profile", "fuzz", "--kind", kind, "--json"]):
+                 ["validate", "--profile", "fuzz", "--kind", kind, "--json"],
+                 ["profile", "show", "fuzz"]):
         code, err = run(args, capsys)
         check_one_line(code, err, args)
     return "loaded"
@@ -161,8 +162,8 @@ def _fuzz(kind: str):
     def test(advisor_home, capsys):
         examples(advisor_home=advisor_home, capsys=capsys)
         with capsys.disabled():
-            print(f"\n{kind}: {counts['loaded']} mutated profiles loaded and answered recommend, predict and "
-                  f"validate; {counts['refused']} refused on reading in one line")
+            print(f"\n{kind}: {counts['loaded']} mutated profiles loaded and answered recommend, predict, validate "
+                  f"and profile show; {counts['refused']} refused on reading in one line")
         assert counts["loaded"] >= 5  # the mutations reach the models, not only the decoder
 
     return test
