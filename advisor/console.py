@@ -73,22 +73,41 @@ def print_json(data: Any) -> None:
 def write_output(path, data: str | bytes, what: str = "-o", example: str = "conf.yaml") -> None:
     """Write a file the user named. A regular file (or a new one) is replaced atomically; a
     symbolic link is written through to its target, and a device, pipe or socket (/dev/stdout,
-    a FIFO) is written into, never replaced. Text that starts with ``#!`` is a script: the file is
-    made executable (as the umask allows). A folder, or a path that cannot be written, is bad input
-    (exit 2, one line), not a traceback."""
+    a FIFO) is written into, never replaced; a FIFO that nothing reads is refused at once rather
+    than waited on. Text that starts with ``#!`` is a script: the file is made executable (as the
+    umask allows). A folder, or a path that cannot be written (too long, in a missing or read-only
+    folder, on a full disk), is bad input (exit 2, one line), not a traceback."""
+    import errno
+
     from advisor.errors import BadInput
     from profiler.store import write_atomic
 
     path = Path(path)
-    if not str(path).strip() or path.is_dir():
-        raise BadInput(f"{what} {path} is a folder; give a file path inside it, such as {path / example}")
+    payload = data if isinstance(data, bytes) else data.encode("utf-8")
     try:
-        target = Path(os.path.realpath(path))
-        if target.exists() and not stat.S_ISREG(target.stat().st_mode):
-            with open(target, "wb" if isinstance(data, bytes) else "w",
-                      **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as handle:
-                handle.write(data)
+        if not str(path).strip() or path.is_dir():
+            raise BadInput(f"{what} {path} is a folder; give a file path inside it, such as {path / example}")
+        try:
+            mode = os.stat(path).st_mode  # through links: /dev/stdout is the pipe or terminal it names
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            except OSError as exc:
+                if exc.errno == errno.ENXIO:  # a FIFO with no reader: writing would wait for ever
+                    raise BadInput(f"{what} {path} is a FIFO that nothing is reading; start its reader first, or "
+                                   "give a file path") from None
+                raise
+            try:
+                os.set_blocking(fd, True)
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
         else:
+            target = Path(os.path.realpath(path))
             write_atomic(target, data)
             if isinstance(data, str) and data.startswith("#!"):
                 umask = os.umask(0)

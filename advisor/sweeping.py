@@ -41,6 +41,19 @@ def claim_device(claim, platform: str, no_wait: bool) -> None:
     claim.device(device_key(platform), wait=not no_wait, on_wait=lambda text: err.print(text, markup=False))
 
 
+def claim_likely_device(claim, forced: str | None, no_wait: bool) -> str:
+    """Before a probe asks the framework which device it uses: take the lock of the device the
+    sweep will most likely measure (``forced``, else a GPU when NVML sees one, else the CPU), so a
+    busy device refuses a ``--no-wait`` sweep before anything starts, and a probe never runs beside
+    another calibration's measurements. :func:`claim_device` with the probed platform moves the
+    claim if the guess was wrong. Returns the platform guessed."""
+    from profiler.devicelock import visible_gpu
+
+    platform = forced or ("gpu" if visible_gpu() is not None else "cpu")
+    claim_device(claim, platform, no_wait)
+    return platform
+
+
 def contended_suffix(point) -> str:
     """`` (contended: ...)`` for a progress line of a point timed beside other work, else ``""``."""
     contention = getattr(point, "contention", None)

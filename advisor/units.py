@@ -16,6 +16,18 @@ _COUNT = re.compile(r"^\s*([+-]?[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s
 _THOUSANDS = re.compile(r"^\s*[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\s*[kmbgt]?\s*$", re.IGNORECASE)
 
 
+#: The largest memory size and duration a text option may give: the profile's memory limit (1 PiB)
+#: and ten million seconds (the longest timeout).
+MAX_BYTES = 2**50
+MAX_SECONDS = 1e7
+
+
+def _shown(text: object, width: int = 24) -> str:
+    """``text`` as a message quotes it: at most ``width`` characters (a 5,000-digit value is cut)."""
+    value = repr(str(text)) if isinstance(text, str) else repr(text)
+    return value if len(value) <= width else f"{value[:width - 4]}...' ({len(str(text)):,} characters)"
+
+
 def _parse_number(text: str | int | float, what: str) -> float:
     if isinstance(text, bool):
         raise BadInput(f"{what} must be a positive number such as 100M, 1.5B or 1e8")
@@ -23,12 +35,12 @@ def _parse_number(text: str | int | float, what: str) -> float:
         return float(text)
     text = str(text)
     if "," in text and not _THOUSANDS.match(text.replace("_", "")):
-        raise BadInput(f"{what} {text!r}: a comma may only separate thousands (100,000,000); write decimals with a "
+        raise BadInput(f"{what} {_shown(text)}: a comma may only separate thousands (100,000,000); write decimals with a "
                        "point, such as 1.5B")
     match = _COUNT.match(text.replace("_", "").replace(",", ""))
     if not match:
         raise BadInput(
-            f"{what} {text!r} is not a number: use a positive value such as 100M, 1.5B, 1e8 "
+            f"{what} {_shown(text)} is not a number: use a positive value such as 100M, 1.5B, 1e8 "
             "or 100000000"
         )
     return float(match.group(1)) * _SUFFIX[match.group(2).lower()]
@@ -42,9 +54,9 @@ def parse_count(text: str | int | float, what: str = "--target") -> int:
     """
     value = _parse_number(text, what)
     if math.isnan(value) or value < 1:
-        raise BadInput(f"{what} must be at least 1 env step (got {text!r}); try 100M")
+        raise BadInput(f"{what} must be at least 1 env step (got {_shown(text)}); try 100M")
     if value > 1e15:
-        raise BadInput(f"{what} {text!r} is beyond 1e15 env steps; give a realistic target such as 1B")
+        raise BadInput(f"{what} {_shown(text)} is beyond 1e15 env steps; give a realistic target such as 1B")
     return int(round(value))
 
 
@@ -59,7 +71,7 @@ def parse_int_list(
     if not any(items):
         raise BadInput(f"{what} needs at least one value, for example {what} 64,256,1024")
     if not all(items):
-        raise BadInput(f"{what} {text!r} has an empty item; separate values with single commas, such as 64,256")
+        raise BadInput(f"{what} {_shown(text)} has an empty item; separate values with single commas, such as 64,256")
     values = set()
     for item in items:
         try:
@@ -67,18 +79,20 @@ def parse_int_list(
         except BadInput:
             value = float("nan")
         if not math.isfinite(value) or not value.is_integer():
-            raise BadInput(f"{what} item {item!r} is not a whole number: give integers such as {what} 64,256")
+            raise BadInput(f"{what} item {_shown(item)} is not a whole number: give integers such as {what} 64,256")
         if not minimum <= value <= maximum:
-            raise BadInput(f"{what} item {item!r} is outside {minimum}..{maximum}; pick values in that range")
+            raise BadInput(f"{what} item {_shown(item)} is outside {minimum}..{maximum}; pick values in that range")
         values.add(int(value))
     return tuple(sorted(values))
 
 
 def parse_layers(text: str, what: str = "--hidden-layers") -> tuple[int, ...]:
-    """Parse hidden layer widths: ``"512,256" -> (512, 256)``; each between 1 and 65536."""
+    """Parse hidden layer widths: ``"512,256" -> (512, 256)``; each between 1 and 65536, at most 64 layers."""
     items = [t.strip() for t in str(text).split(",")]
     if items == [""]:
         items = []
+    if len(items) > 64 or any(len(t) > 8 for t in items):
+        raise BadInput(f"{what} must be comma-separated layer widths between 1 and 65536 (at most 64 layers), e.g. 512,256")
     try:
         layers = tuple(int(t) for t in items)
     except ValueError:
@@ -92,15 +106,18 @@ _BYTES = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECAS
 
 
 def parse_bytes(text: str, what: str) -> int:
-    """Parse a memory size: ``1500000000``, ``512M``, ``1.5G``, ``2GiB`` (K/M/G/T are binary)."""
-    match = _BYTES.match(str(text))
+    """Parse a memory size: ``1500000000``, ``512M``, ``1.5G``, ``2GiB`` (K/M/G/T are binary),
+    from 1 MiB to :data:`MAX_BYTES`."""
+    match = _BYTES.match(str(text)) if len(str(text)) <= 40 else None
     if not match:
-        raise BadInput(f"{what} {text!r} is not a size: give bytes or a value such as 512M or 1.5G")
+        raise BadInput(f"{what} {_shown(text)} is not a size: give bytes or a value such as 512M or 1.5G")
     value = float(match.group(1))
     if match.group(2):
         value *= 1024 ** ("kmgt".index(match.group(2).lower()) + 1)
     if value < 2**20:
-        raise BadInput(f"{what} {text!r} is below 1 MiB; give a realistic size such as 4G")
+        raise BadInput(f"{what} {_shown(text)} is below 1 MiB; give a realistic size such as 4G")
+    if not value <= MAX_BYTES:  # also inf
+        raise BadInput(f"{what} {_shown(text)} is beyond 1 PiB; give a realistic size such as 4G")
     return int(value)
 
 
@@ -108,14 +125,16 @@ _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|sec|m|min|h)?\s*$", re.IGNOR
 
 
 def parse_duration(text: str, what: str) -> float:
-    """Parse a duration in seconds: ``150``, ``150s``, ``2.5m``, ``1h``."""
-    match = _DURATION.match(str(text))
+    """Parse a duration in seconds: ``150``, ``150s``, ``2.5m``, ``1h``; above 0, at most ten million seconds."""
+    match = _DURATION.match(str(text)) if len(str(text)) <= 40 else None
     if not match:
-        raise BadInput(f"{what} {text!r} is not a duration: give seconds or a value such as 150s, 5m or 1h")
+        raise BadInput(f"{what} {_shown(text)} is not a duration: give seconds or a value such as 150s, 5m or 1h")
     unit = (match.group(2) or "s").lower()[0]
     value = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[unit]
     if value <= 0:
         raise BadInput(f"{what} must be longer than zero, e.g. 150s")
+    if not value <= MAX_SECONDS:
+        raise BadInput(f"{what} {_shown(text)} is beyond ten million seconds; give a realistic duration such as 5m")
     return value
 
 

@@ -23,8 +23,27 @@ LIMITS = {
     "num_env_runners": 100_000, "num_envs_per_env_runner": 100_000, "env_steps_per_iter": 10**12,
     "train_sps": 1e12, "physics_sps": 1e12, "env_steps_per_s": 1e12,
     "peak_bytes": 2**50, "peak_vram_bytes": 2**50, "xla_bytes": 2**50, "memory_bytes": 2**50,
-    "compile_s": 1e7, "iter_s": 1e7, "ray_cpus": 1e6, "num_cpus_per_env_runner": 1e6,
+    "compile_s": 1e7, "iter_s": 1e7, "epoch_s": 1e7, "ray_cpus": 1e6, "num_cpus_per_env_runner": 1e6,
+    "batch_size": 2**24, "unroll_length": 100_000, "num_updates_per_batch": 10_000, "action_repeat": 1000,
+    "episode_length": 10**9, "num_eval_envs": 2**24, "training_steps": 10**6, "device_count": 2**16,
+    "train_batch_size_per_learner": 2**31, "num_epochs": 10_000, "n_substeps": 1000, "solver_iterations": 10_000,
+    "ls_iterations": 10_000, "timestep": 1.0, "lr": 1000.0, "lambda_": 1.0, "num_learners": 10_000,
+    "num_nodes": 100_000, "warmup_iterations": 1000, "repeats": 1000, "timeout_s": 1e7, "driver_cpus": 1e6,
+    "total_timesteps": 10**15, "hidden_layer": 65536,
 }
+#: The limit of a quantity :data:`LIMITS` does not name: still finite, still exact in a float.
+DEFAULT_LIMIT = 2**53
+#: The slowest throughput (env steps per second) a profile may hold: one env step a thousand
+#: seconds. Below it, logs and ratios of the fitted curves lose their precision (a CSV's 5e-324
+#: made every fit singular); no training that advisor can advise on is that slow.
+MIN_RATE = 1e-3
+#: Rates, with their floor.
+RATES = ("train_sps", "physics_sps", "env_steps_per_s")
+#: The shortest timed phase a profile may hold (seconds): a microsecond. Models divide by these
+#: durations; a 5e-324 epoch made the phase fit's least squares fail.
+MIN_SECONDS = 1e-6
+#: Timed phases, with that floor.
+DURATIONS = ("iter_s", "epoch_s")
 
 
 def positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
@@ -33,11 +52,21 @@ def positive(name: str, value: float | None, *, allow_none: bool = True) -> None
         if not allow_none:
             raise ValueError(f"{name} is required")
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    limit = LIMITS.get(name)
-    if limit is not None and value > limit:
-        raise ValueError(f"{name} {value!r} is beyond any real machine (at most {limit:g})")
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value)) or not value > 0):
+        raise ValueError(f"{name} must be a positive number, got {_shown(value)}")
+    limit = LIMITS.get(name, DEFAULT_LIMIT)
+    if value > limit:
+        raise ValueError(f"{name} {_shown(value)} is beyond any real machine (at most {limit:g})")
+    if name in RATES and value < MIN_RATE:
+        raise ValueError(f"{name} {value!r} env steps/s is below the slowest rate a profile may hold ({MIN_RATE:g})")
+    if name in DURATIONS and value < MIN_SECONDS:
+        raise ValueError(f"{name} {value!r} s is shorter than any timed phase a profile may hold ({MIN_SECONDS:g} s)")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
 
 
 def settings_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ import io
 import math
 from dataclasses import dataclass
 
-from profiler.checks import LIMITS
+from profiler.checks import DURATIONS, LIMITS, MIN_RATE, MIN_SECONDS, RATES
 from profiler.errors import ImportFormatError
 
 MAX_ROWS = 100_000
@@ -104,6 +104,12 @@ def _cell(cell: str, column: str, row: int, where: str, schema: CsvSchema) -> fl
         raise ImportFormatError(f"{where}: row {row}, column {column}: must not be negative, got {text[:40]}")
     if column in schema.integers and not value.is_integer():
         raise ImportFormatError(f"{where}: row {row}, column {column}: must be a whole number, got {text[:40]}")
+    if column in RATES and value < MIN_RATE:
+        raise ImportFormatError(f"{where}: row {row}, column {column}: {text[:40]} env steps/s is below the slowest "
+                                f"rate a profile may hold ({MIN_RATE:g}); check the units of that column")
+    if column in DURATIONS and value < MIN_SECONDS:
+        raise ImportFormatError(f"{where}: row {row}, column {column}: {text[:40]} s is shorter than any timed phase "
+                                f"a profile may hold ({MIN_SECONDS:g} s); check the units of that column")
     limit = LIMITS.get(column)
     if limit is not None and value > limit:
         raise ImportFormatError(f"{where}: row {row}, column {column}: {text[:40]} is beyond any real machine "

@@ -18,15 +18,93 @@ from profiler.errors import BadInput, WorkloadSpecError
 DEFAULT_MINIBATCH_SIZE = 3200
 
 
+#: The largest number advisor factorises: every product of two bounded settings (a batch of
+#: num_envs x num_steps, of batch_size x num_minibatches) is far below it.
+MAX_FACTORISED = 2**64
+_SMALL_PRIMES = tuple(p for p in range(2, 1000) if all(p % q for q in range(2, math.isqrt(p) + 1)))
+#: Witnesses that make Miller-Rabin exact below 3.3e24 (Sorenson and Webster 2015).
+_WITNESSES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
+
+
+def _is_prime(n: int) -> bool:
+    if n < 2:
+        return False
+    for p in _SMALL_PRIMES[:13]:
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in _WITNESSES:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _a_factor(n: int) -> int:
+    """A non-trivial factor of the odd composite ``n`` (Pollard's rho, Brent's variant: about
+    n**(1/4) steps, milliseconds below 2**64)."""
+    for c in range(1, n):
+        y, m, g, r, q = 2, 128, 1, 1, 1
+        x = ys = y
+        while g == 1:
+            x = y
+            for _ in range(r):
+                y = (y * y + c) % n
+            k = 0
+            while k < r and g == 1:
+                ys = y
+                for _ in range(min(m, r - k)):
+                    y = (y * y + c) % n
+                    q = q * abs(x - y) % n
+                g = math.gcd(q, n)
+                k += m
+            r *= 2
+        if g == n:
+            g = 1
+            while g == 1:
+                ys = (ys * ys + c) % n
+                g = math.gcd(abs(x - ys), n)
+        if g != n:
+            return g
+    raise AssertionError(f"no factor found for {n}")  # unreachable for a composite n
+
+
+def factorise(value: int) -> dict[int, int]:
+    """Prime -> exponent of a whole number from 1 to :data:`MAX_FACTORISED` (trial division by
+    the primes below 1000, then Pollard's rho: bounded work whatever the number)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_FACTORISED:
+        raise ValueError(f"factorise needs a whole number from 1 to 2**64, got {value!r}")
+    found: dict[int, int] = {}
+    for p in _SMALL_PRIMES:
+        while value % p == 0:
+            found[p] = found.get(p, 0) + 1
+            value //= p
+    pending = [value] if value > 1 else []
+    while pending:
+        n = pending.pop()
+        if _is_prime(n):
+            found[n] = found.get(n, 0) + 1
+        else:
+            f = _a_factor(n)
+            pending += [f, n // f]
+    return dict(sorted(found.items()))
+
+
 def divisors(value: int) -> list[int]:
-    """Every divisor of ``value``, ascending."""
-    small, large = [], []
-    for d in range(1, math.isqrt(value) + 1):
-        if value % d == 0:
-            small.append(d)
-            if d != value // d:
-                large.append(value // d)
-    return small + large[::-1]
+    """Every divisor of ``value`` (1 to 2**64), ascending, built from its prime factorisation, so
+    the work follows the number of divisors (thousands at most), never the size of ``value``."""
+    found = [1]
+    for prime, exponent in factorise(value).items():
+        found = [d * prime**k for d in found for k in range(exponent + 1)]
+    return sorted(found)
 
 
 def nearest_num_minibatches(num_envs: int, num_steps: int, target_minibatch_size: int) -> int:

@@ -9,6 +9,7 @@ or are an error when the field has none.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -42,6 +43,13 @@ def from_jsonable(cls: type[T], data: Any, where: str = "") -> T:
     return _decode(cls, data, where or cls.__name__)
 
 
+@functools.lru_cache(maxsize=None)
+def _hints(tp: type) -> dict[str, Any]:
+    """A dataclass's resolved field types, worked out once per class (a profile of thousands of
+    points decodes each point's class thousands of times)."""
+    return get_type_hints(tp)
+
+
 def _decode(tp: Any, value: Any, where: str) -> Any:
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -60,7 +68,7 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise DecodeError(f"{where}: expected an object, got {type(value).__name__}")
-        hints = get_type_hints(tp)
+        hints = _hints(tp)
         kwargs = {}
         for field in dataclasses.fields(tp):
             if field.name in value:
@@ -69,7 +77,7 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
                 raise DecodeError(f"{where}: missing field '{field.name}'")
         try:
             return tp(**kwargs)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, ArithmeticError) as exc:  # a field's check, or arithmetic on a wild value
             raise DecodeError(f"{where}: {exc}") from None
     if origin is tuple:
         if not isinstance(value, list):
@@ -82,25 +90,55 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
         key_type, val_type = get_args(tp)
         return {str(k): _decode(val_type, v, f"{where}.{k}") for k, v in value.items()}
     if tp is Any:
+        _check_plain(value, where)
         return value
     if tp is bool:
         if not isinstance(value, bool):
-            raise DecodeError(f"{where}: expected true/false, got {value!r}")
+            raise DecodeError(f"{where}: expected true/false, got {_shown(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 return int(value)
-            raise DecodeError(f"{where}: expected an integer, got {value!r}")
+            raise DecodeError(f"{where}: expected an integer, got {_shown(value)}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise DecodeError(f"{where}: expected a number, got {value!r}")
+            raise DecodeError(f"{where}: expected a number, got {_shown(value)}")
+        if isinstance(value, int) and abs(value) > 2**1000:  # no float holds it
+            raise DecodeError(f"{where}: expected a finite number, got {_shown(value)}")
         if not math.isfinite(value):
             raise DecodeError(f"{where}: expected a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise DecodeError(f"{where}: expected a string, got {value!r}")
+            raise DecodeError(f"{where}: expected a string, got {_shown(value)}")
         return value
     raise DecodeError(f"{where}: cannot decode type {tp!r}")  # a programming error in a schema
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut to a length a one-line message can carry."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text):,} characters)"
+
+
+#: Whole numbers a free-form field (``sweep_settings``, ``ppo_defaults``) may hold: 64-bit.
+PLAIN_INT = 2**63
+
+
+def _check_plain(value: Any, where: str) -> None:
+    """A free-form value holds plain JSON only: objects, lists, strings, booleans, null, whole
+    numbers within 64 bits and finite decimals (so anything that reads it, or prints it as JSON,
+    can)."""
+    pending = [(value, where)]
+    while pending:
+        item, at = pending.pop()
+        if isinstance(item, dict):
+            pending += [(v, f"{at}.{k}") for k, v in item.items()]
+        elif isinstance(item, list):
+            pending += [(v, f"{at}[{i}]") for i, v in enumerate(item)]
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise DecodeError(f"{at}: expected a finite number, got {item!r}")
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= PLAIN_INT:
+            raise DecodeError(f"{at}: {_shown(item)} is beyond the whole numbers a profile holds (64-bit)")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler.errors import ProfileFormatError
+from profiler.files import read_regular
 from profiler.kinds import section_types
 from profiler.profile import SCHEMA_VERSION, Profile
 from profiler.serde import DecodeError, from_jsonable, to_jsonable
@@ -133,17 +134,10 @@ def decode_profile(data: dict[str, Any]) -> Profile:
 
 
 def load_profile_file(path: Path) -> Profile:
-    try:
-        size = path.stat().st_size
-        if size > MAX_PROFILE_BYTES:
-            raise ProfileFormatError(f"{path}: {size} bytes is too large for a profile")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProfileFormatError(f"{path}: no such profile file") from None
-    except IsADirectoryError:
-        raise ProfileFormatError(f"{path}: is a directory, not a profile file") from None
-    except OSError as exc:
-        raise ProfileFormatError(f"{path}: cannot read ({exc.strerror})") from None
+    """The profile in the file at ``path``: a regular file of at most :data:`MAX_PROFILE_BYTES`
+    (a FIFO, device or folder is refused before anything is read), parsed and validated."""
+    raw = read_regular(path, MAX_PROFILE_BYTES, error=ProfileFormatError,
+                       fix="restore or delete it (advisor reads profiles from regular files only)")
     return profile_from_json_text(raw, str(path))
 
 
@@ -152,9 +146,15 @@ def profile_to_json_text(profile: Profile) -> str:
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` via a temporary file in the same folder, fsync and rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``text`` (or bytes) to ``path`` via a temporary file in the same folder, fsync and
+    rename: a reader sees the old file or the new one, never a part, and nothing is removed
+    first. A failure (a full disk, a read-only folder, a name too long) leaves the old file as it
+    was and raises an ``OSError`` that names ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
     umask = os.umask(0)
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)  # the permissions a plain open() would give, not mkstemp's 0600
@@ -165,18 +165,36 @@ def write_atomic(path: Path, text: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
+        if isinstance(exc, OSError):  # the same error (errno, subclass), naming the file it was for
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise
 
 
-def save_profile(profile: Profile, path: Path | None = None) -> Path:
-    """Save atomically to ``path`` (default: the store). Refuses to replace an unreadable file."""
+def stale_temporaries(path: Path) -> list[Path]:
+    """Temporary files :func:`write_atomic` left beside ``path`` when its process was killed
+    between writing and renaming (only safe to remove while holding ``path``'s profile lock)."""
+    try:
+        return [p for p in path.parent.glob(f".{path.name}.*.tmp") if p.is_file() and not p.is_symlink()]
+    except OSError:
+        return []
+
+
+def save_profile(profile: Profile, path: Path | None = None, *, replace_damaged: bool = False) -> Path:
+    """Save atomically to ``path`` (default: the store). Refuses to replace an unreadable file,
+    unless ``replace_damaged`` (``profile import --force``: the user asked to replace it). The old
+    file stays in place until the new one replaces it in one rename."""
     target = path or profile_path(profile.name)
-    if target.exists():
+    if target.exists() and not replace_damaged:
         load_profile_file(target)  # raises if the existing file is damaged: never overwrite it
     write_atomic(target, profile_to_json_text(profile))
+    for leftover in stale_temporaries(target):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
     return target

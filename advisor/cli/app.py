@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import ClickException as UsageFailure
 
 from advisor.cli import calibrate, doctor, explore, predict, profile, race, recommend, report, validate, verify
+from advisor.cli.bounds import check_numbers, shown
 from advisor.console import err
 from advisor.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, AdvisorError
 
@@ -44,7 +45,8 @@ app.command("explore")(explore.explore)
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     try:
-        result = app(args=argv, prog_name="advisor", standalone_mode=False)
+        command = check_numbers(typer.main.get_command(app))  # every number checked before a command starts
+        result = command(args=argv, prog_name="advisor", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except typer.Exit as exc:
         return exc.exit_code
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         where = ctx.command_path if ctx is not None else "advisor"
-        err.print(f"advisor: {' '.join(message.split())} (see '{where} --help')", markup=False)
+        words = " ".join(shown(word, 60) for word in message.split())  # a 5,000-digit value is cut
+        err.print(f"advisor: {words} (see '{where} --help')", markup=False)
         return EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         err.print("advisor: interrupted")

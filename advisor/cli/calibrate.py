@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from advisor import kinds
+from advisor.cli.bounds import check_numbers
 
 
 class KindCommands(TyperGroup):
@@ -27,7 +28,7 @@ class KindCommands(TyperGroup):
                 return None
             single = typer.Typer(add_completion=False)
             single.command(cmd_name)(command)
-            self.commands[cmd_name] = typer.main.get_command(single)
+            self.commands[cmd_name] = check_numbers(typer.main.get_command(single))
         return self.commands[cmd_name]
 
 

@@ -13,10 +13,20 @@ from advisor.cli.options import options_for, with_kind_options
 from advisor.console import out, print_json
 from advisor.console import table as new_table
 from advisor.errors import BadInput
-from profiler.errors import ProfileFormatError
+from profiler.errors import ImportFormatError, ProfileFormatError
 from profiler.profile import Profile
 from profiler.serde import to_jsonable
-from profiler.store import check_name, load_profile_file, profile_path, save_profile
+from profiler.store import (
+    check_name,
+    load_profile_file,
+    profile_from_json_text,
+    profile_path,
+    profile_to_json_text,
+    save_profile,
+)
+
+#: The largest CSV ``profile import`` reads: far more rows than any sweep has, far less than memory.
+MAX_CSV_BYTES = 16 * 1024 * 1024
 
 app = typer.Typer(help="List, show, import and delete profiles (JSON files in $ADVISOR_HOME/profiles).",
                   no_args_is_help=True)
@@ -114,25 +124,34 @@ def _import_csv(
     path = profile_path(name)
     if path.exists() and not force:
         raise BadInput(f"profile {name!r} already exists ({path}); add --force to replace it or pick another --name")
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{file}: cannot read it ({exc.strerror or exc}); give an existing CSV file") from None
+    from profiler.devicelock import hold_profile
+    from profiler.files import read_regular
+
+    raw = read_regular(file, MAX_CSV_BYTES, fix="give an existing CSV file")
     try:
         text = raw.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError as exc:
         row = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise BadInput(f"{file}: row {row}, character {column}: not UTF-8 text; save the file as UTF-8 CSV") from None
-    section, hardware = chosen.import_section(text, str(file), device_name=device_name,
-                                              device_memory_bytes=device_memory_bytes, **options)
-    profile = Profile(name=name, source="imported", created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                      hardware=hardware, sections={chosen.name: section}, notes=(f"imported from {file.name}",))
-    if path.is_dir():
-        raise BadInput(f"{path} is a folder, not a profile file; move it away to import as {name!r}")
-    if path.exists():  # --force: the old file may be damaged; replace it deliberately
-        path.unlink()
-    save_profile(profile, path)
+    try:
+        section, hardware = chosen.import_section(text, str(file), device_name=device_name,
+                                                  device_memory_bytes=device_memory_bytes, **options)
+        profile = Profile(name=name, source="imported", created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          hardware=hardware, sections={chosen.name: section}, notes=(f"imported from {file.name}",))
+    except ValueError as exc:  # a value the profile's schema refuses (beyond a limit, inconsistent)
+        raise ImportFormatError(f"{file}: {exc}; fix that value") from None
+    profile_from_json_text(profile_to_json_text(profile), str(file))  # what is saved reads back as it is
+    lock = hold_profile(name, "import")  # a sweep or verify run writing it now: refused, nothing written
+    try:
+        if path.is_dir():
+            raise BadInput(f"{path} is a folder, not a profile file; move it away to import as {name!r}")
+        if path.exists() and not force:  # made by another command since the check above
+            raise BadInput(f"profile {name!r} already exists ({path}); add --force to replace it or pick another --name")
+        # --force: the old file (which may be damaged) stays until the new one replaces it in one rename
+        save_profile(profile, path, replace_damaged=True)
+    finally:
+        lock.release()
     if json_output:
         print_json(to_jsonable(profile))
     else:
@@ -153,14 +172,19 @@ app.command("import")(with_kind_options(_import_csv, "import_options"))
 
 @app.command("delete")
 def delete(name: Annotated[str, typer.Argument(help="Local profile to delete.")]) -> int:
-    """Delete a local profile (shipped ones are read-only)."""
+    """Delete a local profile (shipped ones are read-only); refused while a calibration or verify run writes it."""
     path = profile_path(name)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         if name in catalog.shipped_names():
             raise BadInput(f"profile {name!r} is shipped with advisor and read-only; only local profiles can be deleted "
                            "('advisor profile list' shows each one's origin)")
         raise BadInput(f"no local profile {name!r}; 'advisor profile list' shows them")
-    path.unlink()
+    from profiler.devicelock import hold_profile
+
+    lock = hold_profile(name, "delete")
+    try:
+        path.unlink()
+    finally:
+        lock.release()
     out.print(f"deleted {path}")
     return 0
-

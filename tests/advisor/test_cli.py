@@ -114,7 +114,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
          "refers to itself"),
         (("calibrate", "mjx", "--model", str(broken_xml), "--num-envs", "64"), "MuJoCo cannot load it"),
         (("calibrate", "mjx", "--num-envs", "64,,256"), "empty item"),
-        (("calibrate", "mjx", "--num-envs", "64", "--timeout", "nan"), "--timeout must be a positive number"),
+        (("calibrate", "mjx", "--num-envs", "64", "--timeout", "nan"), "--timeout nan is out of range"),
         (("calibrate", "mjx", "--num-envs", "64", "--num-minibatches", "8", "--minibatch-size", "3200"), "give one"),
         (("profile", "import", str(not_utf8), "--kind", "mjx", "--name", "x"), "row 3, character 9: not UTF-8"),
         (("recommend", "--profile", "rtx3070-locomujoco", "--target", "100M", "-o", "/proc/no-such/conf.yaml"),

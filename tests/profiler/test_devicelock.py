@@ -1,17 +1,23 @@
 """Device and profile locks with real processes: a holder is named, a SIGKILLed holder frees its
-lock at once, a lock on one device does not block another, and doctor reads locks without
-taking them."""
+lock at once, a lock on one device does not block another, doctor reads locks without taking
+them, and the lock folder is private: another real user (``nobody``, where the tests run as root)
+can neither plant a lock file nor a link to a victim's file that a calibration would write."""
 
 import os
+import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
 from profiler.devicelock import DeviceBusy, SweepClaim, acquire, device_key, device_lock_path, held_device_locks
-from tests.conftest import ROOT, run_cli
+from profiler.errors import BadInput
+from tests.conftest import ROOT, one_line_error, run_cli
 
 HOLD = """
 import sys, time
@@ -111,3 +117,101 @@ def test_doctor_names_a_held_lock_and_other_cpu_use():
             proc.wait(timeout=10)
     after = json.loads(run_cli("doctor", "--json", timeout=300).stdout)
     assert {c["name"]: c for c in after["checks"]}["calibration locks"]["status"] == "ok"
+
+
+# --- the lock folder is private: another local user cannot plant lock files or links in it ------------------
+
+def _as_nobody(*command: str) -> None:
+    """Run ``command`` as the real unprivileged user ``nobody`` (the test runs as root)."""
+    subprocess.run(["runuser", "-u", "nobody", "--", *command], check=True, capture_output=True, timeout=30)
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser"),
+                                reason="a second real user needs root (runuser -u nobody)")
+
+
+def _calibrate_no_wait(lock_dir: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    script = tmp_path / "train.py"
+    script.write_text("import sys, time; time.sleep(0.1)\n")
+    return run_cli("calibrate", "command", "--name", "attack", "--num-envs", "4", "--no-wait", "--", sys.executable,
+                   str(script), "{num_envs}", "{total_timesteps}", timeout=120,
+                   env={"ADVISOR_LOCK_DIR": str(lock_dir), "ADVISOR_DEVICE_KEY": "cpu-vm"})
+
+
+@needs_root
+def test_another_users_link_to_a_victim_file_is_never_followed(tmp_path):
+    """The campaign's attack: in a world-writable lock folder, user nobody links cpu-vm.lock to a
+    file of the victim's; a calibration must neither open it nor change its mode or content."""
+    victim = tmp_path / "victim"
+    victim.write_text("the victim's data\n")
+    victim.chmod(0o600)
+    attack = Path(tempfile.mkdtemp(prefix="advisor-attack-", dir="/tmp"))
+    try:
+        attack.chmod(0o1777)  # like /tmp: anyone may create files in it
+        _as_nobody("ln", "-s", str(victim), str(attack / "cpu-vm.lock"))
+        assert (attack / "cpu-vm.lock").is_symlink() and (attack / "cpu-vm.lock").lstat().st_uid != 0
+        line = one_line_error(_calibrate_no_wait(attack, tmp_path))
+        assert "lock folder" in line and "can be written by other users" in line and "ADVISOR_LOCK_DIR" in line
+        assert stat.S_IMODE(victim.stat().st_mode) == 0o600
+        assert victim.read_text() == "the victim's data\n"
+    finally:
+        shutil.rmtree(attack, ignore_errors=True)
+
+
+@needs_root
+def test_a_lock_folder_another_user_made_first_is_refused(tmp_path):
+    """Another user creates the default lock folder's name before this user's first calibration."""
+    squatted = Path(tempfile.mkdtemp(prefix="advisor-squat-", dir="/tmp"))
+    try:
+        squatted.chmod(0o1777)  # like /tmp, where the default lock folder lives
+        _as_nobody("mkdir", "-m", "700", str(squatted / "locks"))
+        line = one_line_error(_calibrate_no_wait(squatted / "locks", tmp_path))
+        assert "belongs to another user" in line
+    finally:
+        shutil.rmtree(squatted, ignore_errors=True)
+
+
+def test_a_link_in_the_users_own_lock_folder_is_never_followed(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("keep me\n")
+    victim.chmod(0o640)
+    locks = tmp_path / "locks"
+    locks.mkdir(mode=0o700)
+    (locks / "cpu-vm.lock").symlink_to(victim)
+    line = one_line_error(_calibrate_no_wait(locks, tmp_path))
+    assert "symbolic link" in line
+    assert victim.read_text() == "keep me\n" and stat.S_IMODE(victim.stat().st_mode) == 0o640
+
+
+def test_the_lock_folder_is_created_private_and_lock_files_are_never_chmod_ed(tmp_path, monkeypatch):
+    folder = tmp_path / "fresh" / "locks"
+    monkeypatch.setenv("ADVISOR_LOCK_DIR", str(folder))
+    claim = SweepClaim("private")
+    claim.device("cpu-private", wait=False)
+    try:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()
+        assert stat.S_IMODE((folder / "cpu-private.lock").stat().st_mode) == 0o600
+    finally:
+        claim.release()
+    existing = folder / "cpu-other.lock"
+    existing.write_text("")
+    existing.chmod(0o640)
+    other = SweepClaim("private2")
+    other.device("cpu-other", wait=False)
+    other.release()
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640  # a file it did not create keeps its mode
+    folder.chmod(0o777)
+    with pytest.raises(BadInput, match="can be written by other users"):
+        SweepClaim("private3").device("cpu-private", wait=False)
+    folder.chmod(0o700)
+
+
+def test_a_fifo_where_a_lock_file_should_be_is_refused_without_hanging(tmp_path, monkeypatch):
+    folder = tmp_path / "locks"
+    folder.mkdir(mode=0o700)
+    os.mkfifo(folder / "cpu-fifo.lock")
+    monkeypatch.setenv("ADVISOR_LOCK_DIR", str(folder))
+    started = time.monotonic()
+    with pytest.raises(BadInput, match="not a regular file"):
+        SweepClaim("fifo").device("cpu-fifo", wait=False)
+    assert time.monotonic() - started < 5

@@ -14,6 +14,7 @@ from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
+    claim_likely_device,
     report_done,
     run_sweep,
     show_saved,
@@ -39,17 +40,24 @@ FULL = {"num_envs": "16,64,256", "batch_size": 32, "num_minibatches": 32, "unrol
 
 def parse_shapes(text: str) -> tuple[tuple[int, int, int, int], ...]:
     """``N:B:M:U,...`` -> ``((num_envs, batch_size, num_minibatches, unroll_length), ...)``."""
+    from profiler.checks import LIMITS
+
+    names = ("num_envs", "batch_size", "num_minibatches", "unroll_length")
     found = []
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
         try:
-            values = tuple(int(v) for v in part.split(":"))
+            values = tuple(int(v) for v in part.split(":")) if len(part) <= 80 else ()
         except ValueError:
             values = ()
         if len(values) != 4 or any(v < 1 for v in values):
-            raise BadInput(f"--shapes {part!r} is not num_envs:batch_size:num_minibatches:unroll_length; "
+            raise BadInput(f"--shapes {part[:40]!r} is not num_envs:batch_size:num_minibatches:unroll_length; "
                            "e.g. --shapes 64:256:2:10")
+        for name, value in zip(names, values):
+            if value > LIMITS[name]:
+                raise BadInput(f"--shapes {part[:40]!r}: {name} {value} is beyond {LIMITS[name]:,}; give a realistic "
+                               "shape such as 64:256:2:10")
         found.append(values)
     return tuple(found)
 
@@ -125,6 +133,7 @@ def calibrate_brax(
             raise BadInput(f"{problem} (point num_envs={n}, batch_size={b}, num_minibatches={m})")
     claim = SweepClaim(name)
     existing = preflight(spec, name, resume=resume, fresh=fresh)
+    claim_likely_device(claim, None, no_wait)  # a busy device: waited for (or refused) before the probe runs
     found = run_probe(spec, advisor_home() / "runs" / name, on_fetch=fetch_notice)
     print_plan(spec, found)
     platform = (existing.section("brax").accelerator.platform if resume and existing.section("brax") is not None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from profiler.checks import LIMITS
 from profiler.kinds.mjx.schema import MjxWorkload
 
 #: LocoMuJoCo env class (without ``Mjx``) -> the physics it runs unless the conf overrides it.
@@ -74,7 +75,8 @@ def conf_physics(data: dict[str, Any]) -> tuple[str | None, dict[str, int | floa
     physics = dict(LOCOMUJOCO_PHYSICS.get(env_class(env_name), {})) if env_name else {}
     for name in CONF_SETTINGS:
         value = params.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        # a setting beyond what a profile may hold (or nan, inf) says nothing comparable: left out
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= LIMITS[name]:
             physics[name] = value
     return env_name, physics
 

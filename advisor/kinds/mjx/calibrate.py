@@ -15,6 +15,7 @@ from advisor.sweeping import (
     NO_WAIT_HELP,
     STRICT_HELP,
     claim_device,
+    claim_likely_device,
     contended_suffix,
     report_done,
     run_sweep,
@@ -133,8 +134,9 @@ def calibrate_mjx(
     budget_s = parse_duration(budget, "--budget") if budget else None
     if resume and fresh:
         raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals come before the device and the probe
+    claim_likely_device(claim, forced, no_wait)  # a busy device: waited for (or refused) before any probe runs
     if grid is None and not resume:
-        preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals come before the probe's output
         err.print("asking JAX which device it sees…")
         accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
         grid = default_grid(accelerator.platform, quick)

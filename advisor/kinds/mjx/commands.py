@@ -16,8 +16,8 @@ from advisor.kinds.mjx.conf import (
     base_shape,
     emit_conf,
     header_lines,
-    load_base,
     merge_into,
+    read_base,
     tuned_values,
 )
 from advisor.kinds.mjx.config_prediction import fit_mjx
@@ -34,11 +34,7 @@ def recommend_command(kind, target_steps: int, profile: str | None, objective: s
     """``advisor recommend --kind mjx``: num_envs and num_minibatches for a LocoMuJoCo conf.yaml."""
     base_text = base_data = None
     if base is not None:
-        try:
-            base_text = base.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BadInput(f"--base {base}: cannot read it ({getattr(exc, 'strerror', None) or exc}); give an existing conf.yaml") from None
-        base_data = load_base(base_text, str(base))
+        base_text, base_data = read_base(base)
     chosen_profile, note = resolve_profile(profile, kind)
     curves = fit_mjx(chosen_profile.section("mjx"))
     rec = recommend_mjx(

@@ -8,16 +8,18 @@ emitter, and the result says so.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from advisor import safe_yaml
 from advisor.errors import BadInput
 from advisor.kinds.mjx.recommend import MjxRecommendation
 from advisor.units import format_bytes, format_count, format_duration
+from profiler.checks import LIMITS
 
 #: How to give an imported profile the device memory its peaks are checked against.
 MEMORY_HINT = ("import the profile again with --device-memory-bytes (the device's memory in bytes, e.g. 8589934592 "
@@ -107,9 +109,31 @@ class MergeResult:
     warnings: tuple[str, ...]
 
 
+#: The largest conf ``--base`` reads: a LocoMuJoCo conf is a few kilobytes.
+MAX_BASE_BYTES = 4 * 1024 * 1024
+
+
+def read_base(base: Path) -> tuple[str, dict[str, Any]]:
+    """``(text, data)`` of a ``--base`` conf: a regular file of at most :data:`MAX_BASE_BYTES`,
+    UTF-8, whose YAML (:func:`load_base`) is a LocoMuJoCo conf."""
+    from profiler.files import read_regular
+
+    raw = read_regular(base, MAX_BASE_BYTES, fix="give an existing conf.yaml (or drop --base)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"--base {base}: not UTF-8 text; save the conf as UTF-8") from None
+    return text, load_base(text, str(base))
+
+
 def load_base(text: str, where: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.load(text)
+    except safe_yaml.SelfReferent:
+        raise BadInput(f"{where}: a YAML anchor refers to itself; a conf cannot contain itself, fix the file") from None
+    except safe_yaml.TooLarge:
+        raise BadInput(f"{where}: its YAML aliases expand to more than {safe_yaml.MAX_VALUES:,} values (a conf has "
+                       "about a hundred); write the settings out, fix the file or drop --base") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
@@ -120,33 +144,39 @@ def load_base(text: str, where: str) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise BadInput(f"{where}: a LocoMuJoCo conf must be a YAML mapping with an 'experiment:' block")
-    try:  # an anchor that contains itself (a: &a [*a]) loads as a structure without end
-        json.dumps(data, default=str)
-    except (ValueError, RecursionError):
-        raise BadInput(f"{where}: a YAML anchor refers to itself; a conf cannot contain itself, fix the file") from None
     experiment = data.get("experiment", {})
     if experiment is not None and not isinstance(experiment, dict):
         raise BadInput(f"{where}: 'experiment' must be a mapping of settings")
     return data
 
 
-def base_num_steps(data: dict[str, Any], where: str) -> int | None:
-    value = (data.get("experiment") or {}).get("num_steps")
+def _setting(data: dict[str, Any], where: str, key: str) -> int | None:
+    """``experiment.<key>`` of a conf: ``None`` when absent, else a whole number within the
+    profile's limit for it (bad input naming the key otherwise)."""
+    value = (data.get("experiment") or {}).get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BadInput(f"{where}: experiment.num_steps must be a positive integer, got {value!r}")
+    limit = LIMITS[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise BadInput(f"{where}: experiment.{key} must be a whole number from 1 to {limit:,}, got {_shown(value)}")
     return value
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}... ({len(text):,} characters)"
+
+
+def base_num_steps(data: dict[str, Any], where: str) -> int | None:
+    return _setting(data, where, "num_steps")
 
 
 def base_batch(data: dict[str, Any], where: str) -> int | None:
     """Env steps per PPO update of a user's conf (``num_envs * num_steps``), when it sets both."""
-    envs = (data.get("experiment") or {}).get("num_envs")
     steps = base_num_steps(data, where)
+    envs = _setting(data, where, "num_envs")
     if envs is None or steps is None:
         return None
-    if isinstance(envs, bool) or not isinstance(envs, int) or envs < 1:
-        raise BadInput(f"{where}: experiment.num_envs must be a positive integer, got {envs!r}")
     return envs * steps
 
 
@@ -155,16 +185,15 @@ def base_shape(data: dict[str, Any], where: str) -> dict[str, Any]:
     are well formed; a malformed one is bad input)."""
     experiment = data.get("experiment") or {}
     shape: dict[str, Any] = {}
-    epochs = experiment.get("update_epochs")
+    epochs = _setting(data, where, "update_epochs")
     if epochs is not None:
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise BadInput(f"{where}: experiment.update_epochs must be a positive integer, got {epochs!r}")
         shape["update_epochs"] = epochs
     layers = experiment.get("hidden_layers")
     if layers is not None:
-        if not isinstance(layers, list) or not layers or any(isinstance(w, bool) or not isinstance(w, int) or w < 1
-                                                             for w in layers):
-            raise BadInput(f"{where}: experiment.hidden_layers must be a list of positive widths, got {layers!r}")
+        if not isinstance(layers, list) or not 1 <= len(layers) <= 64 or any(
+                isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= LIMITS["hidden_layer"] for w in layers):
+            raise BadInput(f"{where}: experiment.hidden_layers must be a list of widths from 1 to "
+                           f"{LIMITS['hidden_layer']:,}, got {_shown(layers)}")
         shape["hidden_layers"] = tuple(layers)
     return shape
 
@@ -183,7 +212,9 @@ def merge_into(text: str, values: dict[str, int], where: str) -> MergeResult:
     warnings = []
     validation = old.get("validation")
     if isinstance(validation, dict) and isinstance(validation.get("num"), int) and validation.get("num", 0) > 0:
-        updates = values["total_timesteps"] // (old.get("num_steps") or 1) // values["num_envs"]
+        steps = values.get("num_steps", old.get("num_steps"))
+        steps = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1 else 1
+        updates = values["total_timesteps"] // steps // values["num_envs"]
         if updates < validation["num"]:
             warnings.append(f"experiment.validation.num={validation['num']} exceeds num_updates={updates}: "
                             "LocoMuJoCo divides by zero there; lower validation.num")
@@ -194,8 +225,8 @@ def merge_into(text: str, values: dict[str, int], where: str) -> MergeResult:
 
 def _safe_load(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return safe_yaml.load(text)
+    except (yaml.YAMLError, RecursionError):
         return None
 
 

@@ -40,14 +40,9 @@ def _base(base: Path | None) -> tuple[dict[str, Any], int | None]:
     """``(update_epochs/hidden_layers the conf sets, its num_steps)``; nothing without ``--base``."""
     if base is None:
         return {}, None
-    from advisor.kinds.mjx.conf import base_num_steps, base_shape, load_base
+    from advisor.kinds.mjx.conf import base_num_steps, base_shape, read_base
 
-    try:
-        text = base.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"--base {base}: cannot read it ({getattr(exc, 'strerror', None) or exc}); "
-                       "give an existing conf.yaml") from None
-    data = load_base(text, str(base))
+    _text, data = read_base(base)
     return base_shape(data, str(base)), base_num_steps(data, str(base))
 
 

@@ -108,16 +108,17 @@ def calibrate_rllib(
     from profiler.devicelock import SweepClaim
 
     claim = SweepClaim(profile_name)  # another live sweep of this profile: refused before anything starts
+    if resume and fresh:
+        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals come before any wait for the CPU
+    claim_device(claim, "cpu", no_wait)  # RLlib sweeps measure on the host CPU: held before Ray is asked anything
     driver = driver_cpus if driver_cpus is not None else 1.0
     runner_grid = parse_int_list(runners, "--runners", maximum=4096) if runners is not None else None
     envs_grid = parse_int_list(envs_per_runner, "--envs-per-runner", maximum=1024) if envs_per_runner is not None else None
     settings = dict(workload=workload, repeats=repeats or (2 if quick else 3), warmup=warmup, timeout_s=timeout,
                     address=address, driver_cpus=driver, cpus_per_env_runner=cpus_per_runner)
     RllibSweepSpec(grid=((1, 1),), **settings)  # settings errors before a cluster is asked anything
-    if resume and fresh:
-        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
     if address:
-        preflight(None, profile_name, resume=resume, fresh=fresh)  # refusals come before the join's output
         err.print(f"joining the Ray cluster at {address} to count its CPUs and nodes…")
     resources = ray_resources(RllibSweepSpec(grid=((1, 1),), **settings), advisor_home() / "runs" / profile_name)
     if quick and runner_grid is None and envs_grid is None:
@@ -127,7 +128,6 @@ def calibrate_rllib(
     spec = RllibSweepSpec(grid=grid, **settings)
     plan_cpus(spec, resources[0], resources[2])  # a point Ray could not place: refused before anything runs
     preflight(spec, profile_name, resume=resume, fresh=fresh)
-    claim_device(claim, "cpu", no_wait)  # RLlib sweeps measure on the host CPU
     profile = run_sweep("rllib", profile_name, lambda: _run_with_progress(spec, profile_name, resources, resume, fresh,
                                                                           claim=claim, strict=strict))
     return show_saved(profile, "rllib", profile_name, json_output,

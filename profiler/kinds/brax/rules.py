@@ -55,16 +55,11 @@ def shape_error(num_envs: int, batch_size: int, num_minibatches: int, device_cou
 
 
 def largest_divisor_at_most(rows: int, limit: int, multiple_of: int = 1) -> int | None:
-    """The largest divisor of ``rows`` that is at most ``limit`` and a multiple of ``multiple_of``."""
-    best = None
-    i = 1
-    while i * i <= rows:
-        if rows % i == 0:
-            for d in (i, rows // i):
-                if d <= limit and d % multiple_of == 0 and (best is None or d > best):
-                    best = d
-        i += 1
-    return best
+    """The largest divisor of ``rows`` that is at most ``limit`` and a multiple of ``multiple_of``
+    (from the divisors of ``rows``' factorisation: quick whatever its size)."""
+    from profiler.minibatch import divisors
+
+    return max((d for d in divisors(rows) if d <= limit and d % multiple_of == 0), default=None)
 
 
 def training_steps_per_epoch(num_timesteps: int, env_steps: int, num_evals: int, num_resets_per_eval: int) -> int:

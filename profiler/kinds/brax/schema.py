@@ -18,7 +18,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import LIMITS, POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
 from profiler.checks import positive as _positive
 from profiler.contention import Contention
 from profiler.kinds.brax.rules import env_steps_per_update
@@ -29,6 +29,16 @@ MEMORY_SOURCES = {
     "host_peak_rss": "peak resident set size of the measuring process (CPU backend; compile, Python and the "
     "XLA runtime included)",
     "unknown": "not measured",
+}
+
+
+#: Playground's ``ppo_params`` a recommendation computes with, and the values each may take.
+DEFAULT_COUNTS = {
+    "batch_size": (1, LIMITS["batch_size"]), "num_minibatches": (1, LIMITS["num_minibatches"]),
+    "unroll_length": (1, LIMITS["unroll_length"]), "num_updates_per_batch": (1, LIMITS["num_updates_per_batch"]),
+    "num_evals": (0, 10**6), "num_resets_per_eval": (0, 10**6), "action_repeat": (1, LIMITS["action_repeat"]),
+    "episode_length": (1, LIMITS["episode_length"]), "num_envs": (1, LIMITS["num_envs"]),
+    "num_timesteps": (0, LIMITS["total_timesteps"]),
 }
 
 
@@ -61,6 +71,13 @@ class BraxWorkload:
             _positive(name, getattr(self, name), allow_none=False)
         if not self.env:
             raise ValueError("env is required: a Playground env name")
+        for name, (low, high) in DEFAULT_COUNTS.items():  # the defaults a recommendation computes with
+            if name not in self.ppo_defaults:
+                continue
+            value = self.ppo_defaults[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"ppo_defaults.{name} must be a whole number from {low} to {high:,}, got "
+                                 f"{str(value)[:40]!r}")
 
     @property
     def num_steps(self) -> int:
@@ -131,8 +148,8 @@ class BraxPoint:
                 raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
         if any(not 0 <= s <= 1e7 for s in self.eval_s):
             raise ValueError("eval_s must be seconds between 0 and 1e7")
-        if self.status == "ok" and self.train_sps is None:
-            raise ValueError(f"an ok point needs train_sps (key={self.key})")
+        if self.status == "ok" and (self.train_sps is None or self.epoch_s is None):
+            raise ValueError(f"an ok point needs train_sps and epoch_s (key={self.key})")
 
     @property
     def ok(self) -> bool:

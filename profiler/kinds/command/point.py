@@ -2,18 +2,27 @@
 
 Run by the sweep as ``python -m profiler.kinds.command.point SPEC.json RESULT.json`` (see
 :func:`profiler.child.main`); the sweep's runner starts this process in its own session with
-the run's timeout, and the command runs inside that session, so a timeout or Ctrl-C ends the
-command with everything it started. The spec holds the substituted argument list (no shell),
-the environment to add, the folder the start-up hook writes its peaks to, an optional memory
-cap (``RLIMIT_DATA`` of the command, as the MJX sweep caps its own process) and an optional
-``--sps-regex``.
+the run's timeout. The command runs under a guard (:mod:`profiler.kinds.command.guard`) in a
+session of its own: whatever the command starts, detached (``setsid``) descendants included, is
+ended when the command ends, at the run's timeout or Ctrl-C, and when this measuring process dies
+however it dies (a SIGKILL of the sweep included). The spec holds the substituted argument list
+(no shell), the environment to add, the folder the start-up hook writes its peaks to, an optional
+memory cap (``RLIMIT_DATA`` of the command, as the MJX sweep caps its own process) and an
+optional ``--sps-regex``.
 
-Memory: the command's process tree's resident set is sampled every 50 ms with psutil and
-compared with the kernel's high-water mark of the largest process it waited for; the hook's
-device peaks (JAX allocator, torch CUDA) come from the files it left, and where NVML sees a GPU,
-the tree's GPU memory is polled with the same 50 ms samples (:mod:`profiler.kinds.command.nvml_memory`),
-the fallback when the hook reports no device peak. A command that exits with
-an error is an error, or out of memory when its output says so (:func:`profiler.child.looks_like_oom`).
+Output: the command's stdout and stderr are read as they come and kept bounded: the first
+:data:`HEAD_BYTES` and the last :data:`TAIL_BYTES` go to the run's ``.out`` file (with how much
+was left out between them), and only those are held in memory; ``--sps-regex`` is matched line
+by line as the output passes (lines longer than :data:`LINE_BYTES` are cut), its last match
+counting.
+
+Memory: the resident set of the command's process tree (the guard itself left out) is sampled
+every 50 ms with psutil and compared with the kernel's high-water mark of the largest process
+waited for; the hook's device peaks (JAX allocator, torch CUDA) come from the files it left,
+and where NVML sees a GPU, the tree's GPU memory is polled with the same 50 ms samples
+(:mod:`profiler.kinds.command.nvml_memory`), the fallback when the hook reports no device peak.
+A command that exits with an error is an error, or out of memory when its output says so
+(:func:`profiler.child.looks_like_oom`).
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import re
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +41,85 @@ from typing import Any
 from profiler import child
 
 HOOK_DIR = Path(__file__).resolve().parent / "hook"
+GUARD = Path(__file__).resolve().parent / "guard.py"
 SAMPLE_S = 0.05
+#: Output kept of one run: its first and last bytes (written to its .out file, held in memory).
+HEAD_BYTES = 256 * 1024
+TAIL_BYTES = 1024 * 1024
+#: The longest line ``--sps-regex`` is matched against (a longer one is cut to this).
+LINE_BYTES = 64 * 1024
+
+
+class BoundedOutput:
+    """A command's output as it streams: the first ``head`` bytes written to ``path`` at once,
+    the last ``tail`` bytes held and written after a note of how much was left out, and the last
+    match of ``pattern`` over its lines (module docstring)."""
+
+    def __init__(self, path: Path, pattern: str | None, head: int = HEAD_BYTES, tail: int = TAIL_BYTES):
+        self.file = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self.head_left, self.tail_limit = head, tail
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+        self.pattern = re.compile(pattern, re.MULTILINE) if pattern else None
+        self.line = bytearray()
+        self.sps: float | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next bytes of output."""
+        self.total += len(chunk)
+        self.match_lines(chunk)
+        if self.head_left > 0:
+            part = chunk[:self.head_left]
+            self.file.write(part)
+            self.head += part
+            self.head_left -= len(part)
+            chunk = chunk[len(part):]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > self.tail_limit:
+                del self.tail[:len(self.tail) - self.tail_limit]
+
+    def match_lines(self, chunk: bytes) -> None:
+        """Match ``--sps-regex`` against each line ``chunk`` completes."""
+        if self.pattern is None:
+            return
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                room = LINE_BYTES - len(self.line)
+                if room > 0:
+                    self.line += chunk[start:start + room]
+                return
+            room = LINE_BYTES - len(self.line)
+            if room > 0:
+                self.line += chunk[start:min(end, start + room)]
+            self._match(bytes(self.line))
+            self.line.clear()
+            start = end + 1
+
+    def _match(self, line: bytes) -> None:
+        found = printed_sps(line.decode("utf-8", errors="replace"), self.pattern.pattern)
+        if found is not None:
+            self.sps = found
+
+    def close(self) -> None:
+        if self.line:
+            self._match(bytes(self.line))
+            self.line.clear()
+        left_out = self.total - len(self.head) - len(self.tail)
+        if left_out > 0:
+            self.file.write(f"\n[advisor: {left_out:,} bytes of output left out here; the first {len(self.head):,} "
+                            f"and the last {len(self.tail):,} are kept]\n".encode())
+        self.file.write(self.tail)
+        self.file.close()
+
+    @property
+    def text(self) -> str:
+        """What was kept of the output (head, then tail), as text."""
+        gap = "\n" if self.total > len(self.head) + len(self.tail) else ""
+        return (bytes(self.head) + gap.encode() + bytes(self.tail)).decode("utf-8", errors="replace")
 
 
 class CommandFailed(Exception):
@@ -50,13 +138,14 @@ def command_env(spec: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident bytes of process ``pid`` and all its descendants (0 once it is gone)."""
+def tree_rss_bytes(pid: int, include_root: bool = True) -> int:
+    """Resident bytes of process ``pid`` (unless not ``include_root``) and all its descendants
+    (0 once they are gone)."""
     import psutil
 
     try:
         root = psutil.Process(pid)
-        procs = [root] + root.children(recursive=True)
+        procs = ([root] if include_root else []) + root.children(recursive=True)
     except psutil.Error:
         return 0
     total = 0
@@ -66,16 +155,6 @@ def tree_rss_bytes(pid: int) -> int:
         except psutil.Error:
             continue
     return total
-
-
-def _limit(memory_limit_bytes: int | None):
-    if not memory_limit_bytes:
-        return None
-
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_DATA, (memory_limit_bytes, memory_limit_bytes))
-
-    return apply
 
 
 def hook_peaks(memory_dir: Path) -> dict[str, int | None]:
@@ -115,6 +194,30 @@ def telling_line(text: str) -> str:
     return lines[-1][:500] if lines else "no output"
 
 
+def _drain(fd: int, output: BoundedOutput) -> None:
+    """Read the command's output pipe to its end into ``output`` (a thread of its own, so the
+    command never waits on a full pipe while memory is sampled)."""
+    try:
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
+            output.feed(chunk)
+    except (OSError, ValueError):  # the file was closed under a reader that outlived the run
+        return
+    finally:
+        os.close(fd)
+
+
+def _guarded_times(path: Path) -> tuple[float, float] | None:
+    """The command's own start and end (``time.monotonic``) as the guard saw them."""
+    try:
+        start, end = (float(v) for v in path.read_text().split())
+        return start, end
+    except (OSError, ValueError):
+        return None
+
+
 def measure(spec: dict[str, Any], nvml: Any = None) -> dict[str, Any]:
     """Run the command once (module docstring); ``nvml`` is the NVML module to poll the tree's GPU
     memory with (default ``pynvml``, where a GPU is visible)."""
@@ -124,26 +227,41 @@ def measure(spec: dict[str, Any], nvml: Any = None) -> dict[str, Any]:
     memory_dir.mkdir(parents=True, exist_ok=True)
     for old in memory_dir.glob("*.json"):
         old.unlink()
-    output = Path(spec["output_path"])
+    output = BoundedOutput(Path(spec["output_path"]), spec.get("sps_regex"))
+    times = Path(spec["output_path"] + ".times")
+    times.unlink(missing_ok=True)
     peak_tree = 0
     poller = open_poller(nvml)
+    read_fd, write_fd = os.pipe()
     try:
-        with open(output, "wb") as log:
-            started, started_unix = time.perf_counter(), time.time()
-            proc = subprocess.Popen(spec["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=command_env(spec), cwd=spec.get("cwd") or None,
-                                    preexec_fn=_limit(spec.get("memory_limit_bytes")))
-            while proc.poll() is None:
-                peak_tree = max(peak_tree, tree_rss_bytes(proc.pid))
-                if poller is not None:
-                    poller.poll(tree_pids(proc.pid))
-                time.sleep(SAMPLE_S)
-            wall_s = time.perf_counter() - started
+        started, started_unix, started_mono = time.perf_counter(), time.time(), time.monotonic()
+        guard = [sys.executable, "-I", "-S", str(GUARD), str(spec.get("memory_limit_bytes") or 0), str(times), "--",
+                 *spec["argv"]]
+        proc = subprocess.Popen(guard, stdin=subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
+                                env=command_env(spec), cwd=spec.get("cwd") or None)
+        os.close(write_fd)
+        write_fd = -1
+        reader = threading.Thread(target=_drain, args=(read_fd, output), daemon=True)
+        reader.start()
+        while proc.poll() is None:
+            peak_tree = max(peak_tree, tree_rss_bytes(proc.pid, include_root=False))
+            if poller is not None:
+                poller.poll([pid for pid in tree_pids(proc.pid) if pid != proc.pid])
+            time.sleep(SAMPLE_S)
+        wall_s = time.perf_counter() - started
+        reader.join(timeout=5.0)  # the guard ended everything that held the pipe: its end follows at once
     finally:
+        if write_fd >= 0:
+            os.close(write_fd)
         if poller is not None:
             poller.close()
+        output.close()
+    own = _guarded_times(times)
+    if own is not None and own[0] >= started_mono and own[1] >= own[0]:
+        started_unix += own[0] - started_mono
+        wall_s = own[1] - own[0]  # the command's own run, without the guard's start or clean-up
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    text = output.read_text(encoding="utf-8", errors="replace")
+    text = output.text
     if proc.returncode != 0:
         how = (f"killed by signal {-proc.returncode}" + (" (the kernel's OOM killer sends 9)" if proc.returncode == -9 else "")
                if proc.returncode < 0 else f"exit code {proc.returncode}")
@@ -153,9 +271,10 @@ def measure(spec: dict[str, Any], nvml: Any = None) -> dict[str, Any]:
     result: dict[str, Any] = {"wall_s": wall_s, "tree_peak_rss_bytes": max(peak_tree, largest),
                               # the whole run is the timed phase: the command is a black box
                               "timed_unix_s": [started_unix, started_unix + wall_s], **hook_peaks(memory_dir),
-                              "nvml_process_peak_bytes": poller.peak_bytes if poller is not None else None}
+                              "nvml_process_peak_bytes": poller.peak_bytes if poller is not None else None,
+                              "output_bytes": output.total}
     if spec.get("sps_regex"):
-        result["printed_sps"] = printed_sps(text, spec["sps_regex"])
+        result["printed_sps"] = output.sps
     return result
 
 

@@ -76,6 +76,12 @@ class CommandRun:
     wall_s: float
     printed_sps: float | None = None
 
+    def __post_init__(self) -> None:
+        _positive("total_timesteps", self.total_timesteps, allow_none=False)
+        if not 0 <= self.wall_s <= 1e7:
+            raise ValueError(f"wall_s must be between 0 and 1e7 seconds, got {self.wall_s!r}")
+        _positive("train_sps", self.printed_sps)
+
 
 @dataclass(frozen=True)
 class CommandPoint:

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import LIMITS, POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
 from profiler.checks import positive as _positive
 from profiler.contention import Contention
 
@@ -137,8 +137,17 @@ class RllibSection:
 
     def __post_init__(self) -> None:
         _positive("ray_cpus", self.ray_cpus)
-        if self.driver_cpus < 0:
-            raise ValueError("driver_cpus must not be negative")
+        if not 0 <= self.driver_cpus <= LIMITS["driver_cpus"]:
+            raise ValueError(f"driver_cpus must be from 0 to {LIMITS['driver_cpus']:g}, got {self.driver_cpus!r}")
+        keys = [p.key for p in self.points]
+        if len(keys) != len(set(keys)):
+            twice = next(k for k in keys if keys.count(k) > 1)
+            raise ValueError(f"two points at {twice[0]} runners x {twice[1]} envs per runner; keep one")
+        for name in ("num_nodes", "warmup_iterations", "repeats"):
+            value = getattr(self, name)
+            if not 0 <= value <= LIMITS[name]:
+                raise ValueError(f"{name} must be from 0 to {LIMITS[name]:,}, got {value!r}")
+        _positive("timeout_s", self.timeout_s)
 
     @property
     def ok_points(self) -> tuple[RllibPoint, ...]:

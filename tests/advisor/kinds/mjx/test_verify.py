@@ -96,7 +96,7 @@ def test_bad_input_exits_2_with_one_line(advisor_home):
         (("--profile", "tiny", "--target", "2M", "--num-envs", "8", "--num-minibatches", "3"), "not divisible"),
         (("--profile", "tiny", "--target", "100M", "--num-envs", "40000"), "raise --memory-headroom"),
         (("--profile", "tiny", "--target", "10", "--num-envs", "8"), "less than one training iteration"),
-        (("--profile", "tiny", "--target", "2M", "--num-envs", "0"), "--num-envs must be a positive"),
+        (("--profile", "tiny", "--target", "2M", "--num-envs", "0"), "--num-envs 0 is out of range"),
         (("--profile", "epyc-2core-cpu-humanoid", "--target", "2M"), "read-only"),
         (("--profile", "epyc-2core-cpu-halfcheetah", "--target", "2M"), "--kind rllib has no verify"),
         (("--profile", "tiny", "--target", "2M", "--kind", "command"), "--kind command has no verify"),
