@@ -106,6 +106,12 @@ RANGES: dict[str, Range] = {
     "tolerance": Range(0, 1, whole=False, high_open=True),
     "memory_headroom": Range(0, 1, whole=False, low_open=True),
     "min_updates": Range(0, 10**9, unit="PPO updates"),
+    # race and the time-to-score objective: a return as the program prints it (any sign), seeds,
+    # the config the user runs now, and how many printed figures make one reading
+    "score": Range(-1e15, 1e15, whole=False),
+    "seeds": Range(1, 100),
+    "current": _count("num_envs"),
+    "window": Range(1, 10_000),
     # profile import, explore
     "device_memory_bytes": Range(1, LIMITS["memory_bytes"], unit="bytes"),
     "port": Range(1, 65535),

@@ -61,8 +61,8 @@ def test_every_numeric_option_of_every_command_has_a_range():
 
 def _hostile(limits: Range) -> st.SearchStrategy[str]:
     """Text of values outside ``limits``: just past each end, far past, nan, infinities, huge."""
-    below = limits.low - (0 if limits.low_open else (1 if limits.whole else limits.low * 1e-9 + 1e-12))
-    above = limits.high + (0 if limits.high_open else (1 if limits.whole else limits.high * 1e-6))
+    below = limits.low - (0 if limits.low_open else (1 if limits.whole else abs(limits.low) * 1e-9 + 1e-12))
+    above = limits.high + (0 if limits.high_open else (1 if limits.whole else abs(limits.high) * 1e-6))
     edge = [below, above, limits.low - 10**6, limits.high * 1000 + 1]
     words = [repr(int(v)) if limits.whole and float(v).is_integer() else repr(float(v)) for v in edge]
     words += ["nan", "inf", "-inf", "1e400", str(2**70), str(-(2**70)), "9" * 5000, "-" + "9" * 400]
