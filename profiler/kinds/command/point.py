@@ -5,8 +5,9 @@ Run by the sweep as ``python -m profiler.kinds.command.point SPEC.json RESULT.js
 the run's timeout, and the command runs inside that session, so a timeout or Ctrl-C ends the
 command with everything it started. The spec holds the substituted argument list (no shell),
 the environment to add, the folder the start-up hook writes its peaks to, an optional memory
-cap (``RLIMIT_DATA`` of the command, as the MJX sweep caps its own process) and an optional
-``--sps-regex``.
+cap (``RLIMIT_DATA`` of the command, as the MJX sweep caps its own process), an optional
+``--sps-regex`` and ``--steps-regex``, and the preset whose output it reads (the env steps the run
+says it ran, the program's own steady-state figure; :mod:`profiler.trainers`).
 
 Memory: the command's process tree's resident set is sampled every 50 ms with psutil and
 compared with the kernel's high-water mark of the largest process it waited for; the hook's
@@ -78,19 +79,45 @@ def _limit(memory_limit_bytes: int | None):
     return apply
 
 
-def hook_peaks(memory_dir: Path) -> dict[str, int | None]:
-    """The largest JAX and torch peaks any of the command's processes reported."""
-    peaks: dict[str, int | None] = {"jax_peak_bytes": None, "torch_cuda_peak_bytes": None}
+def hook_peaks(memory_dir: Path) -> dict[str, Any]:
+    """The largest JAX and torch peaks any of the command's processes reported, and which of jax
+    and torch any of them imported (``frameworks``)."""
+    peaks: dict[str, Any] = {"jax_peak_bytes": None, "torch_cuda_peak_bytes": None}
+    frameworks: set[str] = set()
     for path in sorted(memory_dir.glob("*.json")):
         try:
             data = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        for key in peaks:
+        for key in list(peaks):
             value = data.get(key)
             if isinstance(value, int) and value > 0:
                 peaks[key] = max(peaks[key] or 0, value)
+        frameworks.update(f for f in data.get("frameworks") or () if f in ("jax", "torch"))
+    peaks["frameworks"] = sorted(frameworks)
     return peaks
+
+
+def output_figures(text: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """What the run's output says: ``printed_sps`` (``--sps-regex``), ``steps_run`` (``--steps-regex``,
+    else the preset's reading of its output) and ``program_sps`` (the preset's steady-state figure)."""
+    found: dict[str, Any] = {}
+    if spec.get("sps_regex"):
+        found["printed_sps"] = printed_sps(text, spec["sps_regex"])
+    values = spec.get("values") or {}
+    trainer = None
+    if spec.get("preset"):
+        from profiler.trainers import trainer as find
+
+        trainer = find(spec["preset"])
+    if spec.get("steps_regex"):
+        steps = printed_sps(text, spec["steps_regex"])
+        found["steps_run"] = int(steps) if steps is not None and steps > 0 else None
+    elif trainer is not None:
+        found["steps_run"] = trainer.steps_run(text, values)
+    if trainer is not None:
+        found["program_sps"] = trainer.steady_sps(text, values)
+    return found
 
 
 def printed_sps(text: str, pattern: str) -> float | None:
@@ -154,8 +181,7 @@ def measure(spec: dict[str, Any], nvml: Any = None) -> dict[str, Any]:
                               # the whole run is the timed phase: the command is a black box
                               "timed_unix_s": [started_unix, started_unix + wall_s], **hook_peaks(memory_dir),
                               "nvml_process_peak_bytes": poller.peak_bytes if poller is not None else None}
-    if spec.get("sps_regex"):
-        result["printed_sps"] = printed_sps(text, spec["sps_regex"])
+    result.update(output_figures(text, spec))
     return result
 
 
