@@ -33,7 +33,7 @@ PLATEAU_SHARE = 0.35
 MIN_TOLERANCE_S = 0.1
 #: ... and at least this share of a run that does (almost) nothing.
 BASE_SHARE = 0.03
-#: ... and this many times the difference of two runs of one step per env.
+#: ... and this many times the spread of three runs of one step per env.
 NOISE_TIMES = 4.0
 
 
@@ -54,6 +54,13 @@ class ProbeResult:
     def found(self) -> bool:
         return self.num_steps is not None
 
+    def rate_guess(self, num_envs: int) -> float:
+        """A rough env steps/s from the probe's longest run against its first ones (0 when it saw no
+        rise): start-up and any compile count against it, so it errs low."""
+        base = min(wall for m, wall in self.runs if m == 1)
+        m, wall = max(self.runs)
+        return num_envs * (m - 1) / (wall - base) if m > 1 and wall - base > self.tolerance_s else 0.0
+
     def describe(self, num_envs: int) -> str:
         if self.found:
             return (f"staircase: runs of {self.num_steps} steps per env and more took "
@@ -70,22 +77,26 @@ class ProbeResult:
 def find_iteration(wall: Callable[[int], float], *, max_per_env: int, hint: tuple[int, str] | None = None,
                    min_tolerance_s: float = MIN_TOLERANCE_S) -> ProbeResult:
     """Probe ``wall`` (see the module docstring). ``max_per_env`` bounds the steps per env asked
-    for; ``hint`` is ``(num_steps, rounding)`` to confirm first."""
-    walls: dict[int, float] = {}
+    for; ``hint`` is ``(num_steps, rounding)`` to confirm first. The tolerance comes from three runs
+    of one step per env; an edge is taken again before it counts, and one that does not hold
+    (noise) doubles the tolerance and the search goes on above it."""
+    walls: dict[int, list[float]] = {}
     order: list[tuple[int, float]] = []
+
+    def take(m: int) -> float:
+        value = wall(m)
+        walls.setdefault(m, []).append(value)
+        order.append((m, value))
+        return value
 
     def w(m: int) -> float:
         if m not in walls:
-            walls[m] = wall(m)
-            order.append((m, walls[m]))
-        return walls[m]
+            take(m)
+        return sum(walls[m]) / len(walls[m])
 
-    first = w(1)
-    second = wall(1)
-    order.append((1, second))
-    base = (first + second) / 2
-    walls[1] = base
-    tolerance = max(min_tolerance_s, NOISE_TIMES * abs(first - second), BASE_SHARE * base)
+    firsts = [take(1) for _ in range(3)]
+    base = sum(firsts) / len(firsts)
+    tolerance = max(min_tolerance_s, NOISE_TIMES * (max(firsts) - min(firsts)), BASE_SHARE * base)
 
     def risen(m: int) -> bool:
         return w(m) - base > tolerance
@@ -102,18 +113,28 @@ def find_iteration(wall: Callable[[int], float], *, max_per_env: int, hint: tupl
             if abs(w(flat) - w(edge)) < PLATEAU_SHARE * rise:
                 return result(steps, rounding, edge)
     m = 2
-    while not risen(m):
-        if m >= max_per_env:
-            return result(None, None, None)
-        m = min(2 * m, max_per_env)
-    low, high = m // 2, m
-    while high - low > 1:
-        middle = (low + high) // 2
-        if risen(middle):
-            high = middle
-        else:
-            low = middle
-    edge = high
+    for _attempt in range(3):
+        while not risen(m):
+            if m >= max_per_env:
+                return result(None, None, None)
+            m = min(2 * m, max_per_env)
+        low, high = m // 2, m
+        while high - low > 1:
+            middle = (low + high) // 2
+            if risen(middle):
+                high = middle
+            else:
+                low = middle
+        edge = high
+        if edge - 1 > 1:  # take both sides of the edge again: a rise that does not hold is noise
+            take(edge - 1)
+            take(edge)
+        if risen(edge) and not risen(edge - 1):
+            break
+        tolerance *= 2
+        m = 2 * edge
+    else:  # no edge held: the rise is too noisy to read; bound any iteration by where the search stopped
+        return result(None, None, m)
     rise = w(edge) - base
     if 2 * edge - 1 <= max_per_env and abs(w(2 * edge - 1) - w(edge)) < PLATEAU_SHARE * rise:
         return result(edge, "floor", edge)

@@ -284,6 +284,7 @@ class CommandSweep(Sweep):
 
         # the iteration: given, found from the wall time's staircase, or left to the steps each run reports
         iteration, basis, resolution = None, "reported" if w.iteration == "reported" else "requested", None
+        probe_sps = 0.0
         if w.iteration == "given":
             iteration, basis = s.iteration(num_envs), "given"
             common.update(iteration_steps=iteration, iteration_rounding=w.rounding)
@@ -300,6 +301,7 @@ class CommandSweep(Sweep):
             except _RunFailed:
                 return finish()
             common["iteration_note"] = probe.describe(num_envs)
+            probe_sps = probe.rate_guess(num_envs)
             if probe.found:
                 iteration, basis = num_envs * probe.num_steps, "detected"
                 self.hint = (probe.num_steps, probe.rounding)
@@ -326,7 +328,7 @@ class CommandSweep(Sweep):
         # point into a timeout); --delta itself is the user's and is kept
         cap = max(s.delta_s, TIMEOUT_SHARE * s.timeout_s - wall_short)
         wanted = min(max(s.delta_s, NOISE_FACTOR * abs(walls[0] - walls[1])), MAX_DELTA_FACTOR * s.delta_s, cap)
-        guess = max(short_steps / wall_short, self.previous_sps(num_envs))
+        guess = max(short_steps / wall_short, self.previous_sps(num_envs), probe_sps)
         if resolution is not None:  # no staircase seen: make any iteration it could hide a small share of the difference
             wanted = min(max(wanted, QUANTIZATION_FACTOR * resolution / guess), max(cap, wanted))
         long = max(whole(short + wanted * guess), short + (iteration or num_envs))
