@@ -53,6 +53,9 @@ TIMEOUT_SHARE = 0.5
 #: the runs' difference is made at least this many times that resolution (an iteration error of
 #: at most 1/40 = 2.5%, and on average much less).
 QUANTIZATION_FACTOR = 40.0
+#: The probe doubles its runs until the wall time rises; a command that ignores {total_timesteps}
+#: never does, and is given up on at this many env steps.
+MAX_PROBE_STEPS = 2**31
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,7 @@ class CommandSweep(Sweep):
                 return runs[-1][1].result["wall_s"]
 
             try:
-                probe = find_iteration(wall, max_per_env=max(64, 64 * s.first_timesteps // num_envs), hint=self.hint)
+                probe = find_iteration(wall, max_per_env=max(64, MAX_PROBE_STEPS // num_envs), hint=self.hint)
             except _RunFailed:
                 return finish()
             common["iteration_note"] = probe.describe(num_envs)
