@@ -87,13 +87,24 @@ def recommendation_lines(rec: CommandRecommendation) -> list[str]:
     return lines
 
 
+def iteration_text(section: CommandSection) -> str:
+    """How the sweep knew each run's env steps, in a few words."""
+    w = section.workload
+    if w.iteration == "given":
+        return f"iteration num_envs x {w.num_steps}" + (f" ({w.rounding})" if w.rounding else "")
+    if w.iteration == "reported":
+        return "steps as each run reported them"
+    found = section.iteration_num_steps
+    return f"iteration found: num_envs x {found}" if found > 1 else "iteration: none found (runs as asked, long enough)"
+
+
 def summary_lines(section: CommandSection) -> list[str]:
     w = section.workload
     shown = " ".join(shlex.quote(a) if not a or any(c.isspace() or c in "'\"$;&|<>*?`" for c in a) else a
                      for a in w.argv)
     lines = [f"command {section.name}: {shown}",
              f"on {section.accelerator.name} ({section.accelerator.platform}, "
-             f"{format_bytes(section.accelerator.memory_bytes)}); num_steps {w.num_steps}"
+             f"{format_bytes(section.accelerator.memory_bytes)}); " + iteration_text(section)
              + (f", preset {w.preset}" if w.preset else ""),
              f"memory: {MEMORY_SOURCES[section.memory_source]}"]
     if section.method:

@@ -331,7 +331,11 @@ class CommandSweep(Sweep):
         # point into a timeout); --delta itself is the user's and is kept
         cap = max(s.delta_s, TIMEOUT_SHARE * s.timeout_s - wall_short)
         wanted = min(max(s.delta_s, NOISE_FACTOR * abs(walls[0] - walls[1])), MAX_DELTA_FACTOR * s.delta_s, cap)
-        guess = max(short_steps / wall_short, self.previous_sps(num_envs), probe_sps)
+        # a rate to plan the longer run from: the short runs' (start-up included, so low), the last
+        # point's, the probe's, or the program's own figure where its output gives one
+        own_short = [r["program_sps"] for r in shorts if r.get("program_sps")]
+        guess = max(short_steps / wall_short, self.previous_sps(num_envs), probe_sps,
+                    0.8 * min(own_short) if own_short else 0.0)
         if resolution is not None:  # no staircase seen: make any iteration it could hide a small share of the difference
             wanted = min(max(wanted, QUANTIZATION_FACTOR * resolution / guess), max(cap, wanted))
         long = max(whole(short + wanted * guess), short + (iteration or num_envs))
