@@ -78,8 +78,9 @@ def find_iteration(wall: Callable[[int], float], *, max_per_env: int, hint: tupl
                    min_tolerance_s: float = MIN_TOLERANCE_S) -> ProbeResult:
     """Probe ``wall`` (see the module docstring). ``max_per_env`` bounds the steps per env asked
     for; ``hint`` is ``(num_steps, rounding)`` to confirm first. The tolerance comes from three runs
-    of one step per env; an edge is taken again before it counts, and one that does not hold
-    (noise) doubles the tolerance and the search goes on above it."""
+    of one step per env; an edge is taken again before it counts, and one that does not hold, or
+    below which the wall time drifted more than the tolerance (noise, or a machine getting busier),
+    raises the tolerance and the search goes on above it."""
     walls: dict[int, list[float]] = {}
     order: list[tuple[int, float]] = []
 
@@ -129,9 +130,13 @@ def find_iteration(wall: Callable[[int], float], *, max_per_env: int, hint: tupl
         if edge - 1 > 1:  # take both sides of the edge again: a rise that does not hold is noise
             take(edge - 1)
             take(edge)
-        if risen(edge) and not risen(edge - 1):
+        # below the edge the wall time must be flat within the tolerance: a machine whose start-up
+        # drifted more than that during the probe raises the tolerance to what it drifted
+        flat = [w(k) for k in walls if k < edge]
+        drift = max(flat) - min(flat)
+        if risen(edge) and not risen(edge - 1) and drift <= tolerance:
             break
-        tolerance *= 2
+        tolerance = max(2 * tolerance, 2 * drift)
         m = 2 * edge
     else:  # no edge held: the rise is too noisy to read; bound any iteration by where the search stopped
         return result(None, None, m)
