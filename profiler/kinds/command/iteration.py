@@ -132,14 +132,14 @@ def find_iteration(wall: Callable[[int], float], *, max_per_env: int, hint: tupl
             take(edge)
         # below the edge the wall time must be flat within the tolerance: a machine whose start-up
         # drifted more than that during the probe raises the tolerance to what it drifted
-        flat = [w(k) for k in walls if k < edge]
+        flat = [w(k) for k in walls if k <= max(1, edge // 2)]  # a ramp below the edge rises by design
         drift = max(flat) - min(flat)
         if risen(edge) and not risen(edge - 1) and drift <= tolerance:
             break
         tolerance = max(2 * tolerance, 2 * drift)
         m = 2 * edge
-    else:  # no edge held: the rise is too noisy to read; bound any iteration by where the search stopped
-        return result(None, None, m)
+    else:  # no edge held: the rise is too noisy to read; bound any iteration by the longest run taken
+        return result(None, None, max(walls))
     rise = w(edge) - base
     if 2 * edge - 1 <= max_per_env and abs(w(2 * edge - 1) - w(edge)) < PLATEAU_SHARE * rise:
         return result(edge, "floor", edge)
