@@ -24,7 +24,8 @@ def torch_profile(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     env = {"ADVISOR_HOME": str(home), "COLUMNS": "200"}
     proc = run_cli("calibrate", "command", "--name", "torch-ex", "--num-envs", "32,256", "--num-steps", "16",
-                   "--first-timesteps", "4096", "--delta", "4s", "--", *TORCH, env=env, timeout=900)
+                   "--first-timesteps", "4096", "--delta", "4s", "--repeats", "1", "--", *TORCH, env=env,
+                   timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return env, proc
 
