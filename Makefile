@@ -23,7 +23,7 @@ $(CORE): pyproject.toml constraints.txt | $(PY)
 # torch first and alone: the CPU build pinned in constraints.txt, so that nothing pulls a CUDA build
 $(FULL): $(CORE)
 	$(PIP) torch==2.13.0
-	$(UV) -e ".[mjx,rllib,brax,app,test]"
+	$(UV) -e ".[mjx,rllib,brax,app,test,trainers]"
 	touch $@
 
 setup: $(FULL)

@@ -148,6 +148,8 @@ def status_cell(point) -> str:
     if not point.ok:
         return f"[red]{point.status}[/red]"
     contention = getattr(point, "contention", None)
+    if getattr(point, "unsteady", False):  # repeats that still disagreed after measuring again
+        return "[yellow]ok, unsteady[/yellow]"
     return "[yellow]ok, contended[/yellow]" if contention is not None and contention.contended else "ok"
 
 

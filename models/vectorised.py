@@ -202,7 +202,7 @@ def fit_vectorised(section: Any) -> VectorCurves:
     if compile_note:
         notes.append(compile_note)
     calibration = xla_calibration(section)
-    if memory is not None and calibration is None:
+    if memory is not None and calibration is None and getattr(section, "xla_applies", True):
         notes.append("this profile has no XLA bytes, so peak memory between and beyond the measured sizes is fitted "
                      "to the peaks alone: a looser bound that a noisy allocator overhead can still exceed; a profile "
                      "from advisor calibrate mjx (which compiles the programs itself), or imported with an "

@@ -23,7 +23,11 @@ from advisor.sweeping import (
 from advisor.units import parse_bytes, parse_count, parse_duration, parse_int_list
 
 #: Presets: argument lists and environments for trainers advisor knows (see :mod:`advisor.kinds.command.presets`).
-PRESETS = ("locomujoco",)
+PRESET_HELP = ("cleanrl (CleanRL's PPO scripts: --num-envs, --total-timesteps, its --num-steps), sb3 or rl-zoo3 "
+               "(python -m rl_zoo3.train: --hyperparams n_envs:N, -n), brax-train (Playground's train_jax_ppo.py / "
+               "train-jax-ppo: --num_envs=, --num_timesteps=), locomujoco (experiment.py's Hydra overrides, "
+               "WANDB_MODE=disabled). The preset adds the flags and knows the program's iteration or reads the "
+               "steps it reports.")
 
 
 def calibrate_command(
@@ -36,20 +40,30 @@ def calibrate_command(
     num_envs: Annotated[str, typer.Option(help="Comma-separated num_envs to run the command at, e.g. 64,256,1024; "
                                                "sizes above one that runs out of memory are not tried.")] = "64,256,1024",
     num_steps: Annotated[Optional[int], typer.Option(
-        help="Env steps per env per iteration of the command (its rollout length): the value of {num_steps}; run "
-             "lengths are rounded to whole iterations of num_envs x num_steps. Default 1.")] = None,
+        help="Env steps per env per iteration of the command (its rollout length), if you know it: the value of "
+             "{num_steps}, and run lengths are rounded to whole iterations of num_envs x num_steps. Without it "
+             "advisor finds the iteration from the wall time (or reads the steps the program reports).")] = None,
     minibatch_size: Annotated[Optional[int], typer.Option(
         help="Samples per minibatch to aim for: {num_minibatches} gets the count that divides num_envs x num_steps "
              "exactly nearest it (the rule 'advisor recommend --kind mjx' uses).")] = None,
     sps_regex: Annotated[Optional[str], typer.Option(
         help="Read env steps/s from what the command prints instead of differential timing: a regular expression "
              "whose first group (or whole match) is the figure; its last match counts. One run per point.")] = None,
+    steps_regex: Annotated[Optional[str], typer.Option(
+        help="Read the env steps each run took from what it prints: a regular expression whose first group (or "
+             "whole match) is the count; its last match counts. For programs that run whole iterations.")] = None,
     first_timesteps: Annotated[str, typer.Option(
-        help="Env steps of each point's first (short) run, e.g. 20k; the longer run is chosen from it.")] = "20k",
+        help="Env steps of each point's first (short) run, e.g. 20k (at least one iteration); the longer run is "
+             "chosen from it.")] = "20k",
     delta: Annotated[str, typer.Option(
-        help="How much longer (wall time) the second run should take than the first, e.g. 5s: the difference must "
-             "dominate run-to-run noise.")] = "5s",
-    repeats: Annotated[int, typer.Option(help="Longer runs per point (each gives one env steps/s sample).")] = 1,
+        help="How much longer (wall time) the longer runs should take than the short ones, e.g. 20s: the "
+             "difference must dominate run-to-run noise (two calibrations of one program agree within a few % "
+             "on a quiet machine at 20s).")] = "20s",
+    repeats: Annotated[int, typer.Option(help="Longer runs per point (each gives one env steps/s sample; their "
+                                              "spread sets the interval).")] = 2,
+    max_spread: Annotated[float, typer.Option(
+        help="Repeats of a point that differ by more than this fraction of their median are measured again once; "
+             "a point whose repeats still do is marked unsteady.")] = 0.05,
     timeout: Annotated[float, typer.Option(help="Seconds before one run is ended (with everything it started) and "
                                                 "recorded as a timeout.")] = 900.0,
     memory_limit: Annotated[Optional[str], typer.Option(
@@ -57,9 +71,7 @@ def calibrate_command(
              "of memory, the boundary, as on a smaller machine.")] = None,
     env: Annotated[Optional[list[str]], typer.Option(
         help="NAME=VALUE added to the command's environment (repeatable).")] = None,
-    preset: Annotated[Optional[str], typer.Option(
-        help="locomujoco: given -- python experiment.py, add the Hydra overrides experiment.num_envs, "
-             "num_minibatches, total_timesteps (validation off) and WANDB_MODE=disabled.")] = None,
+    preset: Annotated[Optional[str], typer.Option(help=PRESET_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
     no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
@@ -72,14 +84,20 @@ def calibrate_command(
     from profiler.kinds.command.schema import CommandWorkload
     from profiler.kinds.command.sweep import CommandSweepSpec, preflight
 
-    argv, extra_env, minibatch_size, num_steps = _command_line(command or [], preset, minibatch_size, num_steps)
     for option, value in (("--num-steps", num_steps), ("--minibatch-size", minibatch_size), ("--repeats", repeats)):
         if value is not None and value < 1:
             raise BadInput(f"{option} must be a positive integer")
+    argv, extra_env, minibatch_size, num_steps, rounding, iteration = _command_line(command or [], preset,
+                                                                                  minibatch_size, num_steps)
     if not 0 < timeout < 1e7:
         raise BadInput("--timeout must be a positive number of seconds, such as 900")
-    if sps_regex is not None:
-        _check_regex(sps_regex)
+    if not 0 < max_spread < 1:
+        raise BadInput("--max-spread must be a fraction between 0 and 1, such as 0.05")
+    for option, pattern in (("--sps-regex", sps_regex), ("--steps-regex", steps_regex)):
+        if pattern is not None:
+            _check_regex(option, pattern)
+    if steps_regex is not None and iteration == "detect":
+        iteration = "reported"
     from profiler.kinds.command.placeholders import check_command
 
     used = check_command(argv, differential=sps_regex is None, num_steps_given=num_steps is not None)
@@ -91,14 +109,18 @@ def calibrate_command(
         raise BadInput(f"--name {name!r} is a shipped profile's name; choose another")
     if resume and fresh:
         raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
+    if sps_regex is not None and iteration == "detect":  # one run per point: nothing to difference
+        iteration = "given"
     workload = CommandWorkload(argv=tuple(argv), cwd=os.getcwd(), num_steps=num_steps or 1,
                                minibatch_size=minibatch_size, env={**extra_env, **_parse_env(env or [])},
-                               sps_regex=sps_regex, preset=preset)
+                               sps_regex=sps_regex, preset=preset if preset is None else _canonical(preset),
+                               iteration=iteration, rounding=rounding, steps_regex=steps_regex)
     _check_program(workload)
     spec = CommandSweepSpec(workload=workload, num_envs=tuple(sorted(parse_int_list(num_envs, "--num-envs",
                                                                                      maximum=2**24))),
                             name=name, first_timesteps=parse_count(first_timesteps, "--first-timesteps"),
                             delta_s=parse_duration(delta, "--delta"), repeats=repeats, timeout_s=timeout,
+                            max_spread=max_spread,
                             memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
     from profiler.devicelock import SweepClaim
     from profiler.kinds.command.sweep import this_accelerator
@@ -120,15 +142,20 @@ def calibrate_command(
                       f"advisor recommend --kind command --profile {name} --target 100M", quick=False)
 
 
-def _command_line(command: list[str], preset: str | None, minibatch_size: int | None,
-                  num_steps: int | None) -> tuple[list[str], dict[str, str], int | None, int | None]:
+def _command_line(command: list[str], preset: str | None, minibatch_size: int | None, num_steps: int | None):
+    """``(argv, env, minibatch_size, num_steps, rounding, iteration)`` of the command to sweep."""
     if preset is None:
-        return list(command), {}, minibatch_size, num_steps
-    if preset not in PRESETS:
-        raise BadInput(f"--preset {preset!r} is unknown; use {' or '.join(PRESETS)}")
-    from advisor.kinds.command.presets import locomujoco
+        return list(command), {}, minibatch_size, num_steps, None, "given" if num_steps is not None else "detect"
+    from advisor.kinds.command.presets import preset_command
 
-    return locomujoco(command, minibatch_size, num_steps)
+    p = preset_command(preset, command, minibatch_size, num_steps)
+    return list(p.argv), p.env, p.minibatch_size, p.num_steps, p.rounding, p.iteration
+
+
+def _canonical(preset: str) -> str:
+    from profiler.trainers import trainer
+
+    return trainer(preset).name
 
 
 def _check_program(workload) -> None:
@@ -154,13 +181,14 @@ def _check_program(workload) -> None:
                        "or put it on PATH")
 
 
-def _check_regex(pattern: str) -> None:
+def _check_regex(option: str, pattern: str) -> None:
     import re
 
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise BadInput(f"--sps-regex {pattern!r} is not a regular expression ({exc}); e.g. 'env steps/s: ([0-9.]+)'") from None
+        example = "'env steps/s: ([0-9.]+)'" if option == "--sps-regex" else "'global step ([0-9]+)'"
+        raise BadInput(f"{option} {pattern!r} is not a regular expression ({exc}); e.g. {example}") from None
 
 
 def _parse_env(pairs: list[str]) -> dict[str, str]:
@@ -174,6 +202,7 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
 
 
 def _run_with_progress(spec, profile_name: str, **options):
+    from advisor.kinds.command.render import done_line
     from profiler.kinds.command.sweep import run_command_sweep
 
     with sweep_progress() as progress:
@@ -186,7 +215,6 @@ def _run_with_progress(spec, profile_name: str, **options):
                 progress.console.print(f"num_envs={event.key}: {event.message}", markup=False)
             elif event.phase == "done":
                 report_done(progress, task, event, f"num_envs={event.key}",
-                            lambda p: f"{p.train_sps:,.0f} env steps/s, fixed cost {p.fixed_s:.1f} s{contended_suffix(p)}",
-                            120)
+                            lambda p: done_line(p) + contended_suffix(p), 200)
 
         return run_command_sweep(spec, profile_name, on_event=on_event, **options)

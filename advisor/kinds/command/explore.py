@@ -81,7 +81,7 @@ def point_rows(curves: VectorCurves) -> list[dict]:
              "peak memory": format_bytes(p.peak_bytes) if p.peak_bytes else "-",
              "memory method": p.memory_source if p.peak_bytes else "-",
              "throughput method": p.throughput_method if p.ok else "-",
-             "runs (env steps: wall s)": ", ".join(f"{r.total_timesteps}: {r.wall_s:.2f}" for r in p.runs)}
+             "runs (env steps: wall s)": ", ".join(f"{r.steps}: {r.wall_s:.2f}" for r in p.runs if r.role != "probe")}
             for p in curves.section.points]
 
 

@@ -1,38 +1,52 @@
-"""Presets of ``advisor calibrate command``: the argument list and environment a known trainer
-needs, so the user types only how they start it.
+"""Presets of ``advisor calibrate command``: the argument list, environment and iteration of a
+published trainer, so the user types only how they start it. The knowledge of each trainer
+(flags, rounding, output) lives in :mod:`profiler.trainers`; this module decides how the sweep
+learns each run's env steps from it:
 
-``locomujoco``: given ``-- python experiment.py`` (LocoMuJoCo's JAX trainer, configured by
-Hydra), adds the overrides ``experiment.num_envs={num_envs}``,
-``experiment.num_minibatches={num_minibatches}`` (the divisor of ``num_envs * num_steps``
-nearest ``--minibatch-size`` samples, LocoMuJoCo asserting exact divisibility),
-``experiment.total_timesteps={total_timesteps}`` and ``experiment.validation.active=false`` (its
-validation passes are not training), and ``WANDB_MODE=disabled``. ``num_steps`` is the conf's
-rollout length, 50 in LocoMuJoCo's examples; with ``--num-steps`` it is also passed as
-``experiment.num_steps``.
+- the preset knows the iteration (CleanRL's ``--num-steps`` or its script's default,
+  LocoMuJoCo's ``num_steps``, rl_zoo3 with ``n_steps:`` in ``--hyperparams``): runs are whole
+  iterations (``given``), and the steps the output reports are used where it reports them;
+- else the program reports the steps it ran (rl_zoo3's table, Playground's progress lines):
+  ``reported``;
+- else advisor finds the iteration from the wall time (``detect``).
 """
 
 from __future__ import annotations
 
-from advisor.errors import BadInput
-from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
+from dataclasses import dataclass
 
-LOCOMUJOCO_NUM_STEPS = 50
-LOCOMUJOCO_KEYS = ("experiment.num_envs", "experiment.num_minibatches", "experiment.total_timesteps",
-                   "experiment.validation.active", "experiment.num_steps")
+from profiler.trainers import names, trainer
+from profiler.trainers.base import Trainer
+
+#: Every name ``--preset`` takes.
+PRESETS = names()
 
 
-def locomujoco(command: list[str], minibatch_size: int | None,
-               num_steps: int | None) -> tuple[list[str], dict[str, str], int, int]:
-    """``(argv, env, minibatch_size, num_steps)`` for LocoMuJoCo's ``experiment.py``."""
-    if not command:
-        raise BadInput("--preset locomujoco needs the command that starts training after --, e.g. "
-                       "-- python experiment.py")
-    for arg in command:
-        key = arg.lstrip("+").partition("=")[0]
-        if key in LOCOMUJOCO_KEYS:
-            raise BadInput(f"--preset locomujoco sets {key} itself; drop {arg!r} from the command")
-    argv = list(command) + ["experiment.num_envs={num_envs}", "experiment.num_minibatches={num_minibatches}",
-                            "experiment.total_timesteps={total_timesteps}", "experiment.validation.active=false"]
-    if num_steps is not None:
-        argv.append("experiment.num_steps={num_steps}")
-    return argv, {"WANDB_MODE": "disabled"}, minibatch_size or DEFAULT_MINIBATCH_SIZE, num_steps or LOCOMUJOCO_NUM_STEPS
+@dataclass(frozen=True)
+class Preset:
+    """What a preset adds to a command: see the module docstring for ``iteration``."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    num_steps: int | None
+    minibatch_size: int | None
+    rounding: str | None
+    iteration: str
+
+
+def reports_steps(t: Trainer) -> bool:
+    return type(t).steps_run is not Trainer.steps_run
+
+
+def preset_command(name: str, command: list[str], minibatch_size: int | None, num_steps: int | None) -> Preset:
+    """The command ``--preset name`` runs (bad input names the fix)."""
+    t = trainer(name)
+    built = t.command(command, num_steps, minibatch_size)
+    if built.num_steps is not None:
+        iteration = "given"
+    elif reports_steps(t) and t.name != "cleanrl":  # CleanRL's SPS lines count iterations, not steps
+        iteration = "reported"
+    else:
+        iteration = "detect"
+    return Preset(t.name, built.argv, dict(built.env), built.num_steps, built.minibatch_size, built.rounding, iteration)

@@ -101,7 +101,7 @@ def evaluate(curves: VectorCurves, num_envs: list[int], *, target_steps: int,
     sps, low, high = at.train_sps, at.low, at.high
     extrapolated = curves.throughput.is_extrapolation(n)
     largest_ok, oom = max(curves.measured_num_envs), curves.section.oom_num_envs
-    iteration = curves.num_steps
+    iteration = curves.section.iteration_num_steps
     options = []
     for i, envs in enumerate(num_envs):
         peak, upper, _basis = curves.peak_bytes(envs)
@@ -145,6 +145,16 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
     if curves.memory is None:
         notes.append(f"peak memory is unknown, so only num_envs up to the largest that ran "
                      f"({max(curves.measured_num_envs)}) count as fitting")
+    elif not section.xla_applies:
+        source = {"process_tree_peak_rss": "the peak resident set of its process tree",
+                  "torch_cuda_max_allocated": "torch.cuda.max_memory_allocated"}.get(section.memory_source,
+                                                                                     section.memory_source)
+        notes.append(f"the command ran {' and '.join(section.frameworks)} (no JAX): its peak memory is {source}, "
+                     "fitted along num_envs to the measured peaks")
+    unsteady = [p.num_envs for p in section.ok_points if p.unsteady]
+    if unsteady:
+        notes.append(f"num_envs {', '.join(map(str, unsteady))}: repeats still disagreed by more than the sweep "
+                     "allowed after measuring again; their intervals are wide, and a quieter calibration narrows them")
     options = evaluate(curves, candidate_num_envs(curves.measured_num_envs), target_steps=target_steps,
                        budget_bytes=budget)
     usable = [o for o in options if o.fits]
@@ -164,8 +174,9 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
     if trend:
         notes.append(trend)
     if chosen.total_timesteps != target_steps:
+        found = "" if section.workload.iteration == "given" else " (the iteration advisor found)"
         notes.append(f"total_timesteps is rounded up to whole iterations of {chosen.num_envs} x "
-                     f"{section.workload.num_steps} env steps: {chosen.total_timesteps:,}")
+                     f"{section.iteration_num_steps} env steps{found}: {chosen.total_timesteps:,}")
     w = section.workload
     values = values_at(chosen.num_envs, chosen.total_timesteps, num_steps=w.num_steps, minibatch_size=w.minibatch_size)
     return CommandRecommendation(**base, options=tuple(options), chosen=chosen, argv=tuple(substitute(w.argv, values)),

@@ -14,19 +14,45 @@ from advisor.vectorised import measured_cell
 from profiler.kinds.command.schema import MEMORY_SOURCES, CommandSection
 
 
+def steps_cell(p) -> str:
+    """How a point knew its runs' env steps, and the iteration it used or found."""
+    basis = {"given": "given", "detected": "found", "reported": "reported", "requested": "as asked"}[p.steps_basis]
+    if p.iteration_steps:
+        return f"{basis}: {p.iteration_steps:,}/iter" + (f" ({p.iteration_rounding})" if p.iteration_rounding else "")
+    return basis
+
+
+def done_line(p) -> str:
+    """One line per finished point while a sweep runs."""
+    line = f"{p.train_sps:,.0f} env steps/s, fixed cost {p.fixed_s:.1f} s; steps {steps_cell(p)}"
+    if p.train_sps_spread is not None:
+        line += f"; repeats within {p.train_sps_spread:.1%}"
+    if p.program_sps:
+        line += f"; the program's own figure {p.program_sps:,.0f} ({p.train_sps / p.program_sps - 1:+.1%})"
+    if p.unsteady:
+        line += "; unsteady (repeats disagree)"
+    return line
+
+
 def points_table(section: CommandSection, title: str) -> Table:
-    table = new_table(title, ("num_envs", "status", "env steps/s", "spread", "fixed cost", "peak memory", "memory",
-                              "runs (env steps: wall s)", "detail"), left=("status", "memory", "runs (env steps: wall s)",
-                                                                          "detail"))
+    table = new_table(title, ("num_envs", "status", "env steps/s", "spread", "program's own", "steps", "fixed cost",
+                              "peak memory", "memory", "runs (env steps: wall s)", "detail"),
+                      left=("status", "steps", "memory", "runs (env steps: wall s)", "detail"))
     for p in section.points:
-        runs = ", ".join(f"{r.total_timesteps:,}: {r.wall_s:.2f}" for r in p.runs) or "-"
+        timed = [r for r in p.runs if r.role != "probe"]
+        probes = len(p.runs) - len(timed)
+        runs = ", ".join(f"{r.steps:,}: {r.wall_s:.2f}" for r in timed) or "-"
+        if probes:
+            runs += f" (+{probes} probe runs)"
         table.add_row(
             str(p.num_envs), status_cell(p),
             f"{p.train_sps:,.0f}" if p.train_sps else "-",
             f"{p.train_sps_spread:.1%}" if p.train_sps_spread is not None else "-",
+            f"{p.program_sps:,.0f}" if p.program_sps else "-",
+            steps_cell(p) if p.ok else "-",
             format_duration(p.fixed_s) if p.fixed_s is not None else "-",
             format_bytes(p.peak_bytes) if p.peak_bytes else "-",
-            p.memory_source if p.peak_bytes else "-", runs, (p.error or "")[:100],
+            p.memory_source if p.peak_bytes else "-", runs, (p.error or p.iteration_note or "")[:100],
         )
     return table
 
@@ -65,13 +91,24 @@ def recommendation_lines(rec: CommandRecommendation) -> list[str]:
     return lines
 
 
+def iteration_text(section: CommandSection) -> str:
+    """How the sweep knew each run's env steps, in a few words."""
+    w = section.workload
+    if w.iteration == "given":
+        return f"iteration num_envs x {w.num_steps}" + (f" ({w.rounding})" if w.rounding else "")
+    if w.iteration == "reported":
+        return "steps as each run reported them"
+    found = section.iteration_num_steps
+    return f"iteration found: num_envs x {found}" if found > 1 else "iteration: none found (runs as asked, long enough)"
+
+
 def summary_lines(section: CommandSection) -> list[str]:
     w = section.workload
     shown = " ".join(shlex.quote(a) if not a or any(c.isspace() or c in "'\"$;&|<>*?`" for c in a) else a
                      for a in w.argv)
     lines = [f"command {section.name}: {shown}",
              f"on {section.accelerator.name} ({section.accelerator.platform}, "
-             f"{format_bytes(section.accelerator.memory_bytes)}); num_steps {w.num_steps}"
+             f"{format_bytes(section.accelerator.memory_bytes)}); " + iteration_text(section)
              + (f", preset {w.preset}" if w.preset else ""),
              f"memory: {MEMORY_SOURCES[section.memory_source]}"]
     if section.method:

@@ -7,8 +7,10 @@ session of its own: whatever the command starts, detached (``setsid``) descendan
 ended when the command ends, at the run's timeout or Ctrl-C, and when this measuring process dies
 however it dies (a SIGKILL of the sweep included). The spec holds the substituted argument list
 (no shell), the environment to add, the folder the start-up hook writes its peaks to, an optional
-memory cap (``RLIMIT_DATA`` of the command, as the MJX sweep caps its own process) and an
-optional ``--sps-regex``.
+memory cap (``RLIMIT_DATA`` of the command, as the MJX sweep caps its own process), an optional
+``--sps-regex`` and ``--steps-regex``, and the preset whose output it reads (the env steps the run
+says it ran, the program's own steady-state figure; :mod:`profiler.trainers`), read from the
+output advisor keeps (its head and tail).
 
 Output: the command's stdout and stderr are read as they come and kept bounded: the first
 :data:`HEAD_BYTES` and the last :data:`TAIL_BYTES` go to the run's ``.out`` file (with how much
@@ -157,19 +159,45 @@ def tree_rss_bytes(pid: int, include_root: bool = True) -> int:
     return total
 
 
-def hook_peaks(memory_dir: Path) -> dict[str, int | None]:
-    """The largest JAX and torch peaks any of the command's processes reported."""
-    peaks: dict[str, int | None] = {"jax_peak_bytes": None, "torch_cuda_peak_bytes": None}
+def hook_peaks(memory_dir: Path) -> dict[str, Any]:
+    """The largest JAX and torch peaks any of the command's processes reported, and which of jax
+    and torch any of them imported (``frameworks``)."""
+    peaks: dict[str, Any] = {"jax_peak_bytes": None, "torch_cuda_peak_bytes": None}
+    frameworks: set[str] = set()
     for path in sorted(memory_dir.glob("*.json")):
         try:
             data = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        for key in peaks:
+        for key in list(peaks):
             value = data.get(key)
             if isinstance(value, int) and value > 0:
                 peaks[key] = max(peaks[key] or 0, value)
+        frameworks.update(f for f in data.get("frameworks") or () if f in ("jax", "torch"))
+    peaks["frameworks"] = sorted(frameworks)
     return peaks
+
+
+def output_figures(text: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """What the run's output says: ``printed_sps`` (``--sps-regex``), ``steps_run`` (``--steps-regex``,
+    else the preset's reading of its output) and ``program_sps`` (the preset's steady-state figure)."""
+    found: dict[str, Any] = {}
+    if spec.get("sps_regex"):
+        found["printed_sps"] = printed_sps(text, spec["sps_regex"])
+    values = spec.get("values") or {}
+    trainer = None
+    if spec.get("preset"):
+        from profiler.trainers import trainer as find
+
+        trainer = find(spec["preset"])
+    if spec.get("steps_regex"):
+        steps = printed_sps(text, spec["steps_regex"])
+        found["steps_run"] = int(steps) if steps is not None and steps > 0 else None
+    elif trainer is not None:
+        found["steps_run"] = trainer.steps_run(text, values)
+    if trainer is not None:
+        found["program_sps"] = trainer.steady_sps(text, values)
+    return found
 
 
 def printed_sps(text: str, pattern: str) -> float | None:
@@ -273,7 +301,8 @@ def measure(spec: dict[str, Any], nvml: Any = None) -> dict[str, Any]:
                               "timed_unix_s": [started_unix, started_unix + wall_s], **hook_peaks(memory_dir),
                               "nvml_process_peak_bytes": poller.peak_bytes if poller is not None else None,
                               "output_bytes": output.total}
-    if spec.get("sps_regex"):
+    result.update(output_figures(text, spec))
+    if spec.get("sps_regex"):  # matched line by line as it streamed, so a long output's middle counts too
         result["printed_sps"] = output.sps
     return result
 

@@ -42,6 +42,26 @@ THROUGHPUT_METHODS = {
     "printed": "the figure the command printed (--sps-regex), one run",
 }
 
+#: How a workload knows the env steps each run takes (``CommandWorkload.iteration``).
+ITERATIONS = {
+    "given": "num_steps is the command's iteration per env (--num-steps, {num_steps} or the preset): runs are "
+    "whole iterations of num_envs x num_steps",
+    "detect": "the iteration is unknown: advisor probes each num_envs for a staircase in wall time against the "
+    "steps asked for, and finds the iteration or bounds it",
+    "reported": "each run's output says how many env steps it ran (--steps-regex or the preset)",
+}
+
+#: Where a point's env steps per run came from (``CommandPoint.steps_basis``).
+STEPS_BASES = {
+    "given": "whole iterations of the given num_steps",
+    "detected": "whole iterations of the iteration advisor found (the wall time's staircase)",
+    "reported": "the steps each run's output reported",
+    "requested": "the steps asked for: no staircase in the wall time, and the runs' difference many times longer "
+    "than any iteration it could hide",
+}
+
+ROLES = ("short", "long", "probe", "run")
+
 
 @dataclass(frozen=True)
 class CommandWorkload:
@@ -59,22 +79,44 @@ class CommandWorkload:
     env: dict[str, str] = field(default_factory=dict)
     sps_regex: str | None = None
     preset: str | None = None
+    iteration: str = "given"
+    rounding: str | None = None
+    steps_regex: str | None = None
 
     def __post_init__(self) -> None:
         if not self.argv:
             raise ValueError("argv is required: the command to run")
         _positive("num_steps", self.num_steps, allow_none=False)
         _positive("minibatch_size", self.minibatch_size)
+        if self.iteration not in ITERATIONS:
+            raise ValueError(f"iteration must be one of {', '.join(ITERATIONS)}, got {self.iteration!r}")
+        if self.rounding not in (None, "floor", "ceil"):
+            raise ValueError(f"rounding must be floor, ceil or null, got {self.rounding!r}")
 
 
 @dataclass(frozen=True)
 class CommandRun:
     """One run of the command: the ``total_timesteps`` it was given and its wall time (s, from
-    start to exit, measured by advisor), and the env steps/s it printed, if it was asked to."""
+    start to exit, measured by advisor), the env steps/s it printed, if it was asked to,
+    ``steps_run`` the env steps its output says it ran (``--steps-regex`` or the preset),
+    ``program_sps`` the program's own steady-state env steps/s from its output (a preset's
+    cross-check) and its ``role`` in the point (``short``, ``long``, ``probe``)."""
 
     total_timesteps: int
     wall_s: float
     printed_sps: float | None = None
+    steps_run: int | None = None
+    program_sps: float | None = None
+    role: str = "run"
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, got {self.role!r}")
+
+    @property
+    def steps(self) -> int:
+        """The env steps the run took: as reported where it was, else as asked for."""
+        return self.steps_run if self.steps_run is not None else self.total_timesteps
 
     def __post_init__(self) -> None:
         _positive("total_timesteps", self.total_timesteps, allow_none=False)
@@ -107,6 +149,13 @@ class CommandPoint:
     wall_s: float | None = None
     error: str | None = None
     contention: Contention | None = None
+    steps_basis: str = "requested"
+    iteration_steps: int | None = None
+    iteration_rounding: str | None = None
+    iteration_note: str | None = None
+    program_sps: float | None = None
+    unsteady: bool = False
+    frameworks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)
@@ -123,6 +172,9 @@ class CommandPoint:
             raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
         if self.throughput_method not in THROUGHPUT_METHODS:
             raise ValueError(f"throughput_method must be one of {', '.join(THROUGHPUT_METHODS)}")
+        if self.steps_basis not in STEPS_BASES:
+            raise ValueError(f"steps_basis must be one of {', '.join(STEPS_BASES)}")
+        _positive("iteration_steps", self.iteration_steps)
         if self.status == "ok" and self.train_sps is None:
             raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
 
@@ -160,6 +212,28 @@ class CommandSection(NumEnvsSection):
         if self.memory_source not in MEMORY_SOURCES:
             raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
         self.check_points()
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """What the command imported in any measured point (``jax``, ``torch``)."""
+        return tuple(sorted({f for p in self.points for f in p.frameworks}))
+
+    @property
+    def xla_applies(self) -> bool:
+        """Whether XLA's compiled bytes could bound this command's memory: it ran JAX (or nothing
+        says what it ran, as in profiles from before advisor recorded it)."""
+        frameworks = self.frameworks
+        return not frameworks or "jax" in frameworks
+
+    @property
+    def iteration_num_steps(self) -> int:
+        """Env steps per env per iteration to round a recommended run to: the given ``num_steps``,
+        else the one advisor found at every point that found one (1 when none, or they differ)."""
+        if self.workload.iteration == "given":
+            return self.workload.num_steps
+        found = {p.iteration_steps // p.num_envs for p in self.ok_points
+                 if p.iteration_steps and p.steps_basis == "detected" and p.iteration_steps % p.num_envs == 0}
+        return found.pop() if len(found) == 1 else 1
 
     def with_point(self, point: CommandPoint) -> CommandSection:
         """A copy with ``point`` added (replacing one at the same num_envs); the first measured

@@ -49,6 +49,13 @@ NOISE_FACTOR = 10.0
 MAX_DELTA_FACTOR = 12.0
 #: ... and the longer run is planned to take at most this share of the run's timeout.
 TIMEOUT_SHARE = 0.5
+#: Where the probe saw no staircase but cannot rule out an iteration shorter than its resolution,
+#: the runs' difference is made at least this many times that resolution (an iteration error of
+#: at most 1/40 = 2.5%, and on average much less).
+QUANTIZATION_FACTOR = 40.0
+#: The probe doubles its runs until the wall time rises; a command that ignores {total_timesteps}
+#: never does, and is given up on at this many env steps.
+MAX_PROBE_STEPS = 2**31
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class CommandSweepSpec:
     repeats: int = 1
     timeout_s: float = 900.0
     memory_limit_bytes: int | None = None
+    max_spread: float = 0.05
 
     kind = "command"
     title = "command"
@@ -74,6 +82,8 @@ class CommandSweepSpec:
             raise WorkloadSpecError("the sweep has no num_envs values; give --num-envs 64,256,1024")
         if self.repeats < 1 or self.first_timesteps < 1 or not self.delta_s > 0 or not self.timeout_s > 0:
             raise WorkloadSpecError("--repeats, --first-timesteps, --delta and --timeout must be positive")
+        if not 0 < self.max_spread < 1:
+            raise WorkloadSpecError("--max-spread must be a fraction between 0 and 1, such as 0.05")
         check_command(self.workload.argv, differential=self.workload.sps_regex is None,
                       num_steps_given=True)
 
@@ -85,7 +95,7 @@ class CommandSweepSpec:
     def settings(self) -> dict[str, Any]:
         return json.loads(json.dumps({"workload": dataclasses.asdict(self.workload), "num_envs": list(self.num_envs),
                                       "first_timesteps": self.first_timesteps, "delta_s": self.delta_s,
-                                      "memory_limit_bytes": self.memory_limit_bytes}))
+                                      "memory_limit_bytes": self.memory_limit_bytes, "max_spread": self.max_spread}))
 
     def iteration(self, num_envs: int) -> int:
         return num_envs * self.workload.num_steps
@@ -129,8 +139,20 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
         timing = (f"the env steps/s the command printed (last match of {spec.workload.sps_regex!r}), one run of "
                   f"{spec.first_timesteps:,} env steps per num_envs; fixed cost = wall time less steps at that rate")
     cap = f", memory capped at {spec.memory_limit_bytes:,} bytes (RLIMIT_DATA)" if spec.memory_limit_bytes else ""
-    return (f"one process session per run on {accelerator.name} ({accelerator.platform}), env steps per run "
-            f"rounded to whole iterations of num_envs x {spec.workload.num_steps}; {timing}; memory: the start-up "
+    w = spec.workload
+    steps = {"given": f"env steps per run rounded to whole iterations of num_envs x {w.num_steps}"
+                      + (f" ({w.rounding}ed by the program)" if w.rounding else ""),
+             "detect": "the iteration found per num_envs from the wall time's staircase against the steps asked "
+                       "for (runs of num_envs x 1, 2, 4, ... steps, then bisection), runs rounded to whole "
+                       "iterations of it; where none shows, the runs' difference at least "
+                       f"{QUANTIZATION_FACTOR:g}x the longest iteration the probe could have missed",
+             "reported": "env steps per run as the run's output reported them"}[w.iteration]
+    if w.iteration != "reported" and (w.steps_regex or w.preset):
+        steps += "; where the output reports each run's steps, those"
+    repeats = (f"; {spec.repeats} longer runs per point, measured again once if they differ by more than "
+               f"{spec.max_spread:.0%}, and marked unsteady if they still do" if spec.repeats > 1 else "")
+    return (f"one process session per run on {accelerator.name} ({accelerator.platform}), {steps}; {timing}"
+            f"{repeats}; memory: the start-up "
             f"hook's JAX/torch device peaks, else NVML's per-process GPU memory of the process tree, else its peak RSS; "
             f"XLA_PYTHON_CLIENT_PREALLOCATE=false"
             f"{cap}")
@@ -182,13 +204,22 @@ class CommandSweep(Sweep):
                  on_event: Callable[[SweepEvent], None]):
         super().__init__(spec, name, existing, on_event)
         self.spec = spec
+        #: The iteration found at the last num_envs that found one, ``(num_steps, rounding)``: the
+        #: next point's probe confirms it first.
+        self.hint: tuple[int, str] | None = None
+        if existing is not None and existing.section("command") is not None:
+            for p in existing.section("command").ok_points:
+                if p.steps_basis == "detected" and p.iteration_steps and p.iteration_rounding:
+                    self.hint = (p.iteration_steps // p.num_envs, p.iteration_rounding)
 
     def run_once(self, num_envs: int, total_timesteps: int, stem: str) -> ChildResult:
         s, w = self.spec, self.spec.workload
         values = values_at(num_envs, total_timesteps, num_steps=w.num_steps, minibatch_size=w.minibatch_size)
         child_spec = {"argv": substitute(w.argv, values), "env": dict(w.env), "cwd": w.cwd or None,
                       "memory_dir": str(self.workdir / f"{stem}.memory"), "output_path": str(self.workdir / f"{stem}.out"),
-                      "memory_limit_bytes": s.memory_limit_bytes, "sps_regex": w.sps_regex}
+                      "memory_limit_bytes": s.memory_limit_bytes, "sps_regex": w.sps_regex,
+                      "steps_regex": w.steps_regex, "preset": w.preset,
+                      "values": {**values, "num_steps": w.num_steps if w.iteration == "given" else 0}}
         self.on_event(SweepEvent("run", len(s.num_envs), num_envs,
                                  message=f"num_envs={num_envs}: run of {total_timesteps:,} env steps"))
         return self.run_point(num_envs, child_spec, stem)
@@ -217,52 +248,98 @@ class CommandSweep(Sweep):
         self.on_event(SweepEvent("done", total, num_envs, point))
 
     def measure_point(self, num_envs: int) -> CommandPoint:
-        s = self.spec
-        common: dict[str, Any] = dict(num_envs=num_envs, num_steps=s.workload.num_steps,
+        s, w = self.spec, self.spec.workload
+        common: dict[str, Any] = dict(num_envs=num_envs, num_steps=w.num_steps,
                                       throughput_method="differential" if s.differential else "printed")
-        if s.workload.minibatch_size is not None:
-            common["num_minibatches"] = values_at(num_envs, 1, num_steps=s.workload.num_steps,
-                                                  minibatch_size=s.workload.minibatch_size)["num_minibatches"]
-        runs: list[tuple[int, ChildResult]] = []
+        if w.minibatch_size is not None:
+            common["num_minibatches"] = values_at(num_envs, 1, num_steps=w.num_steps,
+                                                  minibatch_size=w.minibatch_size)["num_minibatches"]
+        runs: list[tuple[int, ChildResult, str]] = []
 
-        def run(steps: int, stem: str) -> str | None:
+        def run(steps: int, stem: str, role: str) -> str | None:
             result = self.run_once(num_envs, steps, f"n{num_envs}-{stem}")
-            runs.append((steps, result))
+            runs.append((steps, result, role))
             status, reason = run_failure(result, s.timeout_s, steps)
             if status:
                 common.update(status=status, error=reason)
             return status
 
         def finish(**fields: Any) -> CommandPoint:
-            ok = [(steps, r) for steps, r in runs if (r.result or {}).get("status") == "ok"]
-            recorded = tuple(CommandRun(steps, r.result["wall_s"], r.result.get("printed_sps")) for steps, r in ok)
-            memory = memory_of([r.result for _steps, r in ok])
-            return CommandPoint(**{**common, **memory, **fields}, runs=recorded,
-                                wall_s=sum(r.wall_s for _steps, r in runs))
+            ok = [(steps, r, role) for steps, r, role in runs if (r.result or {}).get("status") == "ok"]
+            recorded = tuple(CommandRun(steps, r.result["wall_s"], r.result.get("printed_sps"), r.result.get("steps_run"),
+                                        r.result.get("program_sps"), role) for steps, r, role in ok)
+            memory = memory_of([r.result for _steps, r, _role in ok])
+            frameworks = tuple(sorted({f for _s, r, _role in ok for f in r.result.get("frameworks") or ()}))
+            return CommandPoint(**{**common, **memory, **fields}, runs=recorded, frameworks=frameworks,
+                                wall_s=sum(r.wall_s for _steps, r, _role in runs))
 
-        short = s.whole(num_envs, s.first_timesteps)
-        if run(short, "short"):
-            return finish()
-        wall_short = runs[0][1].result["wall_s"]
         if not s.differential:
-            sps = runs[0][1].result.get("printed_sps")
+            short = s.whole(num_envs, s.first_timesteps)
+            if run(short, "short", "short"):
+                return finish()
+            result = runs[0][1].result
+            sps = result.get("printed_sps")
             if not sps or sps <= 0:
                 return finish(status="error", error=f"the output has no figure matching --sps-regex "
-                                                    f"{s.workload.sps_regex!r}; check the pattern against its log")
-            return finish(train_sps=sps, train_sps_samples=(sps,), fixed_s=max(0.0, wall_short - short / sps),
-                          compile_s=max(0.0, wall_short - short / sps))
-        if run(short, "short2"):  # the start-up's own noise, which the difference must dominate
+                                                    f"{w.sps_regex!r}; check the pattern against its log")
+            fixed = max(0.0, result["wall_s"] - short / sps)
+            return finish(train_sps=sps, train_sps_samples=(sps,), fixed_s=fixed, compile_s=fixed)
+
+        # the iteration: given, found from the wall time's staircase, or left to the steps each run reports
+        iteration, basis, resolution = None, "reported" if w.iteration == "reported" else "requested", None
+        probe_sps = 0.0
+        if w.iteration == "given":
+            iteration, basis = s.iteration(num_envs), "given"
+            common.update(iteration_steps=iteration, iteration_rounding=w.rounding)
+        elif w.iteration == "detect":
+            from profiler.kinds.command.iteration import find_iteration
+
+            def wall(m: int) -> float:
+                if run(num_envs * m, f"probe{m}-{len(runs)}", "probe"):
+                    raise _RunFailed
+                return runs[-1][1].result["wall_s"]
+
+            try:
+                probe = find_iteration(wall, max_per_env=max(64, MAX_PROBE_STEPS // num_envs), hint=self.hint)
+            except _RunFailed:
+                return finish()
+            common["iteration_note"] = probe.describe(num_envs)
+            probe_sps = probe.rate_guess(num_envs)
+            if probe.found:
+                iteration, basis = num_envs * probe.num_steps, "detected"
+                self.hint = (probe.num_steps, probe.rounding)
+                common.update(iteration_steps=iteration, iteration_rounding=probe.rounding)
+            elif probe.edge is None:
+                return finish(status="error", error="the wall time did not grow with {total_timesteps} up to "
+                                                    f"{runs[-1][0]:,} env steps; does the command honour it?")
+            else:
+                resolution = num_envs * probe.edge
+
+        def whole(steps: float) -> int:
+            size = iteration or num_envs
+            return max(1, math.ceil(steps / size)) * size
+
+        short = whole(s.first_timesteps)
+        if run(short, "short", "short") or run(short, "short2", "short"):  # the start-up's own noise
             return finish()
-        walls = [r.result["wall_s"] for _steps, r in runs]
+        shorts = [r.result for _steps, r, role in runs if role == "short"]
+        walls = [r["wall_s"] for r in shorts]
         wall_short = statistics.mean(walls)
+        short_steps = statistics.mean(_steps_of(r, short) for r in shorts)
         # the extra time aimed for, which the noise may raise but never so far that the longer run
         # would need more than TIMEOUT_SHARE of --timeout (a noisy start-up must not turn a working
         # point into a timeout); --delta itself is the user's and is kept
         cap = max(s.delta_s, TIMEOUT_SHARE * s.timeout_s - wall_short)
         wanted = min(max(s.delta_s, NOISE_FACTOR * abs(walls[0] - walls[1])), MAX_DELTA_FACTOR * s.delta_s, cap)
-        guess = max(short / wall_short, self.previous_sps(num_envs))
-        long = max(s.whole(num_envs, short + wanted * guess), short + s.iteration(num_envs))
-        if run(long, "long"):
+        # a rate to plan the longer run from: the short runs' (start-up included, so low), the last
+        # point's, the probe's, or the program's own figure where its output gives one
+        own_short = [r["program_sps"] for r in shorts if r.get("program_sps")]
+        guess = max(short_steps / wall_short, self.previous_sps(num_envs), probe_sps,
+                    0.8 * min(own_short) if own_short else 0.0)
+        if resolution is not None:  # no staircase seen: make any iteration it could hide a small share of the difference
+            wanted = min(max(wanted, QUANTIZATION_FACTOR * resolution / guess), max(cap, wanted))
+        long = max(whole(short + wanted * guess), short + (iteration or num_envs))
+        if run(long, "long", "long"):
             return finish()
         for attempt in range(MAX_RETRIES):
             delta = runs[-1][1].result["wall_s"] - wall_short
@@ -271,24 +348,58 @@ class CommandSweep(Sweep):
             # too close to the noise: longer, by the measured difference (at least 2x, at most 8x the extra steps)
             # (and within the same share of --timeout, from the rate just measured)
             growth = min(max(1.2 * wanted / delta, 2.0), 8.0, cap / delta) if delta > 0 else 8.0
-            long = s.whole(num_envs, short + growth * (long - short))
-            if run(long, f"long{attempt + 2}"):
+            long = whole(short + growth * (long - short))
+            if run(long, f"long{attempt + 2}", "long"):
                 return finish()
         for i in range(1, s.repeats):
-            if run(long, f"long-r{i}"):
+            if run(long, f"long-r{i}", "long"):
                 return finish()
-        samples = []
-        for steps, r in runs[2:]:
-            if steps == long:
-                extra = r.result["wall_s"] - wall_short
-                if extra > 0:
-                    samples.append((long - short) / extra)
+
+        def samples_at() -> list[float]:
+            found = []
+            for steps, r, role in runs:
+                if role == "long" and steps == long:
+                    extra = r.result["wall_s"] - wall_short
+                    if extra > 0 and _steps_of(r.result, steps) > short_steps:
+                        found.append((_steps_of(r.result, steps) - short_steps) / extra)
+            return found
+
+        samples = samples_at()
+        unsteady = False
+        if len(samples) >= 2 and spread(samples) > s.max_spread:  # repeats disagree: measure again, once
+            for i in range(max(2, s.repeats)):
+                if run(long, f"long-again{i + 1}", "long"):
+                    return finish()
+            samples = samples_at()
+            unsteady = spread(samples) > s.max_spread
         if len(samples) < s.repeats:
             return finish(status="error", error=f"the run of {long:,} env steps took no longer than the run of "
                                                 f"{short:,}; does the command honour {{total_timesteps}}?")
+        if all((r.result or {}).get("steps_run") for _steps, r, role in runs if role in ("short", "long")):
+            basis = "reported"
         sps = statistics.median(samples)
-        fixed = max(0.0, wall_short - short / sps)
-        return finish(train_sps=sps, train_sps_samples=tuple(samples), fixed_s=fixed, compile_s=fixed)
+        fixed = max(0.0, wall_short - short_steps / sps)
+        own = [r.result["program_sps"] for steps, r, role in runs
+               if role == "long" and steps == long and r.result.get("program_sps")]
+        if unsteady:
+            common["error"] = (f"repeats disagree by {spread(samples):.1%} (more than {s.max_spread:.0%}) after "
+                               "measuring again; calibrate on a quieter machine or with a longer --delta")
+        return finish(train_sps=sps, train_sps_samples=tuple(samples), fixed_s=fixed, compile_s=fixed,
+                      steps_basis=basis, unsteady=unsteady, program_sps=statistics.median(own) if own else None)
+
+
+class _RunFailed(Exception):
+    """A probe run failed; the point records why."""
+
+
+def _steps_of(result: dict[str, Any], requested: int) -> int:
+    """The env steps a run took: as its output reported, else as asked for."""
+    return result.get("steps_run") or requested
+
+
+def spread(samples: list[float]) -> float:
+    """(max - min) / median of ``samples``."""
+    return (max(samples) - min(samples)) / statistics.median(samples)
 
 
 def memory_of(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,7 +8,8 @@ device-memory peaks as JSON to ``$ADVISOR_MEMORY_DIR/<pid>.json``:
 * ``jax_peak_bytes``: the sum over JAX's GPU/TPU devices of the allocator's ``peak_bytes_in_use``
   (only when the program imported jax and initialised a backend: the hook never starts one);
 * ``torch_cuda_peak_bytes``: ``torch.cuda.max_memory_allocated`` summed over devices (only when
-  the program imported torch and initialised CUDA).
+  the program imported torch and initialised CUDA);
+* ``frameworks``: which of jax and torch the process imported.
 
 It imports nothing of advisor's and does nothing when ``ADVISOR_MEMORY_DIR`` is unset.
 """
@@ -60,7 +61,8 @@ def _write_peaks():
     folder = os.environ.get("ADVISOR_MEMORY_DIR")
     if not folder:
         return
-    peaks = {"pid": os.getpid(), "jax_peak_bytes": _jax_peak(), "torch_cuda_peak_bytes": _torch_peak()}
+    peaks = {"pid": os.getpid(), "jax_peak_bytes": _jax_peak(), "torch_cuda_peak_bytes": _torch_peak(),
+             "frameworks": [name for name in ("jax", "torch") if name in sys.modules]}
     try:
         path = os.path.join(folder, f"{os.getpid()}.json")
         with open(path + ".tmp", "w") as handle:

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from advisor.kinds.command.presets import locomujoco
+from advisor.kinds.command.presets import preset_command
 from profiler.kinds.command.placeholders import substitute, values_at
 from tests.conftest import ROOT, one_line_error, run_cli
 
@@ -24,7 +24,8 @@ def torch_profile(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     env = {"ADVISOR_HOME": str(home), "COLUMNS": "200"}
     proc = run_cli("calibrate", "command", "--name", "torch-ex", "--num-envs", "32,256", "--num-steps", "16",
-                   "--first-timesteps", "4096", "--delta", "4s", "--", *TORCH, env=env, timeout=900)
+                   "--first-timesteps", "4096", "--delta", "4s", "--repeats", "1", "--", *TORCH, env=env,
+                   timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return env, proc
 
@@ -123,16 +124,50 @@ def test_a_sweep_whose_every_point_fails_the_same_way_says_so_once(tmp_path):
 
 
 def test_the_locomujoco_preset_adds_the_hydra_overrides_with_exact_minibatches():
-    argv, env, minibatch_size, num_steps = locomujoco(["python", "experiment.py"], None, None)
+    preset = preset_command("locomujoco", ["python", "experiment.py"], None, None)
+    argv, env, minibatch_size, num_steps = preset.argv, preset.env, preset.minibatch_size, preset.num_steps
     assert env == {"WANDB_MODE": "disabled"} and (minibatch_size, num_steps) == (3200, 50)
+    assert (preset.iteration, preset.rounding) == ("given", "floor")
     values = values_at(2048, 100_000_000, num_steps=num_steps, minibatch_size=minibatch_size)
     assert substitute(argv, values) == ["python", "experiment.py", "experiment.num_envs=2048",
                                         "experiment.num_minibatches=32", "experiment.total_timesteps=100000000",
                                         "experiment.validation.active=false"]
     odd = substitute(argv, values_at(48, 1000, num_steps=50, minibatch_size=600))
     assert odd[3] == "experiment.num_minibatches=4" and (48 * 50) % 4 == 0
-    with_steps, *_ = locomujoco(["python", "experiment.py"], 1000, 20)
+    with_steps = preset_command("locomujoco", ["python", "experiment.py"], 1000, 20).argv
     assert with_steps[-1] == "experiment.num_steps={num_steps}"
     proc = run_cli("calibrate", "command", "--name", "loco", "--preset", "locomujoco", "--", "python",
                    "experiment.py", "experiment.num_envs=64")
     assert "sets experiment.num_envs itself" in one_line_error(proc)
+
+
+@pytest.mark.parametrize(("preset", "command", "message"), [
+    ("cleanrl", ["python", "ppo.py", "--num-envs", "4"], "--preset cleanrl sets --num-envs itself"),
+    ("sb3", ["python", "-m", "rl_zoo3.train", "-n", "1000"], "--preset sb3 sets -n itself"),
+    ("rl-zoo3", ["python", "-m", "rl_zoo3.train", "--hyperparams", "n_envs:2"], "sets n_envs itself"),
+    ("brax-train", ["train-jax-ppo", "--num_timesteps=5"], "sets --num_timesteps itself"),
+    ("stable-baselines", ["python", "x.py"], "--preset 'stable-baselines' is unknown"),
+    ("cleanrl", [], "needs the command that starts training after --"),
+])
+def test_a_preset_refuses_what_it_sets_itself_in_one_line(preset, command, message):
+    proc = run_cli("calibrate", "command", "--name", "p", "--preset", preset, "--", *command)
+    assert message in one_line_error(proc)
+
+
+def test_the_presets_record_how_the_sweep_learns_each_runs_steps():
+    cleanrl = preset_command("cleanrl", ["python", "ppo_continuous_action.py"], None, None)
+    assert (cleanrl.iteration, cleanrl.num_steps, cleanrl.rounding) == ("given", 2048, "floor")
+    unknown = preset_command("cleanrl", ["python", "my_ppo_variant.py"], None, None)
+    assert (unknown.iteration, unknown.num_steps) == ("detect", None)  # not a published script: found from timing
+    zoo = preset_command("rl-zoo3", ["python", "-m", "rl_zoo3.train", "--env", "HalfCheetah-v5"], None, None)
+    assert (zoo.name, zoo.iteration, zoo.rounding) == ("sb3", "reported", "ceil")
+    zoo_steps = preset_command("sb3", ["rl_zoo3", "train", "--hyperparams", "n_steps:512"], None, None)
+    assert (zoo_steps.iteration, zoo_steps.num_steps) == ("given", 512)
+    brax = preset_command("brax-train", ["train-jax-ppo", "--env_name=CartpoleBalance"], None, None)
+    assert brax.iteration == "reported" and brax.argv[-2:] == ("--num_envs={num_envs}", "--num_timesteps={total_timesteps}")
+
+
+def test_steps_regex_must_be_a_regular_expression():
+    proc = run_cli("calibrate", "command", "--name", "r", "--steps-regex", "step ([0-9]+", "--", "python", "t.py",
+                   "{num_envs}", "{total_timesteps}")
+    assert "--steps-regex 'step ([0-9]+' is not a regular expression" in one_line_error(proc)

@@ -44,3 +44,32 @@ def write_sleeper(folder: Path) -> list[str]:
     script = folder / "sleeper.py"
     script.write_text(SLEEPER)
     return [sys.executable, str(script), "--num-envs", "{num_envs}", "--total-timesteps", "{total_timesteps}"]
+
+#: A silent trainer that runs whole iterations of ``num_envs * STEPS`` env steps (STEPS from a file
+#: advisor is not told about), ``floor`` (``total // iteration`` of them, as CleanRL) or ``ceil``
+#: (at least ``total`` steps, as Stable-Baselines3) from the ROUNDING file; 0.3 s of start-up,
+#: then 1000 env steps per env per second; it writes the steps it ran to ``steps.log``.
+STAIRCASE = '''
+import math, os, sys, time
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+n, total = int(args["--num-envs"]), int(args["--total-timesteps"])
+here = os.path.dirname(os.path.abspath(__file__))
+steps = int(open(os.path.join(here, "STEPS")).read())
+rounding = open(os.path.join(here, "ROUNDING")).read().strip()
+iteration = n * steps
+count = total // iteration if rounding == "floor" else math.ceil(total / iteration)
+time.sleep(0.3)
+for _ in range(count):
+    time.sleep(steps / 1000.0)
+with open(os.path.join(here, "steps.log"), "a") as f:
+    f.write("%d %d %d\\n" % (n, total, count * iteration))
+'''
+
+
+def write_staircase(folder: Path, steps: int, rounding: str) -> list[str]:
+    """The staircase script in ``folder`` with its iteration and rounding; returns its command."""
+    script = folder / "staircase.py"
+    script.write_text(STAIRCASE)
+    (folder / "STEPS").write_text(str(steps))
+    (folder / "ROUNDING").write_text(rounding)
+    return [sys.executable, str(script), "--num-envs", "{num_envs}", "--total-timesteps", "{total_timesteps}"]

@@ -25,7 +25,7 @@ def test_every_process_reports_at_exit_and_no_device_means_no_device_peak(tmp_pa
     reports = [json.loads(p.read_text()) for p in memory.glob("*.json")]
     assert len(reports) == 2  # the command and the process it started
     assert all(r["jax_peak_bytes"] is None and r["torch_cuda_peak_bytes"] is None for r in reports)
-    assert hook_peaks(memory) == {"jax_peak_bytes": None, "torch_cuda_peak_bytes": None}
+    assert hook_peaks(memory) == {"jax_peak_bytes": None, "torch_cuda_peak_bytes": None, "frameworks": []}
 
 
 def test_jax_on_cpu_reports_no_device_peak_and_starts_no_backend_it_did_not_use(tmp_path):
@@ -33,6 +33,13 @@ def test_jax_on_cpu_reports_no_device_peak_and_starts_no_backend_it_did_not_use(
     assert proc.returncode == 0 and proc.stdout.strip() == "3.0", proc.stderr
     (report,) = [json.loads(p.read_text()) for p in memory.glob("*.json")]
     assert report["jax_peak_bytes"] is None  # CPU: the process tree's RSS is the measure there
+    assert report["frameworks"] == ["jax"]  # a JAX program: XLA's bytes could bound its memory
+
+
+def test_the_hook_says_a_torch_program_ran_torch_and_no_jax(tmp_path):
+    proc, memory, _ = run_python("import torch; print(int(torch.ones(3).sum()))", tmp_path)
+    assert proc.returncode == 0 and proc.stdout.strip() == "3", proc.stderr
+    assert hook_peaks(memory)["frameworks"] == ["torch"]
 
 
 def test_an_existing_sitecustomize_still_runs(tmp_path):

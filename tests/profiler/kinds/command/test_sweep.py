@@ -98,8 +98,9 @@ def test_a_crash_costs_its_point_only_and_says_why(tmp_path):
 
 def test_ctrl_c_keeps_finished_points_and_resume_finishes_the_sweep(tmp_path, advisor_home):
     (tmp_path / "HANG").write_text("8")
+    # --num-steps 1: the sleeper runs exactly the steps asked for, so no iteration probe runs first
     options = ["calibrate", "command", "--name", "stopped", "--num-envs", "4,8", "--first-timesteps", "1000",
-               "--delta", "1s"]
+               "--delta", "1s", "--num-steps", "1", "--repeats", "1"]
     command = ["--", *write_sleeper(tmp_path)]
     args = options + command
     proc = subprocess.Popen([sys.executable, "-m", "advisor", *args], cwd=ROOT, stdout=subprocess.PIPE,

@@ -1,0 +1,99 @@
+"""What every published trainer advisor knows shares: :class:`Trainer`, the command a preset builds
+(:class:`PresetCommand`), and helpers to read a user's argument list.
+
+A trainer is knowledge about one program people train with, kept in one place so that every
+feature that runs it reads it from there: ``calibrate command --preset`` (the flags that set
+num_envs and the step budget, the program's iteration, the step count and steady rate its output
+reports) and, later, features that follow a run's score (the episodic returns it prints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from profiler.errors import BadInput
+
+#: How a program turns a requested step budget into whole iterations of ``num_envs * num_steps``:
+#: ``floor`` runs ``total // iteration`` iterations (CleanRL, LocoMuJoCo), ``ceil`` runs whole
+#: iterations until at least ``total`` steps (Stable-Baselines3).
+ROUNDINGS = ("floor", "ceil")
+
+
+@dataclass(frozen=True)
+class PresetCommand:
+    """The user's command with the preset's placeholders added. ``num_steps`` is the program's env
+    steps per env per iteration when the preset knows it (``None``: advisor reads the steps each
+    run reports, or finds the iteration itself); ``rounding`` how the program rounds its budget."""
+
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    num_steps: int | None = None
+    minibatch_size: int | None = None
+    rounding: str | None = None
+
+
+class Trainer:
+    """One published trainer (subclasses fill the attributes and override what they know)."""
+
+    #: The preset's name, and other names users know it by.
+    name = ""
+    aliases: tuple[str, ...] = ()
+    #: One line: what the program is and how it is started.
+    title = ""
+    #: The command a user gives after ``--`` with this preset.
+    example = ""
+    #: How the program rounds its step budget (see :data:`ROUNDINGS`), when known.
+    rounding: str | None = None
+
+    def command(self, command: list[str], num_steps: int | None, minibatch_size: int | None) -> PresetCommand:
+        """The argument list with placeholders for num_envs and the step budget."""
+        raise NotImplementedError
+
+    def steps_run(self, text: str, values: dict[str, int]) -> int | None:
+        """The env steps a finished run's output says it ran (``None``: it does not say)."""
+        return None
+
+    def steady_sps(self, text: str, values: dict[str, int]) -> float | None:
+        """The program's own steady-state env steps/s from its output, where it prints enough to
+        compute one (after its first iteration): advisor's cross-check."""
+        return None
+
+    def scores(self, text: str) -> list[tuple[int, float]]:
+        """``(env step, episodic return)`` pairs in the order the output prints them."""
+        return []
+
+    def needs_command(self, command: list[str]) -> None:
+        if not command:
+            raise BadInput(f"--preset {self.name} needs the command that starts training after --, e.g. -- {self.example}")
+
+
+def flag_value(argv: list[str], *names: str) -> str | None:
+    """The value given to any of ``names`` in ``argv`` (``--flag value`` or ``--flag=value``; the
+    last one counts, as argparse, tyro and absl read them)."""
+    found = None
+    for i, arg in enumerate(argv):
+        key, sep, value = arg.partition("=")
+        if key in names:
+            if sep:
+                found = value
+            elif i + 1 < len(argv):
+                found = argv[i + 1]
+    return found
+
+
+def refuse_flags(preset: str, argv: list[str], names: tuple[str, ...]) -> None:
+    """A flag the preset sets itself must not be in the user's command."""
+    for arg in argv:
+        key = arg.partition("=")[0]
+        if key in names:
+            raise BadInput(f"--preset {preset} sets {key} itself; drop {arg!r} from the command")
+
+
+def positive_int(preset: str, flag: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise BadInput(f"--preset {preset}: {flag} {value!r} in the command is not a positive integer")
+    return number
