@@ -1,63 +1,18 @@
-"""The simple gradient noise scale ``B_simple = tr(Sigma) / |G|^2`` from gradients of a small and a
-large batch taken at the same parameters (McCandlish et al. 2018, appendix A).
-
-A batch of ``B`` samples gives the gradient estimate ``G_B``, with ``E[|G_B|^2] = |G|^2 +
-tr(Sigma) / B`` (``G`` the true gradient, ``Sigma`` the per-sample gradients' covariance). Two
-batch sizes ``B_small < B_big`` therefore give unbiased estimates
-
-    |G|^2     = (B_big |G_big|^2 - B_small |G_small|^2) / (B_big - B_small)
-    tr(Sigma) = (|G_small|^2 - |G_big|^2) / (1 / B_small - 1 / B_big)
-
-Each is noisy, so both are averaged over repeated measurements before the ratio is taken (the
-ratio of averages, as the paper does; an average of ratios is biased). The critical batch of
-the sample-efficiency model is near ``B_simple``. In PPO the policy and value heads have their
-own losses and noise scales (they can differ tenfold): estimate them apart, one call each.
-"""
+"""Gradient noise scales beyond one measurement (McCandlish et al. 2018, appendix A): estimates
+combined over points, and the estimator (:mod:`profiler.noise`, where gradients are measured)
+checked against per-sample gradients. ``B_simple = tr(Sigma) / |G|^2``: the critical batch of the
+sample-efficiency model is near it."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from profiler.noise import NoiseEstimate as NoiseScale
+from profiler.noise import noise_scale, unbiased
 
-@dataclass(frozen=True)
-class NoiseScale:
-    """``g2``: the estimate of ``|G|^2``; ``trace_sigma``: of ``tr(Sigma)`` (per sample); ``b_simple``
-    their ratio in samples (``None`` when ``g2`` came out at or below zero: the true gradient is
-    too small against its noise to be seen at these batch sizes); ``measurements``: pairs averaged."""
-
-    g2: float
-    trace_sigma: float
-    b_small: int
-    b_big: int
-    measurements: int
-
-    @property
-    def b_simple(self) -> float | None:
-        return self.trace_sigma / self.g2 if self.g2 > 0 and self.trace_sigma > 0 else None
-
-
-def unbiased(sq_small: float, sq_big: float, b_small: int, b_big: int) -> tuple[float, float]:
-    """``(|G|^2, tr(Sigma))`` from one pair of squared gradient norms (module docstring)."""
-    if not 0 < b_small < b_big:
-        raise ValueError(f"need 0 < b_small < b_big, got {b_small} and {b_big}")
-    g2 = (b_big * sq_big - b_small * sq_small) / (b_big - b_small)
-    trace = (sq_small - sq_big) / (1.0 / b_small - 1.0 / b_big)
-    return g2, trace
-
-
-def noise_scale(sq_small, sq_big, b_small: int, b_big: int) -> NoiseScale:
-    """Average the per-pair estimates of ``|G|^2`` and ``tr(Sigma)`` over all pairs (arrays of
-    squared norms of the small and large batches' gradients), then take the ratio."""
-    small, big = np.atleast_1d(np.asarray(sq_small, dtype=float)), np.atleast_1d(np.asarray(sq_big, dtype=float))
-    if small.shape != big.shape or small.size == 0:
-        raise ValueError("give one small-batch and one large-batch squared norm per measurement")
-    if not (np.all(np.isfinite(small)) and np.all(np.isfinite(big))):
-        raise ValueError("squared gradient norms must be finite")
-    g2, trace = unbiased(float(small.mean()), float(big.mean()), b_small, b_big)
-    return NoiseScale(g2=g2, trace_sigma=trace, b_small=int(b_small), b_big=int(b_big), measurements=int(small.size))
+__all__ = ["NoiseScale", "combine", "from_per_sample", "is_finite_positive", "noise_scale", "unbiased"]
 
 
 def from_per_sample(gradients: np.ndarray, b_small: int, rng: np.random.Generator, repeats: int = 1) -> NoiseScale:

@@ -20,12 +20,12 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from profiler.errors import BadInput, WorkloadSpecError
-from profiler.kinds.command.trainers import ScoreFormat
 from profiler.profile import Profile
 from profiler.race import halving
 from profiler.race.process import RaceProcess
 from profiler.race.schema import Race, RaceRun
 from profiler.store import advisor_home, check_name, load_profile_file, profile_path, save_profile
+from profiler.trainers.scores import ScoreFormat
 
 #: Placeholders a raced command may use.
 PLACEHOLDERS = ("num_envs", "total_timesteps", "seed", "num_steps")

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from profiler.child import looks_like_oom
-from profiler.kinds.command.trainers import ScoreFormat, SeriesReader
 from profiler.race.schema import MAX_CURVE_POINTS, CurvePoint
 from profiler.runner import end_process_group, kill_session
+from profiler.trainers.scores import ScoreFormat, SeriesReader
 
 POLL_S = 0.05
 

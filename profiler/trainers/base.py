@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from profiler.errors import BadInput
+from profiler.trainers.scores import ScoreFormat, read_series
 
 #: How a program turns a requested step budget into whole iterations of ``num_envs * num_steps``:
 #: ``floor`` runs ``total // iteration`` iterations (CleanRL, LocoMuJoCo), ``ceil`` runs whole
@@ -44,6 +45,9 @@ class Trainer:
     example = ""
     #: How the program rounds its step budget (see :data:`ROUNDINGS`), when known.
     rounding: str | None = None
+    #: How its output gives the score and the env step counter (``advisor race --preset``); ``None``:
+    #: it prints no score advisor reads.
+    score_format: ScoreFormat | None = None
 
     def command(self, command: list[str], num_steps: int | None, minibatch_size: int | None) -> PresetCommand:
         """The argument list with placeholders for num_envs and the step budget."""
@@ -59,8 +63,8 @@ class Trainer:
         return None
 
     def scores(self, text: str) -> list[tuple[int, float]]:
-        """``(env step, episodic return)`` pairs in the order the output prints them."""
-        return []
+        """``(env step, score)`` pairs in the order the output prints them (before any window)."""
+        return read_series(text, self.score_format) if self.score_format is not None else []
 
     def needs_command(self, command: list[str]) -> None:
         if not command:

@@ -17,6 +17,7 @@ import os
 import re
 
 from profiler.trainers.base import PresetCommand, Trainer, flag_value, positive_int, refuse_flags
+from profiler.trainers.scores import NUMBER, ScoreFormat
 
 #: ``num_steps`` defaults of the published scripts (their ``Args``), by file name.
 DEFAULT_NUM_STEPS = {
@@ -38,7 +39,8 @@ ARGS = {
     "minibatch_size": int, "num_iterations": int,
 }
 SPS = re.compile(r"^SPS: ([0-9]+)\s*$", re.MULTILINE)
-EPISODE = re.compile(r"^global_step=([0-9]+), episodic_return=\[?\s*([-+0-9.eE]+)\s*\]?", re.MULTILINE)
+#: Episodes averaged into one score: one episode's return is noisy.
+WINDOW = 20
 
 
 def flag(name: str) -> str:
@@ -51,6 +53,8 @@ class CleanRL(Trainer):
     title = "CleanRL's single-file PPO scripts (tyro flags --num-envs, --num-steps, --total-timesteps)"
     example = "python ppo_continuous_action.py --env-id HalfCheetah-v5"
     rounding = "floor"
+    score_format = ScoreFormat(score_regex=r"episodic_return=" + NUMBER, step_regex=r"global_step=(\d+)", window=WINDOW,
+                               preset="cleanrl")
 
     def command(self, command: list[str], num_steps: int | None, minibatch_size: int | None) -> PresetCommand:
         self.needs_command(command)
@@ -90,9 +94,6 @@ class CleanRL(Trainer):
         first, last = batch, len(rates) * batch
         elapsed = last / rates[-1] - first / rates[0]
         return (last - first) / elapsed if elapsed > 0 else None
-
-    def scores(self, text: str) -> list[tuple[int, float]]:
-        return [(int(step), float(ret)) for step, ret in EPISODE.findall(text)]
 
 
 TRAINER = CleanRL()

@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from profiler.trainers.base import PresetCommand, Trainer, refuse_flags
+from profiler.trainers.scores import NUMBER, ScoreFormat
 
 #: The script's console command (``[console_scripts] train-jax-ppo = learning.train_jax_ppo:run``).
 COMMAND = "train-jax-ppo"
@@ -56,6 +57,8 @@ class PlaygroundTrainer(Trainer):
     aliases = ("playground",)
     title = "MuJoCo Playground's Brax PPO trainer, learning/train_jax_ppo.py (--num_envs=, --num_timesteps=)"
     example = f"{COMMAND} --env_name=CartpoleBalance"
+    score_format = ScoreFormat(score_regex=r"^[0-9]+: (?:mean episode )?reward=" + NUMBER, step_regex=r"^([0-9]+): ",
+                               preset="brax-train")
 
     def command(self, command: list[str], num_steps: int | None, minibatch_size: int | None) -> PresetCommand:
         self.needs_command(command)
@@ -70,9 +73,6 @@ class PlaygroundTrainer(Trainer):
     def steps_run(self, text: str, values: dict[str, int]) -> int | None:
         found = PROGRESS.findall(text)
         return int(found[-1][0]) if found else None
-
-    def scores(self, text: str) -> list[tuple[int, float]]:
-        return [(int(step), float(r)) for step, r in PROGRESS.findall(text) if r != "nan"]
 
 
 TRAINER = PlaygroundTrainer()

@@ -18,6 +18,7 @@ import re
 
 from profiler.errors import BadInput
 from profiler.trainers.base import PresetCommand, Trainer, flag_value, positive_int, refuse_flags
+from profiler.trainers.scores import NUMBER, ScoreFormat
 
 HYPERPARAMS = ("-params", "--hyperparams")
 ROW = re.compile(r"^\|\s*(?:[a-z_]+/)?\s*([A-Za-z_]+)\s*\|\s*([-+0-9.eE]+)\s*\|\s*$", re.MULTILINE)
@@ -52,6 +53,10 @@ class StableBaselines3(Trainer):
     title = "Stable-Baselines3 through rl_zoo3's trainer (-n, --hyperparams n_envs:N)"
     example = "python -m rl_zoo3.train --algo ppo --env HalfCheetah-v5"
     rounding = "ceil"
+    # rollout/ep_rew_mean (already a mean over the last 100 episodes) comes before the same
+    # table's time/total_timesteps: a score belongs to the step figure that follows it
+    score_format = ScoreFormat(score_regex=r"\|\s*ep_rew_mean\s*\|\s*" + NUMBER,
+                               step_regex=r"\|\s*total_timesteps\s*\|\s*(\d+)", step_after_score=True, preset="sb3")
 
     def command(self, command: list[str], num_steps: int | None, minibatch_size: int | None) -> PresetCommand:
         self.needs_command(command)
@@ -98,9 +103,6 @@ class StableBaselines3(Trainer):
         first, last = rows[0], rows[-1]
         elapsed = last["total_timesteps"] / last["fps"] - first["total_timesteps"] / first["fps"]
         return (last["total_timesteps"] - first["total_timesteps"]) / elapsed if elapsed > 0 else None
-
-    def scores(self, text: str) -> list[tuple[int, float]]:
-        return [(int(r["total_timesteps"]), r["ep_rew_mean"]) for r in table_rows(text) if "ep_rew_mean" in r]
 
 
 TRAINER = StableBaselines3()

@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 
 from advisor.errors import BadInput
-from profiler.kinds.command.trainers import score_format
 from profiler.profile import Profile
 from profiler.race.engine import RaceSpec
+from profiler.trainers import score_format
 
 #: Env steps per env per update of the trainers a preset names (CleanRL's ppo.py ``--num-steps``,
 #: Stable-Baselines3's PPO ``n_steps``), when ``--num-steps`` is not given.

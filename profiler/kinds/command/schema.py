@@ -109,10 +109,6 @@ class CommandRun:
     program_sps: float | None = None
     role: str = "run"
 
-    def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}, got {self.role!r}")
-
     @property
     def steps(self) -> int:
         """The env steps the run took: as reported where it was, else as asked for."""
@@ -123,6 +119,10 @@ class CommandRun:
         if not 0 <= self.wall_s <= 1e7:
             raise ValueError(f"wall_s must be between 0 and 1e7 seconds, got {self.wall_s!r}")
         _positive("train_sps", self.printed_sps)
+        _positive("train_sps", self.program_sps)
+        _positive("total_timesteps", self.steps_run)
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, got {self.role!r}")
 
 
 @dataclass(frozen=True)

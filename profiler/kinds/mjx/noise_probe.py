@@ -1,6 +1,6 @@
 """The gradient noise scale of the built-in PPO, measured at a calibration point after its timed
 iterations: the policy's and the value function's ``B_simple = tr(Sigma) / |G|^2`` apart
-(:mod:`models.noise_scale`), a prior for the critical batch of the sample-efficiency model.
+(:mod:`profiler.noise`), a prior for the critical batch of the sample-efficiency model.
 
 At the same parameters, one collected batch is split into ``k`` random minibatches of ``b_small``
 samples (the config's own minibatch, or an eighth of the batch when it has one); each
@@ -79,7 +79,7 @@ def make_probe(config: PPOConfig, env: MjxEnv):
 
 def measure_noise(config: PPOConfig, env: MjxEnv, params: Any, flat: tuple, rng: jax.Array) -> dict[str, Any]:
     """The policy's and value function's noise-scale estimates at ``params`` on ``flat``, as JSON."""
-    from models.noise_scale import noise_scale
+    from profiler.noise import noise_scale
 
     b_small, k = probe_sizes(config)
     norms = jax.jit(make_probe(config, env))(params, flat, rng)

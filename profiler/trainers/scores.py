@@ -1,8 +1,6 @@
-"""What the trainers advisor knows print while they train: the return (score) and the env step
-counter, read by ``advisor race`` to time a run to its target score.
-
-One place for this per-trainer knowledge (``calibrate command --preset`` keeps what each trainer's
-command line needs in :mod:`advisor.kinds.command.presets`):
+"""Reading a training run's score (its return) and env step counter from what it prints: the
+formats of the trainers advisor knows (each trainer's module names its :class:`ScoreFormat`), or
+of a user's own program, read by ``advisor race`` to time a run to its target score:
 
 * **CleanRL** (``ppo.py``, ``ppo_continuous_action.py``, ...) prints one line per finished
   episode, ``global_step=N, episodic_return=R`` (``R`` may be printed as a one-element array,
@@ -25,8 +23,6 @@ from dataclasses import dataclass
 
 #: A number as trainers print it: ``500``, ``-12.5``, ``1.23e+03``, ``[500.]``, ``nan``.
 NUMBER = r"\[?\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?nan|[-+]?inf)\s*\]?"
-#: Episodes CleanRL's preset averages into one score.
-CLEANRL_WINDOW = 20
 
 
 @dataclass(frozen=True)
@@ -50,15 +46,6 @@ class ScoreFormat:
                 raise ValueError(f"{name} {getattr(self, name)!r} is not a regular expression ({exc})") from None
         if not isinstance(self.window, int) or self.window < 1:
             raise ValueError(f"window must be a positive whole number, got {self.window!r}")
-
-
-#: The trainers whose output advisor knows, by preset name.
-PRESETS: dict[str, ScoreFormat] = {
-    "cleanrl": ScoreFormat(score_regex=r"episodic_return=" + NUMBER, step_regex=r"global_step=(\d+)",
-                           window=CLEANRL_WINDOW, preset="cleanrl"),
-    "sb3": ScoreFormat(score_regex=r"\|\s*ep_rew_mean\s*\|\s*" + NUMBER, step_regex=r"\|\s*total_timesteps\s*\|\s*(\d+)",
-                       step_after_score=True, preset="sb3"),
-}
 
 
 def _figure(match: re.Match[str]) -> float | None:
@@ -123,19 +110,3 @@ def smoothed(pairs: list[tuple[int, float]], window: int) -> list[tuple[int, flo
             total -= pairs[i - window][1]
         found.append((step, total / min(i + 1, window)))
     return found
-
-
-def score_format(preset: str | None, score_regex: str | None, step_regex: str | None,
-                 window: int | None) -> ScoreFormat:
-    """The format of a preset, or of the user's two regexes (``ValueError`` naming the fix)."""
-    if preset is not None:
-        if score_regex or step_regex:
-            raise ValueError("--preset reads the trainer's own output; drop --score-regex and --step-regex, or the preset")
-        if preset not in PRESETS:
-            raise ValueError(f"--preset {preset!r} is unknown; use {' or '.join(PRESETS)}")
-        base = PRESETS[preset]
-        return base if window is None else ScoreFormat(**{**base.__dict__, "window": window})
-    if not score_regex or not step_regex:
-        raise ValueError("give --preset cleanrl|sb3, or both --score-regex and --step-regex (e.g. --score-regex "
-                         "'return=([-0-9.]+)' --step-regex 'step=([0-9]+)')")
-    return ScoreFormat(score_regex=score_regex, step_regex=step_regex, window=window or 1)

@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from profiler.kinds.command.trainers import PRESETS, ScoreFormat, SeriesReader, read_series, score_format, smoothed
+from profiler.trainers import score_format, trainer
+from profiler.trainers.scores import ScoreFormat, SeriesReader, read_series, smoothed
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "race"
+PRESETS = {name: trainer(name).score_format for name in ("cleanrl", "sb3")}
+DATA = Path(__file__).resolve().parents[1] / "data" / "race"
 CLEANRL = (DATA / "cleanrl_ppo_cartpole.txt").read_text()
 SB3 = (DATA / "sb3_ppo_cartpole.txt").read_text()
 
