@@ -63,7 +63,7 @@ def test_the_pins_admit_every_requirement_of_rl_zoo3_and_its_dependencies():
 def test_a_resolver_installs_rl_zoo3_beside_advisors_pins():
     uv = [sys.executable, "-m", "uv"] if shutil.which("uv") is None else ["uv"]
     proc = subprocess.run([*uv, "pip", "compile", "-q", "--no-header", "-c", str(ROOT / "constraints.txt"),
-                           "--python", sys.executable, "-"], input="rl_zoo3\nadvisor @ file://" + str(ROOT) + "\n",
+                           "--python", sys.executable, "-"], input="rl_zoo3\nrl-throughput-advisor @ file://" + str(ROOT) + "\n",
                           capture_output=True, text=True, timeout=300)
     if proc.returncode != 0 and re.search(r"(?i)network|connect|dns|offline", proc.stderr):
         pytest.skip(f"the package index cannot be reached: {proc.stderr.strip().splitlines()[-1]}")

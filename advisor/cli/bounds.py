@@ -94,6 +94,7 @@ RANGES: dict[str, Range] = {
     "warmup": Range(0, 1000),
     "timeout": Range(0, 1e7, whole=False, low_open=True, high_open=True, unit="seconds"),
     "parallel_compiles": Range(1, 256),
+    "max_spread": Range(0, 1, whole=False, low_open=True, high_open=True),
     # RLlib
     "train_batch": _count("train_batch_size_per_learner", unit="env steps"),
     "num_epochs": Range(1, 10_000),

@@ -38,9 +38,10 @@ def sleeper(tmp_path) -> list[str]:
 
 
 def command_args(name: str, sleeper: list[str], grid: str, *options: str) -> list[str]:
-    """``calibrate command`` of the sleeper at ``grid``: runs of about 1 and 2.5 s per point."""
+    """``calibrate command`` of the sleeper at ``grid``: runs of about 1 and 2.5 s per point (its work
+    has no iteration: ``--num-steps 1``, no probe; one longer run)."""
     return ["calibrate", "command", "--name", name, "--num-envs", grid, "--first-timesteps", "1000",
-            "--delta", "1.5s", "--timeout", "120", *options, "--", *sleeper]
+            "--delta", "1.5s", "--timeout", "120", "--num-steps", "1", "--repeats", "1", *options, "--", *sleeper]
 
 
 def start(env: dict, *args: str) -> subprocess.Popen:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from profiler.extras import install_command
 from profiler.known_good import KNOWN_GOOD
 
 #: The newest brax release that fails on jax >= :data:`JAX_BREAKS`.
@@ -42,4 +43,4 @@ def broken_pair(versions: dict[str, str]) -> str | None:
     return (f"brax {brax} with jax {jax}: Brax's ppo.train fails on jax >= 0.10, which removed a jax function "
             f"brax up to 0.14.2 calls (google/brax#671, fixed on Brax's main branch, not released yet); install "
             f"the jax advisor is tested with: {fix_command()} (with a GPU, e.g. 'jax[cuda12]=={KNOWN_GOOD['jax']}'), "
-            "or pip install 'advisor[brax]', which keeps jax below 0.10")
+            f"or {install_command('brax')}, whose brax extra keeps jax below 0.10")
