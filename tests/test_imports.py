@@ -10,6 +10,9 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+# the distribution `pip install` knows advisor by (pyproject's [project] name)
+DISTRIBUTION = __import__("tomllib").loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
+
 PACKAGES = ("advisor", "profiler", "models")
 
 
@@ -153,7 +156,7 @@ import importlib.metadata as md, re, sys
 from packaging.requirements import Requirement
 
 def closure():
-    seen, todo = set(), ["advisor"]
+    seen, todo = set(), [sys.argv.pop(1)]
     while todo:
         name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
         if name in seen:
@@ -198,6 +201,7 @@ def test_the_fast_commands_run_on_the_core_install_alone():
                  ["validate", "--profile", "epyc-2core-cpu-halfcheetah", "--json"],
                  ["recommend", "--profile", "epyc-2core-cpu-brax-cartpole", "--target", "60M", "--json"],
                  ["profile", "list"], ["calibrate", "--help"]):
-        proc = subprocess.run([sys.executable, "-c", BLOCKER, *args], capture_output=True, text=True, cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-c", BLOCKER, DISTRIBUTION, *args], capture_output=True, text=True,
+                              cwd=ROOT,
                               timeout=120)
         assert proc.returncode == 0, (args, proc.stderr[-1500:])
