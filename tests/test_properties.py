@@ -185,5 +185,7 @@ def test_every_printed_prediction_is_for_the_exact_emitted_config(section, targe
     assert (c.num_envs * c.num_steps) % c.num_minibatches == 0
     emitted = predict_config(curves, experiment["num_envs"], experiment["num_steps"], experiment["num_minibatches"],
                              experiment["update_epochs"])
-    assert f"predicted train_sps: {emitted.train_sps:,.0f} env steps/s" in emit_conf(rec)
+    # a config a point measured exactly is printed as measured, with the fit's figure beside it
+    said = "measured" if c.measured and c.fit_train_sps is not None else "predicted"
+    assert f"{said} train_sps: {emitted.train_sps:,.0f} env steps/s" in emit_conf(rec)
     assert f"num_updates: {emitted.num_updates(target):,} PPO updates" in emit_conf(rec)

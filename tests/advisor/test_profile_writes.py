@@ -188,9 +188,11 @@ def test_readers_never_see_a_profile_missing_while_it_is_rewritten(tmp_path, adv
 
 
 def test_import_and_delete_of_a_profile_a_live_sweep_writes_are_refused(tmp_path, advisor_home):
-    (tmp_path / "HANG").write_text("4")  # the sleeper hangs from num_envs 4 on: the sweep stays live
+    # the sleeper hangs from num_envs 4 on: the sweep stays live (its work has no iteration: no probe)
+    (tmp_path / "HANG").write_text("4")
     sweep = subprocess.Popen(advisor("calibrate", "command", "--name", "live", "--num-envs", "2,4", "--first-timesteps",
-                                     "100", "--delta", "0.5s", "--", *write_sleeper(tmp_path)),
+                                     "100", "--delta", "0.5s", "--num-steps", "1", "--repeats", "1", "--",
+                                     *write_sleeper(tmp_path)),
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
