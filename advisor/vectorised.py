@@ -1,6 +1,7 @@
 """What every vectorised kind (envs stepped in one batch, fitted over ``num_envs`` by
 :mod:`models.vectorised`) shares on the advising side: fitting and validation through the kind
-interface, the validation tables, and the prediction rows of ``advisor predict --num-envs``."""
+interface, the validation tables, the prediction rows of ``advisor predict --num-envs``, and
+JAX's default memory pool (their explorer charts are :mod:`advisor.vectorised_explore`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from advisor.errors import BadInput
 from advisor.units import format_bytes
 from advisor.workload import WorkloadKind
 from models.base import distinct
+
+#: JAX's default preallocated pool on GPUs (XLA_PYTHON_CLIENT_MEM_FRACTION).
+JAX_DEFAULT_POOL_FRACTION = 0.75
 
 
 class VectorisedKind(WorkloadKind):

@@ -62,8 +62,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.monotonic()
 
+    from profiler.jax_child import failure
     from profiler.kinds.mjx.mjcf import resolve_model
-    from profiler.kinds.mjx.points import child_spec, failure
+    from profiler.kinds.mjx.points import child_spec
     from profiler.kinds.mjx.sweep import POINT_MODULE
     from profiler.runner import run_child
     from profiler.store import load_profile_file

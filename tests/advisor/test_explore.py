@@ -1,7 +1,8 @@
 import pytest
 
-from advisor.kinds.mjx.explore import memory_rows, throughput_rows, what_if
+from advisor.kinds.mjx.explore import what_if
 from advisor.kinds.mjx.recommend import recommend_mjx
+from advisor.vectorised_explore import memory_rows, throughput_rows
 from models.vectorised import fit_vectorised
 from tests.advisor.kinds.mjx.test_recommend import GIB, section
 
@@ -58,7 +59,8 @@ def test_curves_reach_the_users_choice_far_outside_the_measured_range(curves):
 
 
 def test_chart_specs_carry_the_rows_and_markers(curves):
-    from advisor.kinds.mjx.explore import marker_rows, memory_spec, throughput_spec, time_rows, time_spec
+    from advisor.kinds.mjx.explore import time_rows
+    from advisor.vectorised_explore import marker_rows, memory_spec, throughput_spec, time_spec
 
     curve, measured = throughput_rows(curves, "p")
     markers = marker_rows(8192, 1024)
@@ -145,7 +147,7 @@ def test_what_if_says_when_whole_iterations_stop_short_of_the_target(curves):
 def test_memory_note_explains_a_missing_memory_chart():
     from dataclasses import replace
 
-    from advisor.kinds.mjx.explore import memory_note
+    from advisor.vectorised_explore import memory_note
     from profiler.kinds.mjx.schema import MjxPoint
 
     sec = section(capacity=2 * GIB)

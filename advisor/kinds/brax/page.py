@@ -1,6 +1,6 @@
 """The brax kind's explorer page (Streamlit): the recommendation for a target at Playground's batch
 shape (or the one set in the sidebar), its ppo_params, and the num_envs curve at the profile's
-measured shape (the shared vectorised charts of :mod:`advisor.kinds.mjx.explore`)."""
+measured shape (the vectorised kinds' charts, :mod:`advisor.vectorised_explore`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import streamlit as st
 from advisor.errors import AdvisorError
 from advisor.kinds.brax.recommend import recommend_brax
 from advisor.kinds.brax.render import python_text, trainer_command, yaml_text
-from advisor.kinds.mjx import explore
 from advisor.page import PageContext, plain
 from advisor.units import format_count, format_duration, parse_count
+from advisor.vectorised_explore import dataset, throughput_spec
 
 
 def sidebar(section) -> tuple[int, float, dict[str, int]] | None:
@@ -68,12 +68,12 @@ def page(context: PageContext) -> None:
     w = section.workload
     st.subheader(f"Throughput at the measured shape (batch_size {w.batch_size}, num_minibatches "
                  f"{w.num_minibatches}, unroll_length {w.unroll_length})")
-    datasets = [explore.dataset(context.curves, context.name, (), headroom)]
+    datasets = [dataset(context.curves, context.name, (), headroom)]
     if context.compare is not None:
-        datasets.append(explore.dataset(context.compare, context.compare_name, (), headroom))
+        datasets.append(dataset(context.compare, context.compare_name, (), headroom))
     curve = [row for d in datasets for row in d.curve]
     measured = [row for d in datasets for row in d.measured]
     if curve or measured:
-        st.vega_lite_chart(explore.throughput_spec(curve, measured, [], title="env steps/s"), width="stretch")
+        st.vega_lite_chart(throughput_spec(curve, measured, [], title="env steps/s"), width="stretch")
     else:
         st.info("No point of this profile finished, so there is no throughput to draw.")

@@ -3,7 +3,7 @@ evaluation of a chosen ``num_envs`` (its env steps/s, time to target with the fi
 exact command line), with the recommender's arithmetic (:mod:`advisor.kinds.command.recommend`).
 
 Pure functions over fitted curves. The num_envs chart rows and Vega-Lite specs are the vectorised
-kinds' own (they read only the fitted curves), shared with the MJX page.
+kinds' own (they read only the fitted curves): :mod:`advisor.vectorised_explore`.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ import dataclasses
 from dataclasses import dataclass
 
 from advisor.kinds.command.recommend import CommandOption, CommandRecommendation, evaluate, recommend_command
-from advisor.kinds.mjx.explore import (
-    _LOG_X,
-    _chart,
-    _markers_layer,
-    _profiles,
+from advisor.units import format_bytes
+from advisor.vectorised_explore import (
+    LOG_X,
+    chart,
+    markers_layer,
     memory_rows,
     num_envs_axis,
     profile_encoding,
+    profiles,
     throughput_rows,
 )
-from advisor.units import format_bytes
 from models.vectorised import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 
@@ -128,9 +128,9 @@ def what_if(curves: VectorCurves, recommendation: CommandRecommendation, num_env
 def fixed_spec(rows: list[dict], markers: list[dict]) -> dict:
     """Each measured point's fixed cost (s) against num_envs, each profile in its own colour."""
     layer = {"data": {"values": rows}, "mark": {"type": "point", "filled": True, "size": 60},
-             "encoding": {"x": _LOG_X, "y": {"field": "fixed_s", "type": "quantitative",
+             "encoding": {"x": LOG_X, "y": {"field": "fixed_s", "type": "quantitative",
                                              "title": "fixed cost: start-up + compile (s)"},
-                          "color": profile_encoding(_profiles(rows)),
+                          "color": profile_encoding(profiles(rows)),
                           "tooltip": [{"field": "profile"}, {"field": "num_envs"},
                                       {"field": "fixed_s", "format": ".2f", "title": "seconds"}]}}
-    return _chart([layer, _markers_layer(markers)])
+    return chart([layer, markers_layer(markers)])

@@ -1,7 +1,7 @@
 """The command kind's explorer page (Streamlit): the recommendation with the exact command, a
 num_envs of the user's choice evaluated the same way, the measured points, and the throughput,
 memory, time-to-target and fixed-cost charts. Every number comes from
-:mod:`advisor.kinds.command.explore`."""
+:mod:`advisor.kinds.command.explore` and the vectorised kinds' charts, :mod:`advisor.vectorised_explore`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import streamlit as st
 
 from advisor.errors import AdvisorError
 from advisor.kinds.command import explore
-from advisor.kinds.mjx.explore import marker_rows, memory_note, memory_spec, throughput_spec, time_spec
 from advisor.page import PageContext, plain
 from advisor.units import format_bytes, format_count, format_duration, parse_count
+from advisor.vectorised_explore import marker_rows, memory_note, memory_spec, throughput_spec, time_spec
 
 
 def _target_and_headroom() -> tuple[int, float] | None:

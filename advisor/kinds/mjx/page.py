@@ -1,5 +1,5 @@
 """The MJX kind's explorer page (Streamlit), one small function per panel; every number comes from
-:mod:`advisor.kinds.mjx.explore`."""
+:mod:`advisor.kinds.mjx.explore` and the vectorised kinds' charts, :mod:`advisor.vectorised_explore`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ from advisor.errors import AdvisorError
 from advisor.kinds.mjx import explore
 from advisor.page import PageContext, plain
 from advisor.units import format_bytes, format_count, format_duration, parse_count, parse_layers
+from advisor.vectorised_explore import (
+    Dataset,
+    dataset,
+    marker_rows,
+    memory_note,
+    memory_spec,
+    throughput_spec,
+    time_spec,
+)
 
 
 @dataclass(frozen=True)
@@ -106,32 +115,32 @@ def what_if_panel(result, inputs: Inputs) -> None:
             st.code(result.conf_yaml, language="yaml")
 
 
-def throughput_chart(datasets: list[explore.Dataset], markers) -> None:
+def throughput_chart(datasets: list[Dataset], markers) -> None:
     curve = [row for d in datasets for row in d.curve]
     measured = [row for d in datasets for row in d.measured]
     if not curve and not measured:
         st.info("No point of this profile finished, so there is no throughput to draw.")
         return
-    st.vega_lite_chart(explore.throughput_spec(curve, measured, markers, log_y=len(datasets) > 1), width="stretch")
+    st.vega_lite_chart(throughput_spec(curve, measured, markers, log_y=len(datasets) > 1), width="stretch")
 
 
-def memory_chart(datasets: list[explore.Dataset], markers) -> None:
+def memory_chart(datasets: list[Dataset], markers) -> None:
     curve = [row for d in datasets for row in d.memory_curve]
     measured = [row for d in datasets for row in d.memory_measured]
     lines = [row for d in datasets for row in d.memory_lines]
     if not curve and not measured:
-        st.info(plain(explore.memory_note(datasets[0].curves) or "No peak memory to draw."))
+        st.info(plain(memory_note(datasets[0].curves) or "No peak memory to draw."))
         return
-    st.vega_lite_chart(explore.memory_spec(curve, measured, lines, markers), width="stretch")
+    st.vega_lite_chart(memory_spec(curve, measured, lines, markers), width="stretch")
 
 
-def time_chart(datasets: list[explore.Dataset], markers, inputs: Inputs) -> None:
+def time_chart(datasets: list[Dataset], markers, inputs: Inputs) -> None:
     rows = [row for d in datasets for row in explore.time_rows(d.curve, d.curves.compile_s, inputs.target_steps,
                                                                 d.curves.num_steps)]
     if rows:
         st.caption("LocoMuJoCo trains whole iterations, so each size stops at the last one within the target; "
                    "compile time is included where it was measured.")
-        st.vega_lite_chart(explore.time_spec(rows, markers, format_count(inputs.target_steps)), width="stretch")
+        st.vega_lite_chart(time_spec(rows, markers, format_count(inputs.target_steps)), width="stretch")
 
 
 def page(context: PageContext) -> None:
@@ -156,10 +165,10 @@ def page(context: PageContext) -> None:
                              hidden_layers=inputs.hidden_layers or curves.section.workload.hidden_layers)
     what_if_panel(result, inputs)
     include = (inputs.num_envs,)
-    datasets = [explore.dataset(curves, name, include, inputs.headroom)]
+    datasets = [dataset(curves, name, include, inputs.headroom)]
     if context.compare is not None:
-        datasets.append(explore.dataset(context.compare, context.compare_name, include, inputs.headroom))
-    markers = explore.marker_rows(rec.chosen.num_envs if rec.chosen else None, inputs.num_envs)
+        datasets.append(dataset(context.compare, context.compare_name, include, inputs.headroom))
+    markers = marker_rows(rec.chosen.num_envs if rec.chosen else None, inputs.num_envs)
     st.subheader("Throughput")
     throughput_chart(datasets, markers)
     st.subheader("Peak memory")

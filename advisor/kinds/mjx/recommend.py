@@ -19,7 +19,7 @@ from advisor.kinds.mjx.options import (
     evaluate,
     min_rollout_steps,
 )
-from advisor.vectorised import prediction_rows, trend_note
+from advisor.vectorised import JAX_DEFAULT_POOL_FRACTION, prediction_rows, trend_note
 from models.vectorised import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
 from profiler.minibatch import (
@@ -39,8 +39,6 @@ OBJECTIVES = {
     "same-batch": "env steps per PPO update held at the base conf's num_envs x num_steps (LocoMuJoCo's 2048 x 50 "
     "without --base); the fastest num_envs x num_steps split of it, with rollouts no shorter than GAE's horizon",
 }
-#: JAX's default preallocated pool on GPUs (XLA_PYTHON_CLIENT_MEM_FRACTION).
-JAX_DEFAULT_POOL_FRACTION = 0.75
 
 
 @dataclass(frozen=True)

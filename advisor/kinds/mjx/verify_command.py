@@ -31,7 +31,7 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
     """Run and report one verify (module docstring); the exit code."""
     from advisor.errors import BadInput
     from profiler.extras import require_extra
-    from profiler.kinds.mjx.sweep import jax_cache_dir
+    from profiler.jax_child import jax_cache_dir
     from profiler.kinds.mjx.verify_run import measure_and_store
 
     check_writable(profile, origin, name)

@@ -31,8 +31,8 @@ import time
 from typing import Any
 
 from profiler import child
+from profiler.jax_child import check_platform, configure_jax_environment, device_facts, skip_warp
 from profiler.kinds.brax.rules import FAMILIES, env_error, env_family, env_steps_per_update
-from profiler.kinds.mjx.point import check_platform, configure_jax_environment, device_facts, skip_warp
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 #: Every JAX event that times part of a compile (tracing, lowering, XLA's backend compile).

@@ -27,11 +27,11 @@ from profiler.engine import Sweep, SweepEvent, probe
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import AdvisorError, WorkloadSpecError
 from profiler.extras import install_command
+from profiler.jax_child import failure, jax_cache_dir
 from profiler.kinds.brax.menagerie import NEEDS_MENAGERIE, Menagerie, ensure
 from profiler.kinds.brax.rules import env_error, env_family, shape_error
 from profiler.kinds.brax.schema import MEMORY_SOURCES, BraxPoint, BraxSection, BraxWorkload
 from profiler.kinds.brax.versions import broken_pair
-from profiler.kinds.mjx.points import failure
 from profiler.profile import Accelerator, Profile
 
 POINT_MODULE = "profiler.kinds.brax.point"
@@ -155,14 +155,6 @@ def run_probe(spec: BraxSweepSpec, workdir: Path, timeout_s: float = 600.0, fetc
 
 def preflight(spec: BraxSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
     return engine_preflight(spec, "brax", "Brax", profile_name, resume=resume, fresh=fresh)
-
-
-def jax_cache_dir() -> Path:
-    """The brax children's persistent compilation cache: ``$ADVISOR_JAX_CACHE``, else
-    ``$ADVISOR_HOME/jax-cache`` (shared with the MJX kind)."""
-    from profiler.kinds.mjx.sweep import jax_cache_dir as shared
-
-    return shared()
 
 
 def new_section(spec: BraxSweepSpec, found: dict[str, Any]) -> BraxSection:

@@ -27,7 +27,6 @@ prepares the next point this way while the current one is timed on the GPU.
 
 from __future__ import annotations
 
-import os
 import resource
 import sys
 import time
@@ -35,40 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler import child
-
-
-def configure_jax_environment(cache_dir: str | None, platform: str | None) -> None:
-    """Environment for a truthful measurement; must run before jax is imported."""
-    os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
-    os.environ.pop("XLA_PYTHON_CLIENT_MEM_FRACTION", None)
-    if platform == "cpu":
-        os.environ["JAX_PLATFORMS"] = "cpu"
-    # "gpu": JAX's own choice, checked by the caller; JAX_PLATFORMS=gpu means CUDA *and* ROCm, and a
-    # JAX without the ROCm plugin (jax 0.11) then refuses to start at all
-    if cache_dir:
-        os.environ["JAX_COMPILATION_CACHE_DIR"] = cache_dir
-        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
-        os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
-
-
-def device_facts() -> dict[str, Any]:
-    """Platform, name and capacity of JAX's first device (NVML capacity for GPUs)."""
-    import jax
-
-    from profiler.hardware import cpu_model, nvml_gpus
-
-    device = jax.devices()[0]
-    platform = device.platform
-    if platform in ("gpu", "cuda", "rocm"):
-        gpus = nvml_gpus()
-        memory = gpus[0].memory_bytes if gpus else (device.memory_stats() or {}).get("bytes_limit")
-        return {"platform": "gpu", "name": device.device_kind, "memory_bytes": memory}
-    if platform == "tpu":
-        return {"platform": "tpu", "name": device.device_kind,
-                "memory_bytes": (device.memory_stats() or {}).get("bytes_limit")}
-    import psutil
-
-    return {"platform": "cpu", "name": cpu_model(), "memory_bytes": int(psutil.virtual_memory().total)}
+from profiler.jax_child import check_platform, configure_jax_environment, device_facts, skip_warp
 
 
 def reset_peak_rss() -> bool:
@@ -269,15 +235,6 @@ def probe() -> dict[str, Any]:
     return {"backend": jax.default_backend(), "device": device_facts(), "jax": jax.__version__}
 
 
-def skip_warp() -> None:
-    """The built-in workload runs MJX's JAX implementation (``impl="jax"``), but ``import
-    mujoco.mjx`` also imports NVIDIA Warp and MJX's Warp backend when Warp is installed (MuJoCo
-    Playground installs it): 4-5 s of every child's start on a CPU, before anything is measured. A
-    ``None`` in ``sys.modules`` makes that import fail at once, and MJX takes the path it takes on
-    a machine without Warp."""
-    sys.modules.setdefault("warp", None)
-
-
 def setup(spec: dict[str, Any]) -> None:
     """Before jax is imported: the measuring environment, and the sweep's memory cap if any."""
     configure_jax_environment(spec.get("cache_dir"), spec.get("platform"))
@@ -285,21 +242,6 @@ def setup(spec: dict[str, Any]) -> None:
     if spec.get("memory_limit_bytes"):
         limit = int(spec["memory_limit_bytes"])
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-
-
-#: How a child's error begins when ``--platform gpu`` found no GPU (the sweep shows it as it is).
-NO_GPU = "--platform gpu, but JAX sees no GPU here "
-
-
-def check_platform(requested: str | None) -> None:
-    """``--platform gpu`` where JAX's first device is not a GPU: say so rather than measure the CPU."""
-    if requested == "gpu":
-        import jax
-
-        if jax.devices()[0].platform not in ("gpu", "cuda", "rocm"):
-            raise RuntimeError(f"{NO_GPU}(its backend is "
-                               f"{jax.default_backend()}); install a CUDA build of jax, e.g. pip install "
-                               "'jax[cuda12]', or use --platform cpu")
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:

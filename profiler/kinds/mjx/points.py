@@ -1,4 +1,5 @@
-"""From measuring children to :class:`MjxPoint`: child specs, failure classification, results.
+"""From measuring children to :class:`MjxPoint`: child specs and results (a failure is classified by
+:func:`profiler.jax_child.failure`).
 
 Pure functions over :class:`profiler.runner.ChildResult`; no processes are started here.
 """
@@ -9,7 +10,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from profiler.child import looks_like_oom
+from profiler.jax_child import failure
 from profiler.kinds.mjx.schema import MjxPoint, MjxWorkload, UpdatePhase
 from profiler.noise import GradientNoise, NoiseEstimate
 from profiler.runner import ChildResult
@@ -37,24 +38,6 @@ def child_spec(workload: MjxWorkload, model_path: Path, num_envs: int, *, repeat
         "timestep": workload.timestep, "phases": phases, "phase_minibatches": list(phase_minibatches),
         "noise_scale": noise_scale,
     }
-
-
-def failure(child: ChildResult) -> tuple[str | None, str | None]:
-    """``(status, reason)`` for a child that did not finish well, else ``(None, None)``."""
-    result = child.result or {}
-    if child.timed_out:
-        return "timeout", "ended at its timeout"
-    if result.get("status") == "ok" and child.returncode == 0:
-        return None, None
-    if result.get("status") in ("oom", "error"):
-        return result["status"], result.get("error")
-    tail = child.log_tail.strip()
-    last = tail.splitlines()[-1] if tail else "no output"
-    if looks_like_oom(tail):
-        return "oom", last[:500]
-    if child.returncode is not None and child.returncode < 0:
-        return "error", f"killed by signal {-child.returncode} (the kernel's OOM killer sends 9): {last[:300]}"
-    return "error", f"exit code {child.returncode}: {last[:500]}"
 
 
 def xla_bytes(result: dict[str, Any] | None) -> int | None:

@@ -30,14 +30,13 @@ from profiler.engine import Sweep, SweepEvent
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
 from profiler.extras import install_command
+from profiler.jax_child import NO_GPU, failure, jax_cache_dir
 from profiler.kinds.mjx.mjcf import resolve_model
-from profiler.kinds.mjx.point import NO_GPU
-from profiler.kinds.mjx.points import child_spec, failure, point_from, shape, xla_bytes
+from profiler.kinds.mjx.points import child_spec, point_from, shape, xla_bytes
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.minibatch import check_divisible
 from profiler.profile import Accelerator, Profile
 from profiler.runner import Child, ChildResult, run_child, run_parallel
-from profiler.store import advisor_home
 
 POINT_MODULE = "profiler.kinds.mjx.point"
 
@@ -149,11 +148,6 @@ class BasicPolicy:
 def default_parallel_compiles(points: int) -> int:
     """Compiles at a time: half the CPUs (XLA compiles use several threads), at most 8."""
     return max(1, min(points, (os.cpu_count() or 2) // 2, 8))
-
-
-def jax_cache_dir() -> Path:
-    """JAX's persistent compilation cache: ``$ADVISOR_JAX_CACHE``, else ``$ADVISOR_HOME/jax-cache``."""
-    return Path(os.environ.get("ADVISOR_JAX_CACHE") or advisor_home() / "jax-cache")
 
 
 def preflight(spec: MjxSweepSpec | None, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:

@@ -25,7 +25,8 @@ import time
 from typing import Any
 
 from profiler import child
-from profiler.kinds.mjx.point import device_facts, peak_rss_bytes, reset_peak_rss, setup
+from profiler.jax_child import device_facts
+from profiler.kinds.mjx.point import peak_rss_bytes, reset_peak_rss, setup
 
 
 def _progress(path: str | None):

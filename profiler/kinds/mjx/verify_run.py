@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from profiler.errors import AdvisorError
+from profiler.jax_child import failure
 from profiler.kinds.mjx.mjcf import resolve_model
-from profiler.kinds.mjx.points import failure
 from profiler.kinds.mjx.verified import VerifiedRun
 from profiler.profile import Profile
 from profiler.runner import Child, ChildResult
