@@ -16,9 +16,9 @@ from tests.conftest import run_cli
 from tests.profiler.kinds.command.scripts import write_sleeper, write_staircase
 
 pytestmark = pytest.mark.slow
-#: The scripts' iteration per env, which advisor is not told: 2 s of work per iteration, well
+#: The scripts' iteration per env, which advisor is not told: 1 s of work per iteration, well
 #: above the noise of a start-up on a busy machine.
-STEPS = 2000
+STEPS = 1000
 
 
 def detect(argv, folder, num_envs, **kwargs):
