@@ -42,7 +42,7 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 
 @pytest.fixture(scope="session")
 def jax_cache(tmp_path_factory) -> Path:
-    """One cache for the whole run: under pytest-xdist (``make test`` runs two workers) the
+    """One cache for the whole run: under pytest-xdist (``make test`` runs three workers) the
     workers share it, in the run's common temp folder, as advisor's parallel compiles do."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         path = tmp_path_factory.getbasetemp().parent / "jax-cache"
