@@ -19,9 +19,12 @@ def machine() -> str:
             f"load average {load:.2f} at start")
 
 
-def write_result(name: str, title: str, body: str) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{name}.md"
+def write_result(name: str, title: str, body: str, path: Path | None = None) -> Path:
+    """Write ``body`` under ``title`` with the date, machine and load, to ``path`` (default:
+    ``benchmarks/results/<name>.md``)."""
+    if path is None:
+        RESULTS.mkdir(exist_ok=True)
+        path = RESULTS / f"{name}.md"
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     path.write_text(f"# {title}\n\nMeasured {stamp} on {machine()}.\n\n{body.rstrip()}\n")
     return path

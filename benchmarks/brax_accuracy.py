@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import machine, write_result  # noqa: E402
+from benchmarks._common import write_result  # noqa: E402
 
 ENV = "CartpoleBalance"
 
@@ -194,11 +194,8 @@ def main() -> None:
             + f"\n\n{within} of {len(runs)} within the 10% goal; {inside} of {len(runs)} measured values inside "
             "the 90% interval.\n\n" + notes + "\n\nThe load averages are the machine's context (the run itself "
             "loads every core).\n")
-    if args.output:
-        path = Path(args.output)
-        path.write_text(f"# advisor recommend --kind brax: predicted against Brax's training/sps\n\n{machine()}\n\n{body}")
-    else:
-        path = write_result("brax_accuracy", "advisor recommend --kind brax: predicted against Brax's training/sps", body)
+    path = write_result("brax_accuracy", "advisor recommend --kind brax: predicted against Brax's training/sps", body,
+                        Path(args.output) if args.output else None)
     print(path.read_text())
 
 
