@@ -8,7 +8,7 @@ import json
 import yaml
 
 from profiler.kinds.brax.rules import env_steps_per_update, shape_error, total_env_steps
-from tests.conftest import one_line_error, run_cli
+from tests.conftest import ROOT, one_line_error, run_cli
 
 SHIPPED = "epyc-2core-cpu-brax-cartpole"
 
@@ -31,8 +31,19 @@ def test_recommend_keeps_playground_shape_and_counts_brax_steps():
     exec(compile(data["python"].split("from mujoco_playground")[0] + "overrides = " +
                  data["python"].split("overrides = ")[1].split("\nppo_params.update")[0], "<emitted>", "exec"), namespace)
     assert namespace["overrides"] == p
-    # the shipped CPU profile's throughput does not change with num_envs (2,715-3,249 env steps/s measured): every
-    # option is predicted the same, and the recommendation says its num_envs is one of equals
+
+
+def test_where_num_envs_does_not_change_throughput_the_recommendation_says_so(advisor_home):
+    # the CPU cartpole profile shipped until 2026-12-05: its throughput did not change with num_envs
+    # (2,715-3,249 env steps/s measured), so every option is predicted the same, and the
+    # recommendation says its num_envs is one of equals
+    flat = json.loads((ROOT / "tests" / "data" / "brax_cartpole_flat.json").read_text())
+    (advisor_home / "profiles").mkdir(parents=True)
+    (advisor_home / "profiles" / "flat.json").write_text(json.dumps({**flat, "name": "flat", "source": "calibrated"}))
+    proc = run_cli("recommend", "--kind", "brax", "--profile", "flat", "--target", "60M", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    p = data["params"]
     tied = [o["num_envs"] for o in data["options"] if o["fits"] and abs(o["train_sps"] / data["train_sps"] - 1) < 0.005]
     assert len(tied) > 1 and p["num_envs"] in tied
     assert any(n.startswith(f"the predicted throughput is the same at num_envs {', '.join(map(str, tied))}")
