@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from advisor.errors import BadInput, ProfileError, ProfileFormatError
 from advisor.workload import WorkloadKind
-from profiler.errors import BadInput, ProfileError, ProfileFormatError
 from profiler.hardware import fingerprint
 from profiler.profile import Hardware, Profile
 from profiler.store import (

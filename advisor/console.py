@@ -156,9 +156,9 @@ def status_cell(point) -> str:
 def show_recommendation(rec: Any, json_data: dict | None, *, table, lines, output, output_text, example: str) -> int:
     """The tail the brax and command kinds' ``recommend`` share: ``json_data`` printed as JSON
     (``None``: the profile line and ``table()`` when ``rec`` has options), no recommendation is a
-    :class:`~profiler.errors.NoRecommendation`, ``output_text()`` written to ``-o`` (``example``
+    :class:`~advisor.errors.NoRecommendation`, ``output_text()`` written to ``-o`` (``example``
     names a file for its error), then the lines of ``lines()`` and where it wrote."""
-    from profiler.errors import NoRecommendation
+    from advisor.errors import NoRecommendation
 
     if json_data is not None:
         print_json(json_data)

@@ -33,7 +33,7 @@ def comparison(compare_name: str | None, fit: Callable[[str], Any], short: str) 
     """The fitted curves of the profile to compare with, or ``None``; says why on the page."""
     import streamlit as st
 
-    from profiler.errors import AdvisorError
+    from advisor.errors import AdvisorError
 
     if not compare_name:
         return None

@@ -10,8 +10,7 @@ from typing import Any, Callable, Iterator
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from advisor.console import err, out, print_json, sigterm_as_interrupt
-from advisor.errors import CalibrationInterrupted
-from profiler.errors import AdvisorError, ProfileFormatError
+from advisor.errors import AdvisorError, CalibrationInterrupted, ProfileFormatError
 from profiler.serde import to_jsonable
 from profiler.store import advisor_home, load_profile_file, profile_path
 

@@ -1,7 +1,7 @@
 """What every vectorised kind (envs stepped in one batch, fitted over ``num_envs`` by
-:mod:`models.vectorised`) shares on the advising side: fitting and validation through the kind
-interface, the validation tables, the prediction rows of ``advisor predict --num-envs``, and
-JAX's default memory pool (their explorer charts are :mod:`advisor.vectorised_explore`)."""
+:mod:`models.num_envs_curves`) shares on the advising side: fitting and validation through the kind
+interface, the validation tables, the prediction rows of ``advisor predict --num-envs``, and JAX's
+default memory pool (their explorer charts are :mod:`advisor.vectorised_explore`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class VectorisedKind(WorkloadKind):
     """A kind whose section the num_envs curves fit: fit, validate and their tables and JSON."""
 
     def fit(self, section: Any) -> Any:
-        from models.vectorised import fit_vectorised
+        from models.num_envs_curves import fit_vectorised
 
         return fit_vectorised(section)
 

@@ -1,7 +1,7 @@
 """What the explorer draws for every vectorised kind (envs stepped in one batch, fitted over
-``num_envs`` by :mod:`models.vectorised`): the throughput and peak-memory chart rows of a profile,
-why a memory chart is missing, and the Vega-Lite specs of the num_envs charts (throughput, memory,
-time to target) with the recommended and chosen num_envs marked.
+``num_envs`` by :mod:`models.num_envs_curves`): the throughput and peak-memory chart rows of a
+profile, why a memory chart is missing, and the Vega-Lite specs of the num_envs charts (throughput,
+memory, time to target) with the recommended and chosen num_envs marked.
 
 Pure functions over fitted curves (they read nothing kind-specific); each kind's explorer and
 page use them. Frames are returned as lists of dicts (one per chart row) so that nothing here
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.vectorised import JAX_DEFAULT_POOL_FRACTION
-from models.vectorised import VectorCurves
+from models.num_envs_curves import VectorCurves
 
 
 def num_envs_axis(curves: VectorCurves, include: tuple[int, ...] = (), points: int = 60) -> list[int]:

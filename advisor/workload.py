@@ -17,7 +17,7 @@ import abc
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from profiler.errors import BadInput
+from advisor.errors import BadInput
 from profiler.profile import Hardware, Profile
 
 
@@ -137,7 +137,7 @@ class WorkloadKind(abc.ABC):
     # --- models and advice -------------------------------------------------------------------
     @abc.abstractmethod
     def fit(self, section: Any) -> Any:
-        """The section's fitted curves (``models.vectorised`` or ``models.workers``)."""
+        """The section's fitted curves (``models.num_envs_curves`` or ``models.workers``)."""
 
     @abc.abstractmethod
     def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,

@@ -35,7 +35,7 @@ from benchmarks.fit_accuracy import profiles  # noqa: E402
 
 
 def rows(section) -> list[str]:
-    from models.vectorised import envs_bound, xla_memory_model
+    from models.num_envs_curves import envs_bound, xla_memory_model
 
     measured = sorted((p for p in section.ok_points if p.peak_bytes and p.xla_bytes), key=lambda p: p.num_envs)
     out = []

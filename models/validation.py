@@ -17,9 +17,9 @@ import numpy as np
 
 from models.base import distinct
 from models.memory import PeakMemoryModel, XlaOverheadModel
+from models.num_envs_curves import xla_memory_model
 from models.stats import leave_one_out
 from models.throughput import TrainThroughputModel
-from models.vectorised import xla_memory_model
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def validate_envs_memory(section: Any) -> CurveValidation | None:
     num_envs is dropped entirely (its XLA bytes and its peak), and XLA's bytes along num_envs and
     the allocator calibration are refitted without it. ``None`` with fewer than three measured
     num_envs that have both XLA bytes and a peak."""
-    from models.vectorised import envs_bound
+    from models.num_envs_curves import envs_bound
 
     measured = [p for p in section.ok_points if p.peak_bytes and p.xla_bytes]
     n = np.array([p.num_envs for p in measured], dtype=float)

@@ -22,9 +22,9 @@ from advisor.kinds.command.recommend import predict_rows, recommend_command
 from advisor.kinds.mjx.config_prediction import fit_mjx, measured_point, predict_configs
 from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
 from advisor.kinds.rllib.recommend import predict_rllib, recommend_rllib
+from models.num_envs_curves import fit_vectorised
 from models.scaling import rating
 from models.scaling_intervals import scaling_intervals
-from models.vectorised import fit_vectorised
 from models.workers import fit_workers
 from profiler.store import load_profile_file
 from tests.advisor.kinds.command.profiles import command_profile

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from advisor.kinds.mjx.conf import emit_conf
 from advisor.kinds.mjx.config_prediction import fit_mjx, predict_config
 from advisor.kinds.mjx.recommend import recommend_mjx
+from models.num_envs_curves import fit_vectorised
 from models.scaling import RunnerScalingModel
 from models.scaling_intervals import scaling_intervals
 from models.usl import usl_throughput
-from models.vectorised import fit_vectorised
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload, UpdatePhase
 from profiler.minibatch import choose_num_minibatches
 from profiler.profile import Accelerator

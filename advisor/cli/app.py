@@ -24,8 +24,9 @@ from advisor.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, Advis
 
 app = typer.Typer(
     name="advisor",
-    help="Measure how this machine trains RL (MJX/JAX PPO, RLlib), fit curves, and recommend the fastest "
-    "config that fits. Units: throughput in env steps per second, memory in bytes, time in seconds.",
+    help="Measure how this machine trains RL (MJX/JAX PPO, Brax/Playground, RLlib or your own training command), "
+    "fit curves, and recommend the fastest config that fits. Units: throughput in env steps per second, memory in "
+    "bytes, time in seconds.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

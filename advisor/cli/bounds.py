@@ -21,8 +21,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from advisor.errors import BadInput
 from profiler.checks import LIMITS
-from profiler.errors import BadInput
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ import functools
 import inspect
 from typing import Annotated, Any, Callable, Iterable
 
+from advisor.errors import BadInput
 from advisor.kinds import NAMES as KIND_NAMES
 from advisor.kinds import kinds
 from advisor.workload import Option, WorkloadKind
-from profiler.errors import BadInput
 
 
 def _declared(attribute: str) -> dict[str, tuple[Option, list[str]]]:

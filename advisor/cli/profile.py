@@ -12,8 +12,7 @@ from advisor import catalog, kinds
 from advisor.cli.options import options_for, with_kind_options
 from advisor.console import out, print_json
 from advisor.console import table as new_table
-from advisor.errors import BadInput
-from profiler.errors import ImportFormatError, ProfileFormatError
+from advisor.errors import BadInput, ImportFormatError, ProfileFormatError
 from profiler.profile import Profile
 from profiler.serde import to_jsonable
 from profiler.store import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import importlib
 
+from advisor.errors import BadInput
 from advisor.workload import WorkloadKind
-from profiler.errors import BadInput
 
 #: The kinds, one line each, in the order commands list them; the first is the default ``--kind``.
 #: Each names a subpackage of this package whose ``KIND`` is its :class:`WorkloadKind`.

@@ -93,7 +93,7 @@ def test_a_profile_without_measurements_has_no_dashboard():
 
 
 def test_command_panels_and_report_show_the_measured_points_fit_and_fixed_cost(tmp_path):
-    from models.vectorised import fit_vectorised
+    from models.num_envs_curves import fit_vectorised
     from profiler.store import save_profile
     from tests.advisor.kinds.command.profiles import MEASURED, command_profile
     from tests.conftest import run_cli

@@ -3,7 +3,7 @@ import pytest
 from advisor.kinds.mjx.explore import what_if
 from advisor.kinds.mjx.recommend import recommend_mjx
 from advisor.vectorised_explore import memory_rows, throughput_rows
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from tests.advisor.kinds.mjx.test_recommend import GIB, section
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.brax_phases import BraxPhaseModel, env_steps, features
+from models.phases.brax import BraxPhaseModel, env_steps, features
 
 
 def seconds(x, coef):

@@ -4,7 +4,7 @@ could save."""
 
 import pytest
 
-from models.vectorised import fit_vectorised, training_compile
+from models.num_envs_curves import fit_vectorised, training_compile
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.kinds.mjx.verified import VerifiedRun
 from profiler.profile import Accelerator

@@ -3,8 +3,8 @@ import pytest
 
 from models.base import NotFittedError
 from models.memory import PeakMemoryModel, XlaOverheadModel
+from models.num_envs_curves import xla_memory_model
 from models.stats import t_quantile
-from models.vectorised import xla_memory_model
 
 MIB = 2**20
 

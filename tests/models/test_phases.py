@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from models.base import NotFittedError
-from models.phase_section import fit_phases, validate_phases
-from models.phases import PhaseModel, doublings
+from models.phases import PhaseModel, doublings, fit_phases, validate_phases
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload, UpdatePhase
 from profiler.profile import Accelerator
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from advisor import catalog
-from models.vectorised import fit_vectorised as fit_mjx
+from models.num_envs_curves import fit_vectorised as fit_mjx
 from models.workers import fit_workers as fit_rllib
 from profiler.contention import Contention, contention_note
 from profiler.contention_sampler import ContentionSampler

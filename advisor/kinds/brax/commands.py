@@ -23,7 +23,7 @@ from advisor.kinds.brax.render import (
 from advisor.kinds.brax.trainer_cli import COMMAND, SCRIPT, trainer_args
 from advisor.units import format_bytes, format_range, parse_int_list
 from advisor.vectorised import measured_cell, prediction_rows
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from profiler.kinds.brax.rules import shape_error
 from profiler.serde import to_jsonable
 

@@ -1,6 +1,6 @@
 """The ``brax`` workload kind: Brax PPO (``brax.training.agents.ppo.train``) on MuJoCo Playground
 envs, measured over num_envs and batch shapes, fitted by the shared num_envs curves
-(:mod:`models.vectorised`) and the phase model (:mod:`models.brax_phases`); recommend emits
+(:mod:`models.num_envs_curves`) and the phase model (:mod:`models.phases.brax`); recommend emits
 Playground ``ppo_params`` overrides."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ stays Playground's for the env unless the user sets it: env steps per update is 
 sample-efficiency quantity, and the minibatch count and size are the optimizer's. What is tuned
 is ``num_envs``: every power of two (times the device count) that Brax accepts for that shape
 (:func:`profiler.kinds.brax.rules.shape_error`) and that fits memory; the fastest wins.
-Throughput comes from the phase model (:mod:`models.brax_phases`) over every measured point.
+Throughput comes from the phase model (:mod:`models.phases.brax`) over every measured point.
 
 Pure: no I/O. "No recommendation" is a valid answer and carries its reason.
 """
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from advisor.errors import BadInput
-from models.brax_phases import BraxPhaseModel, nnls_relative
+from models.phases.brax import BraxPhaseModel, nnls_relative
 from models.stats import at_measurement
 from profiler.kinds.brax.rules import env_steps_per_update, epochs, evaluations, shape_error, total_env_steps
 from profiler.kinds.brax.schema import BraxSection

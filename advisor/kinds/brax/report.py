@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from advisor.vectorised import draw_throughput
 from advisor.workload import Panel
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from profiler.kinds.brax.schema import BraxSection
 
 TITLES = {"brax_throughput": "Brax PPO env steps/s vs num_envs"}

@@ -4,7 +4,7 @@ phase model's: each measured config (any batch shape) predicted from a fit to th
 from __future__ import annotations
 
 from advisor.console import table as new_table
-from models.brax_phases import BraxPhaseModel
+from models.phases import BraxPhaseModel
 from models.validation import CurveValidation, LooRow
 from profiler.kinds.brax.schema import BraxSection
 

@@ -13,7 +13,7 @@ from advisor.kinds.command.recommend import predict_rows, recommend_command
 from advisor.kinds.command.render import options_table, recommendation_lines
 from advisor.units import format_bytes, format_duration, format_range, parse_int_list
 from advisor.vectorised import measured_cell
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from profiler.serde import to_jsonable
 
 

@@ -23,7 +23,7 @@ from advisor.vectorised_explore import (
     profiles,
     throughput_rows,
 )
-from models.vectorised import VectorCurves
+from models.num_envs_curves import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 
 #: The memory chart's reference line that describes JAX's preallocated pool, which a command runs without.

@@ -1,6 +1,6 @@
 """The ``command`` workload kind: any training command the user runs, with ``{num_envs}`` and
 ``{total_timesteps}`` placeholders, measured by differential timing and fitted by the vectorised
-num_envs curves (:mod:`models.vectorised`)."""
+num_envs curves (:mod:`models.num_envs_curves`)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def candidates_from_profile(profile: Profile | None) -> tuple[list[int], str]:
         raise BadInput("give the candidates with --num-envs 2,4,8 (or calibrate the command first with 'advisor "
                        "calibrate command --name NAME' and race with the same --name)")
     from advisor.kinds.command.recommend import candidate_num_envs, predict_rows
-    from models.vectorised import fit_vectorised
+    from models.num_envs_curves import fit_vectorised
 
     curves = fit_vectorised(section)
     grid = candidate_num_envs(curves.measured_num_envs)
@@ -72,7 +72,7 @@ def score_rows(profile: Profile, headroom: float) -> list[dict]:
     """The command section's throughput rows for every config of its table (powers of two in the
     measured range), with the fixed cost and whether each fits ``headroom`` of the device's memory."""
     from advisor.kinds.command.recommend import candidate_num_envs, predict_rows
-    from models.vectorised import fit_vectorised
+    from models.num_envs_curves import fit_vectorised
 
     section = profile.section("command")
     if section is None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from advisor.errors import BadInput
 from advisor.vectorised import prediction_rows, trend_note
-from models.vectorised import VectorCurves
+from models.num_envs_curves import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 from profiler.kinds.command.schema import CommandWorkload
 from profiler.profile import Accelerator

@@ -7,7 +7,7 @@ from __future__ import annotations
 from advisor.units import format_bytes, format_duration
 from advisor.vectorised import draw_memory, draw_throughput
 from advisor.workload import Panel
-from models.vectorised import VectorCurves, fit_vectorised
+from models.num_envs_curves import VectorCurves, fit_vectorised
 from profiler.kinds.command.schema import THROUGHPUT_METHODS, CommandSection
 
 #: Panel titles (tests and the text report refer to them).

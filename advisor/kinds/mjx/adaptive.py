@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
+from models.num_envs_curves import xla_calibration
 from models.throughput import TrainThroughputModel
-from models.vectorised import xla_calibration
 from profiler.kinds.mjx.schema import MjxSection
 from profiler.kinds.mjx.sweep import BasicPolicy
 from profiler.minibatch import num_envs_step

@@ -199,7 +199,7 @@ def calibrate_mjx(
 
 
 def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | None, int]:
-    from models.vectorised import xla_calibration
+    from models.num_envs_curves import xla_calibration
     from profiler.kinds.mjx.memory_search import bisect_largest_fitting
 
     def fits(section, xla_bytes) -> bool:
@@ -241,8 +241,8 @@ def doctor_plan() -> tuple[list, dict | None, str | None]:
     import tempfile
     from pathlib import Path
 
+    from advisor.errors import AdvisorError
     from profiler import diagnose
-    from profiler.errors import AdvisorError
     from profiler.extras import install_command, missing_modules
     from profiler.kinds.mjx.sweep import default_grid, probe_device
 
@@ -276,7 +276,7 @@ def doctor_plan() -> tuple[list, dict | None, str | None]:
 
 def _measured_point_s() -> list[float]:
     """Wall seconds per point from this machine's calibrated profiles (default settings only)."""
-    from profiler.errors import ProfileFormatError
+    from advisor.errors import ProfileFormatError
 
     here = fingerprint()
     seconds = []

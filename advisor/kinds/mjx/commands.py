@@ -21,7 +21,7 @@ from advisor.kinds.mjx.conf import (
     tuned_values,
 )
 from advisor.kinds.mjx.config_prediction import fit_mjx
-from advisor.kinds.mjx.options import DEFAULT_MIN_UPDATES
+from advisor.kinds.mjx.evaluated_configs import DEFAULT_MIN_UPDATES
 from advisor.kinds.mjx.recommend import minibatch_problem, predict_mjx, recommend_mjx
 from advisor.kinds.mjx.render import mjx_options_table
 from advisor.units import format_bytes, format_range, parse_count, parse_int_list

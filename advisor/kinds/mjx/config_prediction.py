@@ -1,11 +1,11 @@
 """train_sps predicted for one exact MJX config ``(num_envs, num_steps, num_minibatches,
 update_epochs)``: what ``recommend``, ``predict``, the explorer and ``verify`` print.
 
-From the phase model (:mod:`models.phases`) when the profile timed the phases; otherwise from the
-fused curve over num_envs, which knows nothing of the other axes: its prediction is the measured
-shape's, and its interval widens by :data:`models.phases.AXIS_WIDENING` per doubling away from
-the shape that was measured (on the slow side only for more minibatches or epochs than measured, the
-fast side for fewer), with a note saying so. Pure: no I/O.
+From the phase model (:mod:`models.phases.iteration`) when the profile timed the phases; otherwise
+from the fused curve over num_envs, which knows nothing of the other axes: its prediction is the
+measured shape's, and its interval widens by :data:`models.phases.iteration.AXIS_WIDENING` per
+doubling away from the shape that was measured (on the slow side only for more minibatches or epochs
+than measured, the fast side for fewer), with a note saying so. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from models.phase_section import fit_phases
-from models.phases import AXIS_WIDENING, PhaseModel
+from models.num_envs_curves import VectorCurves, fit_vectorised
+from models.phases import AXIS_WIDENING, PhaseModel, fit_phases
 from models.stats import at_measurement
-from models.vectorised import VectorCurves, fit_vectorised
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from advisor.kinds.mjx.recommend import (
     recommend_mjx,
 )
 from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
-from models.vectorised import VectorCurves
+from models.num_envs_curves import VectorCurves
 from profiler.minibatch import check_minibatches
 
 

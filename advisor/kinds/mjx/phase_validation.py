@@ -10,7 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from advisor.console import table as new_table
-from models.phase_section import PhaseRow, summary, validate_phases
+from models.phases import PhaseRow, summary, validate_phases
 
 AXES = {"num_envs": "train_sps (env steps/s) of a held-out point",
         "num_minibatches": "update-phase seconds of a held-out minibatch count"}

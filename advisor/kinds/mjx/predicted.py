@@ -1,8 +1,8 @@
 """What the MJX profile predicts for one exact training config: the one place ``advisor verify``
 (and anything else that must print the prediction for the config it runs or emits) asks.
 
-:func:`predicted_for_config` is the seam: it evaluates the config through the
-same :func:`advisor.kinds.mjx.options.evaluate` that ``advisor recommend`` prints, so for a
+:func:`predicted_for_config` is the seam: it evaluates the config through the same
+:func:`advisor.kinds.mjx.evaluated_configs.evaluate` that ``advisor recommend`` prints, so for a
 recommended config the two agree exactly: through the phase model where the profile timed the
 phases, else the fused num_envs curve with the interval widened for a shape it did not measure
 (:mod:`advisor.kinds.mjx.config_prediction`); ``notes`` says which.
@@ -57,7 +57,7 @@ def predicted_for_config(profile: Profile, config: TrainConfig) -> ConfigPredict
     """The profile's prediction for ``config`` (module docstring); bad input when it has no
     MJX curve to predict from."""
     from advisor.kinds.mjx.config_prediction import fit_mjx
-    from advisor.kinds.mjx.options import evaluate
+    from advisor.kinds.mjx.evaluated_configs import evaluate
 
     section = profile.section("mjx")
     if section is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.errors import BadInput
-from advisor.kinds.mjx.options import (
+from advisor.kinds.mjx.evaluated_configs import (
     DEFAULT_MIN_UPDATES,
     LOCOMUJOCO_BATCH,
     MjxOption,
@@ -20,7 +20,7 @@ from advisor.kinds.mjx.options import (
     min_rollout_steps,
 )
 from advisor.vectorised import JAX_DEFAULT_POOL_FRACTION, prediction_rows, trend_note
-from models.vectorised import VectorCurves
+from models.num_envs_curves import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
 from profiler.minibatch import (
     DEFAULT_MINIBATCH_SIZE,

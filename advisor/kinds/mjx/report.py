@@ -7,7 +7,7 @@ import numpy as np
 
 from advisor.workload import Panel
 from models.base import distinct
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from profiler.kinds.mjx.schema import MjxSection
 
 #: Panel titles (tests and the text report refer to them).

@@ -20,7 +20,7 @@ from advisor.errors import BadInput, NoRecommendation
 from advisor.kinds.mjx.config_prediction import fit_mjx
 from advisor.kinds.mjx.predicted import ConfigPrediction, TrainConfig, predicted_for_config
 from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from profiler.minibatch import check_minibatches, choose_num_minibatches
 from profiler.profile import Profile
 

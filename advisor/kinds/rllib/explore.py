@@ -6,12 +6,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from advisor.errors import WorkloadSpecError
 from advisor.kinds.rllib.conf import emit_python, emit_yaml
 from advisor.kinds.rllib.recommend import RllibOption, RllibRecommendation, candidate_runners, evaluate
 from models.scaling import RATING_BANDS, scaling_figures
 from models.scaling_intervals import scaling_intervals
 from models.workers import WorkerCurves
-from profiler.errors import WorkloadSpecError
 
 _ENVS_X = {"field": "total_envs", "type": "quantitative", "title": "total envs (runners x envs per runner)",
            "scale": {"padding": 14}}

@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from advisor.errors import BadInput
+from advisor.errors import BadInput, WorkloadSpecError
 from models.scaling import scaling_figures
 from models.scaling_intervals import scaling_intervals
 from models.stats import at_measurement
 from models.workers import WorkerCurves
-from profiler.errors import WorkloadSpecError
 from profiler.kinds.rllib.schema import RllibWorkload
 from profiler.kinds.rllib.workload import runner_cpus
 

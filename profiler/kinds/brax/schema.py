@@ -1,6 +1,6 @@
 """The brax section of a profile: Brax PPO (``brax.training.agents.ppo.train``) on one MuJoCo
 Playground env, measured over ``num_envs`` at one batch shape, plus points at other batch shapes
-(batch_size, num_minibatches, unroll_length) that the phase model (:mod:`models.brax_phases`)
+(batch_size, num_minibatches, unroll_length) that the phase model (:mod:`models.phases.brax`)
 needs to predict shapes that were not run.
 
 Every point is one ``ppo.train`` call in a fresh process with ``num_resets_per_eval=0``: its

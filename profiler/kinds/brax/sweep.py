@@ -4,7 +4,7 @@
 continues.
 
 The grid: the num_envs curve at one batch shape (``batch_size``, ``num_minibatches``,
-``unroll_length``), then the extra shapes the phase model needs (:mod:`models.brax_phases`).
+``unroll_length``), then the extra shapes the phase model needs (:mod:`models.phases.brax`).
 Before anything runs, a probe process reads Playground's env lists, the env's defaults and the
 device count, and every point is checked against Brax's asserts and the env rules
 (:mod:`profiler.kinds.brax.rules`): bad input is refused in one line. A locomotion or

@@ -1,7 +1,7 @@
 """The ``command`` section of a profile: a user's own training command, run at each ``num_envs``,
 with its env steps/s, its fixed cost (start-up + compile) and its peak memory.
 
-The section fits the vectorised curves (:mod:`models.vectorised`): ``train_sps`` over
+The section fits the vectorised curves (:mod:`models.num_envs_curves`): ``train_sps`` over
 ``num_envs``. ``workload.num_steps`` is env steps per env per training iteration when the user
 names it (the ``{num_steps}`` placeholder's value, or ``--num-steps``), else 1: a command is then
 seen as one env step per env per "iteration", which changes none of the fitted throughput curve's

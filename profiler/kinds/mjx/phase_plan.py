@@ -1,7 +1,7 @@
 """Which minibatch counts a sweep times the update phase at, beside each point's own: enough
 variation along num_minibatches to identify the update phase's cost per minibatch step
-(:mod:`models.phases`) at little cost, since an extra count re-times only the update phase, on
-the batch the point already collected.
+(:mod:`models.phases.iteration`) at little cost, since an extra count re-times only the update
+phase, on the batch the point already collected.
 
 The default plan: at every point, the count ``advisor recommend`` would choose there (minibatches
 nearest :data:`~profiler.minibatch.DEFAULT_MINIBATCH_SIZE` samples); at the smallest and the

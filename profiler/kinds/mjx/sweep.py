@@ -55,7 +55,7 @@ class MjxSweepSpec:
 
     ``phases`` times each point's rollout and update phases apart as well; ``phase_minibatches``
     maps a num_envs to other minibatch counts its update phase is timed at (the minibatch axis of
-    :mod:`models.phases`)."""
+    :mod:`models.phases.iteration`)."""
 
     workload: MjxWorkload
     num_envs: tuple[int, ...]

@@ -4,7 +4,7 @@ target = fixed cost + steps / env steps/s, and the memory boundary respected."""
 import pytest
 
 from advisor.kinds.command.recommend import predict_rows, recommend_command
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from profiler.kinds.command.schema import CommandPoint, CommandSection, CommandWorkload
 from profiler.profile import Accelerator
 

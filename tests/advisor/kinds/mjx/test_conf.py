@@ -8,7 +8,7 @@ import yaml
 from advisor.errors import BadInput
 from advisor.kinds.mjx.conf import emit_conf, merge_into
 from advisor.kinds.mjx.recommend import recommend_mjx
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from tests.advisor.kinds.mjx.test_recommend import section
 
 DATA = Path(__file__).resolve().parents[3] / "data"

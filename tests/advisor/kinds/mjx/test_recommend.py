@@ -6,7 +6,7 @@ import pytest
 
 from advisor.errors import BadInput
 from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.profile import Accelerator
 

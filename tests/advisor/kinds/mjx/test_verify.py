@@ -17,7 +17,7 @@ from advisor import catalog
 from advisor.kinds.mjx.predicted import TrainConfig, predicted_for_config
 from advisor.kinds.mjx.recommend import recommend_mjx
 from advisor.kinds.mjx.verify import plan_verify
-from models.vectorised import fit_vectorised
+from models.num_envs_curves import fit_vectorised
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.kinds.mjx.verified import VerifiedRun
 from profiler.profile import Accelerator, Profile

@@ -1,5 +1,5 @@
-"""The phase model of an MJX section: fitting :class:`models.phases.PhaseModel` to the points'
-phase timings, and its leave-one-out validation along both axes. Pure: no I/O.
+"""The phase model of an MJX section: fitting :class:`models.phases.iteration.PhaseModel` to the
+points' phase timings, and its leave-one-out validation along both axes. Pure: no I/O.
 
 A section fits it when at least two num_envs have both phases timed and their update phases
 span two or more minibatch sizes; otherwise :func:`fit_phases` returns ``None`` and predictions
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from models.base import distinct
-from models.phases import PhaseModel
+from models.phases.iteration import PhaseModel
 
 
 @dataclass(frozen=True)
