@@ -1,4 +1,5 @@
-"""Parsing and formatting of counts, sizes and durations (pure functions, no I/O).
+"""Parsing and formatting of counts, sizes and durations, and the parsing of ``--env NAME=VALUE``
+options (pure functions, no I/O).
 
 Counts are env steps; sizes are bytes; durations are seconds.
 """
@@ -176,3 +177,14 @@ def format_duration(seconds: float | None) -> str:
         return f"{minutes}m{sec:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    """``--env NAME=VALUE`` options (repeatable) as an environment to add to a command."""
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or " " in key:
+            raise BadInput(f"--env {pair!r} is not NAME=VALUE; e.g. --env WANDB_MODE=disabled")
+        found[key] = value
+    return found

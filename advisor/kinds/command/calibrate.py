@@ -20,7 +20,7 @@ from advisor.sweeping import (
     show_saved,
     sweep_progress,
 )
-from advisor.units import parse_bytes, parse_count, parse_duration, parse_int_list
+from advisor.units import parse_bytes, parse_count, parse_duration, parse_env, parse_int_list
 
 #: Presets: argument lists and environments for trainers advisor knows (see :mod:`advisor.kinds.command.presets`).
 PRESET_HELP = ("cleanrl (CleanRL's PPO scripts: --num-envs, --total-timesteps, its --num-steps), sb3 or rl-zoo3 "
@@ -112,7 +112,7 @@ def calibrate_command(
     if sps_regex is not None and iteration == "detect":  # one run per point: nothing to difference
         iteration = "given"
     workload = CommandWorkload(argv=tuple(argv), cwd=os.getcwd(), num_steps=num_steps or 1,
-                               minibatch_size=minibatch_size, env={**extra_env, **_parse_env(env or [])},
+                               minibatch_size=minibatch_size, env={**extra_env, **parse_env(env or [])},
                                sps_regex=sps_regex, preset=preset if preset is None else _canonical(preset),
                                iteration=iteration, rounding=rounding, steps_regex=steps_regex)
     _check_program(workload)
@@ -189,16 +189,6 @@ def _check_regex(option: str, pattern: str) -> None:
     except re.error as exc:
         example = "'env steps/s: ([0-9.]+)'" if option == "--sps-regex" else "'global step ([0-9]+)'"
         raise BadInput(f"{option} {pattern!r} is not a regular expression ({exc}); e.g. {example}") from None
-
-
-def _parse_env(pairs: list[str]) -> dict[str, str]:
-    found = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or " " in key:
-            raise BadInput(f"--env {pair!r} is not NAME=VALUE; e.g. --env WANDB_MODE=disabled")
-        found[key] = value
-    return found
 
 
 def _run_with_progress(spec, profile_name: str, **options):
