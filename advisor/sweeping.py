@@ -107,6 +107,33 @@ def report_done(progress: Progress, task: Any, event: Any, label: str, ok_text: 
     progress.advance(task)
 
 
+def run_with_progress(total: int, sweep: Callable[[Callable[[Any], None]], Any], label: Callable[[Any], str],
+                      ok_text: Callable[[Any], str], error_chars: int = 100, *, shown: tuple[str, ...] = (),
+                      states: dict[str, Callable[[Any], str]] | None = None) -> Any:
+    """``sweep(on_event)`` under a progress bar of ``total`` points, its events shown: an event of a
+    phase in ``shown`` puts its message on the bar (an ``adapt`` event adds a point to it first); a
+    ``measure`` event's message is printed as ``label(key): message``; a phase in ``states`` puts
+    ``states[phase](key)`` on the bar; ``done`` prints the point's line (:func:`report_done`)."""
+    states = states or {}
+    with sweep_progress() as progress:
+        task = progress.add_task("starting", total=total)
+
+        def on_event(event) -> None:
+            if event.phase in shown:
+                if event.phase == "adapt":
+                    progress.update(task, total=(progress.tasks[0].total or 0) + 1)
+                progress.update(task, description=event.message)
+            elif event.phase == "done":
+                report_done(progress, task, event, label(event.key), ok_text, error_chars)
+            else:
+                if event.phase == "measure" and event.message:
+                    progress.console.print(f"{label(event.key)}: {event.message}", markup=False)
+                if event.phase in states:
+                    progress.update(task, description=states[event.phase](event.key))
+
+        return sweep(on_event)
+
+
 def run_sweep(kind: str, profile_name: str, sweep: Callable[[], Any]) -> Any:
     """``sweep()`` (it measures and saves the profile, and returns it) with SIGTERM taken as Ctrl-C;
     an interrupt leaves as the one-line message of how many finished points were kept."""

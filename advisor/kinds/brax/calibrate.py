@@ -15,10 +15,9 @@ from advisor.sweeping import (
     STRICT_HELP,
     claim_device,
     claim_likely_device,
-    report_done,
     run_sweep,
+    run_with_progress,
     show_saved,
-    sweep_progress,
 )
 from advisor.units import parse_bytes, parse_int_list
 from profiler.store import advisor_home
@@ -181,16 +180,11 @@ def print_plan(spec, found: dict) -> None:
 def _run_with_progress(spec, profile_name: str, found: dict, **options):
     from profiler.kinds.brax.sweep import run_brax_sweep
 
-    with sweep_progress() as progress:
-        task = progress.add_task("starting", total=len(spec.grid))
+    def label(key) -> str:
+        n, b, m, u = key
+        return f"num_envs={n} batch {b}x{m} unroll {u}"
 
-        def on_event(event) -> None:
-            if event.phase == "measure":
-                progress.update(task, description=event.message)
-            elif event.phase == "done":
-                n, b, m, u = event.key
-                report_done(progress, task, event, f"num_envs={n} batch {b}x{m} unroll {u}",
-                            lambda p: f"{p.train_sps:,.0f} env steps/s, first epoch {p.first_epoch_s:.1f} s, "
-                                      f"setup {p.setup_s:.1f} s", 160)
-
-        return run_brax_sweep(spec, profile_name, found, on_event=on_event, **options)
+    return run_with_progress(len(spec.grid),
+                             lambda on_event: run_brax_sweep(spec, profile_name, found, on_event=on_event, **options),
+                             label, lambda p: f"{p.train_sps:,.0f} env steps/s, first epoch {p.first_epoch_s:.1f} s, "
+                                              f"setup {p.setup_s:.1f} s", 160, shown=("measure",))

@@ -15,10 +15,9 @@ from advisor.sweeping import (
     STRICT_HELP,
     claim_device,
     contended_suffix,
-    report_done,
     run_sweep,
+    run_with_progress,
     show_saved,
-    sweep_progress,
 )
 from advisor.units import parse_bytes, parse_count, parse_duration, parse_env, parse_int_list
 
@@ -195,16 +194,7 @@ def _run_with_progress(spec, profile_name: str, **options):
     from advisor.kinds.command.render import done_line
     from profiler.kinds.command.sweep import run_command_sweep
 
-    with sweep_progress() as progress:
-        task = progress.add_task("starting", total=len(spec.num_envs))
-
-        def on_event(event) -> None:
-            if event.phase == "run":
-                progress.update(task, description=event.message)
-            elif event.phase == "measure" and event.message:
-                progress.console.print(f"num_envs={event.key}: {event.message}", markup=False)
-            elif event.phase == "done":
-                report_done(progress, task, event, f"num_envs={event.key}",
-                            lambda p: done_line(p) + contended_suffix(p), 200)
-
-        return run_command_sweep(spec, profile_name, on_event=on_event, **options)
+    return run_with_progress(len(spec.num_envs),
+                             lambda on_event: run_command_sweep(spec, profile_name, on_event=on_event, **options),
+                             lambda key: f"num_envs={key}", lambda p: done_line(p) + contended_suffix(p), 200,
+                             shown=("run",))

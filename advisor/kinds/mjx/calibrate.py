@@ -17,10 +17,9 @@ from advisor.sweeping import (
     claim_device,
     claim_likely_device,
     contended_suffix,
-    report_done,
     run_sweep,
+    run_with_progress,
     show_saved,
-    sweep_progress,
 )
 from advisor.units import format_bytes, format_duration, parse_bytes, parse_duration, parse_int_list, parse_layers
 from profiler.hardware import fingerprint
@@ -215,24 +214,12 @@ def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | N
 def _run_with_progress(spec, profile_name: str, options: dict):
     from profiler.kinds.mjx.sweep import run_mjx_sweep
 
-    with sweep_progress() as progress:
-        task = progress.add_task("starting", total=len(spec.num_envs))
-        def on_event(event) -> None:
-            if event.phase in ("probe", "compile", "adapt"):
-                if event.phase == "adapt":
-                    progress.update(task, total=(progress.tasks[0].total or 0) + 1)
-                progress.update(task, description=event.message)
-            elif event.phase == "compiled":
-                progress.update(task, description=f"compiled num_envs={event.key}")
-            elif event.phase == "measure":
-                if event.message:
-                    progress.console.print(f"num_envs={event.key}: {event.message}", markup=False)
-                progress.update(task, description=f"num_envs={event.key}: measuring")
-            elif event.phase == "done":
-                report_done(progress, task, event, f"num_envs={event.key}",
-                            lambda p: f"{p.train_sps:,.0f} env steps/s{contended_suffix(p)}", 80)
-
-        return run_mjx_sweep(spec, profile_name, on_event=on_event, **options)
+    return run_with_progress(len(spec.num_envs),
+                             lambda on_event: run_mjx_sweep(spec, profile_name, on_event=on_event, **options),
+                             lambda key: f"num_envs={key}", lambda p: f"{p.train_sps:,.0f} env steps/s{contended_suffix(p)}",
+                             80, shown=("probe", "compile", "adapt"),
+                             states={"compiled": lambda key: f"compiled num_envs={key}",
+                                     "measure": lambda key: f"num_envs={key}: measuring"})
 
 
 def doctor_plan() -> tuple[list, dict | None, str | None]:

@@ -15,10 +15,9 @@ from advisor.sweeping import (
     STRICT_HELP,
     claim_device,
     contended_suffix,
-    report_done,
     run_sweep,
+    run_with_progress,
     show_saved,
-    sweep_progress,
 )
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
@@ -145,18 +144,11 @@ def _done_text(p) -> str:
 def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool, **locking):
     from profiler.kinds.rllib.sweep import run_rllib_sweep
 
-    with sweep_progress() as progress:
-        task = progress.add_task("starting", total=len(spec.grid))
+    def label(key) -> str:
+        return f"{key[0]}r x {key[1]}e"
 
-        def on_event(event) -> None:
-            if event.phase == "probe":
-                progress.update(task, description=event.message)
-            elif event.phase == "measure" and event.message:
-                progress.console.print(f"{event.key[0]}r x {event.key[1]}e: {event.message}", markup=False)
-            elif event.phase == "start":
-                progress.update(task, description=f"{event.key[0]}r x {event.key[1]}e: starting Ray and measuring")
-            elif event.phase == "done":
-                report_done(progress, task, event, f"{event.key[0]}r x {event.key[1]}e", _done_text)
-
-        return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources, resume=resume, fresh=fresh,
-                               **locking)
+    return run_with_progress(len(spec.grid),
+                             lambda on_event: run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources,
+                                                              resume=resume, fresh=fresh, **locking),
+                             label, _done_text, shown=("probe",),
+                             states={"start": lambda key: f"{label(key)}: starting Ray and measuring"})
