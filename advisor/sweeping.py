@@ -5,8 +5,9 @@ the refusal of a sweep in which nothing finished."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from typing import Annotated, Any, Callable, Iterator
 
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from advisor.console import err, out, print_json, sigterm_as_interrupt
@@ -31,6 +32,16 @@ NO_WAIT_HELP = ("When another calibration is measuring on this device (GPU, or t
 STRICT_HELP = ("Measure a point again (up to 2 more times) when other processes used more than a quarter of a core, "
                "or the GPU, while it was timed, and refuse it (status contended; --resume retries it) if they still "
                "did. Without it such points are kept and marked.")
+
+#: The options the calibrate commands share (typer reads an option from its alias; the default
+#: stays in each command's signature).
+ResumeOption = Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")]
+FreshOption = Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")]
+NoWaitOption = Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)]
+StrictOption = Annotated[bool, typer.Option("--strict", help=STRICT_HELP)]
+SavedJsonOption = Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")]
+PointTimeoutOption = Annotated[float, typer.Option(
+    help="Seconds before one point's process is ended and recorded as a timeout.")]
 
 
 def claim_device(claim, platform: str, no_wait: bool) -> None:

@@ -11,8 +11,12 @@ from advisor import catalog
 from advisor.console import err
 from advisor.errors import BadInput
 from advisor.sweeping import (
-    NO_WAIT_HELP,
-    STRICT_HELP,
+    FreshOption,
+    NoWaitOption,
+    PointTimeoutOption,
+    ResumeOption,
+    SavedJsonOption,
+    StrictOption,
     claim_device,
     claim_likely_device,
     run_sweep,
@@ -90,15 +94,14 @@ def calibrate_brax(
                                                        "point (two compiles: minutes on a CPU). Default: yes, and no "
                                                        "with --quick; without it times to target exclude evaluation.")]
     = None,
-    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a "
-                                                "timeout.")] = 1800.0,
+    timeout: PointTimeoutOption = 1800.0,
     memory_limit: Annotated[Optional[str], typer.Option(
         help="Cap each point's memory (bytes, or 4G; RLIMIT_DATA): a point over it is out of memory.")] = None,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
-    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
-    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+    resume: ResumeOption = False,
+    fresh: FreshOption = False,
+    no_wait: NoWaitOption = False,
+    strict: StrictOption = False,
+    json_output: SavedJsonOption = False,
 ) -> int:
     """Calibrate Brax PPO (brax.training.agents.ppo.train) on a MuJoCo Playground env: per point one fresh process
     trains from Playground's defaults for the env; env steps/s from compile-free epochs (training/walltime deltas),

@@ -11,8 +11,11 @@ import typer
 from advisor import catalog
 from advisor.errors import BadInput
 from advisor.sweeping import (
-    NO_WAIT_HELP,
-    STRICT_HELP,
+    FreshOption,
+    NoWaitOption,
+    ResumeOption,
+    SavedJsonOption,
+    StrictOption,
     claim_device,
     contended_suffix,
     run_sweep,
@@ -71,11 +74,11 @@ def calibrate_command(
     env: Annotated[Optional[list[str]], typer.Option(
         help="NAME=VALUE added to the command's environment (repeatable).")] = None,
     preset: Annotated[Optional[str], typer.Option(help=PRESET_HELP)] = None,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
-    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
-    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+    resume: ResumeOption = False,
+    fresh: FreshOption = False,
+    no_wait: NoWaitOption = False,
+    strict: StrictOption = False,
+    json_output: SavedJsonOption = False,
 ) -> int:
     """Calibrate your own training command: run it at each num_envs (differential timing: two runs of different
     total_timesteps, env steps/s = difference in env steps / difference in wall seconds) and record env steps/s,

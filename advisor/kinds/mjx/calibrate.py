@@ -12,8 +12,12 @@ from advisor.console import err
 from advisor.errors import BadInput
 from advisor.kinds.mjx.render import mjx_points_table
 from advisor.sweeping import (
-    NO_WAIT_HELP,
-    STRICT_HELP,
+    FreshOption,
+    NoWaitOption,
+    PointTimeoutOption,
+    ResumeOption,
+    SavedJsonOption,
+    StrictOption,
     claim_device,
     claim_likely_device,
     contended_suffix,
@@ -55,7 +59,7 @@ def calibrate_mjx(
         help="Override the MJCF's physics timestep in seconds (opt.timestep; Go2: 0.002). Default: the model's own.")] = None,
     hidden_layers: Annotated[str, typer.Option(help="Actor and critic hidden layer widths.")] = "512,256",
     repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after one warm-up. Default 3 (2 with --quick).")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    timeout: PointTimeoutOption = 900.0,
     phases: Annotated[bool, typer.Option("--phases/--no-phases",
         help="Also time each iteration's rollout and update phases apart, the update at the minibatch counts of the "
              "plan printed first, so predictions cover any num_minibatches and num_steps.")] = True,
@@ -80,11 +84,11 @@ def calibrate_mjx(
         help="Afterwards, find the largest num_envs whose predicted peak memory fits --memory-headroom, by "
              "compiling alone (XLA's memory analysis; nothing runs out of memory).")] = False,
     memory_headroom: Annotated[float, typer.Option(help="Fraction of device memory --find-max may fill.")] = 0.9,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
-    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
-    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+    resume: ResumeOption = False,
+    fresh: FreshOption = False,
+    no_wait: NoWaitOption = False,
+    strict: StrictOption = False,
+    json_output: SavedJsonOption = False,
 ) -> int:
     """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
     and physics_sps (env steps/s), compile time (s), true peak memory (bytes) and XLA's memory analysis."""

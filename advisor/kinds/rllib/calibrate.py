@@ -11,8 +11,10 @@ from advisor.console import err
 from advisor.errors import BadInput
 from advisor.kinds.rllib.render import rllib_points_table
 from advisor.sweeping import (
-    NO_WAIT_HELP,
-    STRICT_HELP,
+    NoWaitOption,
+    PointTimeoutOption,
+    SavedJsonOption,
+    StrictOption,
     claim_device,
     contended_suffix,
     run_sweep,
@@ -68,12 +70,12 @@ def calibrate_rllib(
              "Default 1.")] = None,
     cpus_per_runner: Annotated[Optional[float], typer.Option(
         help="num_cpus_per_env_runner. Default 1, or an equal share of the CPUs left when there are more runners.")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    timeout: PointTimeoutOption = 900.0,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted RLlib sweep of this profile with the same settings.")] = False,
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished RLlib sweep in this profile and start over.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
-    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+    no_wait: NoWaitOption = False,
+    strict: StrictOption = False,
+    json_output: SavedJsonOption = False,
 ) -> int:
     """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
     each point records env steps/s (median of timed iterations), iteration, sampling and learner seconds, CPU use
