@@ -15,6 +15,41 @@ def plain(text: str) -> str:
     return str(text).translate(_MARKDOWN)
 
 
+def chosen_config(rec: Any, title: str) -> Any:
+    """Under the ``title`` subheader: the recommendation's chosen config, or ``None`` after a
+    warning that says why there is none."""
+    import streamlit as st
+
+    st.subheader(title)
+    if rec.chosen is None:
+        st.warning(plain(rec.reason))
+        return None
+    return rec.chosen
+
+
+def what_if_option(result: Any) -> Any:
+    """The errors of a what-if, each shown, then its option (``None`` where there is none)."""
+    import streamlit as st
+
+    for error in result.errors:
+        st.error(plain(error))
+    return result.option
+
+
+def rate_metric(column: Any, label: str, value: float, low: float, high: float, note: str = "") -> None:
+    """A predicted rate (env steps/s) with its 90% interval (and ``note``) as the metric's help."""
+    from advisor.units import format_count
+
+    column.metric(label, format_count(value), help=f"90% interval {low:,.0f}-{high:,.0f}{note}")
+
+
+def chosen_caption(rec: Any) -> None:
+    """Why the recommendation chose its config, and its notes."""
+    import streamlit as st
+
+    st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
+
+
 @dataclass(frozen=True)
 class PageContext:
     """What a kind's page draws from: the chosen ``profile`` (named ``name``; ``note`` says where it

@@ -5,8 +5,9 @@ the refusal of a sweep in which nothing finished."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from typing import Annotated, Any, Callable, Iterator
 
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from advisor.console import err, out, print_json, sigterm_as_interrupt
@@ -30,6 +31,16 @@ NO_WAIT_HELP = ("When another calibration is measuring on this device (GPU, or t
 STRICT_HELP = ("Measure a point again (up to 2 more times) when other processes used more than a quarter of a core, "
                "or the GPU, while it was timed, and refuse it (status contended; --resume retries it) if they still "
                "did. Without it such points are kept and marked.")
+
+#: The options the calibrate commands share (typer reads an option from its alias; the default
+#: stays in each command's signature).
+ResumeOption = Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")]
+FreshOption = Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")]
+NoWaitOption = Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)]
+StrictOption = Annotated[bool, typer.Option("--strict", help=STRICT_HELP)]
+SavedJsonOption = Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")]
+PointTimeoutOption = Annotated[float, typer.Option(
+    help="Seconds before one point's process is ended and recorded as a timeout.")]
 
 
 def claim_device(claim, platform: str, no_wait: bool) -> None:
@@ -104,6 +115,33 @@ def report_done(progress: Progress, task: Any, event: Any, label: str, ok_text: 
         text = f"{label}: {p.status} ({(p.error or '')[:error_chars]})"
     progress.console.print(text, markup=False)
     progress.advance(task)
+
+
+def run_with_progress(total: int, sweep: Callable[[Callable[[Any], None]], Any], label: Callable[[Any], str],
+                      ok_text: Callable[[Any], str], error_chars: int = 100, *, shown: tuple[str, ...] = (),
+                      states: dict[str, Callable[[Any], str]] | None = None) -> Any:
+    """``sweep(on_event)`` under a progress bar of ``total`` points, its events shown: an event of a
+    phase in ``shown`` puts its message on the bar (an ``adapt`` event adds a point to it first); a
+    ``measure`` event's message is printed as ``label(key): message``; a phase in ``states`` puts
+    ``states[phase](key)`` on the bar; ``done`` prints the point's line (:func:`report_done`)."""
+    states = states or {}
+    with sweep_progress() as progress:
+        task = progress.add_task("starting", total=total)
+
+        def on_event(event) -> None:
+            if event.phase in shown:
+                if event.phase == "adapt":
+                    progress.update(task, total=(progress.tasks[0].total or 0) + 1)
+                progress.update(task, description=event.message)
+            elif event.phase == "done":
+                report_done(progress, task, event, label(event.key), ok_text, error_chars)
+            else:
+                if event.phase == "measure" and event.message:
+                    progress.console.print(f"{label(event.key)}: {event.message}", markup=False)
+                if event.phase in states:
+                    progress.update(task, description=states[event.phase](event.key))
+
+        return sweep(on_event)
 
 
 def run_sweep(kind: str, profile_name: str, sweep: Callable[[], Any]) -> Any:

@@ -1,4 +1,5 @@
-"""Parsing and formatting of counts, sizes and durations (pure functions, no I/O).
+"""Parsing and formatting of counts, sizes and durations, and the parsing of ``--env NAME=VALUE``
+options (pure functions, no I/O).
 
 Counts are env steps; sizes are bytes; durations are seconds.
 """
@@ -176,3 +177,26 @@ def format_duration(seconds: float | None) -> str:
         return f"{minutes}m{sec:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    """``--env NAME=VALUE`` options (repeatable) as an environment to add to a command."""
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or " " in key:
+            raise BadInput(f"--env {pair!r} is not NAME=VALUE; e.g. --env WANDB_MODE=disabled")
+        found[key] = value
+    return found
+
+
+def check_recommend_options(objective: str, objectives: dict[str, str], headroom: float,
+                            tolerance: float | None = None) -> None:
+    """A recommendation's options: ``--objective`` one of ``objectives``, ``--memory-headroom`` a
+    fraction in (0, 1] and ``--tolerance`` (where the kind has one) in [0, 1) (``BadInput``)."""
+    if objective not in objectives:
+        raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(objectives)}")
+    if not 0 < headroom <= 1:
+        raise BadInput(f"--memory-headroom must be a fraction in (0, 1], e.g. 0.9 (got {headroom})")
+    if tolerance is not None and not 0 <= tolerance < 1:
+        raise BadInput(f"--tolerance must be a fraction in [0, 1), e.g. 0.05 (got {tolerance})")

@@ -110,9 +110,8 @@ class LogFit:
     def predict_log(self, x: np.ndarray) -> np.ndarray:
         return np.log(self.form.fn(self.theta, x))
 
-    def _delta_halfwidth(self, x: np.ndarray, t: float) -> np.ndarray:
-        """The delta-method half-width of log y at ``x`` (parameter uncertainty plus one run's
-        scatter), before any widening."""
+    def log_gradient(self, x: np.ndarray) -> np.ndarray:
+        """d log y / d theta at each ``x`` (forward differences), shape ``(len(x), params)``."""
         base = self.predict_log(x)
         cols = []
         for i in range(self.theta.size):
@@ -120,7 +119,12 @@ class LogFit:
             shifted = self.theta.copy()
             shifted[i] += step
             cols.append((np.log(self.form.fn(shifted, x)) - base) / step)
-        g = np.stack(cols, axis=1)
+        return np.stack(cols, axis=1)
+
+    def _delta_halfwidth(self, x: np.ndarray, t: float) -> np.ndarray:
+        """The delta-method half-width of log y at ``x`` (parameter uncertainty plus one run's
+        scatter), before any widening."""
+        g = self.log_gradient(x)
         leverage = np.einsum("ij,jk,ik->i", g, self.cov_unscaled, g)
         return t * self.sigma * np.sqrt(1.0 + np.maximum(leverage, 0.0))
 

@@ -37,15 +37,7 @@ class ScalingIntervals:
 
 def _gradient(model: RunnerScalingModel, runners: np.ndarray) -> np.ndarray:
     """d log X / d theta of the USL curve at each runner count, shape ``(n, params)``."""
-    fit = model.usl_.fit_
-    base = fit.predict_log(runners)
-    cols = []
-    for i in range(fit.theta.size):
-        step = 1e-6 * max(1.0, abs(fit.theta[i]))
-        shifted = fit.theta.copy()
-        shifted[i] += step
-        cols.append((np.log(fit.form.fn(shifted, runners)) - base) / step)
-    return np.stack(cols, axis=1)
+    return model.usl_.fit_.log_gradient(runners)
 
 
 def _widen(model: RunnerScalingModel, runners: np.ndarray, envs: np.ndarray) -> np.ndarray:

@@ -91,3 +91,40 @@ def positive_samples(name: str, values: tuple[float, ...], limit_of: str) -> Non
             positive(limit_of, value, allow_none=False)
         except ValueError:
             raise ValueError(f"{name} must hold positive numbers of at most {LIMITS[limit_of]:g}, got {value!r}") from None
+
+
+class MeasuredPoint:
+    """What every kind's calibration point (a frozen dataclass with a ``status`` field) shares:
+    whether it measured (:attr:`ok`) and the checks of its measured figures."""
+
+    status: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def check_measured(self, positives: tuple[str, ...], seconds: tuple[str, ...], rate: str = "train_sps") -> None:
+        """Its status is one of :data:`POINT_STATUSES`; each of ``positives`` is ``None`` or
+        positive; ``<rate>_samples`` hold positive rates; each of ``seconds`` is ``None`` or from 0
+        to 1e7 seconds (``ValueError``)."""
+        if self.status not in POINT_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
+        for name in positives:
+            positive(name, getattr(self, name))
+        positive_samples(f"{rate}_samples", getattr(self, f"{rate}_samples"), rate)
+        for name in seconds:
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1e7:
+                raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
+
+    def require_when_ok(self, names: tuple[str, ...], where: str) -> None:
+        """An ok point has every one of ``names`` (``ValueError`` naming the point by ``where``)."""
+        if self.status == "ok" and any(getattr(self, name) is None for name in names):
+            raise ValueError(f"an ok point needs {' and '.join(names)} ({where})")
+
+
+def sample_spread(samples: tuple[float, ...], median: float | None) -> float | None:
+    """Relative spread (max-min)/median of timed samples, ``None`` with fewer than 2."""
+    if len(samples) < 2 or not median:
+        return None
+    return (max(samples) - min(samples)) / median

@@ -8,8 +8,26 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from profiler.checks import UNFINISHED_STATUSES
+from profiler.checks import UNFINISHED_STATUSES, MeasuredPoint, sample_spread
 from profiler.checks import positive as _positive
+
+
+class NumEnvsPoint(MeasuredPoint):
+    """A point keyed by its ``num_envs``, with its timed ``train_sps_samples`` around ``train_sps``."""
+
+    num_envs: int
+    train_sps: float | None
+    train_sps_samples: tuple[float, ...]
+
+    @property
+    def key(self) -> int:
+        """What identifies the point within its section: ``num_envs``."""
+        return self.num_envs
+
+    @property
+    def train_sps_spread(self) -> float | None:
+        """Relative spread (max-min)/median of the timed iterations, ``None`` with fewer than 2."""
+        return sample_spread(self.train_sps_samples, self.train_sps)
 
 
 class NumEnvsSection:

@@ -52,6 +52,11 @@ def end_process_group(proc: subprocess.Popen, grace_s: float = 5.0) -> None:
 
 def kill_session(sid: int) -> None:
     """SIGKILL every process still in session ``sid`` (Linux; a no-op without ``/proc``)."""
+    signal_session_members(sid, signal.SIGKILL)
+
+
+def signal_session_members(sid: int, sig: int) -> None:
+    """Send ``sig`` to every process in session ``sid`` but this one (Linux; a no-op without ``/proc``)."""
     try:
         entries = os.listdir("/proc")
     except OSError:
@@ -61,7 +66,7 @@ def kill_session(sid: int) -> None:
             continue
         try:
             if os.getsid(int(entry)) == sid:
-                os.kill(int(entry), signal.SIGKILL)
+                os.kill(int(entry), sig)
         except (ProcessLookupError, PermissionError, OSError):
             continue
 

@@ -12,17 +12,7 @@ import typer
 from advisor import kinds
 from advisor.console import err, out, print_json, sigterm_as_interrupt
 from advisor.errors import BadInput, CalibrationInterrupted
-from advisor.units import parse_count, parse_duration, parse_int_list
-
-
-def _parse_env(pairs: list[str]) -> dict[str, str]:
-    found = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or " " in key:
-            raise BadInput(f"--env {pair!r} is not NAME=VALUE; e.g. --env WANDB_MODE=disabled")
-        found[key] = value
-    return found
+from advisor.units import parse_count, parse_duration, parse_env, parse_int_list
 
 
 def race(
@@ -95,7 +85,7 @@ def race(
                    score_regex=score_regex, step_regex=step_regex, window=window,
                    num_envs=list(parse_int_list(num_envs, "--num-envs", maximum=2**24)) if num_envs else None,
                    total_timesteps=parse_count(total_timesteps, "--total-timesteps"), num_steps=num_steps,
-                   timeout_s=parse_duration(timeout, "--timeout") if timeout else None, env=_parse_env(env or []))
+                   timeout_s=parse_duration(timeout, "--timeout") if timeout else None, env=parse_env(env or []))
     spec, candidates_from, platform = chosen.race_spec(profile, list(command or []), **options)
     from profiler.devicelock import SweepClaim
     from profiler.race.engine import preflight, run_race

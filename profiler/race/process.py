@@ -21,7 +21,7 @@ from pathlib import Path
 
 from profiler.child import looks_like_oom
 from profiler.race.schema import MAX_CURVE_POINTS, CurvePoint
-from profiler.runner import end_process_group, kill_session
+from profiler.runner import end_process_group, kill_session, signal_session_members
 from profiler.trainers.scores import ScoreFormat, SeriesReader
 
 POLL_S = 0.05
@@ -33,18 +33,7 @@ def signal_session(sid: int, sig: int) -> None:
         os.killpg(sid, sig)
     except (ProcessLookupError, PermissionError):
         pass
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return
-    for entry in entries:
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            if os.getsid(int(entry)) == sid:
-                os.kill(int(entry), sig)
-        except (ProcessLookupError, PermissionError, OSError):
-            continue
+    signal_session_members(sid, sig)
 
 
 def _preexec(memory_limit_bytes: int | None):

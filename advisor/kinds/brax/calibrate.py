@@ -11,14 +11,17 @@ from advisor import catalog
 from advisor.console import err
 from advisor.errors import BadInput
 from advisor.sweeping import (
-    NO_WAIT_HELP,
-    STRICT_HELP,
+    FreshOption,
+    NoWaitOption,
+    PointTimeoutOption,
+    ResumeOption,
+    SavedJsonOption,
+    StrictOption,
     claim_device,
     claim_likely_device,
-    report_done,
     run_sweep,
+    run_with_progress,
     show_saved,
-    sweep_progress,
 )
 from advisor.units import parse_bytes, parse_int_list
 from profiler.store import advisor_home
@@ -91,15 +94,14 @@ def calibrate_brax(
                                                        "point (two compiles: minutes on a CPU). Default: yes, and no "
                                                        "with --quick; without it times to target exclude evaluation.")]
     = None,
-    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a "
-                                                "timeout.")] = 1800.0,
+    timeout: PointTimeoutOption = 1800.0,
     memory_limit: Annotated[Optional[str], typer.Option(
         help="Cap each point's memory (bytes, or 4G; RLIMIT_DATA): a point over it is out of memory.")] = None,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
-    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
-    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+    resume: ResumeOption = False,
+    fresh: FreshOption = False,
+    no_wait: NoWaitOption = False,
+    strict: StrictOption = False,
+    json_output: SavedJsonOption = False,
 ) -> int:
     """Calibrate Brax PPO (brax.training.agents.ppo.train) on a MuJoCo Playground env: per point one fresh process
     trains from Playground's defaults for the env; env steps/s from compile-free epochs (training/walltime deltas),
@@ -181,16 +183,11 @@ def print_plan(spec, found: dict) -> None:
 def _run_with_progress(spec, profile_name: str, found: dict, **options):
     from profiler.kinds.brax.sweep import run_brax_sweep
 
-    with sweep_progress() as progress:
-        task = progress.add_task("starting", total=len(spec.grid))
+    def label(key) -> str:
+        n, b, m, u = key
+        return f"num_envs={n} batch {b}x{m} unroll {u}"
 
-        def on_event(event) -> None:
-            if event.phase == "measure":
-                progress.update(task, description=event.message)
-            elif event.phase == "done":
-                n, b, m, u = event.key
-                report_done(progress, task, event, f"num_envs={n} batch {b}x{m} unroll {u}",
-                            lambda p: f"{p.train_sps:,.0f} env steps/s, first epoch {p.first_epoch_s:.1f} s, "
-                                      f"setup {p.setup_s:.1f} s", 160)
-
-        return run_brax_sweep(spec, profile_name, found, on_event=on_event, **options)
+    return run_with_progress(len(spec.grid),
+                             lambda on_event: run_brax_sweep(spec, profile_name, found, on_event=on_event, **options),
+                             label, lambda p: f"{p.train_sps:,.0f} env steps/s, first epoch {p.first_epoch_s:.1f} s, "
+                                              f"setup {p.setup_s:.1f} s", 160, shown=("measure",))

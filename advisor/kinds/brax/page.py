@@ -9,7 +9,7 @@ import streamlit as st
 from advisor.errors import AdvisorError
 from advisor.kinds.brax.recommend import recommend_brax
 from advisor.kinds.brax.render import python_text, trainer_command, yaml_text
-from advisor.page import PageContext, plain
+from advisor.page import PageContext, chosen_caption, chosen_config, plain, rate_metric
 from advisor.units import format_count, format_duration, parse_count
 from advisor.vectorised_explore import dataset, throughput_spec
 
@@ -30,19 +30,16 @@ def sidebar(section) -> tuple[int, float, dict[str, int]] | None:
 
 
 def recommendation_panel(rec) -> None:
-    st.subheader("Recommendation")
-    if rec.chosen is None:
-        st.warning(plain(rec.reason))
+    c = chosen_config(rec, "Recommendation")
+    if c is None:
         return
-    c = rec.chosen
     cols = st.columns(4)
     cols[0].metric("num_envs", c.num_envs)
     cols[1].metric("env steps per update", format_count(rec.env_steps_per_update))
-    cols[2].metric("train_sps (env steps/s)", format_count(c.train_sps),
-                   help=f"90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f}")
+    rate_metric(cols[2], "train_sps (env steps/s)", c.train_sps, c.train_sps_low, c.train_sps_high)
     cols[3].metric("time to target", format_duration(c.time_s),
                    help=f"{rec.total_env_steps:,} env steps in Brax's accounting, evaluation and compile included")
-    st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
+    chosen_caption(rec)
     with st.expander("ppo_params (Python)"):
         st.code(python_text(rec), language="python")
     with st.expander("ppo_params (YAML)"):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from advisor.errors import BadInput
+from advisor.units import check_recommend_options
 from models.phases.brax import BraxPhaseModel, nnls_relative
 from models.stats import at_measurement
 from profiler.kinds.brax.rules import env_steps_per_update, epochs, evaluations, shape_error, total_env_steps
@@ -151,10 +152,7 @@ def candidates(rows: int, device_count: int, limit: int = 2**16) -> list[int]:
 def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, profile_note: str = "",
                    objective: str = "fastest", headroom: float = 0.9, env_steps_per_update: int | None = None,
                    **given: int | None) -> BraxRecommendation:
-    if objective not in OBJECTIVES:
-        raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
-    if not 0 < headroom <= 1:
-        raise BadInput(f"--memory-headroom must be a fraction in (0, 1], e.g. 0.9 (got {headroom})")
+    check_recommend_options(objective, OBJECTIVES, headroom)
     for name, value in list(given.items()) + [("env_steps_per_update", env_steps_per_update)]:
         if value is not None and value < 1:
             raise BadInput(f"--{name.replace('_', '-')} must be a positive integer")

@@ -11,16 +11,18 @@ import typer
 from advisor import catalog
 from advisor.errors import BadInput
 from advisor.sweeping import (
-    NO_WAIT_HELP,
-    STRICT_HELP,
+    FreshOption,
+    NoWaitOption,
+    ResumeOption,
+    SavedJsonOption,
+    StrictOption,
     claim_device,
     contended_suffix,
-    report_done,
     run_sweep,
+    run_with_progress,
     show_saved,
-    sweep_progress,
 )
-from advisor.units import parse_bytes, parse_count, parse_duration, parse_int_list
+from advisor.units import parse_bytes, parse_count, parse_duration, parse_env, parse_int_list
 
 #: Presets: argument lists and environments for trainers advisor knows (see :mod:`advisor.kinds.command.presets`).
 PRESET_HELP = ("cleanrl (CleanRL's PPO scripts: --num-envs, --total-timesteps, its --num-steps), sb3 or rl-zoo3 "
@@ -72,11 +74,11 @@ def calibrate_command(
     env: Annotated[Optional[list[str]], typer.Option(
         help="NAME=VALUE added to the command's environment (repeatable).")] = None,
     preset: Annotated[Optional[str], typer.Option(help=PRESET_HELP)] = None,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
-    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
-    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+    resume: ResumeOption = False,
+    fresh: FreshOption = False,
+    no_wait: NoWaitOption = False,
+    strict: StrictOption = False,
+    json_output: SavedJsonOption = False,
 ) -> int:
     """Calibrate your own training command: run it at each num_envs (differential timing: two runs of different
     total_timesteps, env steps/s = difference in env steps / difference in wall seconds) and record env steps/s,
@@ -112,7 +114,7 @@ def calibrate_command(
     if sps_regex is not None and iteration == "detect":  # one run per point: nothing to difference
         iteration = "given"
     workload = CommandWorkload(argv=tuple(argv), cwd=os.getcwd(), num_steps=num_steps or 1,
-                               minibatch_size=minibatch_size, env={**extra_env, **_parse_env(env or [])},
+                               minibatch_size=minibatch_size, env={**extra_env, **parse_env(env or [])},
                                sps_regex=sps_regex, preset=preset if preset is None else _canonical(preset),
                                iteration=iteration, rounding=rounding, steps_regex=steps_regex)
     _check_program(workload)
@@ -191,30 +193,11 @@ def _check_regex(option: str, pattern: str) -> None:
         raise BadInput(f"{option} {pattern!r} is not a regular expression ({exc}); e.g. {example}") from None
 
 
-def _parse_env(pairs: list[str]) -> dict[str, str]:
-    found = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or " " in key:
-            raise BadInput(f"--env {pair!r} is not NAME=VALUE; e.g. --env WANDB_MODE=disabled")
-        found[key] = value
-    return found
-
-
 def _run_with_progress(spec, profile_name: str, **options):
     from advisor.kinds.command.render import done_line
     from profiler.kinds.command.sweep import run_command_sweep
 
-    with sweep_progress() as progress:
-        task = progress.add_task("starting", total=len(spec.num_envs))
-
-        def on_event(event) -> None:
-            if event.phase == "run":
-                progress.update(task, description=event.message)
-            elif event.phase == "measure" and event.message:
-                progress.console.print(f"num_envs={event.key}: {event.message}", markup=False)
-            elif event.phase == "done":
-                report_done(progress, task, event, f"num_envs={event.key}",
-                            lambda p: done_line(p) + contended_suffix(p), 200)
-
-        return run_command_sweep(spec, profile_name, on_event=on_event, **options)
+    return run_with_progress(len(spec.num_envs),
+                             lambda on_event: run_command_sweep(spec, profile_name, on_event=on_event, **options),
+                             lambda key: f"num_envs={key}", lambda p: done_line(p) + contended_suffix(p), 200,
+                             shown=("run",))

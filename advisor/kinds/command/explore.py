@@ -23,6 +23,7 @@ from advisor.vectorised_explore import (
     profiles,
     throughput_rows,
 )
+from advisor.vectorised_explore import Dataset as NumEnvsDataset
 from models.num_envs_curves import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 
@@ -31,20 +32,13 @@ _POOL = "JAX default pool (75%)"
 
 
 @dataclass(frozen=True)
-class Dataset:
+class Dataset(NumEnvsDataset):
     """One profile's rows for the command charts (Vega-Lite rows tagged with the profile's name):
     throughput ``curve`` (fit, interval) and ``measured`` points; memory ``memory_curve`` (predicted
     peak and upper bound), ``memory_measured`` and ``memory_lines`` (device memory, headroom);
     ``time`` (seconds to the target along the curve, fixed cost included) and ``fixed`` (each
     point's measured fixed cost)."""
 
-    name: str
-    curves: VectorCurves
-    curve: list[dict]
-    measured: list[dict]
-    memory_curve: list[dict]
-    memory_measured: list[dict]
-    memory_lines: list[dict]
     time: list[dict]
     fixed: list[dict]
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from advisor.errors import AdvisorError
 from advisor.kinds.command import explore
-from advisor.page import PageContext, plain
+from advisor.page import PageContext, chosen_caption, chosen_config, plain, rate_metric
 from advisor.units import format_bytes, format_count, format_duration, parse_count
 from advisor.vectorised_explore import marker_rows, memory_note, memory_spec, throughput_spec, time_spec
 
@@ -33,20 +33,17 @@ def _command(line: str, cwd: str) -> None:
 
 
 def recommendation_panel(rec: explore.CommandRecommendation) -> None:
-    st.subheader(f"Recommendation for {rec.name}")
-    if rec.chosen is None:
-        st.warning(plain(rec.reason))
+    c = chosen_config(rec, f"Recommendation for {rec.name}")
+    if c is None:
         return
-    c = rec.chosen
     cols = st.columns(4)
     cols[0].metric("num_envs", c.num_envs)
-    cols[1].metric("env steps/s", format_count(c.train_sps),
-                   help=f"90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f}")
+    rate_metric(cols[1], "env steps/s", c.train_sps, c.train_sps_low, c.train_sps_high)
     cols[2].metric("fixed cost", format_duration(c.fixed_s), help="start-up + compile of one run, measured")
     cols[3].metric("time to target", format_duration(c.time_s),
                    help=f"{format_duration(c.time_low_s)}-{format_duration(c.time_high_s)}: fixed cost + "
                         f"{c.total_timesteps:,} env steps / env steps per s")
-    st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
+    chosen_caption(rec)
     _command(rec.command_line, rec.workload.cwd)
 
 
@@ -56,8 +53,7 @@ def what_if_panel(result: explore.WhatIf, cwd: str) -> None:
         return
     o = result.option
     cols = st.columns(4)
-    cols[0].metric("env steps/s", format_count(o.train_sps),
-                   help=f"90% interval {o.train_sps_low:,.0f}-{o.train_sps_high:,.0f}")
+    rate_metric(cols[0], "env steps/s", o.train_sps, o.train_sps_low, o.train_sps_high)
     cols[1].metric("fixed cost", format_duration(o.fixed_s))
     cols[2].metric("time to target", format_duration(o.time_s),
                    help=f"{format_duration(o.time_low_s)}-{format_duration(o.time_high_s)}")

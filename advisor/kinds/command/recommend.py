@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.errors import BadInput
+from advisor.units import check_recommend_options
 from advisor.vectorised import prediction_rows, trend_note
 from models.num_envs_curves import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
@@ -123,12 +123,7 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
                       objective: str = "efficient", tolerance: float = 0.05,
                       headroom: float = 0.9) -> CommandRecommendation:
     """Choose ``num_envs`` for ``target_steps`` env steps of the profile's command."""
-    if objective not in OBJECTIVES:
-        raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
-    if not 0 < headroom <= 1:
-        raise BadInput(f"--memory-headroom must be a fraction in (0, 1], e.g. 0.9 (got {headroom})")
-    if not 0 <= tolerance < 1:
-        raise BadInput(f"--tolerance must be a fraction in [0, 1), e.g. 0.05 (got {tolerance})")
+    check_recommend_options(objective, OBJECTIVES, headroom, tolerance)
     section = curves.section
     capacity = section.accelerator.memory_bytes
     budget = int(headroom * capacity) if capacity else None

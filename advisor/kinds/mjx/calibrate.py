@@ -12,15 +12,18 @@ from advisor.console import err
 from advisor.errors import BadInput
 from advisor.kinds.mjx.render import mjx_points_table
 from advisor.sweeping import (
-    NO_WAIT_HELP,
-    STRICT_HELP,
+    FreshOption,
+    NoWaitOption,
+    PointTimeoutOption,
+    ResumeOption,
+    SavedJsonOption,
+    StrictOption,
     claim_device,
     claim_likely_device,
     contended_suffix,
-    report_done,
     run_sweep,
+    run_with_progress,
     show_saved,
-    sweep_progress,
 )
 from advisor.units import format_bytes, format_duration, parse_bytes, parse_duration, parse_int_list, parse_layers
 from profiler.hardware import fingerprint
@@ -56,7 +59,7 @@ def calibrate_mjx(
         help="Override the MJCF's physics timestep in seconds (opt.timestep; Go2: 0.002). Default: the model's own.")] = None,
     hidden_layers: Annotated[str, typer.Option(help="Actor and critic hidden layer widths.")] = "512,256",
     repeats: Annotated[Optional[int], typer.Option(help="Timed iterations per point after one warm-up. Default 3 (2 with --quick).")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    timeout: PointTimeoutOption = 900.0,
     phases: Annotated[bool, typer.Option("--phases/--no-phases",
         help="Also time each iteration's rollout and update phases apart, the update at the minibatch counts of the "
              "plan printed first, so predictions cover any num_minibatches and num_steps.")] = True,
@@ -81,11 +84,11 @@ def calibrate_mjx(
         help="Afterwards, find the largest num_envs whose predicted peak memory fits --memory-headroom, by "
              "compiling alone (XLA's memory analysis; nothing runs out of memory).")] = False,
     memory_headroom: Annotated[float, typer.Option(help="Fraction of device memory --find-max may fill.")] = 0.9,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted sweep of this profile with the same settings.")] = False,
-    fresh: Annotated[bool, typer.Option(help="Discard an unfinished sweep in this profile and start over.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
-    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+    resume: ResumeOption = False,
+    fresh: FreshOption = False,
+    no_wait: NoWaitOption = False,
+    strict: StrictOption = False,
+    json_output: SavedJsonOption = False,
 ) -> int:
     """Run a short MJX/JAX PPO sweep over num_envs, one fresh process per point; each point records train_sps
     and physics_sps (env steps/s), compile time (s), true peak memory (bytes) and XLA's memory analysis."""
@@ -215,24 +218,12 @@ def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | N
 def _run_with_progress(spec, profile_name: str, options: dict):
     from profiler.kinds.mjx.sweep import run_mjx_sweep
 
-    with sweep_progress() as progress:
-        task = progress.add_task("starting", total=len(spec.num_envs))
-        def on_event(event) -> None:
-            if event.phase in ("probe", "compile", "adapt"):
-                if event.phase == "adapt":
-                    progress.update(task, total=(progress.tasks[0].total or 0) + 1)
-                progress.update(task, description=event.message)
-            elif event.phase == "compiled":
-                progress.update(task, description=f"compiled num_envs={event.key}")
-            elif event.phase == "measure":
-                if event.message:
-                    progress.console.print(f"num_envs={event.key}: {event.message}", markup=False)
-                progress.update(task, description=f"num_envs={event.key}: measuring")
-            elif event.phase == "done":
-                report_done(progress, task, event, f"num_envs={event.key}",
-                            lambda p: f"{p.train_sps:,.0f} env steps/s{contended_suffix(p)}", 80)
-
-        return run_mjx_sweep(spec, profile_name, on_event=on_event, **options)
+    return run_with_progress(len(spec.num_envs),
+                             lambda on_event: run_mjx_sweep(spec, profile_name, on_event=on_event, **options),
+                             lambda key: f"num_envs={key}", lambda p: f"{p.train_sps:,.0f} env steps/s{contended_suffix(p)}",
+                             80, shown=("probe", "compile", "adapt"),
+                             states={"compiled": lambda key: f"compiled num_envs={key}",
+                                     "measure": lambda key: f"num_envs={key}: measuring"})
 
 
 def doctor_plan() -> tuple[list, dict | None, str | None]:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from advisor.errors import AdvisorError
 from advisor.kinds.mjx import explore
-from advisor.page import PageContext, plain
+from advisor.page import PageContext, chosen_caption, chosen_config, plain, rate_metric, what_if_option
 from advisor.units import format_bytes, format_count, format_duration, parse_count, parse_layers
 from advisor.vectorised_explore import (
     Dataset,
@@ -65,16 +65,13 @@ def sidebar_settings(name: str, curves, rec) -> Inputs | None:
 
 
 def recommendation_panel(rec) -> None:
-    st.subheader("Recommendation")
-    if rec.chosen is None:
-        st.warning(plain(rec.reason))
+    c = chosen_config(rec, "Recommendation")
+    if c is None:
         return
-    c = rec.chosen
     cols = st.columns(4)
     cols[0].metric("num_envs", c.num_envs, help=f"x {c.num_steps} steps per env per update")
     cols[1].metric("num_minibatches", c.num_minibatches, help=f"{c.minibatch_size} samples per minibatch")
-    cols[2].metric("train_sps (env steps/s)", format_count(c.train_sps),
-                   help=f"90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f}, for exactly this config")
+    rate_metric(cols[2], "train_sps (env steps/s)", c.train_sps, c.train_sps_low, c.train_sps_high, ", for exactly this config")
     cols[3].metric("time to target", format_duration(c.time_s))
     more = st.columns(4)
     more[0].metric("PPO updates", f"{c.num_updates:,}", help=f"at least {rec.min_updates} required")
@@ -82,7 +79,7 @@ def recommendation_panel(rec) -> None:
                    help=f"{c.update_epochs} epochs x {c.num_minibatches} minibatches")
     more[2].metric("gradient steps per env step", f"{c.gradient_steps_per_sample:.3g}")
     more[3].metric("prediction basis", "phases" if c.basis == "phases" else "fused curve")
-    st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
+    chosen_caption(rec)
 
 
 def what_if_panel(result, inputs: Inputs) -> None:
@@ -90,14 +87,11 @@ def what_if_panel(result, inputs: Inputs) -> None:
     if inputs.layers_error:
         st.error(plain(inputs.layers_error))
         return
-    for error in result.errors:
-        st.error(plain(error))
-    if result.option is None:
+    o = what_if_option(result)
+    if o is None:
         return
-    o = result.option
     cols = st.columns(4)
-    cols[0].metric("train_sps (env steps/s)", format_count(o.train_sps),
-                   help=f"90% interval {o.train_sps_low:,.0f}-{o.train_sps_high:,.0f}")
+    rate_metric(cols[0], "train_sps (env steps/s)", o.train_sps, o.train_sps_low, o.train_sps_high)
     cols[1].metric("time to target", format_duration(o.time_s),
                    help=f"{format_duration(o.time_low_s)}-{format_duration(o.time_high_s)}")
     cols[2].metric("peak memory (upper bound)", format_bytes(o.peak_bytes_upper))

@@ -19,6 +19,7 @@ from advisor.kinds.mjx.evaluated_configs import (
     evaluate,
     min_rollout_steps,
 )
+from advisor.units import check_recommend_options
 from advisor.vectorised import JAX_DEFAULT_POOL_FRACTION, prediction_rows, trend_note
 from models.num_envs_curves import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
@@ -112,12 +113,7 @@ def recommend_mjx(
     not recommended. ``same-batch`` holds env steps per update at ``base_batch`` (default
     LocoMuJoCo's 2048 x 50) and picks the fastest num_envs x num_steps split of it.
     """
-    if objective not in OBJECTIVES:
-        raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
-    if not 0 < headroom <= 1:
-        raise BadInput(f"--memory-headroom must be a fraction in (0, 1], e.g. 0.9 (got {headroom})")
-    if not 0 <= tolerance < 1:
-        raise BadInput(f"--tolerance must be a fraction in [0, 1), e.g. 0.05 (got {tolerance})")
+    check_recommend_options(objective, OBJECTIVES, headroom, tolerance)
     if min_updates < 0:
         raise BadInput(f"--min-updates must be 0 or more PPO updates (got {min_updates})")
     section = curves.section

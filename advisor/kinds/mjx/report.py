@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from advisor.vectorised import draw_throughput
 from advisor.workload import Panel
 from models.base import distinct
 from models.num_envs_curves import fit_vectorised
@@ -20,25 +21,10 @@ TITLES = {
 def dashboard_panels(section: MjxSection) -> list[Panel]:
     if not section.ok_points:
         return []
-    panels = [Panel("mjx_throughput", TITLES["mjx_throughput"], lambda ax: _mjx_throughput(ax, section))]
+    panels = [Panel("mjx_throughput", TITLES["mjx_throughput"], lambda ax: draw_throughput(ax, fit_vectorised(section)))]
     if any(p.peak_bytes for p in section.ok_points):
         panels.append(Panel("mjx_memory", TITLES["mjx_memory"], lambda ax: _mjx_memory(ax, section)))
     return panels
-
-
-def _mjx_throughput(ax, section: MjxSection) -> None:
-    ok = section.ok_points
-    ax.plot([p.num_envs for p in ok], [p.train_sps for p in ok], "o", label="measured, train_sps")
-    curves = fit_vectorised(section)
-    if curves.throughput is not None:
-        n = np.geomspace(ok[0].num_envs, ok[-1].num_envs, 200)
-        low, high = curves.throughput.predict_interval(n)
-        ax.fill_between(n, low, high, alpha=0.15, label="90% interval")
-        ax.plot(n, curves.throughput.predict(n), "-", label=f"fit ({curves.throughput.form_})")
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("num_envs")
-    ax.set_ylabel("env steps/s")
-    ax.legend(fontsize=8)
 
 
 def _mjx_memory(ax, section: MjxSection) -> None:

@@ -11,14 +11,15 @@ from advisor.console import err
 from advisor.errors import BadInput
 from advisor.kinds.rllib.render import rllib_points_table
 from advisor.sweeping import (
-    NO_WAIT_HELP,
-    STRICT_HELP,
+    NoWaitOption,
+    PointTimeoutOption,
+    SavedJsonOption,
+    StrictOption,
     claim_device,
     contended_suffix,
-    report_done,
     run_sweep,
+    run_with_progress,
     show_saved,
-    sweep_progress,
 )
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
@@ -69,12 +70,12 @@ def calibrate_rllib(
              "Default 1.")] = None,
     cpus_per_runner: Annotated[Optional[float], typer.Option(
         help="num_cpus_per_env_runner. Default 1, or an equal share of the CPUs left when there are more runners.")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds before one point's process is ended and recorded as a timeout.")] = 900.0,
+    timeout: PointTimeoutOption = 900.0,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted RLlib sweep of this profile with the same settings.")] = False,
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished RLlib sweep in this profile and start over.")] = False,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help=NO_WAIT_HELP)] = False,
-    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the saved profile as JSON at the end.")] = False,
+    no_wait: NoWaitOption = False,
+    strict: StrictOption = False,
+    json_output: SavedJsonOption = False,
 ) -> int:
     """Run RLlib PPO with a grid of num_env_runners x num_envs_per_env_runner, one process and Ray session per point;
     each point records env steps/s (median of timed iterations), iteration, sampling and learner seconds, CPU use
@@ -145,18 +146,11 @@ def _done_text(p) -> str:
 def _run_with_progress(spec, profile_name: str, resources, resume: bool, fresh: bool, **locking):
     from profiler.kinds.rllib.sweep import run_rllib_sweep
 
-    with sweep_progress() as progress:
-        task = progress.add_task("starting", total=len(spec.grid))
+    def label(key) -> str:
+        return f"{key[0]}r x {key[1]}e"
 
-        def on_event(event) -> None:
-            if event.phase == "probe":
-                progress.update(task, description=event.message)
-            elif event.phase == "measure" and event.message:
-                progress.console.print(f"{event.key[0]}r x {event.key[1]}e: {event.message}", markup=False)
-            elif event.phase == "start":
-                progress.update(task, description=f"{event.key[0]}r x {event.key[1]}e: starting Ray and measuring")
-            elif event.phase == "done":
-                report_done(progress, task, event, f"{event.key[0]}r x {event.key[1]}e", _done_text)
-
-        return run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources, resume=resume, fresh=fresh,
-                               **locking)
+    return run_with_progress(len(spec.grid),
+                             lambda on_event: run_rllib_sweep(spec, profile_name, on_event=on_event, resources=resources,
+                                                              resume=resume, fresh=fresh, **locking),
+                             label, _done_text, shown=("probe",),
+                             states={"start": lambda key: f"{label(key)}: starting Ray and measuring"})

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.catalog import resolve_profile
-from advisor.console import out, print_json, write_output
+from advisor.console import out, print_json, show_recommendation
 from advisor.console import table as new_table
-from advisor.errors import BadInput, NoRecommendation
+from advisor.errors import BadInput
 from advisor.kinds.rllib.conf import comment_header, emit_python, emit_yaml, settings
 from advisor.kinds.rllib.recommend import predict_rllib, recommend_rllib
 from advisor.kinds.rllib.render import rllib_options_table
@@ -27,28 +27,21 @@ def recommend_command(kind, target_steps: int, profile: str | None, objective: s
     python_text = yaml_text = None
     if rec.chosen is not None:
         python_text, yaml_text = emit_python(rec), emit_yaml(rec)
+    json_data = None
     if json_output:
-        data = to_jsonable(rec)
-        data.update(settings=settings(rec) if rec.chosen else None, python=python_text, yaml=yaml_text)
-        print_json(data)
-    else:
-        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
-        if rec.options:
-            out.print(rllib_options_table(rec))
-    if rec.chosen is None:
-        raise NoRecommendation(rec.reason)
-    if output is not None:
-        write_output(output, python_text if output.suffix == ".py" else yaml_text, example="ppo_config.py")
-    if not json_output:
+        json_data = to_jsonable(rec)
+        json_data.update(settings=settings(rec) if rec.chosen else None, python=python_text, yaml=yaml_text)
+
+    def lines() -> list[str]:
         if output is not None:
-            out.print(f"wrote {output}")
-        else:
-            out.print(comment_header(rec), markup=False, end="")
-            out.print("# --- as PPOConfig calls ---", markup=False)
-            out.print(emit_python(rec, header=False), markup=False, end="")
-            out.print("# --- as YAML (keys grouped by PPOConfig method) ---", markup=False)
-            out.print(emit_yaml(rec, header=False), markup=False, end="")
-    return 0
+            return []
+        text = (comment_header(rec) + "# --- as PPOConfig calls ---\n" + emit_python(rec, header=False)
+                + "# --- as YAML (keys grouped by PPOConfig method) ---\n" + emit_yaml(rec, header=False))
+        return [text.removesuffix("\n")]  # printed with the newline it ends with
+
+    return show_recommendation(rec, json_data, table=lambda: rllib_options_table(rec), lines=lines, output=output,
+                               output_text=lambda: python_text if output.suffix == ".py" else yaml_text,
+                               example="ppo_config.py")
 
 
 def predict_command(loaded, name: str, json_output: bool, *, runners: str, envs_per_runner: str) -> int:

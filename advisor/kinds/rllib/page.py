@@ -8,8 +8,8 @@ import streamlit as st
 from advisor.errors import AdvisorError
 from advisor.kinds.rllib import explore as explore_rllib
 from advisor.kinds.rllib.recommend import recommend_rllib
-from advisor.page import PageContext, plain
-from advisor.units import format_count, format_duration, parse_count
+from advisor.page import PageContext, chosen_caption, chosen_config, plain, rate_metric, what_if_option
+from advisor.units import format_duration, parse_count
 
 
 def rllib_settings(name: str, curves, rec) -> tuple[int, int, int]:
@@ -31,32 +31,26 @@ def rllib_settings(name: str, curves, rec) -> tuple[int, int, int]:
 
 
 def rllib_recommendation_panel(rec) -> None:
-    st.subheader("RLlib recommendation")
-    if rec.chosen is None:
-        st.warning(plain(rec.reason))
+    c = chosen_config(rec, "RLlib recommendation")
+    if c is None:
         return
-    c = rec.chosen
     cols = st.columns(4)
     cols[0].metric("runners x envs", f"{c.num_env_runners} x {c.num_envs_per_env_runner}")
-    cols[1].metric("env steps/s", format_count(c.env_steps_per_s),
-                   help=f"90% interval {c.env_steps_per_s_low:,.0f}-{c.env_steps_per_s_high:,.0f}")
+    rate_metric(cols[1], "env steps/s", c.env_steps_per_s, c.env_steps_per_s_low, c.env_steps_per_s_high)
     cols[2].metric("efficiency", "-" if c.efficiency is None else f"{c.efficiency:.0%}",
                    help=(c.rating or "") + ("" if c.efficiency_low is None else
                                             f"; 90% interval {c.efficiency_low:.0%}-{c.efficiency_high:.0%}"))
     cols[3].metric("time to target", format_duration(c.time_s))
-    st.caption(plain(f"Chosen as {rec.reason}. " + " ".join(f"Note: {n}." for n in rec.notes)))
+    chosen_caption(rec)
 
 
 def rllib_what_if_panel(result) -> None:
     st.subheader("Your RLlib settings")
-    for error in result.errors:
-        st.error(plain(error))
-    if result.option is None:
+    o = what_if_option(result)
+    if o is None:
         return
-    o = result.option
     cols = st.columns(4)
-    cols[0].metric("env steps/s", format_count(o.env_steps_per_s),
-                   help=f"90% interval {o.env_steps_per_s_low:,.0f}-{o.env_steps_per_s_high:,.0f}")
+    rate_metric(cols[0], "env steps/s", o.env_steps_per_s, o.env_steps_per_s_low, o.env_steps_per_s_high)
     cols[1].metric("speedup", "-" if o.speedup is None else f"{o.speedup:.2f}x",
                    help=None if o.speedup_low is None else f"90% interval {o.speedup_low:.2f}-{o.speedup_high:.2f}x")
     cols[2].metric("efficiency", "-" if o.efficiency is None else f"{o.efficiency:.0%} ({o.rating})",

@@ -18,7 +18,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import LIMITS, POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import LIMITS, UNFINISHED_STATUSES, MeasuredPoint, sample_spread
 from profiler.checks import positive as _positive
 from profiler.contention import Contention
 from profiler.kinds.brax.rules import env_steps_per_update
@@ -94,7 +94,7 @@ class BraxWorkload:
 
 
 @dataclass(frozen=True)
-class BraxPoint:
+class BraxPoint(MeasuredPoint):
     """One ``ppo.train`` run. ``train_sps`` is the median env steps/s of its compile-free training
     epochs (``training/walltime`` deltas), ``train_sps_samples`` one per epoch; ``epoch_s`` the
     median seconds of one such epoch (``training_steps`` training steps); ``compile_s`` XLA's
@@ -137,23 +137,11 @@ class BraxPoint:
         for name in ("num_envs", "batch_size", "num_minibatches", "unroll_length", "num_updates_per_batch",
                      "action_repeat", "training_steps"):
             _positive(name, getattr(self, name), allow_none=False)
-        if self.status not in POINT_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
-        for name in ("train_sps", "peak_bytes", "epoch_s", "num_eval_envs", "compiled_epochs"):
-            _positive(name, getattr(self, name))
-        positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
-        for name in ("compile_s", "first_epoch_s", "recompile_s", "setup_s", "train_wall_s"):
-            value = getattr(self, name)
-            if value is not None and not 0 <= value <= 1e7:
-                raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
+        self.check_measured(("train_sps", "peak_bytes", "epoch_s", "num_eval_envs", "compiled_epochs"),
+                            ("compile_s", "first_epoch_s", "recompile_s", "setup_s", "train_wall_s"))
         if any(not 0 <= s <= 1e7 for s in self.eval_s):
             raise ValueError("eval_s must be seconds between 0 and 1e7")
-        if self.status == "ok" and (self.train_sps is None or self.epoch_s is None):
-            raise ValueError(f"an ok point needs train_sps and epoch_s (key={self.key})")
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
+        self.require_when_ok(("train_sps", "epoch_s"), f"key={self.key}")
 
     @property
     def key(self) -> tuple[int, int, int, int]:
@@ -183,9 +171,7 @@ class BraxPoint:
 
     @property
     def train_sps_spread(self) -> float | None:
-        if len(self.train_sps_samples) < 2 or not self.train_sps:
-            return None
-        return (max(self.train_sps_samples) - min(self.train_sps_samples)) / self.train_sps
+        return sample_spread(self.train_sps_samples, self.train_sps)
 
 
 def shape_of(point: BraxPoint) -> tuple[int, int, int, int, int]:

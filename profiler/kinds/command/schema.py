@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, positive_samples
 from profiler.checks import positive as _positive
 from profiler.contention import Contention
-from profiler.num_envs_section import NumEnvsSection
+from profiler.num_envs_section import NumEnvsPoint, NumEnvsSection
 from profiler.profile import Accelerator
 
 #: How a point's ``peak_bytes`` was measured (one per point; the section keeps the first).
@@ -126,7 +125,7 @@ class CommandRun:
 
 
 @dataclass(frozen=True)
-class CommandPoint:
+class CommandPoint(NumEnvsPoint):
     """One ``num_envs``: ``train_sps`` (env steps/s, see ``throughput_method``), ``fixed_s`` the
     start-up + compile cost (s) of one run (``compile_s`` holds the same figure, the name the
     vectorised curves read), ``peak_bytes`` its peak memory (see ``memory_source``), ``runs``
@@ -159,15 +158,7 @@ class CommandPoint:
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)
-        if self.status not in POINT_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
-        for name in ("train_sps", "peak_bytes", "num_steps", "num_minibatches"):
-            _positive(name, getattr(self, name))
-        positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
-        for name in ("fixed_s", "compile_s"):
-            value = getattr(self, name)
-            if value is not None and not 0 <= value <= 1e7:
-                raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
+        self.check_measured(("train_sps", "peak_bytes", "num_steps", "num_minibatches"), ("fixed_s", "compile_s"))
         if self.memory_source not in MEMORY_SOURCES:
             raise ValueError(f"memory_source must be one of {', '.join(MEMORY_SOURCES)}")
         if self.throughput_method not in THROUGHPUT_METHODS:
@@ -175,22 +166,7 @@ class CommandPoint:
         if self.steps_basis not in STEPS_BASES:
             raise ValueError(f"steps_basis must be one of {', '.join(STEPS_BASES)}")
         _positive("iteration_steps", self.iteration_steps)
-        if self.status == "ok" and self.train_sps is None:
-            raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    @property
-    def key(self) -> int:
-        return self.num_envs
-
-    @property
-    def train_sps_spread(self) -> float | None:
-        if len(self.train_sps_samples) < 2 or not self.train_sps:
-            return None
-        return (max(self.train_sps_samples) - min(self.train_sps_samples)) / self.train_sps
+        self.require_when_ok(("train_sps",), f"num_envs={self.num_envs}")
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ import statistics
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from profiler.checks import POINT_STATUSES, positive_samples
 from profiler.checks import positive as _positive
+from profiler.checks import positive_samples
 from profiler.contention import Contention
 from profiler.kinds.mjx.verified import VerifiedRun
 from profiler.minibatch import nearest_num_minibatches
 from profiler.noise import GradientNoise
-from profiler.num_envs_section import NumEnvsSection
+from profiler.num_envs_section import NumEnvsPoint, NumEnvsSection
 from profiler.profile import Accelerator
 
 #: How ``peak_bytes`` was measured.
@@ -99,7 +99,7 @@ class UpdatePhase:
 
 
 @dataclass(frozen=True)
-class MjxPoint:
+class MjxPoint(NumEnvsPoint):
     """One calibration point: a full PPO training iteration at ``num_envs`` parallel envs.
 
     ``train_sps`` is the median env steps/s over timed iterations (rollout + GAE + PPO update),
@@ -146,27 +146,9 @@ class MjxPoint:
         counts = [u.num_minibatches for u in self.update_phases]
         if len(counts) != len(set(counts)):
             raise ValueError(f"two update phases with the same num_minibatches at num_envs={self.num_envs}")
-        if self.status not in POINT_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
-        for name in ("train_sps", "physics_sps", "peak_bytes", "xla_bytes", "num_steps", "num_minibatches",
-                     "update_epochs"):
-            _positive(name, getattr(self, name))
-        positive_samples("train_sps_samples", self.train_sps_samples, "train_sps")
-        for name in ("compile_s", "phase_compile_s"):
-            value = getattr(self, name)
-            if value is not None and not 0 <= value <= 1e7:
-                raise ValueError(f"{name} must be between 0 and 1e7 seconds, got {value!r}")
-        if self.status == "ok" and self.train_sps is None:
-            raise ValueError(f"an ok point needs train_sps (num_envs={self.num_envs})")
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    @property
-    def key(self) -> int:
-        """What identifies the point within its section: ``num_envs``."""
-        return self.num_envs
+        self.check_measured(("train_sps", "physics_sps", "peak_bytes", "xla_bytes", "num_steps", "num_minibatches",
+                             "update_epochs"), ("compile_s", "phase_compile_s"))
+        self.require_when_ok(("train_sps",), f"num_envs={self.num_envs}")
 
     @property
     def batch_size(self) -> int:
@@ -186,12 +168,6 @@ class MjxPoint:
     def update_phase(self, num_minibatches: int) -> UpdatePhase | None:
         return next((u for u in self.update_phases if u.num_minibatches == num_minibatches), None)
 
-    @property
-    def train_sps_spread(self) -> float | None:
-        """Relative spread (max-min)/median of the timed iterations, ``None`` with fewer than 2."""
-        if len(self.train_sps_samples) < 2 or not self.train_sps:
-            return None
-        return (max(self.train_sps_samples) - min(self.train_sps_samples)) / self.train_sps
 
 
 @dataclass(frozen=True)

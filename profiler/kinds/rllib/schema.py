@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.checks import LIMITS, POINT_STATUSES, UNFINISHED_STATUSES, positive_samples
+from profiler.checks import LIMITS, UNFINISHED_STATUSES, MeasuredPoint
 from profiler.checks import positive as _positive
 from profiler.contention import Contention
 
@@ -44,7 +44,7 @@ class RllibWorkload:
 
 
 @dataclass(frozen=True)
-class RllibPoint:
+class RllibPoint(MeasuredPoint):
     """One RLlib calibration point: PPO training iterations with ``num_env_runners`` runners of
     ``num_envs_per_env_runner`` vectorised envs each.
 
@@ -79,21 +79,13 @@ class RllibPoint:
     def __post_init__(self) -> None:
         _positive("num_env_runners", self.num_env_runners, allow_none=False)
         _positive("num_envs_per_env_runner", self.num_envs_per_env_runner, allow_none=False)
-        if self.status not in POINT_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(POINT_STATUSES)}, got {self.status!r}")
-        for name in ("num_cpus_per_env_runner", "env_steps_per_s", "iter_s", "env_steps_per_iter"):
-            _positive(name, getattr(self, name))
-        positive_samples("env_steps_per_s_samples", self.env_steps_per_s_samples, "env_steps_per_s")
+        self.check_measured(("num_cpus_per_env_runner", "env_steps_per_s", "iter_s", "env_steps_per_iter"), (),
+                            "env_steps_per_s")
         for name in ("sample_s", "learner_s", "cpu_util_percent", "startup_s"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} must not be negative")
-        if self.status == "ok" and self.env_steps_per_s is None:
-            raise ValueError(f"an ok point needs env_steps_per_s ({self.key})")
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
+        self.require_when_ok(("env_steps_per_s",), str(self.key))
 
     @property
     def key(self) -> tuple[int, int]:
