@@ -138,8 +138,10 @@ def resolve_profile(name: str | None, kind: WorkloadKind) -> tuple[Profile, str]
         if profile.section(kind.name) is None:
             other = [k for k in profile.kinds if k != kind.name]
             hint = f"; it has {other[0]} measurements: add --kind {other[0]}" if other else ""
+            # a shipped profile cannot take a calibration's points: name a profile of the user's own
+            target = name if origin != "shipped" else f"{kind.name}-profile"
             raise BadInput(f"profile {name!r} has no {kind.name} measurements{hint}; or run 'advisor calibrate "
-                           f"{kind.name} --name {name}', or pick another with --profile")
+                           f"{kind.name} --name {target}', or pick another with --profile")
         return profile, f"{origin} profile"
     profile, _origin, why = default_profile(kind)
     return profile, why

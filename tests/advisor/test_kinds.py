@@ -59,3 +59,15 @@ def test_a_kind_gets_only_its_options_and_exclusive_ones_of_others_are_refused()
     assert options_for(rllib, "recommend_options", given) == {}
     with pytest.raises(BadInput, match="--base applies to --kind mjx only"):
         options_for(rllib, "recommend_options", {**given, "base": "conf.yaml"})
+
+
+@pytest.mark.parametrize("kind", ["command", "rllib"])
+def test_a_profile_without_the_kinds_section_names_a_calibration_that_will_run(kind, advisor_home):
+    # calibrate refuses a shipped profile's name: the hint names a profile of the user's own instead
+    from advisor.catalog import resolve_profile, shipped_names
+
+    with pytest.raises(BadInput) as shipped:
+        resolve_profile("h200-humanoid", kinds.get(kind))
+    hint = str(shipped.value)
+    assert "add --kind mjx" in hint and f"'advisor calibrate {kind} --name {kind}-profile'" in hint
+    assert f"{kind}-profile" not in shipped_names()

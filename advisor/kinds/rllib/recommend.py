@@ -228,8 +228,10 @@ def recommend_rllib(curves: WorkerCurves, target_steps: int, *, profile: str, pr
     usl = curves.model.usl_
     top = max(o.num_env_runners for o in options)
     if usl.peak_runners_ is not None and usl.peak_runners_ < top:
-        notes.append(f"the fitted curve peaks at {usl.peak_runners_:.1f} runners: more runners than that lose "
-                     "throughput (coherency cost)")
+        envs = curves.model.primary_envs_
+        notes.append(f"the fitted curve at {envs} env{'s' if envs != 1 else ''} per runner peaks at "
+                     f"{usl.peak_runners_:.1f} runners: more runners than that lose throughput at {envs} per runner "
+                     "(coherency cost)")
     if chosen.num_env_runners == top and objective == "throughput" and _measured_rise(section, chosen):
         if section.ray_cpus is None:
             notes.append(f"throughput still rises at {top} runners, the most measured; more may help on a machine "
