@@ -56,7 +56,8 @@ def test_the_recommended_plan_predicts_what_recommend_prints(target, objective):
 
 
 def test_a_given_config_gets_the_curve_and_says_what_was_not_measured():
-    profile = catalog.load_shipped("epyc-2core-cpu-humanoid")
+    # a profile without phase timings (the CPU humanoid shipped until 2026-12-05): the fused curve
+    profile = load_profile_file(ROOT / "tests" / "data" / "cpu_humanoid_levelled_off.json")
     measured = {p.num_minibatches for p in profile.section("mjx").ok_points}
     k = next(k for k in (2, 4, 8, 16, 64) if k not in measured)
     config = TrainConfig(num_envs=128, num_steps=50, num_minibatches=k, update_epochs=4, hidden_layers=(512, 256),
