@@ -95,7 +95,7 @@ def main() -> None:
     st.title("advisor: what-if explorer")
     names = profile_names()
     if not names:
-        calibrate = " or ".join(f"'advisor calibrate {k.name}'" for k in kinds.kinds() if k.calibrate_command())
+        calibrate = " or ".join(f"'advisor calibrate {k.name}'" for k in kinds.kinds() if k.calibrates())
         st.error(f"No profiles found: run {calibrate} or 'advisor profile import'.")
         return
     name, compare = sidebar_profile(names)

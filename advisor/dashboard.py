@@ -16,7 +16,7 @@ from advisor.workload import Panel
 from profiler.profile import Profile
 
 #: Panel key -> title over every kind (tests and the text report refer to them).
-TITLES = {key: title for kind in kinds() for key, title in kind.panel_titles().items()}
+TITLES = {key: title for kind in kinds() for key, title in kind.panel_titles.items()}
 
 
 @dataclass(frozen=True)

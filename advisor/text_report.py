@@ -19,5 +19,5 @@ def report_lines(profile: Profile) -> list[str]:
     for kind in by_report_rank():
         section = profile.section(kind.name)
         if section is not None:
-            lines += [""] + kind.report_lines(profile, section)
+            lines += [""] + kind.report_lines(section)
     return lines

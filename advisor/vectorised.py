@@ -24,15 +24,10 @@ JAX_DEFAULT_POOL_FRACTION = 0.75
 class VectorisedKind(WorkloadKind):
     """A kind whose section the num_envs curves fit: fit, validate and their tables and JSON."""
 
-    def fit(self, section: Any) -> Any:
-        from models.num_envs_curves import fit_vectorised
-
-        return fit_vectorised(section)
-
-    def validate(self, section: Any) -> list[Any]:
-        from models.validation import validate_vectorised
-
-        return validate_vectorised(section)
+    operations = {
+        "fit": "models.num_envs_curves:fit_vectorised",
+        "validate": "models.validation:validate_vectorised",
+    }
 
     def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
         return validation_tables(validations)

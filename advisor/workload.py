@@ -7,15 +7,18 @@ doctor) ask it for everything kind-specific and name no kind themselves. The kin
 ``advisor/kinds/<name>/`` holds its recommendation, emitters, tables, report panels and explorer
 page; its folder ``profiler/kinds/<name>/`` holds its section schema, sweep and measuring child.
 
-Methods import what they need when called, so building the CLI imports no framework and
-``recommend``, ``predict`` and ``profile show`` stay light.
+A kind declares the operations some other module carries out in one mapping, ``operations``:
+operation name -> ``"package.module:attr"``. The module is imported when the operation is first
+used (:class:`Lazy`), so building the CLI imports no framework and ``recommend``, ``predict`` and
+``profile show`` stay light. Methods with logic of their own stay methods.
 """
 
 from __future__ import annotations
 
 import abc
+import importlib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from advisor.errors import BadInput
 from profiler.profile import Hardware, Profile
@@ -41,6 +44,42 @@ class Panel:
     key: str
     title: str
     draw: Callable[[Any], None]
+
+
+def resolve(reference: str) -> Any:
+    """The object ``"package.module:attr"`` names (``attr`` may be dotted), importing its module now."""
+    module, _, attr = reference.partition(":")
+    found: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        found = getattr(found, part)
+    return found
+
+
+#: the attributes of a kind that are data or a command (not methods) a kind may declare in its
+#: ``operations``
+LAZY_ATTRIBUTES = frozenset({"calibrate_command", "panel_titles"})
+
+#: operations whose function takes the kind first (as a method takes ``self``); the others' take
+#: the operation's arguments alone
+KIND_FIRST = frozenset({"recommend"})
+
+
+class Lazy:
+    """An operation a kind declares by reference: on the class, the declaration itself (nothing is
+    imported); on the kind, what the reference names (a function, or data such as
+    ``panel_titles``), resolved on each use (the module is imported on the first)."""
+
+    def __init__(self, operation: str, reference: str) -> None:
+        self.operation, self.reference = operation, reference
+
+    def __get__(self, kind: Any, owner: type | None = None) -> Any:
+        if kind is None:
+            return self
+        target = resolve(self.reference)  # looked up on each use, as a function-level import was
+        return target.__get__(kind, owner) if self.operation in KIND_FIRST else target
+
+    def __repr__(self) -> str:
+        return f"Lazy({self.operation!r}, {self.reference!r})"
 
 
 class WorkloadKind(abc.ABC):
@@ -81,19 +120,29 @@ class WorkloadKind(abc.ABC):
     #: options this kind adds to ``verify``, and that command's help for it (empty: no verify)
     verify_options: tuple[Option, ...] = ()
     verify_help: str = ""
+    #: operation -> ``"package.module:attr"`` of what carries it out, imported on first use: any
+    #: method or lazy attribute of this class below, taking the same arguments (less ``self``, but
+    #: with the kind first for those in :data:`KIND_FIRST`); a subclass's entries add to its base's
+    operations: Mapping[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for operation, reference in cls.__dict__.get("operations", {}).items():
+            if not (callable(vars(WorkloadKind).get(operation)) or operation in LAZY_ATTRIBUTES):
+                raise TypeError(f"{cls.__name__}.operations: {operation!r} is no operation of a kind")
+            if operation in cls.__dict__:
+                raise TypeError(f"{cls.__name__} both defines {operation!r} and declares it in operations")
+            setattr(cls, operation, Lazy(operation, reference))
 
     # --- calibration -------------------------------------------------------------------------
-    def calibrate_command(self) -> Callable[..., int] | None:
-        """The Typer command for ``advisor calibrate <name>`` (``None``: this kind is imported only).
-
-        Called only when ``advisor calibrate <name>`` (or its help) runs, so a kind imports its
-        sweep code here, not at module level."""
-        return None
+    #: the Typer command for ``advisor calibrate <name>`` (``None``: this kind is imported only);
+    #: declared in ``operations``, so the sweep code is imported only when that command (or its
+    #: help) runs
+    calibrate_command: Callable[..., int] | None = None
 
     def calibrates(self) -> bool:
-        """Whether ``advisor calibrate <name>`` exists, known without importing the sweep code: the
-        kind overrides :meth:`calibrate_command`."""
-        return type(self).calibrate_command is not WorkloadKind.calibrate_command
+        """Whether ``advisor calibrate <name>`` exists, known without importing the sweep code."""
+        return isinstance(getattr(type(self), "calibrate_command"), Lazy)
 
     # --- profiles ----------------------------------------------------------------------------
     def usable(self, section: Any) -> bool:
@@ -142,7 +191,8 @@ class WorkloadKind(abc.ABC):
     @abc.abstractmethod
     def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
                   json_output: bool, **options: Any) -> int:
-        """``advisor recommend --kind <name>``: print (or write) the recommendation; the exit code."""
+        """``advisor recommend --kind <name>``: print (or write) the recommendation; the exit code.
+        Its function takes the kind first."""
 
     @abc.abstractmethod
     def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
@@ -189,11 +239,11 @@ class WorkloadKind(abc.ABC):
         """A panel for a spare slot of the dashboard's grid, if the kind has one."""
         return None
 
-    def panel_titles(self) -> dict[str, str]:
-        """Panel key -> title, for every panel this kind can draw."""
-        return {}
+    #: panel key -> title, for every panel this kind can draw (declared in ``operations``)
+    panel_titles: Mapping[str, str] = {}
 
-    def report_lines(self, profile: Profile, section: Any) -> list[str]:
+    def report_lines(self, section: Any) -> list[str]:
+        """The section's lines in ``advisor report``'s text."""
         return []
 
     def doctor(self) -> tuple[list[Any], dict[str, Any] | None, str | None]:

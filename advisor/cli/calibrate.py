@@ -23,7 +23,7 @@ class KindCommands(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands:
             kind = kinds.REGISTRY.get(cmd_name)
-            command = kind.calibrate_command() if kind is not None else None
+            command = kind.calibrate_command if kind is not None else None
             if command is None:
                 return None
             single = typer.Typer(add_completion=False)

@@ -11,7 +11,6 @@ import typer
 
 from advisor.vectorised import VectorisedKind
 from advisor.workload import Option
-from profiler.profile import Profile
 
 
 def _int_option(name: str, text: str) -> Option:
@@ -53,38 +52,19 @@ class BraxKind(VectorisedKind):
     predict_help = ("Brax PPO env steps/s (with 90% interval) and peak memory at the given num_envs, at the "
                     "profile's measured batch shape (--kind brax)")
 
-    def calibrate_command(self):
-        from advisor.kinds.brax.calibrate import calibrate_brax
-
-        return calibrate_brax
+    operations = {
+        "calibrate_command": "advisor.kinds.brax.calibrate:calibrate_brax",
+        "summary_lines": "advisor.kinds.brax.render:summary_lines",
+        "points_table": "advisor.kinds.brax.render:points_table",
+        "recommend": "advisor.kinds.brax.commands:recommend",
+        "predict": "advisor.kinds.brax.commands:predict",
+        "dashboard_panels": "advisor.kinds.brax.report:dashboard_panels",
+        "panel_titles": "advisor.kinds.brax.report:TITLES",
+        "report_lines": "advisor.kinds.brax.report:report_lines",
+    }
 
     def device_name(self, section: Any) -> str | None:
         return section.accelerator.name
-
-    def summary_lines(self, section: Any) -> list[str]:
-        from advisor.kinds.brax.render import summary_lines
-
-        return summary_lines(section)
-
-    def points_table(self, section: Any, title: str | None = None) -> Any:
-        from advisor.kinds.brax.render import points_table
-
-        return points_table(section, title or f"brax points: {section.workload.env} (env steps/s, seconds)")
-
-    def report_lines(self, profile: Profile, section: Any) -> list[str]:
-        from advisor.kinds.brax.report import report_lines
-
-        return report_lines(section)
-
-    def dashboard_panels(self, section: Any) -> list[Any]:
-        from advisor.kinds.brax.report import dashboard_panels
-
-        return dashboard_panels(section)
-
-    def panel_titles(self) -> dict[str, str]:
-        from advisor.kinds.brax.report import TITLES
-
-        return dict(TITLES)
 
     def validate(self, section: Any) -> list[Any]:
         from advisor.kinds.brax.validate import phase_validation
@@ -98,17 +78,6 @@ class BraxKind(VectorisedKind):
 
         shared = super().validation_tables([v for v in validations if v.curve != CURVE])
         return shared + [phase_table(v) for v in validations if v.curve == CURVE]
-
-    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
-                  json_output: bool, **options: Any) -> int:
-        from advisor.kinds.brax.commands import recommend
-
-        return recommend(self, target_steps, profile_name, objective, output, json_output, **options)
-
-    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
-        from advisor.kinds.brax.commands import predict
-
-        return predict(profile, name, json_output, **options)
 
     def doctor(self) -> tuple[list[Any], dict[str, Any] | None, str | None]:
         """Whether the installed brax trains on the installed jax (where brax is installed)."""

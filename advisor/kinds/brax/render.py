@@ -14,7 +14,8 @@ from advisor.vectorised import measured_cell
 from profiler.kinds.brax.schema import MEMORY_SOURCES, BraxSection
 
 
-def points_table(section: BraxSection, title: str) -> Table:
+def points_table(section: BraxSection, title: str | None = None) -> Table:
+    title = title or f"brax points: {section.workload.env} (env steps/s, seconds)"
     table = new_table(title, ("num_envs", "batch", "minibatches", "unroll", "env steps/update", "status",
                               "env steps/s", "spread", "s/update", "first epoch", "setup", "compile", "evals (s)",
                               "peak memory", "detail"), left=("status", "detail", "evals (s)"))

@@ -45,10 +45,16 @@ class CommandKind(VectorisedKind):
     predict_help = ("your command's env steps/s (with 90% interval), peak memory (bytes, with upper bound) and fixed "
                     "cost (s) at the given num_envs (--kind command)")
 
-    def calibrate_command(self):
-        from advisor.kinds.command.calibrate import calibrate_command
-
-        return calibrate_command
+    operations = {
+        "calibrate_command": "advisor.kinds.command.calibrate:calibrate_command",
+        "summary_lines": "advisor.kinds.command.render:summary_lines",
+        "points_table": "advisor.kinds.command.render:points_table",
+        "recommend": "advisor.kinds.command.commands:recommend",
+        "predict": "advisor.kinds.command.commands:predict",
+        "dashboard_panels": "advisor.kinds.command.report:dashboard_panels",
+        "panel_titles": "advisor.kinds.command.report:TITLES",
+        "report_lines": "advisor.kinds.command.report:report_lines",
+    }
 
     def race_spec(self, profile: Profile | None, command: list[str], **options: Any) -> tuple[Any, str, str]:
         from advisor.kinds.command.race import check_program, race_spec
@@ -68,41 +74,6 @@ class CommandKind(VectorisedKind):
 
         return 0.0 if same_machine(profile.hardware, here) else 1000.0
 
-    def summary_lines(self, section: Any) -> list[str]:
-        from advisor.kinds.command.render import summary_lines
-
-        return summary_lines(section)
-
-    def points_table(self, section: Any, title: str | None = None) -> Any:
-        from advisor.kinds.command.render import points_table
-
-        return points_table(section, title or f"command points: {section.name} (env steps/s, fixed cost in s)")
-
-    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
-                  json_output: bool, **options: Any) -> int:
-        from advisor.kinds.command.commands import recommend
-
-        return recommend(self, target_steps, profile_name, objective, output, json_output, **options)
-
-    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
-        from advisor.kinds.command.commands import predict
-
-        return predict(profile, name, json_output, **options)
-
-    def dashboard_panels(self, section: Any) -> list[Any]:
-        from advisor.kinds.command.report import dashboard_panels
-
-        return dashboard_panels(section)
-
-    def panel_titles(self) -> dict[str, str]:
-        from advisor.kinds.command.report import TITLES
-
-        return TITLES
-
-    def report_lines(self, profile: Profile, section: Any) -> list[str]:
-        from advisor.kinds.command.report import report_lines
-
-        return report_lines(section)
 
 
 KIND = CommandKind()

@@ -34,7 +34,8 @@ def done_line(p) -> str:
     return line
 
 
-def points_table(section: CommandSection, title: str) -> Table:
+def points_table(section: CommandSection, title: str | None = None) -> Table:
+    title = title or f"command points: {section.name} (env steps/s, fixed cost in s)"
     table = new_table(title, ("num_envs", "status", "env steps/s", "spread", "program's own", "steps", "fixed cost",
                               "peak memory", "memory", "runs (env steps: wall s)", "detail"),
                       left=("status", "steps", "memory", "runs (env steps: wall s)", "detail"))

@@ -11,7 +11,7 @@ import typer
 
 from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
 from advisor.vectorised import VectorisedKind
-from advisor.workload import Option, Panel
+from advisor.workload import Option
 from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
 from profiler.profile import Hardware, Profile
 
@@ -98,6 +98,22 @@ class MjxKind(VectorisedKind):
     predict_help = ("MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound) at the "
                     "given num_envs")
 
+    operations = {
+        "calibrate_command": "advisor.kinds.mjx.calibrate:calibrate_mjx",
+        "doctor": "advisor.kinds.mjx.calibrate:doctor_plan",
+        "fit": "advisor.kinds.mjx.config_prediction:fit_mjx",
+        "profile_lines": "advisor.kinds.mjx.render:summary_lines",
+        "points_table": "advisor.kinds.mjx.render:mjx_points_table",
+        "recommend": "advisor.kinds.mjx.commands:recommend_command",
+        "predict": "advisor.kinds.mjx.commands:predict_command",
+        "verify": "advisor.kinds.mjx.verify_command:verify_command",
+        "verified_table": "advisor.kinds.mjx.verified_render:verified_runs_table",
+        "verified_json": "advisor.kinds.mjx.verified_render:verified_run_json",
+        "dashboard_panels": "advisor.kinds.mjx.report:dashboard_panels",
+        "panel_titles": "advisor.kinds.mjx.report:TITLES",
+        "report_lines": "advisor.kinds.mjx.report:report_lines",
+    }
+
     def validate(self, section: Any) -> list[Any]:
         from advisor.kinds.mjx.phase_validation import phase_validations
 
@@ -115,16 +131,6 @@ class MjxKind(VectorisedKind):
 
         return phase_json(validation) if isinstance(validation, PhaseValidation) else super().validation_json(validation)
 
-    def fit(self, section: Any) -> Any:
-        from advisor.kinds.mjx.config_prediction import fit_mjx
-
-        return fit_mjx(section)
-
-    def calibrate_command(self):
-        from advisor.kinds.mjx.calibrate import calibrate_mjx
-
-        return calibrate_mjx
-
     def device_name(self, section: Any) -> str | None:
         return section.accelerator.name
 
@@ -140,16 +146,6 @@ class MjxKind(VectorisedKind):
         elif here.cpu_logical_cores and hw.cpu_logical_cores:
             score += abs(math.log(hw.cpu_logical_cores / here.cpu_logical_cores))
         return score
-
-    def profile_lines(self, section: Any) -> list[str]:
-        from advisor.kinds.mjx.render import summary_lines
-
-        return summary_lines(section)
-
-    def points_table(self, section: Any, title: str | None = None) -> Any:
-        from advisor.kinds.mjx.render import mjx_points_table
-
-        return mjx_points_table(section, title or "MJX points (train_sps and physics_sps in env steps/s)")
 
     def check_import_options(self, *, platform: str = "gpu", hidden_layers: str = "512,256", **_: Any) -> None:
         from advisor.errors import BadInput
@@ -172,52 +168,6 @@ class MjxKind(VectorisedKind):
                     if platform == "gpu" and device_name else Hardware())
         return section, hardware
 
-    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
-                  json_output: bool, **options: Any) -> int:
-        from advisor.kinds.mjx.commands import recommend_command
-
-        return recommend_command(self, target_steps, profile_name, objective, output, json_output, **options)
-
-    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
-        from advisor.kinds.mjx.commands import predict_command
-
-        return predict_command(profile, name, json_output, **options)
-
-    def verify(self, profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
-               **options: Any) -> int:
-        from advisor.kinds.mjx.verify_command import verify_command
-
-        return verify_command(profile, origin, name, target_steps, json_output, **options)
-
-    def verified_table(self, runs: tuple[Any, ...]) -> Any:
-        from advisor.kinds.mjx.verified_render import verified_runs_table
-
-        return verified_runs_table(runs)
-
-    def verified_json(self, run: Any) -> dict[str, Any]:
-        from advisor.kinds.mjx.verified_render import verified_run_json
-
-        return verified_run_json(run)
-
-    def dashboard_panels(self, section: Any) -> list[Panel]:
-        from advisor.kinds.mjx.report import dashboard_panels
-
-        return dashboard_panels(section)
-
-    def panel_titles(self) -> dict[str, str]:
-        from advisor.kinds.mjx.report import TITLES
-
-        return TITLES
-
-    def report_lines(self, profile: Profile, section: Any) -> list[str]:
-        from advisor.kinds.mjx.report import report_lines
-
-        return report_lines(section)
-
-    def doctor(self) -> tuple[list[Any], dict[str, Any] | None, str | None]:
-        from advisor.kinds.mjx.calibrate import doctor_plan
-
-        return doctor_plan()
 
 
 KIND = MjxKind()

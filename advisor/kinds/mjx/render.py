@@ -41,7 +41,8 @@ def extrapolated_cell(option) -> str:
     return ", ".join(option.extrapolated_axes) or "no"
 
 
-def mjx_points_table(section: MjxSection, title: str) -> Table:
+def mjx_points_table(section: MjxSection, title: str | None = None) -> Table:
+    title = title or "MJX points (train_sps and physics_sps in env steps/s)"
     phased = any(getattr(p, "has_phases", False) for p in section.points)
     table = new_table(title, ("num_envs", "status", "train_sps", "spread", "physics_sps", "compile", "peak memory",
                               "XLA bytes") + (("rollout", "update (minibatches: s)") if phased else ()))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from advisor.catalog import resolve_profile
 from advisor.console import out, print_json, show_recommendation
@@ -19,7 +20,7 @@ from profiler.serde import to_jsonable
 
 
 def recommend_command(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
-                      json_output: bool) -> int:
+                      json_output: bool, **_: Any) -> int:
     """``advisor recommend --kind rllib``: runners, envs per runner and CPUs per runner."""
     chosen_profile, note = resolve_profile(profile, kind)
     rec = recommend_rllib(fit_workers(chosen_profile.section("rllib")), target_steps, profile=chosen_profile.name,

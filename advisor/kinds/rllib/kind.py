@@ -8,8 +8,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from advisor.workload import Option, Panel, WorkloadKind
-from profiler.profile import Hardware, Profile
+from advisor.workload import Option, WorkloadKind
+from profiler.profile import Hardware
 
 
 class RllibKind(WorkloadKind):
@@ -46,20 +46,20 @@ class RllibKind(WorkloadKind):
     predict_help = ("RLlib env steps/s, speedup and parallel efficiency (fraction) over 1 runner x 1 env at the given "
                     "runners and envs per runner")
 
-    def calibrate_command(self):
-        from advisor.kinds.rllib.calibrate import calibrate_rllib
-
-        return calibrate_rllib
-
-    def summary_lines(self, section: Any) -> list[str]:
-        from advisor.kinds.rllib.render import rllib_summary_lines
-
-        return rllib_summary_lines(section)
-
-    def points_table(self, section: Any, title: str | None = None) -> Any:
-        from advisor.kinds.rllib.render import rllib_points_table
-
-        return rllib_points_table(section, title or "RLlib points (env steps/s; seconds per iteration)")
+    operations = {
+        "calibrate_command": "advisor.kinds.rllib.calibrate:calibrate_rllib",
+        "summary_lines": "advisor.kinds.rllib.render:rllib_summary_lines",
+        "points_table": "advisor.kinds.rllib.render:rllib_points_table",
+        "fit": "models.workers:fit_workers",
+        "recommend": "advisor.kinds.rllib.commands:recommend_command",
+        "predict": "advisor.kinds.rllib.commands:predict_command",
+        "validate": "models.validation:validate_workers",
+        "validation_tables": "advisor.kinds.rllib.render:validation_tables",
+        "dashboard_panels": "advisor.kinds.rllib.report:dashboard_panels",
+        "filler_panel": "advisor.kinds.rllib.report:filler_panel",
+        "panel_titles": "advisor.kinds.rllib.report:TITLES",
+        "report_lines": "advisor.kinds.rllib.report:report_lines",
+    }
 
     def import_section(self, text: str, where: str, *, device_name: str | None, device_memory_bytes: int | None,
                        env: str = "HalfCheetah-v5", cpus: int | None = None, train_batch: int = 16384,
@@ -80,32 +80,6 @@ class RllibKind(WorkloadKind):
         if not 1 <= minibatch_size <= train_batch:
             raise BadInput("--minibatch-size must be between 1 and --train-batch")
 
-    def fit(self, section: Any) -> Any:
-        from models.workers import fit_workers
-
-        return fit_workers(section)
-
-    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
-                  json_output: bool, **options: Any) -> int:
-        from advisor.kinds.rllib.commands import recommend_command
-
-        return recommend_command(self, target_steps, profile_name, objective, output, json_output)
-
-    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
-        from advisor.kinds.rllib.commands import predict_command
-
-        return predict_command(profile, name, json_output, **options)
-
-    def validate(self, section: Any) -> list[Any]:
-        from models.validation import validate_workers
-
-        return validate_workers(section)
-
-    def validation_tables(self, validations: list[Any]) -> list[tuple[Any, str]]:
-        from advisor.kinds.rllib.render import validation_tables
-
-        return validation_tables(validations)
-
     def validation_json(self, validation: Any) -> dict[str, Any]:
         return {"curve": validation.curve, "form": validation.form,
                 "median_abs_error_interior": validation.median_abs_error,
@@ -113,25 +87,6 @@ class RllibKind(WorkloadKind):
                 "coverage": validation.interval_coverage, "efficiency_coverage": validation.efficiency_coverage,
                 "rows": [r.__dict__ for r in validation.rows]}
 
-    def dashboard_panels(self, section: Any) -> list[Panel]:
-        from advisor.kinds.rllib.report import dashboard_panels
-
-        return dashboard_panels(section)
-
-    def filler_panel(self, section: Any) -> Panel | None:
-        from advisor.kinds.rllib.report import filler_panel
-
-        return filler_panel(section)
-
-    def panel_titles(self) -> dict[str, str]:
-        from advisor.kinds.rllib.report import TITLES
-
-        return TITLES
-
-    def report_lines(self, profile: Profile, section: Any) -> list[str]:
-        from advisor.kinds.rllib.report import report_lines
-
-        return report_lines(section)
 
 
 KIND = RllibKind()

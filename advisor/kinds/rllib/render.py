@@ -22,7 +22,8 @@ def measured_ratios(section: RllibSection) -> dict[tuple[int, int], tuple[float,
     return {p.key: scaling_figures(p.env_steps_per_s, base.env_steps_per_s, p.total_envs) for p in section.ok_points}
 
 
-def rllib_points_table(section: RllibSection, title: str) -> Table:
+def rllib_points_table(section: RllibSection, title: str | None = None) -> Table:
+    title = title or "RLlib points (env steps/s; seconds per iteration)"
     table = new_table(title, ("config", "status", "env steps/s", "spread", "speedup", "efficiency", "rating", "iter_s",
                               "sample_s", "learner_s", "CPU %", "CPUs/runner", "nodes"))
     ratios = measured_ratios(section)
