@@ -3,26 +3,16 @@ per point over num_envs and batch shapes, with the plan printed first and a prog
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Optional
 
 import typer
 
-from advisor import catalog
+from advisor.calibrate_runner import Progress, SweepPlan, SweepRequest, calibrate
 from advisor.console import err
 from advisor.errors import BadInput
-from advisor.sweeping import (
-    FreshOption,
-    NoWaitOption,
-    PointTimeoutOption,
-    ResumeOption,
-    SavedJsonOption,
-    StrictOption,
-    claim_device,
-    claim_likely_device,
-    run_sweep,
-    run_with_progress,
-    show_saved,
-)
+from advisor.option_sets import typer_command
+from advisor.sweeping import FreshOption, NoWaitOption, PointTimeoutOption, ResumeOption, SavedJsonOption, StrictOption
 from advisor.units import parse_bytes, parse_int_list
 from profiler.store import advisor_home
 
@@ -65,92 +55,121 @@ def parse_shapes(text: str) -> tuple[tuple[int, int, int, int], ...]:
     return tuple(found)
 
 
-def calibrate_brax(
+@dataclass(frozen=True)
+class BraxCalibration(SweepRequest):
+    """``advisor calibrate brax``'s options, and its sweep for the calibrate runner."""
+
+    kind: ClassVar[str] = "brax"
+    title: ClassVar[str] = "Brax"
+    extra: ClassVar[str | None] = "brax"
+    plan_in_json: ClassVar[bool] = True
+
     env: Annotated[str, typer.Option(help="Playground env, e.g. CartpoleBalance, CheetahRun, HumanoidWalk (DM Control "
                                           "suite), Go1JoystickFlatTerrain, PandaPickCube (locomotion and manipulation "
                                           "envs load MuJoCo Menagerie: where Playground does not find it, it is "
-                                          "fetched once with git, as Playground does).")]
-    = "CartpoleBalance",
-    name: Annotated[Optional[str], typer.Option(help="Profile to save into. Default: brax-<env> on this machine.")] = None,
+                                          "fetched once with git, as Playground does).")] = "CartpoleBalance"
+    name: Annotated[Optional[str], typer.Option(help="Profile to save into. Default: brax-<env> on this machine.")] = None
     quick: Annotated[bool, typer.Option(help="A CPU-sized sweep: num_envs 16,64 at batch 64 x 4 minibatches x unroll "
                                              "10, plus one shape 64:16:32:30 (three processes), evaluation not "
-                                             "measured unless --eval.")] = False,
-    num_envs: Annotated[Optional[str], typer.Option(help=f"Comma-separated num_envs of the curve. Default: {FULL['num_envs']} ({QUICK['num_envs']} with --quick).")] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help=f"Brax batch_size of the num_envs curve. Default: {FULL['batch_size']} ({QUICK['batch_size']} with --quick).")] = None,
-    num_minibatches: Annotated[Optional[int], typer.Option(help=f"Brax num_minibatches of the num_envs curve. Default: {FULL['num_minibatches']} ({QUICK['num_minibatches']} with --quick).")] = None,
-    unroll_length: Annotated[Optional[int], typer.Option(help=f"Brax unroll_length of the num_envs curve. Default: {FULL['unroll_length']} ({QUICK['unroll_length']} with --quick).")] = None,
+                                             "measured unless --eval.")] = False
+    num_envs: Annotated[Optional[str], typer.Option(help=f"Comma-separated num_envs of the curve. Default: {FULL['num_envs']} ({QUICK['num_envs']} with --quick).")] = None
+    batch_size: Annotated[Optional[int], typer.Option(help=f"Brax batch_size of the num_envs curve. Default: {FULL['batch_size']} ({QUICK['batch_size']} with --quick).")] = None
+    num_minibatches: Annotated[Optional[int], typer.Option(help=f"Brax num_minibatches of the num_envs curve. Default: {FULL['num_minibatches']} ({QUICK['num_minibatches']} with --quick).")] = None
+    unroll_length: Annotated[Optional[int], typer.Option(help=f"Brax unroll_length of the num_envs curve. Default: {FULL['unroll_length']} ({QUICK['unroll_length']} with --quick).")] = None
     shapes: Annotated[Optional[str], typer.Option(
         help="Other batch shapes to measure, num_envs:batch_size:num_minibatches:unroll_length, comma-separated "
              f"(the phase model predicts shapes from them); '' for none. Default: {FULL['shapes']} "
-             f"({QUICK['shapes']} with --quick).")] = None,
+             f"({QUICK['shapes']} with --quick).")] = None
     num_updates_per_batch: Annotated[Optional[int], typer.Option(
-        help="Brax num_updates_per_batch of every point. Default: Playground's for the env (16 for DM Control).")] = None,
+        help="Brax num_updates_per_batch of every point. Default: Playground's for the env (16 for DM Control).")] = None
     epochs: Annotated[int, typer.Option(help="Timed training epochs per point (two more compile first: the second "
-                                             "compiles again with brax 0.14.2).")] = 2,
-    training_steps: Annotated[int, typer.Option(help="Training steps per epoch.")] = 1,
+                                             "compiles again with brax 0.14.2).")] = 2
+    training_steps: Annotated[int, typer.Option(help="Training steps per epoch.")] = 1
     num_eval_envs: Annotated[Optional[int], typer.Option(help="Eval envs of the point that measures evaluation "
-                                                              "(Brax's default 128).")] = None,
+                                                              "(Brax's default 128).")] = None
     evaluation: Annotated[Optional[bool], typer.Option("--eval/--no-eval", help="Measure evaluation in the first "
                                                        "point (two compiles: minutes on a CPU). Default: yes, and no "
-                                                       "with --quick; without it times to target exclude evaluation.")]
-    = None,
-    timeout: PointTimeoutOption = 1800.0,
+                                                       "with --quick; without it times to target exclude evaluation.")] = None
+    timeout: PointTimeoutOption = 1800.0
     memory_limit: Annotated[Optional[str], typer.Option(
-        help="Cap each point's memory (bytes, or 4G; RLIMIT_DATA): a point over it is out of memory.")] = None,
-    resume: ResumeOption = False,
-    fresh: FreshOption = False,
-    no_wait: NoWaitOption = False,
-    strict: StrictOption = False,
-    json_output: SavedJsonOption = False,
-) -> int:
-    """Calibrate Brax PPO (brax.training.agents.ppo.train) on a MuJoCo Playground env: per point one fresh process
-    trains from Playground's defaults for the env; env steps/s from compile-free epochs (training/walltime deltas),
-    compile, setup and evaluation seconds, peak memory (bytes)."""
-    from profiler.extras import require_extra
-    from profiler.kinds.brax.sweep import BraxSweepSpec, preflight, run_probe
+        help="Cap each point's memory (bytes, or 4G; RLIMIT_DATA): a point over it is out of memory.")] = None
+    resume: ResumeOption = False
+    fresh: FreshOption = False
+    no_wait: NoWaitOption = False
+    strict: StrictOption = False
+    json_output: SavedJsonOption = False
 
-    require_extra("advisor calibrate brax", "brax")
-    preset = QUICK if quick else FULL
-    if resume and fresh:
-        raise BadInput("--resume continues a sweep and --fresh discards it; give one of them")
-    name = name or f"brax-{env.lower()}"
-    if name in catalog.shipped_names():
-        raise BadInput(f"--name {name!r} is a shipped profile's name; choose another")
-    if not 0 < timeout < 1e7:
-        raise BadInput("--timeout must be a positive number of seconds, such as 1800")
-    spec = BraxSweepSpec(
-        env=env, num_envs=tuple(parse_int_list(num_envs or preset["num_envs"], "--num-envs", maximum=2**20)),
-        batch_size=batch_size or preset["batch_size"], num_minibatches=num_minibatches or preset["num_minibatches"],
-        unroll_length=unroll_length or preset["unroll_length"],
-        shapes=parse_shapes(preset["shapes"] if shapes is None else shapes), num_updates_per_batch=num_updates_per_batch,
-        epochs=epochs, training_steps=training_steps, num_eval_envs=num_eval_envs or preset["num_eval_envs"],
-        measure_eval=(not quick) if evaluation is None else evaluation, timeout_s=timeout,
-        memory_limit_bytes=parse_bytes(memory_limit, "--memory-limit") if memory_limit else None)
-    from profiler.devicelock import SweepClaim
-    from profiler.kinds.brax.rules import shape_error
+    def _preset(self) -> dict:
+        return QUICK if self.quick else FULL
 
-    for n, b, m, _u in spec.grid:  # the device-independent rule, before any process starts
-        problem = shape_error(n, b, m)
-        if problem:
-            raise BadInput(f"{problem} (point num_envs={n}, batch_size={b}, num_minibatches={m})")
-    claim = SweepClaim(name)
-    existing = preflight(spec, name, resume=resume, fresh=fresh)
-    claim_likely_device(claim, None, no_wait)  # a busy device: waited for (or refused) before the probe runs
-    found = run_probe(spec, advisor_home() / "runs" / name, on_fetch=fetch_notice)
-    print_plan(spec, found)
-    platform = (existing.section("brax").accelerator.platform if resume and existing.section("brax") is not None
-                else found["device"]["platform"])
-    claim_device(claim, platform, no_wait)
-    profile = run_sweep("brax", name, lambda: _run_with_progress(spec, name, found, resume=resume, fresh=fresh,
-                                                                 claim=claim, strict=strict))
+    def check(self) -> None:
+        if not 0 < self.timeout < 1e7:
+            raise BadInput("--timeout must be a positive number of seconds, such as 1800")
+        from profiler.kinds.brax.rules import shape_error
 
-    def table(section):
+        for n, b, m, _u in self._spec().grid:  # the device-independent rule, before any process starts
+            problem = shape_error(n, b, m)
+            if problem:
+                raise BadInput(f"{problem} (point num_envs={n}, batch_size={b}, num_minibatches={m})")
+
+    def _spec(self):
+        from profiler.kinds.brax.sweep import BraxSweepSpec
+
+        preset = self._preset()
+        return BraxSweepSpec(
+            env=self.env, num_envs=tuple(parse_int_list(self.num_envs or preset["num_envs"], "--num-envs",
+                                                        maximum=2**20)),
+            batch_size=self.batch_size or preset["batch_size"],
+            num_minibatches=self.num_minibatches or preset["num_minibatches"],
+            unroll_length=self.unroll_length or preset["unroll_length"],
+            shapes=parse_shapes(preset["shapes"] if self.shapes is None else self.shapes),
+            num_updates_per_batch=self.num_updates_per_batch, epochs=self.epochs, training_steps=self.training_steps,
+            num_eval_envs=self.num_eval_envs or preset["num_eval_envs"],
+            measure_eval=(not self.quick) if self.evaluation is None else self.evaluation, timeout_s=self.timeout,
+            memory_limit_bytes=parse_bytes(self.memory_limit, "--memory-limit") if self.memory_limit else None)
+
+    def profile_name(self) -> str:
+        return self.name or f"brax-{self.env.lower()}"
+
+    def precheck(self, profile_name: str) -> None:
+        self.preflight(self._spec(), profile_name)
+
+    def plan(self, profile_name: str) -> SweepPlan:
+        from profiler.kinds.brax.sweep import run_probe
+
+        spec = self._spec()
+        found = run_probe(spec, advisor_home() / "runs" / profile_name, on_fetch=fetch_notice)
+        return SweepPlan(spec=spec, platform=found["device"]["platform"], total=len(spec.grid),
+                         lines=tuple(plan_lines(spec, found)), found=found)
+
+    def sweep(self, plan: SweepPlan, profile_name: str, on_event, **options):
+        from profiler.kinds.brax.sweep import run_brax_sweep
+
+        return run_brax_sweep(plan.spec, profile_name, plan.found, on_event=on_event, **options)
+
+    def progress(self) -> Progress:
+        return Progress(_label, lambda p: f"{p.train_sps:,.0f} env steps/s, first epoch {p.first_epoch_s:.1f} s, "
+                                          f"setup {p.setup_s:.1f} s", 160, shown=("measure",))
+
+    def table(self, section, profile_name: str):
         from advisor.kinds.brax.render import points_table
 
-        return points_table(section, f"{name}: Brax PPO on {env} ({section.accelerator.name})")
+        return points_table(section, f"{profile_name}: Brax PPO on {self.env} ({section.accelerator.name})")
 
-    return show_saved(profile, "brax", name, json_output, table, "smaller --num-envs",
-                      f"advisor recommend --kind brax --profile {name} --target 60M")
+    def next_hint(self, profile_name: str) -> str:
+        return f"advisor recommend --kind brax --profile {profile_name} --target 60M"
+
+
+calibrate_brax = typer_command(
+    BraxCalibration, calibrate, "brax",
+    """Calibrate Brax PPO (brax.training.agents.ppo.train) on a MuJoCo Playground env: per point one fresh process
+    trains from Playground's defaults for the env; env steps/s from compile-free epochs (training/walltime deltas),
+    compile, setup and evaluation seconds, peak memory (bytes).""")
+
+
+def _label(key) -> str:
+    n, b, m, u = key
+    return f"num_envs={n} batch {b}x{m} unroll {u}"
 
 
 def fetch_notice(message: str) -> None:
@@ -159,35 +178,23 @@ def fetch_notice(message: str) -> None:
         err.print(message, markup=False)
 
 
-def print_plan(spec, found: dict) -> None:
-    """The plan, before anything is measured."""
+def plan_lines(spec, found: dict) -> list[str]:
+    """The plan, printed before anything is measured."""
     from profiler.kinds.brax.rules import env_steps_per_update
     from profiler.kinds.brax.sweep import WARMUP_EPOCHS
 
     defaults = found.get("ppo_defaults") or {}
     updates = spec.num_updates_per_batch or defaults.get("num_updates_per_batch")
-    err.print(f"plan: Brax PPO on {spec.env} (impl={spec.impl}), {found['device_count']} {found['backend']} device(s), "
+    lines = [f"plan: Brax PPO on {spec.env} (impl={spec.impl}), {found['device_count']} {found['backend']} device(s), "
               f"brax {found['versions'].get('brax', '?')}, jax {found['versions'].get('jax', '?')}; "
               f"{len(spec.grid)} point(s), each one process of {spec.epochs + WARMUP_EPOCHS} epoch(s) x "
               f"{spec.training_steps} training step(s) (the first {WARMUP_EPOCHS} compile; epochs that compiled are "
-              f"not timed), num_updates_per_batch {updates}", markup=False)
+              f"not timed), num_updates_per_batch {updates}"]
     for n, b, m, u in spec.grid:
-        err.print(f"  num_envs {n}, batch_size {b}, num_minibatches {m}, unroll_length {u}: "
-                  f"{env_steps_per_update(b, u, m):,} env steps per update", markup=False)
+        lines.append(f"  num_envs {n}, batch_size {b}, num_minibatches {m}, unroll_length {u}: "
+                     f"{env_steps_per_update(b, u, m):,} env steps per update")
     if spec.measure_eval:
-        err.print(f"  evaluation ({spec.num_eval_envs} envs) measured in the first point", markup=False)
+        lines.append(f"  evaluation ({spec.num_eval_envs} envs) measured in the first point")
     if found.get("menagerie_state"):
-        err.print(f"  MuJoCo Menagerie {found['menagerie_state']} at {found['menagerie']['path']}", markup=False)
-
-
-def _run_with_progress(spec, profile_name: str, found: dict, **options):
-    from profiler.kinds.brax.sweep import run_brax_sweep
-
-    def label(key) -> str:
-        n, b, m, u = key
-        return f"num_envs={n} batch {b}x{m} unroll {u}"
-
-    return run_with_progress(len(spec.grid),
-                             lambda on_event: run_brax_sweep(spec, profile_name, found, on_event=on_event, **options),
-                             label, lambda p: f"{p.train_sps:,.0f} env steps/s, first epoch {p.first_epoch_s:.1f} s, "
-                                              f"setup {p.setup_s:.1f} s", 160, shown=("measure",))
+        lines.append(f"  MuJoCo Menagerie {found['menagerie_state']} at {found['menagerie']['path']}")
+    return lines
