@@ -21,17 +21,17 @@ def report(
     """Write a dashboard PNG (RLlib env steps/s vs runners with the fitted scaling curve, speedup vs ideal,
     parallel efficiency with the rating bands, seconds per iteration; MJX and command throughput and memory
     curves, and a command's fixed cost, when the profile has them) and a text report (the numbers, in env steps/s and seconds, and what they mean)."""
+    loaded, _origin = catalog.load(profile)
+    if not loaded.kinds:
+        raise BadInput(f"profile {profile!r} has no measurements to report")
+    if output.exists() and not output.is_dir():
+        raise BadInput(f"-o {output} is a file; give a folder to write the report into")
     from profiler.extras import require_extra
 
     require_extra("advisor report", "app", ("matplotlib",))
     from advisor.dashboard import build_dashboard, layout
     from advisor.text_report import report_lines
 
-    loaded, _origin = catalog.load(profile)
-    if not loaded.kinds:
-        raise BadInput(f"profile {profile!r} has no measurements to report")
-    if output.exists() and not output.is_dir():
-        raise BadInput(f"-o {output} is a file; give a folder to write the report into")
     drawn = layout(loaded)
     if not drawn.panels:
         raise BadInput(f"profile {profile!r} has no successful measurements to draw")
