@@ -46,6 +46,29 @@ class Panel:
     draw: Callable[[Any], None]
 
 
+@dataclass(frozen=True)
+class RaceRequest:
+    """What ``advisor race`` asks of a kind, parsed and checked: the score to reach, the budget
+    (seconds), the candidate num_envs given (``None``: the kind chooses), seeds per config, the
+    user's current num_envs, how the score is read (``preset``, the two regexes, ``window``), the
+    values of ``{total_timesteps}`` and ``{num_steps}``, the most one run may train (seconds) and
+    the environment added to each run."""
+
+    score: float
+    budget_s: float
+    num_envs: tuple[int, ...] | None
+    seeds: int
+    current: int | None
+    preset: str | None
+    score_regex: str | None
+    step_regex: str | None
+    window: int | None
+    total_timesteps: int
+    num_steps: int | None
+    timeout_s: float | None
+    env: dict[str, str]
+
+
 def resolve(reference: str) -> Any:
     """The object ``"package.module:attr"`` names (``attr`` may be dotted), importing its module now."""
     module, _, attr = reference.partition(":")
@@ -214,9 +237,9 @@ class WorkloadKind(abc.ABC):
         """``advisor verify``: train one config to the target and compare with the prediction; the exit code."""
         raise BadInput(f"--kind {self.name} has no verify; see 'advisor verify --help' for the kinds that do")
 
-    def race_spec(self, profile: Profile | None, command: list[str], **options: Any) -> tuple[Any, str, str]:
+    def race_spec(self, profile: Profile | None, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
         """``advisor race``: ``(the race's spec, where its candidates came from, the device's
-        platform)`` for this kind (:class:`profiler.race.engine.RaceSpec`)."""
+        platform)`` for this kind (:class:`profiler.race.engine.RaceSpec`) and ``request``."""
         raise BadInput(f"--kind {self.name} has no race yet; race your training command with --kind command")
 
     def verified_runs(self, section: Any) -> tuple[Any, ...]:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from advisor.vectorised import VectorisedKind
-from advisor.workload import Option
+from advisor.workload import Option, RaceRequest
 from profiler.profile import Hardware, Profile
 
 
@@ -56,12 +56,12 @@ class CommandKind(VectorisedKind):
         "report_lines": "advisor.kinds.command.report:report_lines",
     }
 
-    def race_spec(self, profile: Profile | None, command: list[str], **options: Any) -> tuple[Any, str, str]:
+    def race_spec(self, profile: Profile | None, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
         from advisor.kinds.command.race import check_program, race_spec
         from profiler.kinds.command.sweep import this_accelerator
 
         device = this_accelerator(None)
-        spec, why = race_spec(profile, command, device=device.name, **options)
+        spec, why = race_spec(profile, command, request, device.name)
         check_program(command)
         return spec, why, device.platform
 

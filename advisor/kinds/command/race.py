@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from advisor.errors import BadInput
+from advisor.workload import RaceRequest
 from profiler.profile import Profile
 from profiler.race.engine import RaceSpec
 from profiler.trainers import score_format
@@ -37,26 +38,25 @@ def candidates_from_profile(profile: Profile | None) -> tuple[list[int], str]:
                          f"sizes below it down to an eighth")
 
 
-def race_spec(profile: Profile | None, command: list[str], *, score: float, budget_s: float,
-              num_envs: list[int] | None, seeds: int, current: int | None, preset: str | None,
-              score_regex: str | None, step_regex: str | None, window: int | None, total_timesteps: int,
-              num_steps: int | None, timeout_s: float | None, env: dict[str, str], device: str) -> tuple[RaceSpec, str]:
-    """The race of the user's command, and where its candidates came from."""
+def race_spec(profile: Profile | None, command: list[str], request: RaceRequest, device: str) -> tuple[RaceSpec, str]:
+    """The race of the user's command on ``device``, and where its candidates came from."""
     try:
-        fmt = score_format(preset, score_regex, step_regex, window)
+        fmt = score_format(request.preset, request.score_regex, request.step_regex, request.window)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    if num_envs:
-        candidates, why = sorted(set(num_envs)), "given with --num-envs"
+    if request.num_envs:
+        candidates, why = sorted(set(request.num_envs)), "given with --num-envs"
     else:
         candidates, why = candidates_from_profile(profile)
+    current = request.current
     if current is not None and current not in candidates:
         candidates = sorted(set(candidates) | {current})
         why += f", and your current {current}"
-    steps = num_steps or PRESET_NUM_STEPS.get(preset or "", 1)
-    spec = RaceSpec(argv=tuple(command), fmt=fmt, score=score, budget_s=budget_s, num_envs=tuple(candidates),
-                    seeds=tuple(range(1, seeds + 1)), total_timesteps=total_timesteps, kind="command", env=env,
-                    cwd=os.getcwd(), current=current, num_steps=steps, timeout_s=timeout_s, device=device)
+    steps = request.num_steps or PRESET_NUM_STEPS.get(request.preset or "", 1)
+    spec = RaceSpec(argv=tuple(command), fmt=fmt, score=request.score, budget_s=request.budget_s,
+                    num_envs=tuple(candidates), seeds=tuple(range(1, request.seeds + 1)),
+                    total_timesteps=request.total_timesteps, kind="command", env=request.env, cwd=os.getcwd(),
+                    current=current, num_steps=steps, timeout_s=request.timeout_s, device=device)
     return spec, why
 
 

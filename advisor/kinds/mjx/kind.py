@@ -106,13 +106,19 @@ class MjxKind(VectorisedKind):
         "points_table": "advisor.kinds.mjx.render:mjx_points_table",
         "recommend": "advisor.kinds.mjx.commands:recommend_command",
         "predict": "advisor.kinds.mjx.commands:predict_command",
-        "verify": "advisor.kinds.mjx.verify_command:verify_command",
         "verified_table": "advisor.kinds.mjx.verified_render:verified_runs_table",
         "verified_json": "advisor.kinds.mjx.verified_render:verified_run_json",
         "dashboard_panels": "advisor.kinds.mjx.report:dashboard_panels",
         "panel_titles": "advisor.kinds.mjx.report:TITLES",
         "report_lines": "advisor.kinds.mjx.report:report_lines",
     }
+
+    def verify(self, profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
+               **options: Any) -> int:
+        from advisor.kinds.mjx.verify import VerifyOptions
+        from advisor.kinds.mjx.verify_command import verify_command
+
+        return verify_command(profile, origin, name, target_steps, json_output, VerifyOptions(**options))
 
     def validate(self, section: Any) -> list[Any]:
         from advisor.kinds.mjx.phase_validation import phase_validations

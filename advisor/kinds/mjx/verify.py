@@ -21,7 +21,7 @@ from advisor.kinds.mjx.config_prediction import fit_mjx
 from advisor.kinds.mjx.predicted import ConfigPrediction, TrainConfig, predicted_for_config
 from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
 from models.num_envs_curves import fit_vectorised
-from profiler.minibatch import check_minibatches, choose_num_minibatches
+from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, check_minibatches, choose_num_minibatches
 from profiler.profile import Profile
 
 
@@ -34,6 +34,27 @@ class VerifyPlan:
     source: str
     prediction: ConfigPrediction
     notes: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifyOptions:
+    """The MJX kind's ``advisor verify`` options: the config to run (``num_envs`` and friends, or
+    recommend's options for the recommended one), ``timeout`` in seconds (``None``: from the
+    prediction), whether JAX's compilation cache is used, and ``no_wait`` (refuse a busy device)."""
+
+    num_envs: int | None = None
+    num_minibatches: int | None = None
+    num_steps: int | None = None
+    update_epochs: int | None = None
+    base: Path | None = None
+    objective: str | None = None
+    tolerance: float = 0.05
+    memory_headroom: float = 0.9
+    minibatch_size: int = DEFAULT_MINIBATCH_SIZE
+    timeout: float | None = None
+    compile_cache: bool = False
+    no_wait: bool = False
+    min_updates: int = DEFAULT_MIN_UPDATES
 
 
 def _base(base: Path | None) -> tuple[dict[str, Any], int | None]:
@@ -51,54 +72,54 @@ def _positive(option: str, value: int | None) -> None:
         raise BadInput(f"{option} must be a positive integer")
 
 
-def plan_verify(profile: Profile, target_steps: int, *, num_envs: int | None, num_minibatches: int | None,
-                num_steps: int | None, update_epochs: int | None, base: Path | None, objective: str | None,
-                tolerance: float, memory_headroom: float, minibatch_size: int,
-                min_updates: int = DEFAULT_MIN_UPDATES) -> VerifyPlan:
+def plan_verify(profile: Profile, target_steps: int, options: VerifyOptions) -> VerifyPlan:
     """The config to run and its prediction; bad input for anything that cannot run (module docstring)."""
     from advisor.kinds.mjx.recommend import OBJECTIVES, recommend_mjx
 
-    for option, value in (("--num-envs", num_envs), ("--num-minibatches", num_minibatches),
-                          ("--num-steps", num_steps), ("--update-epochs", update_epochs),
-                          ("--minibatch-size", minibatch_size)):
+    o = options
+    for option, value in (("--num-envs", o.num_envs), ("--num-minibatches", o.num_minibatches),
+                          ("--num-steps", o.num_steps), ("--update-epochs", o.update_epochs),
+                          ("--minibatch-size", o.minibatch_size)):
         _positive(option, value)
-    if not 0 < memory_headroom <= 1:
-        raise BadInput(f"--memory-headroom must be a fraction in (0, 1], e.g. 0.9 (got {memory_headroom})")
+    if not 0 < o.memory_headroom <= 1:
+        raise BadInput(f"--memory-headroom must be a fraction in (0, 1], e.g. 0.9 (got {o.memory_headroom})")
     section = profile.section("mjx")
     workload = section.workload
-    shape, base_steps = _base(base)
-    steps = num_steps or base_steps or workload.num_steps
-    epochs = update_epochs or shape.get("update_epochs") or workload.update_epochs
+    shape, base_steps = _base(o.base)
+    steps = o.num_steps or base_steps or workload.num_steps
+    epochs = o.update_epochs or shape.get("update_epochs") or workload.update_epochs
     layers = tuple(shape.get("hidden_layers") or workload.hidden_layers)
+    num_envs, num_minibatches = o.num_envs, o.num_minibatches
     notes: list[str] = []
     if num_envs is None:
         curves = fit_mjx(section)
-        rec = recommend_mjx(curves, target_steps, profile=profile.name, objective=objective or "efficient",
-                            tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
-                            num_steps=num_steps or base_steps, update_epochs=update_epochs or shape.get("update_epochs"),
-                            hidden_layers=shape.get("hidden_layers"), min_updates=min_updates)
+        rec = recommend_mjx(curves, target_steps, profile=profile.name, objective=o.objective or "efficient",
+                            tolerance=o.tolerance, headroom=o.memory_headroom, minibatch_size=o.minibatch_size,
+                            num_steps=o.num_steps or base_steps,
+                            update_epochs=o.update_epochs or shape.get("update_epochs"),
+                            hidden_layers=shape.get("hidden_layers"), min_updates=o.min_updates)
         if rec.chosen is None:
             raise NoRecommendation(rec.reason)
         num_envs = rec.chosen.num_envs
-        if num_steps is None:  # same-batch chooses the rollout length too
+        if o.num_steps is None:  # same-batch chooses the rollout length too
             steps = rec.chosen.num_steps
-        overridden = num_minibatches is not None or num_steps is not None or update_epochs is not None
+        overridden = num_minibatches is not None or o.num_steps is not None or o.update_epochs is not None
         source = "given" if overridden else "recommended"
         if num_minibatches is None:
             num_minibatches = rec.chosen.num_minibatches
     else:
-        if objective is not None and objective not in OBJECTIVES:
-            raise BadInput(f"--objective {objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
+        if o.objective is not None and o.objective not in OBJECTIVES:
+            raise BadInput(f"--objective {o.objective!r} is unknown; use one of: {', '.join(OBJECTIVES)}")
         source = "given"
     if num_minibatches is None:
-        num_minibatches = choose_num_minibatches(num_envs, steps, minibatch_size)
+        num_minibatches = choose_num_minibatches(num_envs, steps, o.minibatch_size)
     check_minibatches(num_envs, steps, num_minibatches)
     config = TrainConfig(num_envs=num_envs, num_steps=steps, num_minibatches=num_minibatches, update_epochs=epochs,
                          hidden_layers=layers, target_steps=target_steps)
     if config.num_updates < 1:
         raise BadInput(f"--target {target_steps:,} is less than one training iteration of {num_envs} envs x {steps} "
                        f"steps ({config.batch_size:,} env steps); raise --target to at least {config.batch_size:,}")
-    _check_memory(profile, config, memory_headroom)
+    _check_memory(profile, config, o.memory_headroom)
     prediction = predicted_for_config(profile, config)
     if config.env_steps != target_steps:
         notes.append(f"trains {config.num_updates} whole iterations: {config.env_steps:,} env steps of the "

@@ -5,14 +5,12 @@ print predicted against measured."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from advisor.console import err, out, print_json, sigterm_as_interrupt
 from advisor.errors import CalibrationInterrupted
-from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
 from advisor.kinds.mjx.verified_render import run_notes, verify_json, verify_table
-from advisor.kinds.mjx.verify import check_writable, plan_verify
+from advisor.kinds.mjx.verify import VerifyOptions, check_writable, plan_verify
 from advisor.units import format_duration
 from profiler.profile import Profile
 
@@ -22,12 +20,8 @@ def default_timeout_s(predicted_time_s: float) -> float:
     return 3 * predicted_time_s + 600
 
 
-def verify_command(profile: Profile, origin: str, name: str, target_steps: int, json_output: bool, *,
-                   num_envs: int | None = None, num_minibatches: int | None = None, num_steps: int | None = None,
-                   update_epochs: int | None = None, base: Path | None = None, objective: str | None = None,
-                   tolerance: float = 0.05, memory_headroom: float = 0.9, minibatch_size: int = 3200,
-                   timeout: float | None = None, compile_cache: bool = False, no_wait: bool = False,
-                   min_updates: int = DEFAULT_MIN_UPDATES) -> int:
+def verify_command(profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
+                   options: VerifyOptions) -> int:
     """Run and report one verify (module docstring); the exit code."""
     from advisor.errors import BadInput
     from profiler.extras import require_extra
@@ -36,11 +30,10 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
 
     check_writable(profile, origin, name)
     require_extra("advisor verify", "mjx")
+    timeout = options.timeout
     if timeout is not None and not 0 < timeout < 1e7:
         raise BadInput("--timeout must be a positive number of seconds, such as 3600")
-    plan = plan_verify(profile, target_steps, num_envs=num_envs, num_minibatches=num_minibatches, num_steps=num_steps,
-                       update_epochs=update_epochs, base=base, objective=objective, tolerance=tolerance,
-                       memory_headroom=memory_headroom, minibatch_size=minibatch_size, min_updates=min_updates)
+    plan = plan_verify(profile, target_steps, options)
     c, p = plan.config, plan.prediction
     if not json_output:
         err.print(f"verify {plan.source} config on profile {name}: {c.num_envs} envs x {c.num_steps} steps, "
@@ -51,7 +44,7 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
         with sigterm_as_interrupt(), _progress(c.num_updates, json_output) as on_progress:
             run = measure_and_store(
                 name, profile, c, p, source=plan.source, timeout_s=timeout or default_timeout_s(p.time_s),
-                cache_dir=str(jax_cache_dir()) if compile_cache else None, wait=not no_wait,
+                cache_dir=str(jax_cache_dir()) if options.compile_cache else None, wait=not options.no_wait,
                 on_progress=on_progress, on_wait=lambda text: err.print(text, markup=False))
     except KeyboardInterrupt:
         raise CalibrationInterrupted(f"interrupted: the verify run was stopped and profile {name} is unchanged") from None

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from advisor import catalog
 from advisor.kinds.mjx.predicted import TrainConfig, predicted_for_config
 from advisor.kinds.mjx.recommend import recommend_mjx
-from advisor.kinds.mjx.verify import plan_verify
+from advisor.kinds.mjx.verify import VerifyOptions, plan_verify
 from models.num_envs_curves import fit_vectorised
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.kinds.mjx.verified import VerifiedRun
@@ -46,8 +46,9 @@ def tiny_profile(name: str = "tiny") -> Profile:
 def test_the_recommended_plan_predicts_what_recommend_prints(target, objective):
     profile = catalog.load_shipped("epyc-2core-cpu-humanoid")
     rec = recommend_mjx(fit_vectorised(profile.section("mjx")), target, profile=profile.name, objective=objective)
-    plan = plan_verify(profile, target, num_envs=None, num_minibatches=None, num_steps=None, update_epochs=None,
-                       base=None, objective=objective, tolerance=0.05, memory_headroom=0.9, minibatch_size=3200)
+    plan = plan_verify(profile, target, VerifyOptions(num_envs=None, num_minibatches=None, num_steps=None,
+                                                      update_epochs=None, base=None, objective=objective,
+                                                      tolerance=0.05, memory_headroom=0.9, minibatch_size=3200))
     assert plan.source == "recommended"
     assert (plan.config.num_envs, plan.config.num_minibatches) == (rec.chosen.num_envs, rec.chosen.num_minibatches)
     assert plan.prediction.time_s == rec.chosen.time_s
