@@ -56,7 +56,7 @@ def plan_verify(profile: Profile, target_steps: int, *, num_envs: int | None, nu
                 tolerance: float, memory_headroom: float, minibatch_size: int,
                 min_updates: int = DEFAULT_MIN_UPDATES) -> VerifyPlan:
     """The config to run and its prediction; bad input for anything that cannot run (module docstring)."""
-    from advisor.kinds.mjx.recommend import OBJECTIVES, recommend_mjx
+    from advisor.kinds.mjx.recommend import OBJECTIVES, MjxConstraints, recommend_mjx
 
     for option, value in (("--num-envs", num_envs), ("--num-minibatches", num_minibatches),
                           ("--num-steps", num_steps), ("--update-epochs", update_epochs),
@@ -73,10 +73,12 @@ def plan_verify(profile: Profile, target_steps: int, *, num_envs: int | None, nu
     notes: list[str] = []
     if num_envs is None:
         curves = fit_mjx(section)
+        constraints = MjxConstraints(tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
+                                     min_updates=min_updates, num_steps=num_steps or base_steps,
+                                     update_epochs=update_epochs or shape.get("update_epochs"),
+                                     hidden_layers=shape.get("hidden_layers"))
         rec = recommend_mjx(curves, target_steps, profile=profile.name, objective=objective or "efficient",
-                            tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
-                            num_steps=num_steps or base_steps, update_epochs=update_epochs or shape.get("update_epochs"),
-                            hidden_layers=shape.get("hidden_layers"), min_updates=min_updates)
+                            constraints=constraints)
         if rec.chosen is None:
             raise NoRecommendation(rec.reason)
         num_envs = rec.chosen.num_envs
