@@ -18,6 +18,7 @@ from __future__ import annotations
 import abc
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from advisor.errors import BadInput
@@ -34,6 +35,20 @@ class Option:
     annotation: Any
     default: Any = None
     exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class RecommendRequest:
+    """What ``advisor recommend`` asks of every kind: ``target_steps`` env steps to train for (0
+    for an objective that needs no target), the ``profile`` named with ``--profile`` (``None``: the
+    one calibrated on this machine, else the closest shipped one), the ``objective``, the file
+    ``-o`` names (``None``: print the config) and whether to print JSON only (``--json``)."""
+
+    target_steps: int
+    profile: str | None
+    objective: str
+    output: Path | None = None
+    json_output: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,10 +227,9 @@ class WorkloadKind(abc.ABC):
         """The section's fitted curves (``models.num_envs_curves`` or ``models.workers``)."""
 
     @abc.abstractmethod
-    def recommend(self, target_steps: int, profile_name: str | None, objective: str, output: Any,
-                  json_output: bool, **options: Any) -> int:
-        """``advisor recommend --kind <name>``: print (or write) the recommendation; the exit code.
-        Its function takes the kind first."""
+    def recommend(self, request: RecommendRequest, **options: Any) -> int:
+        """``advisor recommend --kind <name>``: print (or write) the recommendation ``request`` asks
+        for, with the kind's own ``recommend_options``; the exit code. Its function takes the kind first."""
 
     @abc.abstractmethod
     def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:

@@ -20,7 +20,7 @@ from advisor.catalog import load_shipped, shipped_names
 from advisor.kinds.brax.recommend import fitted_phases, recommend_brax
 from advisor.kinds.command.recommend import predict_rows, recommend_command
 from advisor.kinds.mjx.config_prediction import fit_mjx, measured_point, predict_configs
-from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
+from advisor.kinds.mjx.recommend import MjxConstraints, predict_mjx, recommend_mjx
 from advisor.kinds.rllib.recommend import predict_rllib, recommend_rllib
 from models.num_envs_curves import fit_vectorised
 from models.scaling import rating
@@ -197,7 +197,8 @@ def test_a_measured_config_is_never_answered_outside_its_measurements_spread(lab
         w = section.workload
         for target in TARGETS:
             for objective in ("efficient", "max-throughput"):
-                rec = recommend_mjx(curves, target, profile=label, objective=objective, min_updates=0)
+                rec = recommend_mjx(curves, target, profile=label, objective=objective,
+                                    constraints=MjxConstraints(min_updates=0))
                 for o in rec.options:
                     point = measured_point(section, o.num_envs, o.num_steps, o.num_minibatches, o.update_epochs)
                     assert o.measured == (point is not None)
@@ -272,7 +273,8 @@ def test_notes_about_the_largest_measured_size_say_what_the_measurements_show(la
         curves = fit_mjx(section)
         if curves.throughput is None:
             return
-        notes = [n for target in TARGETS for n in recommend_mjx(curves, target, profile=label, min_updates=0).notes]
+        notes = [n for target in TARGETS for n in recommend_mjx(curves, target, profile=label,
+                                                                 constraints=MjxConstraints(min_updates=0)).notes]
     elif kind == "command":
         curves = fit_vectorised(section)
         if curves.throughput is None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from advisor.kinds.mjx.conf import emit_conf
 from advisor.kinds.mjx.config_prediction import fit_mjx, predict_config
-from advisor.kinds.mjx.recommend import recommend_mjx
+from advisor.kinds.mjx.recommend import MjxConstraints, recommend_mjx
 from models.num_envs_curves import fit_vectorised
 from models.scaling import RunnerScalingModel
 from models.scaling_intervals import scaling_intervals
@@ -62,8 +62,8 @@ def sections(draw):
 @given(section=sections(), target=st.integers(1, 10**11), headroom=st.floats(0.05, 1.0),
        objective=st.sampled_from(["efficient", "max-throughput"]), minibatch=st.integers(1, 100_000))
 def test_recommendation_invariants(section, target, headroom, objective, minibatch):
-    rec = recommend_mjx(fit_vectorised(section), target, profile="p", objective=objective, headroom=headroom,
-                        minibatch_size=minibatch)
+    rec = recommend_mjx(fit_vectorised(section), target, profile="p", objective=objective,
+                        constraints=MjxConstraints(headroom=headroom, minibatch_size=minibatch))
     if rec.chosen is None:
         assert rec.reason.startswith("no recommendation") and len(rec.reason) > 30
         return
@@ -167,7 +167,8 @@ def phased_sections(draw):
        objective=st.sampled_from(["efficient", "max-throughput", "same-batch"]), min_updates=st.integers(0, 2000))
 def test_every_printed_prediction_is_for_the_exact_emitted_config(section, target, headroom, objective, min_updates):
     curves = fit_mjx(section)
-    rec = recommend_mjx(curves, target, profile="p", objective=objective, headroom=headroom, min_updates=min_updates)
+    rec = recommend_mjx(curves, target, profile="p", objective=objective,
+                        constraints=MjxConstraints(headroom=headroom, min_updates=min_updates))
     for o in rec.options:  # every row of the table
         p = predict_config(curves, o.num_envs, o.num_steps, o.num_minibatches, o.update_epochs)
         for mine, its in ((o.train_sps, p.train_sps), (o.train_sps_low, p.train_sps_low), (o.train_sps_high, p.train_sps_high)):

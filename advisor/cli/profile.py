@@ -124,15 +124,8 @@ def _import_csv(
     if path.exists() and not force:
         raise BadInput(f"profile {name!r} already exists ({path}); add --force to replace it or pick another --name")
     from profiler.devicelock import hold_profile
-    from profiler.files import read_regular
 
-    raw = read_regular(file, MAX_CSV_BYTES, fix="give an existing CSV file")
-    try:
-        text = raw.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
-    except UnicodeDecodeError as exc:
-        row = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise BadInput(f"{file}: row {row}, character {column}: not UTF-8 text; save the file as UTF-8 CSV") from None
+    text = _csv_text(file)
     try:
         section, hardware = chosen.import_section(text, str(file), device_name=device_name,
                                                   device_memory_bytes=device_memory_bytes, **options)
@@ -154,16 +147,35 @@ def _import_csv(
     if json_output:
         print_json(to_jsonable(profile))
     else:
-        out.print(f"imported {len(section.points)} points into profile [bold]{name}[/bold] ({path})")
-        accelerator = getattr(section, "accelerator", None)
-        if device_memory_bytes is None and accelerator is not None and accelerator.platform != "cpu":
-            out.print("note: without --device-memory-bytes, recommend cannot check predicted peak memory against the "
-                      "device (only num_envs that ran count as fitting); import again with --device-memory-bytes N "
-                      "--force to give it", markup=False)
-        if device_name is None and accelerator is not None:
-            out.print(f"note: without --device-name the device shows as {accelerator.name!r}; import again with "
-                      "--device-name '...' --force to name it", markup=False)
+        _print_imported(section, name, path, device_name, device_memory_bytes)
     return 0
+
+
+def _csv_text(file: Path) -> str:
+    """The text of the CSV ``file``; bad input (naming the row and character) when it is not UTF-8."""
+    from profiler.files import read_regular
+
+    raw = read_regular(file, MAX_CSV_BYTES, fix="give an existing CSV file")
+    try:
+        return raw.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
+    except UnicodeDecodeError as exc:
+        row = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BadInput(f"{file}: row {row}, character {column}: not UTF-8 text; save the file as UTF-8 CSV") from None
+
+
+def _print_imported(section: Any, name: str, path: Path, device_name: str | None,
+                    device_memory_bytes: int | None) -> None:
+    """What ``profile import`` says it did, and what a re-import with the device's name and memory would add."""
+    out.print(f"imported {len(section.points)} points into profile [bold]{name}[/bold] ({path})")
+    accelerator = getattr(section, "accelerator", None)
+    if device_memory_bytes is None and accelerator is not None and accelerator.platform != "cpu":
+        out.print("note: without --device-memory-bytes, recommend cannot check predicted peak memory against the "
+                  "device (only num_envs that ran count as fitting); import again with --device-memory-bytes N "
+                  "--force to give it", markup=False)
+    if device_name is None and accelerator is not None:
+        out.print(f"note: without --device-name the device shows as {accelerator.name!r}; import again with "
+                  "--device-name '...' --force to name it", markup=False)
 
 
 app.command("import")(with_kind_options(_import_csv, "import_options"))

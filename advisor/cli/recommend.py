@@ -11,6 +11,7 @@ from advisor import catalog, kinds
 from advisor.cli.options import options_for, with_kind_options
 from advisor.errors import BadInput
 from advisor.units import parse_count
+from advisor.workload import RecommendRequest
 
 _KIND_HELP = "; ".join(f"{k.name}: {k.title}" for k in kinds.kinds())
 _OBJECTIVE_HELP = " ".join(k.objective_help or f"{k.name}: {', '.join(k.objectives)}." for k in kinds.kinds())
@@ -42,7 +43,7 @@ def _recommend(
     if target is None and objective not in chosen.targetless_objectives:
         raise BadInput("--target is required: the env steps to train for, e.g. --target 100M")
     target_steps = parse_count(target) if target is not None else 0
-    return chosen.recommend(target_steps, profile, objective, output, json_output, **given)
+    return chosen.recommend(RecommendRequest(target_steps, profile, objective, output, json_output), **given)
 
 
 def _kind_of(profile: str | None) -> kinds.WorkloadKind:

@@ -1,7 +1,7 @@
 import pytest
 
 from advisor.kinds.mjx.explore import what_if
-from advisor.kinds.mjx.recommend import recommend_mjx
+from advisor.kinds.mjx.recommend import MjxConstraints, recommend_mjx
 from advisor.vectorised_explore import memory_rows, throughput_rows
 from models.num_envs_curves import fit_vectorised
 from tests.advisor.kinds.mjx.test_recommend import GIB, section
@@ -21,7 +21,7 @@ def test_what_if_matches_the_recommender_for_the_same_settings(curves):
 
 
 def test_what_if_flags_memory_and_shape_changes(curves):
-    rec = recommend_mjx(curves, 100_000_000, profile="p", headroom=0.95)
+    rec = recommend_mjx(curves, 100_000_000, profile="p", constraints=MjxConstraints(headroom=0.95))
     result = what_if(curves, rec, num_envs=16384, num_steps=50, num_minibatches=256, update_epochs=8,
                      hidden_layers=(256, 256))
     assert result.env["XLA_PYTHON_CLIENT_MEM_FRACTION"]

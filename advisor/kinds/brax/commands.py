@@ -23,23 +23,26 @@ from advisor.kinds.brax.render import (
 from advisor.kinds.brax.trainer_cli import COMMAND, SCRIPT, trainer_args
 from advisor.units import format_bytes, format_range, parse_int_list
 from advisor.vectorised import measured_cell, prediction_rows
+from advisor.workload import RecommendRequest
 from models.num_envs_curves import fit_vectorised
 from profiler.kinds.brax.rules import shape_error
 from profiler.serde import to_jsonable
 
 
-def recommend(kind, target_steps: int, profile: str | None, objective: str, output: Path | None, json_output: bool,
-              *, memory_headroom: float, env_steps_per_update: int | None, batch_size: int | None,
-              num_minibatches: int | None, unroll_length: int | None, num_updates_per_batch: int | None) -> int:
+def recommend(kind, request: RecommendRequest, *, memory_headroom: float, env_steps_per_update: int | None,
+              batch_size: int | None, num_minibatches: int | None, unroll_length: int | None,
+              num_updates_per_batch: int | None) -> int:
     """``advisor recommend --kind brax``: num_envs (and the shape) for Brax PPO, as ppo_params and as
     the command line of Playground's trainer."""
-    chosen_profile, note = resolve_profile(profile, kind)
-    rec = recommend_brax(chosen_profile.section("brax"), target_steps, profile=chosen_profile.name, profile_note=note,
-                         objective=objective, headroom=memory_headroom, env_steps_per_update=env_steps_per_update,
-                         batch_size=batch_size, num_minibatches=num_minibatches, unroll_length=unroll_length,
+    chosen_profile, note = resolve_profile(request.profile, kind)
+    rec = recommend_brax(chosen_profile.section("brax"), request.target_steps, profile=chosen_profile.name,
+                         profile_note=note, objective=request.objective, headroom=memory_headroom,
+                         env_steps_per_update=env_steps_per_update, batch_size=batch_size,
+                         num_minibatches=num_minibatches, unroll_length=unroll_length,
                          num_updates_per_batch=num_updates_per_batch)
+    output = request.output
     data = None
-    if json_output:
+    if request.json_output:
         data = to_jsonable(rec)
         data["params"] = rec.params
         if rec.chosen is not None:

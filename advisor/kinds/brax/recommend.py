@@ -152,6 +152,10 @@ def candidates(rows: int, device_count: int, limit: int = 2**16) -> list[int]:
 def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, profile_note: str = "",
                    objective: str = "fastest", headroom: float = 0.9, env_steps_per_update: int | None = None,
                    **given: int | None) -> BraxRecommendation:
+    """The fastest ``num_envs`` to ``target_steps`` env steps at Playground's shape for the env,
+    with the user's ``given`` shape settings (``batch_size`` and the other :data:`SHAPE_KEYS`) or
+    ``env_steps_per_update``, among those whose peak-memory upper bound fits ``headroom`` of the
+    device."""
     check_recommend_options(objective, OBJECTIVES, headroom)
     for name, value in list(given.items()) + [("env_steps_per_update", env_steps_per_update)]:
         if value is not None and value < 1:
@@ -167,12 +171,7 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
     notes: list[str] = []
     capacity = section.accelerator.memory_bytes
     budget = int(headroom * capacity) if capacity else None
-    accepted = candidates(shape["batch_size"] * shape["num_minibatches"], devices)
-    measured = [p.num_envs for p in section.all_ok_points]
-    nums = [n for n in accepted if min(measured) <= n <= max(measured)] or accepted
-    if nums and nums == accepted and not min(measured) <= nums[-1] <= max(measured):
-        notes.append(f"no num_envs Brax accepts for this shape lies within the measured {min(measured)}-{max(measured)}; "
-                     "these are extrapolated")
+    accepted, nums = _num_envs_to_try(section, shape, notes)
     fixed, compile_s, eval_total = fixed_costs(section, num_evals, notes)
     base = dict(profile=profile, profile_note=profile_note, env=w.env, target_steps=target_steps, device_count=devices,
                 shape=shape, env_steps_per_update=steps, total_env_steps=total, num_evals=num_evals,
@@ -184,18 +183,59 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
                                   reason=f"no recommendation: no num_envs that is a multiple of {devices} device(s) "
                                          f"divides batch_size x num_minibatches ({shape['batch_size']} x "
                                          f"{shape['num_minibatches']})")
+    options = _options(section, model, shape, nums, budget=budget, total=total,
+                       run_s=fixed + compile_s + eval_total, notes=notes)
+    usable = [o for o in options if o.fits]
+    if not usable:
+        return BraxRecommendation(**base, options=tuple(options), chosen=None, notes=tuple(notes),
+                                  reason=f"no recommendation: no num_envs fits {headroom:.0%} of "
+                                         f"{section.accelerator.name}'s memory; raise --memory-headroom")
+    chosen = min(usable, key=lambda o: o.time_s)
+    notes += _chosen_notes(section, model, shape, chosen, usable, accepted)
+    notes += _run_notes(target_steps, total, steps, num_evals, resets)
+    why = (f"the shortest predicted time to {target_steps:,} env steps among {len(usable)} num_envs Brax accepts "
+           f"with batch_size x num_minibatches = {shape['batch_size'] * shape['num_minibatches']} on {devices} device(s)")
+    return BraxRecommendation(**base, options=tuple(options), chosen=chosen, notes=tuple(notes), reason=why)
+
+
+def _num_envs_to_try(section: BraxSection, shape: dict[str, int], notes: list[str]) -> tuple[list[int], list[int]]:
+    """``(every num_envs Brax accepts for the shape, those to predict)``: the accepted ones within
+    the measured num_envs, else all of them (with a note that they are extrapolated)."""
+    accepted = candidates(shape["batch_size"] * shape["num_minibatches"], section.device_count)
+    measured = [p.num_envs for p in section.all_ok_points]
+    nums = [n for n in accepted if min(measured) <= n <= max(measured)] or accepted
+    if nums and nums == accepted and not min(measured) <= nums[-1] <= max(measured):
+        notes.append(f"no num_envs Brax accepts for this shape lies within the measured {min(measured)}-{max(measured)}; "
+                     "these are extrapolated")
+    return accepted, nums
+
+
+def _throughput(section: BraxSection, model: BraxPhaseModel, shape: dict[str, int],
+                nums: list[int]) -> tuple[np.ndarray, ...]:
+    """``(fit, env steps/s, its 90% low and high, whether measured, whether extrapolated)`` at each
+    of ``nums``: the phase model's prediction, or the measurement where this exact config ran."""
+    action_repeat = section.workload.action_repeat
     x = np.array([[n, shape["batch_size"], shape["num_minibatches"], shape["unroll_length"],
-                   shape["num_updates_per_batch"], w.action_repeat] for n in nums], dtype=float)
+                   shape["num_updates_per_batch"], action_repeat] for n in nums], dtype=float)
     fit, (low, high) = model.predict(x), model.predict_interval(x)
     sps, low, high = fit.copy(), low.copy(), high.copy()
     measured_here = np.zeros(len(nums), dtype=bool)
     for i, n in enumerate(nums):
         point = section.find((n, shape["batch_size"], shape["num_minibatches"], shape["unroll_length"]))
         if (point is not None and point.ok and point.train_sps and point.num_updates_per_batch ==
-                shape["num_updates_per_batch"] and point.action_repeat == w.action_repeat):
+                shape["num_updates_per_batch"] and point.action_repeat == action_repeat):
             sps[i], low[i], high[i] = at_measurement(fit[i], low[i], high[i], point.train_sps, point.train_sps_samples)
             measured_here[i] = True
-    outside = model.is_extrapolation(x)
+    return fit, sps, low, high, measured_here, model.is_extrapolation(x)
+
+
+def _options(section: BraxSection, model: BraxPhaseModel, shape: dict[str, int], nums: list[int], *,
+             budget: int | None, total: int, run_s: float, notes: list[str]) -> list[BraxOption]:
+    """One :class:`BraxOption` per num_envs of ``nums``: ``total`` env steps at its throughput plus
+    ``run_s`` of setup, compile and evaluation; it fits when its memory upper bound is within
+    ``budget`` (without one, when no larger than the largest num_envs that ran)."""
+    fit, sps, low, high, measured_here, outside = _throughput(section, model, shape, nums)
+    steps = env_steps_per_update_of(shape, section.workload.action_repeat)
     peaks, uppers = memory_fit(section, nums, steps)
     largest = max(p.num_envs for p in section.all_ok_points)
     measured_steps = max(p.env_steps_per_update for p in section.all_ok_points)
@@ -207,21 +247,22 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
         fits = uppers[i] <= budget if uppers[i] is not None and budget is not None else n <= largest
         if section.oom_num_envs is not None and n >= section.oom_num_envs:
             fits = False
-        run = fixed + compile_s + eval_total
         options.append(BraxOption(
             num_envs=n, train_sps=float(sps[i]), train_sps_low=float(low[i]), train_sps_high=float(high[i]),
             peak_bytes=None if peaks[i] is None else round(peaks[i]),
             peak_bytes_upper=None if uppers[i] is None else math.ceil(uppers[i]), fits=bool(fits),
-            extrapolated=bool(outside[i]), train_s=total / float(sps[i]), time_s=run + total / float(sps[i]),
-            time_low_s=run + total / float(high[i]), time_high_s=run + total / float(low[i]),
+            extrapolated=bool(outside[i]), train_s=total / float(sps[i]), time_s=run_s + total / float(sps[i]),
+            time_low_s=run_s + total / float(high[i]), time_high_s=run_s + total / float(low[i]),
             measured=bool(measured_here[i]), fit_train_sps=float(fit[i])))
-    usable = [o for o in options if o.fits]
-    if not usable:
-        return BraxRecommendation(**base, options=tuple(options), chosen=None, notes=tuple(notes),
-                                  reason=f"no recommendation: no num_envs fits {headroom:.0%} of "
-                                         f"{section.accelerator.name}'s memory; raise --memory-headroom")
-    chosen = min(usable, key=lambda o: o.time_s)
-    if chosen.num_envs == max(measured) and any(n > chosen.num_envs for n in accepted):
+    return options
+
+
+def _chosen_notes(section: BraxSection, model: BraxPhaseModel, shape: dict[str, int], chosen: BraxOption,
+                  usable: list[BraxOption], accepted: list[int]) -> list[str]:
+    """What to know of the chosen num_envs: larger ones might be faster, others predict the same,
+    and how far its shape is from the measured ones."""
+    notes = []
+    if chosen.num_envs == max(p.num_envs for p in section.all_ok_points) and any(n > chosen.num_envs for n in accepted):
         notes.append(f"the fastest is the largest measured num_envs ({chosen.num_envs}); Brax accepts up to "
                      f"{accepted[-1]} for this shape: calibrate larger --num-envs to see whether more helps")
     ties = [o for o in usable if abs(o.train_sps / chosen.train_sps - 1) < 0.005]
@@ -229,7 +270,13 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
         notes.append(f"the predicted throughput is the same at num_envs {', '.join(str(o.num_envs) for o in ties)} "
                      f"(within 0.5%): the measured points do not show num_envs changing Brax's throughput on this "
                      f"machine, so any of them should do as well as {chosen.num_envs}")
-    notes += shape_notes(section, model, shape, chosen, devices)
+    return notes + shape_notes(section, model, shape, chosen, section.device_count)
+
+
+def _run_notes(target_steps: int, total: int, steps: int, num_evals: int, resets: int) -> list[str]:
+    """How Brax's run differs from the target: the resets the calibration left out, and the env
+    steps Brax runs beyond ``num_timesteps``."""
+    notes = []
     if resets > 0:
         notes.append(f"Playground's num_resets_per_eval={resets} resets the envs between epochs; the calibration runs "
                      "with 0, so the one compile of that reset (tens of seconds on a CPU) is not in the time to target")
@@ -240,9 +287,7 @@ def recommend_brax(section: BraxSection, target_steps: int, *, profile: str, pro
                         "nearer it, lower num_evals or num_resets_per_eval, or the env steps per update (batch_size x "
                         "num_minibatches x unroll_length)"
                         if total >= 2 * target_steps and total == epochs(num_evals, resets) * steps else ""))
-    why = (f"the shortest predicted time to {target_steps:,} env steps among {len(usable)} num_envs Brax accepts "
-           f"with batch_size x num_minibatches = {shape['batch_size'] * shape['num_minibatches']} on {devices} device(s)")
-    return BraxRecommendation(**base, options=tuple(options), chosen=chosen, notes=tuple(notes), reason=why)
+    return notes
 
 
 def env_steps_per_update_of(shape: dict[str, int], action_repeat: int) -> int:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from advisor.catalog import resolve_profile
 from advisor.console import out, print_json, show_recommendation
 from advisor.console import table as new_table
@@ -13,27 +11,28 @@ from advisor.kinds.command.recommend import predict_rows, recommend_command
 from advisor.kinds.command.render import options_table, recommendation_lines
 from advisor.units import format_bytes, format_duration, format_range, parse_int_list
 from advisor.vectorised import measured_cell
+from advisor.workload import RecommendRequest
 from models.num_envs_curves import fit_vectorised
 from profiler.serde import to_jsonable
 
 
-def recommend(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
-              json_output: bool, *, tolerance: float, memory_headroom: float, score: float | None = None) -> int:
+def recommend(kind, request: RecommendRequest, *, tolerance: float, memory_headroom: float,
+              score: float | None = None) -> int:
     """``advisor recommend --kind command``: num_envs for the profile's command, and the command."""
-    chosen_profile, note = resolve_profile(profile, kind)
-    if objective == "time-to-score":
+    chosen_profile, note = resolve_profile(request.profile, kind)
+    if request.objective == "time-to-score":
         from advisor.kinds.command.race import recommend_time_to_score_command
 
-        return recommend_time_to_score_command(chosen_profile, score, memory_headroom, json_output, output)
-    rec = recommend_command(fit_vectorised(chosen_profile.section("command")), target_steps,
-                            profile=chosen_profile.name, profile_note=note, objective=objective,
+        return recommend_time_to_score_command(chosen_profile, request, score=score, headroom=memory_headroom)
+    rec = recommend_command(fit_vectorised(chosen_profile.section("command")), request.target_steps,
+                            profile=chosen_profile.name, profile_note=note, objective=request.objective,
                             tolerance=tolerance, headroom=memory_headroom)
     data = None
-    if json_output:
+    if request.json_output:
         data = to_jsonable(rec)
         data["command_line"] = rec.command_line if rec.ok else None
     return show_recommendation(rec, data, table=lambda: options_table(rec), lines=lambda: recommendation_lines(rec),
-                               output=output, output_text=rec.script, example="train.sh")
+                               output=request.output, output_text=rec.script, example="train.sh")
 
 
 def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from advisor.errors import BadInput
-from advisor.workload import RaceRequest
+from advisor.workload import RaceRequest, RecommendRequest
 from profiler.profile import Profile
 from profiler.race.engine import RaceSpec
 from profiler.trainers import score_format
@@ -89,10 +89,10 @@ def score_rows(profile: Profile, headroom: float) -> list[dict]:
     return rows
 
 
-def recommend_time_to_score_command(profile: Profile, score: float | None, headroom: float, json_output: bool,
-                                    output) -> int:
+def recommend_time_to_score_command(profile: Profile, request: RecommendRequest, *, score: float | None,
+                                    headroom: float) -> int:
     """``recommend --kind command --objective time-to-score --score S``: every config's predicted time to
-    score, the shortest, and the command line to run it."""
+    score, the shortest, and the command line to run it (``request``'s ``--json`` and ``-o``)."""
     from advisor.console import out, print_json, write_output
     from advisor.time_to_score import race_for, recommend_time_to_score, score_json, score_lines, score_table
 
@@ -107,7 +107,7 @@ def recommend_time_to_score_command(profile: Profile, score: float | None, headr
         argv = [a.format(**{k: str(v) for k, v in values.items()}) for a in race.settings.get("argv", [])]
         env = race.settings.get("env") or {}
         line = " ".join([f"{k}={shlex.quote(str(v))}" for k, v in env.items()] + [shlex.quote(a) for a in argv])
-    if json_output:
+    if request.json_output:
         data = score_json(rec)
         data["command_line"] = line
         print_json(data)
@@ -117,7 +117,8 @@ def recommend_time_to_score_command(profile: Profile, score: float | None, headr
             out.print(text, markup=False)
         if line:
             out.print(f"run: {line}", markup=False)
-    if output is not None and line:
-        write_output(output, f"#!/bin/sh\n# written by advisor recommend --objective time-to-score\nexec {line}\n",
+    if request.output is not None and line:
+        write_output(request.output,
+                     f"#!/bin/sh\n# written by advisor recommend --objective time-to-score\nexec {line}\n",
                      example="train.sh")
     return 0 if rec.ok else 1

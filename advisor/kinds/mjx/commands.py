@@ -4,6 +4,7 @@ peak memory at chosen num_envs), over the fitted num_envs curves."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from advisor.catalog import resolve_profile
 from advisor.console import err, out, print_json, refuse_invalid, write_output
@@ -22,29 +23,27 @@ from advisor.kinds.mjx.conf import (
 )
 from advisor.kinds.mjx.config_prediction import fit_mjx
 from advisor.kinds.mjx.evaluated_configs import DEFAULT_MIN_UPDATES
-from advisor.kinds.mjx.recommend import minibatch_problem, predict_mjx, recommend_mjx
+from advisor.kinds.mjx.recommend import MjxConstraints, minibatch_problem, predict_mjx, recommend_mjx
 from advisor.kinds.mjx.render import mjx_options_table
 from advisor.units import format_bytes, format_range, parse_count, parse_int_list
+from advisor.workload import RecommendRequest
 from profiler.serde import to_jsonable
 
 
-def recommend_command(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
-                      json_output: bool, *, tolerance: float, memory_headroom: float, minibatch_size: int, base: Path | None,
-                      min_updates: int = DEFAULT_MIN_UPDATES) -> int:
+def recommend_command(kind, request: RecommendRequest, *, tolerance: float, memory_headroom: float,
+                      minibatch_size: int, base: Path | None, min_updates: int = DEFAULT_MIN_UPDATES) -> int:
     """``advisor recommend --kind mjx``: num_envs and num_minibatches for a LocoMuJoCo conf.yaml."""
     base_text = base_data = None
     if base is not None:
         base_text, base_data = read_base(base)
-    chosen_profile, note = resolve_profile(profile, kind)
+    chosen_profile, note = resolve_profile(request.profile, kind)
     curves = fit_mjx(chosen_profile.section("mjx"))
-    rec = recommend_mjx(
-        curves, target_steps, profile=chosen_profile.name, profile_note=note, objective=objective,
-        tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
-        num_steps=base_num_steps(base_data, str(base)) if base_data is not None else None,
-        **(base_shape(base_data, str(base)) if base_data is not None else {}),
-        min_updates=min_updates, base_batch=base_batch(base_data, str(base)) if base_data is not None else None,
-    )
+    constraints = MjxConstraints(tolerance=tolerance, headroom=memory_headroom, minibatch_size=minibatch_size,
+                                 min_updates=min_updates, **_conf_shape(base_data, str(base)))
+    rec = recommend_mjx(curves, request.target_steps, profile=chosen_profile.name, profile_note=note,
+                        objective=request.objective, constraints=constraints)
     rec = with_physics_note(rec, curves.section.workload, base_data, str(base))
+    output, json_output = request.output, request.json_output
     conf_text = warnings = None
     if rec.chosen is not None:
         if base_text is not None:
@@ -80,6 +79,14 @@ def recommend_command(kind, target_steps: int, profile: str | None, objective: s
         else:
             out.print(conf_text, markup=False, end="")
     return 0
+
+
+def _conf_shape(data: dict[str, Any] | None, where: str) -> dict[str, Any]:
+    """What a user's conf (``--base``) sets of the recommendation's shape: ``num_steps``,
+    ``update_epochs`` and ``hidden_layers``, and its env steps per update (``base_batch``)."""
+    if data is None:
+        return {}
+    return dict(num_steps=base_num_steps(data, where), **base_shape(data, where), base_batch=base_batch(data, where))
 
 
 def predict_command(loaded, name: str, json_output: bool, *, num_envs: str, num_minibatches: int | None = None,

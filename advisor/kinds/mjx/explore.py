@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from advisor.errors import BadInput
 from advisor.kinds.mjx.conf import emit_conf
 from advisor.kinds.mjx.recommend import (
+    MjxConstraints,
     MjxOption,
     MjxRecommendation,
     evaluate,
@@ -88,8 +89,8 @@ def what_if(curves: VectorCurves, recommendation: MjxRecommendation, *, num_envs
 
 def recommend_for(curves: VectorCurves, profile: str, note: str, target_steps: int, headroom: float,
                   objective: str = "efficient", min_updates: int = DEFAULT_MIN_UPDATES) -> MjxRecommendation:
-    return recommend_mjx(curves, target_steps, profile=profile, profile_note=note, headroom=headroom,
-                         objective=objective, min_updates=min_updates)
+    return recommend_mjx(curves, target_steps, profile=profile, profile_note=note, objective=objective,
+                         constraints=MjxConstraints(headroom=headroom, min_updates=min_updates))
 
 
 def time_rows(curve: list[dict], compile_s: float | None, target_steps: int, num_steps: int) -> list[dict]:

@@ -87,54 +87,95 @@ def candidate_num_envs(measured: tuple[int, ...]) -> list[int]:
     return sorted(set(powers) | set(measured))
 
 
-def recommend_mjx(
-    curves: VectorCurves,
-    target_steps: int,
-    *,
-    profile: str,
-    profile_note: str = "",
-    objective: str = "efficient",
-    tolerance: float = 0.05,
-    headroom: float = 0.9,
-    minibatch_size: int = DEFAULT_MINIBATCH_SIZE,
-    num_steps: int | None = None,
-    update_epochs: int | None = None,
-    hidden_layers: tuple[int, ...] | None = None,
-    min_updates: int = DEFAULT_MIN_UPDATES,
-    base_batch: int | None = None,
-) -> MjxRecommendation:
-    """Choose ``num_envs`` and ``num_minibatches`` (and, for ``same-batch``, ``num_steps``) for
-    ``target_steps`` env steps; every option's prediction is for its exact config.
+@dataclass(frozen=True)
+class MjxConstraints:
+    """What a user asks of an MJX recommendation beside its target and objective.
 
-    ``num_steps``, ``update_epochs`` and ``hidden_layers`` come from a user's own conf when it
-    sets them. ``num_minibatches`` is the count whose minibatches are nearest ``minibatch_size``
-    samples, so the gradient noise of each step stays as tuned while num_envs grows, and its
-    cost is predicted by the phase model. Configs with fewer than ``min_updates`` PPO updates are
-    not recommended. ``same-batch`` holds env steps per update at ``base_batch`` (default
-    LocoMuJoCo's 2048 x 50) and picks the fastest num_envs x num_steps split of it.
+    ``tolerance`` is the fraction of the best throughput the efficient objective may give up;
+    ``headroom`` the fraction of device memory a config's peak-memory upper bound may use.
+    Each config's ``num_minibatches`` is the count whose minibatches are nearest ``minibatch_size``
+    samples.
+    Configs with fewer than ``min_updates`` PPO updates are not recommended. ``num_steps``,
+    ``update_epochs`` and ``hidden_layers`` come from a user's own conf when it sets them (``None``:
+    the profile's), and ``base_batch`` is its env steps per update, which ``same-batch`` holds
+    (``None``: LocoMuJoCo's 2048 x 50)."""
+
+    tolerance: float = 0.05
+    headroom: float = 0.9
+    minibatch_size: int = DEFAULT_MINIBATCH_SIZE
+    min_updates: int = DEFAULT_MIN_UPDATES
+    num_steps: int | None = None
+    update_epochs: int | None = None
+    hidden_layers: tuple[int, ...] | None = None
+    base_batch: int | None = None
+
+
+def recommend_mjx(curves: VectorCurves, target_steps: int, *, profile: str, profile_note: str = "",
+                  objective: str = "efficient", constraints: MjxConstraints = MjxConstraints()) -> MjxRecommendation:
+    """Choose ``num_envs`` and ``num_minibatches`` (and, for ``same-batch``, ``num_steps``) for
+    ``target_steps`` env steps within ``constraints``; every option's prediction is for its exact
+    config.
+
+    ``num_minibatches`` keeps minibatches near ``minibatch_size`` samples, so the gradient noise
+    of each step stays as tuned while num_envs grows, and its cost is predicted by the phase model.
+    ``same-batch`` holds env steps per update at ``base_batch`` and picks the fastest num_envs x
+    num_steps split of it.
     """
-    check_recommend_options(objective, OBJECTIVES, headroom, tolerance)
-    if min_updates < 0:
-        raise BadInput(f"--min-updates must be 0 or more PPO updates (got {min_updates})")
+    c = constraints
+    check_recommend_options(objective, OBJECTIVES, c.headroom, c.tolerance)
+    if c.min_updates < 0:
+        raise BadInput(f"--min-updates must be 0 or more PPO updates (got {c.min_updates})")
     section = curves.section
     workload = section.workload
-    steps = num_steps or workload.num_steps
-    epochs = update_epochs or workload.update_epochs
-    notes = list(curves.notes)
-    if hidden_layers and tuple(hidden_layers) != workload.hidden_layers:
-        notes.append(f"your conf's hidden_layers={list(hidden_layers)} differ from the profile's measurements "
-                     f"({list(workload.hidden_layers)}), so predictions are approximate: wider layers lengthen the "
-                     "update phase")
+    steps = c.num_steps or workload.num_steps
+    epochs = c.update_epochs or workload.update_epochs
     capacity = section.accelerator.memory_bytes
-    budget = int(headroom * capacity) if capacity else None
+    budget = int(c.headroom * capacity) if capacity else None
     base = dict(profile=profile, profile_note=profile_note, target_steps=target_steps, objective=objective,
-                tolerance=tolerance, headroom=headroom, memory_budget_bytes=budget,
+                tolerance=c.tolerance, headroom=c.headroom, memory_budget_bytes=budget,
                 workload=dataclasses.replace(workload, num_steps=steps, update_epochs=epochs, minibatch_size=None),
                 accelerator=section.accelerator, memory_source=section.memory_source,
-                compile_s=curves.compile_s, env={}, min_updates=min_updates)
+                compile_s=curves.compile_s, env={}, min_updates=c.min_updates)
+    notes = _layers_notes(curves, c.hidden_layers)
     if curves.throughput is None:
         return MjxRecommendation(**base, options=(), chosen=None, notes=tuple(notes),
                                  reason="no recommendation: " + "; ".join(curves.notes))
+    notes += _fit_notes(curves, budget)
+    shapes = _shapes(curves, objective, steps, epochs, c.base_batch)
+    if isinstance(shapes, str):
+        return MjxRecommendation(**base, options=(), chosen=None, notes=tuple(notes), reason=shapes)
+    options = evaluate(curves, shapes, target_steps=target_steps, minibatch_size=c.minibatch_size,
+                       budget_bytes=budget, min_updates=c.min_updates)
+    usable = [o for o in options if o.excluded is None]
+    if not usable:
+        return MjxRecommendation(**base, options=tuple(options), chosen=None, notes=tuple(notes),
+                                 reason=_nothing_usable(options, target_steps, c.min_updates, c.headroom, section))
+    best, chosen, why = _choose(usable, objective, c.tolerance)
+    notes.extend(chosen.notes)
+    trend = trend_note(section, best.num_envs) if objective != "same-batch" and all(o.fits for o in options) else None
+    if trend:
+        notes.append(trend)
+    env = _pool_env(chosen, section.accelerator, c.headroom, notes)
+    workload_out = dataclasses.replace(base["workload"], num_steps=chosen.num_steps)
+    return MjxRecommendation(**{**base, "env": env, "workload": workload_out}, options=tuple(options), chosen=chosen,
+                             notes=tuple(notes), reason=why)
+
+
+def _layers_notes(curves: VectorCurves, hidden_layers: tuple[int, ...] | None) -> list[str]:
+    """The fit's notes, and one when a user's conf has other hidden layers than the profile measured."""
+    notes = list(curves.notes)
+    measured = curves.section.workload.hidden_layers
+    if hidden_layers and tuple(hidden_layers) != measured:
+        notes.append(f"your conf's hidden_layers={list(hidden_layers)} differ from the profile's measurements "
+                     f"({list(measured)}), so predictions are approximate: wider layers lengthen the "
+                     "update phase")
+    return notes
+
+
+def _fit_notes(curves: VectorCurves, budget: int | None) -> list[str]:
+    """What the profile could not measure: compile time, peak memory, the device's memory."""
+    notes = []
+    section = curves.section
     if curves.compile_s is None:
         notes.append("compile time was not measured; times to target exclude it")
     if curves.memory is None and curves.envs_memory is None:
@@ -145,48 +186,50 @@ def recommend_mjx(
                      f"predicted peaks are not checked against it and only num_envs up to the largest that ran "
                      f"({max(curves.measured_num_envs)}) count as fitting; import it again with --device-memory-bytes "
                      "to check them")
-    if objective == "same-batch":
-        batch = base_batch or LOCOMUJOCO_BATCH
-        shortest = min_rollout_steps()
-        shapes = [(n, s, None, epochs) for n, s in batch_splits(batch, curves.measured_num_envs, shortest)]
-        if not shapes:
-            return MjxRecommendation(**base, options=(), chosen=None, notes=tuple(notes), reason=(
-                f"no recommendation: no num_envs in the measured range {min(curves.measured_num_envs)}-"
+    return notes
+
+
+def _shapes(curves: VectorCurves, objective: str, steps: int, epochs: int,
+            base_batch: int | None) -> list[tuple[int, int, None, int]] | str:
+    """The ``(num_envs, num_steps, num_minibatches, update_epochs)`` shapes to evaluate (minibatches
+    chosen later), or why there are none: ``same-batch`` splits ``base_batch`` env steps per update,
+    the other objectives try ``candidate_num_envs`` at ``steps``."""
+    if objective != "same-batch":
+        return [(n, steps, None, epochs) for n in candidate_num_envs(curves.measured_num_envs)]
+    batch = base_batch or LOCOMUJOCO_BATCH
+    shortest = min_rollout_steps()
+    shapes = [(n, s, None, epochs) for n, s in batch_splits(batch, curves.measured_num_envs, shortest)]
+    if not shapes:
+        return (f"no recommendation: no num_envs in the measured range {min(curves.measured_num_envs)}-"
                 f"{max(curves.measured_num_envs)} splits {batch:,} env steps per update into rollouts of at least "
-                f"{shortest} steps; calibrate other --num-envs"))
-    else:
-        shapes = [(n, steps, None, epochs) for n in candidate_num_envs(curves.measured_num_envs)]
-    options = evaluate(curves, shapes, target_steps=target_steps, minibatch_size=minibatch_size,
-                       budget_bytes=budget, min_updates=min_updates)
-    usable = [o for o in options if o.excluded is None]
-    if not usable:
-        return MjxRecommendation(**base, options=tuple(options), chosen=None, notes=tuple(notes),
-                                 reason=_nothing_usable(options, target_steps, min_updates, headroom, section))
+                f"{shortest} steps; calibrate other --num-envs")
+    return shapes
+
+
+def _choose(usable: list[MjxOption], objective: str, tolerance: float) -> tuple[MjxOption, MjxOption, str]:
+    """``(the fastest, the chosen, why)`` among the usable options for ``objective``."""
     best = max(usable, key=lambda o: o.train_sps)
     if objective == "max-throughput":
-        chosen = best
-        why = "the highest predicted train_sps among configs that fit"
-    elif objective == "same-batch":
-        chosen = best
-        why = (f"the fastest split of {chosen.num_envs * chosen.num_steps:,} env steps per PPO update into num_envs x "
-               f"num_steps (rollouts of at least {min_rollout_steps()} steps, GAE's horizon)")
-    else:
-        chosen = min((o for o in usable if o.train_sps >= (1 - tolerance) * best.train_sps), key=lambda o: o.num_envs)
-        why = (f"the smallest num_envs within {tolerance:.0%} of the best predicted train_sps "
-               f"({best.num_envs} envs at {best.train_sps:,.0f} env steps/s); bigger batches cost PPO sample efficiency")
-    notes.extend(chosen.notes)
-    trend = trend_note(section, best.num_envs) if objective != "same-batch" and all(o.fits for o in options) else None
-    if trend:
-        notes.append(trend)
+        return best, best, "the highest predicted train_sps among configs that fit"
+    if objective == "same-batch":
+        return best, best, (f"the fastest split of {best.num_envs * best.num_steps:,} env steps per PPO update into "
+                            f"num_envs x num_steps (rollouts of at least {min_rollout_steps()} steps, GAE's horizon)")
+    chosen = min((o for o in usable if o.train_sps >= (1 - tolerance) * best.train_sps), key=lambda o: o.num_envs)
+    return best, chosen, (f"the smallest num_envs within {tolerance:.0%} of the best predicted train_sps "
+                          f"({best.num_envs} envs at {best.train_sps:,.0f} env steps/s); bigger batches cost PPO "
+                          "sample efficiency")
+
+
+def _pool_env(chosen: MjxOption, accelerator: Accelerator, headroom: float, notes: list[str]) -> dict[str, str]:
+    """The environment the chosen config needs: ``XLA_PYTHON_CLIENT_MEM_FRACTION`` when its peak
+    may pass JAX's default pool (with a note saying so)."""
     env = {}
-    fraction = pool_fraction_needed(chosen, section.accelerator, cap=headroom)
+    fraction = pool_fraction_needed(chosen, accelerator, cap=headroom)
     if fraction is not None:
         env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{fraction:.2f}"
-        notes.append(f"peak memory may reach {chosen.peak_bytes_upper / capacity:.0%} of the device, above JAX's "
-                     f"default 75% pool: set XLA_PYTHON_CLIENT_MEM_FRACTION={fraction:.2f}")
-    workload_out = dataclasses.replace(base["workload"], num_steps=chosen.num_steps)
-    return MjxRecommendation(**{**base, "env": env, "workload": workload_out}, options=tuple(options), chosen=chosen,
-                             notes=tuple(notes), reason=why)
+        notes.append(f"peak memory may reach {chosen.peak_bytes_upper / accelerator.memory_bytes:.0%} of the device, "
+                     f"above JAX's default 75% pool: set XLA_PYTHON_CLIENT_MEM_FRACTION={fraction:.2f}")
+    return env
 
 
 def _nothing_usable(options: list[MjxOption], target_steps: int, min_updates: int, headroom: float, section) -> str:

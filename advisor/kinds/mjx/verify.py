@@ -74,7 +74,7 @@ def _positive(option: str, value: int | None) -> None:
 
 def plan_verify(profile: Profile, target_steps: int, options: VerifyOptions) -> VerifyPlan:
     """The config to run and its prediction; bad input for anything that cannot run (module docstring)."""
-    from advisor.kinds.mjx.recommend import OBJECTIVES, recommend_mjx
+    from advisor.kinds.mjx.recommend import OBJECTIVES, MjxConstraints, recommend_mjx
 
     o = options
     for option, value in (("--num-envs", o.num_envs), ("--num-minibatches", o.num_minibatches),
@@ -93,11 +93,13 @@ def plan_verify(profile: Profile, target_steps: int, options: VerifyOptions) -> 
     notes: list[str] = []
     if num_envs is None:
         curves = fit_mjx(section)
+        constraints = MjxConstraints(tolerance=o.tolerance, headroom=o.memory_headroom,
+                                     minibatch_size=o.minibatch_size, min_updates=o.min_updates,
+                                     num_steps=o.num_steps or base_steps,
+                                     update_epochs=o.update_epochs or shape.get("update_epochs"),
+                                     hidden_layers=shape.get("hidden_layers"))
         rec = recommend_mjx(curves, target_steps, profile=profile.name, objective=o.objective or "efficient",
-                            tolerance=o.tolerance, headroom=o.memory_headroom, minibatch_size=o.minibatch_size,
-                            num_steps=o.num_steps or base_steps,
-                            update_epochs=o.update_epochs or shape.get("update_epochs"),
-                            hidden_layers=shape.get("hidden_layers"), min_updates=o.min_updates)
+                            constraints=constraints)
         if rec.chosen is None:
             raise NoRecommendation(rec.reason)
         num_envs = rec.chosen.num_envs

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from advisor.catalog import resolve_profile
@@ -15,21 +14,22 @@ from advisor.kinds.rllib.recommend import predict_rllib, recommend_rllib
 from advisor.kinds.rllib.render import rllib_options_table
 from advisor.units import format_range, parse_int_list
 from advisor.vectorised import measured_cell
+from advisor.workload import RecommendRequest
 from models.workers import fit_workers
 from profiler.serde import to_jsonable
 
 
-def recommend_command(kind, target_steps: int, profile: str | None, objective: str, output: Path | None,
-                      json_output: bool, **_: Any) -> int:
+def recommend_command(kind, request: RecommendRequest, **_: Any) -> int:
     """``advisor recommend --kind rllib``: runners, envs per runner and CPUs per runner."""
-    chosen_profile, note = resolve_profile(profile, kind)
-    rec = recommend_rllib(fit_workers(chosen_profile.section("rllib")), target_steps, profile=chosen_profile.name,
-                          profile_note=note, objective=objective)
+    chosen_profile, note = resolve_profile(request.profile, kind)
+    rec = recommend_rllib(fit_workers(chosen_profile.section("rllib")), request.target_steps,
+                          profile=chosen_profile.name, profile_note=note, objective=request.objective)
     python_text = yaml_text = None
     if rec.chosen is not None:
         python_text, yaml_text = emit_python(rec), emit_yaml(rec)
+    output = request.output
     json_data = None
-    if json_output:
+    if request.json_output:
         json_data = to_jsonable(rec)
         json_data.update(settings=settings(rec) if rec.chosen else None, python=python_text, yaml=yaml_text)
 

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from advisor.errors import BadInput
-from advisor.kinds.mjx.recommend import predict_mjx, recommend_mjx
+from advisor.kinds.mjx.recommend import MjxConstraints, predict_mjx, recommend_mjx
 from models.num_envs_curves import fit_vectorised
 from profiler.kinds.mjx.schema import MjxPoint, MjxSection, MjxWorkload
 from profiler.profile import Accelerator
@@ -41,7 +41,8 @@ def test_efficient_objective_picks_smallest_within_tolerance():
 
 
 def test_max_throughput_objective_and_memory_budget():
-    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", objective="max-throughput", min_updates=0)
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", objective="max-throughput",
+                        constraints=MjxConstraints(min_updates=0))
     assert rec.chosen.num_envs == 16384
     # 1 GiB device: 2e8 + 1e5 n (+ margin) must stay under 0.9 GiB -> n around 7,000 at most
     small = recommend_mjx(fit_vectorised(section(capacity=1 * GIB)), 100_000_000, profile="t", objective="max-throughput")
@@ -53,7 +54,7 @@ def test_max_throughput_objective_and_memory_budget():
 def test_memory_fraction_variable_when_peak_exceeds_jax_default_pool():
     # 16384 envs need 2e8 + 1.64e9 = 1.84 GB: above 75% of a 2 GiB card
     rec = recommend_mjx(fit_vectorised(section(capacity=2 * GIB)), 100_000_000, profile="t", objective="max-throughput",
-                        headroom=0.95, min_updates=0)
+                        constraints=MjxConstraints(headroom=0.95, min_updates=0))
     assert rec.chosen.num_envs == 16384
     fraction = float(rec.env["XLA_PYTHON_CLIENT_MEM_FRACTION"])
     assert 0.75 < fraction <= 0.95
@@ -62,7 +63,7 @@ def test_memory_fraction_variable_when_peak_exceeds_jax_default_pool():
 
 def test_unknown_memory_limits_to_what_ran_and_oom_is_a_boundary():
     rec = recommend_mjx(fit_vectorised(section(mem=None)), 100_000_000, profile="t", objective="max-throughput",
-                        min_updates=0)
+                        constraints=MjxConstraints(min_updates=0))
     assert rec.chosen.num_envs == 16384 and rec.chosen.peak_bytes_upper is None
     assert any("memory is unknown" in n for n in rec.notes)
     oom = recommend_mjx(fit_vectorised(section(grid=(64, 256, 1024, 4096), oom=8192)), 1e8, profile="t")
@@ -80,13 +81,14 @@ def test_no_recommendation_is_an_answer_with_a_reason():
 
 def test_bad_settings_are_refused():
     curves = fit_vectorised(section())
-    for kwargs in ({"objective": "fastest"}, {"headroom": 1.5}, {"headroom": 0}, {"tolerance": -0.1}):
+    for kwargs in ({"objective": "fastest"}, {"constraints": MjxConstraints(headroom=1.5)},
+                   {"constraints": MjxConstraints(headroom=0)}, {"constraints": MjxConstraints(tolerance=-0.1)}):
         with pytest.raises(BadInput):
             recommend_mjx(curves, 1e8, profile="t", **kwargs)
 
 
 def test_user_num_steps_changes_divisibility_and_adds_a_note():
-    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", num_steps=20)
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", constraints=MjxConstraints(num_steps=20))
     c = rec.chosen
     assert (c.num_envs * 20) % c.num_minibatches == 0
     assert any("num_steps=50" in n for n in rec.notes)
@@ -121,7 +123,8 @@ def test_a_note_says_when_the_recommended_minibatches_were_not_the_measured_ones
 
 
 def test_a_base_conf_with_another_training_shape_gets_a_note():
-    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", update_epochs=16, hidden_layers=(2048, 2048))
+    rec = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t",
+                        constraints=MjxConstraints(update_epochs=16, hidden_layers=(2048, 2048)))
     [note] = [n for n in rec.notes if "differ from the profile's measurements" in n]
     assert "hidden_layers=[2048, 2048] differ" in note and "([512, 256])" in note
     [epochs] = [n for n in rec.notes if "update_epochs=16 (measured 4)" in n]
@@ -134,10 +137,10 @@ def test_min_updates_guard_excludes_configs_with_too_few_ppo_updates_and_says_wh
     assert rec.min_updates == 200 and rec.chosen.num_envs == 8192 and rec.chosen.num_updates == 244
     [big] = [o for o in rec.options if o.num_envs == 16384]
     assert big.excluded == "122 PPO updates, fewer than --min-updates 200"
-    none = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", min_updates=50_000)
+    none = recommend_mjx(fit_vectorised(section()), 100_000_000, profile="t", constraints=MjxConstraints(min_updates=50_000))
     assert none.chosen is None and "fewer than --min-updates 50000" in none.reason and "at most 31250" in none.reason
     with pytest.raises(BadInput):
-        recommend_mjx(fit_vectorised(section()), 1e8, profile="t", min_updates=-1)
+        recommend_mjx(fit_vectorised(section()), 1e8, profile="t", constraints=MjxConstraints(min_updates=-1))
 
 
 def test_same_batch_objective_holds_env_steps_per_update_and_picks_the_fastest_split():
