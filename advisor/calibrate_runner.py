@@ -136,7 +136,8 @@ def calibrate(request: SweepRequest) -> int:
     plan = request.plan(name)
     existing = request.preflight(plan.spec, name)
     section = existing.section(request.kind) if request.resume and existing is not None else None
-    claim_device(claim, section.accelerator.platform if section is not None else plan.platform, request.no_wait)
+    accelerator = getattr(section, "accelerator", None)  # a resumed sweep measures where it began
+    claim_device(claim, accelerator.platform if accelerator is not None else plan.platform, request.no_wait)
     if plan.lines and (request.plan_in_json or not request.json_output):
         for line in plan.lines:
             err.print(line, markup=False)
