@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--delta", default="20s", help="calibrate command's --delta")
     parser.add_argument("--own-seconds", type=float, default=60.0, help="how long each reference run trains")
     parser.add_argument("--tiny", action="store_true", help="tiny sizes and short runs: checks the script works")
-    parser.add_argument("--only", help="run only programs whose name contains this")
+    parser.add_argument("--only", help="run only programs whose name contains one of these (comma-separated)")
     args = parser.parse_args()
     if args.tiny:
         args.delta, args.own_seconds = "3s", 8.0
@@ -127,7 +127,7 @@ def main() -> None:
         env = {**os.environ, "ADVISOR_HOME": str(work / "home"), "PYTHONPATH": str(ROOT), "COLUMNS": "250",
                "WANDB_MODE": "disabled"}
         for index, program in enumerate(programs(args)):
-            if args.only and args.only not in program["name"]:
+            if args.only and not any(part in program["name"] for part in args.only.split(",")):
                 continue
             names = [f"p{index}-a", f"p{index}-b"]
             shown, took = zip(*(calibrate(program, n, options, env, work) for n in names))
