@@ -9,7 +9,8 @@ iteration also compiles nothing, so a short run below one iteration does not eve
 in full.
 
 The probe asks for ``num_envs * m`` env steps with ``m`` = 1, 2, 4, ... until the wall time rises
-above the first run's by more than its noise (``tolerance``), then bisects for the smallest
+above the first runs' by more than their noise (``tolerance``; three runs of one step per env, or
+the three closest of six when the first three disagree), then bisects for the smallest
 ``m`` that rises: the edge ``e``. A staircase is flat after its edge for a whole iteration:
 
 - ``floor`` with ``num_steps = e``: ``m = 2e - 1`` still runs one iteration (same level as ``e``);
@@ -35,6 +36,17 @@ MIN_TOLERANCE_S = 0.1
 BASE_SHARE = 0.03
 #: ... and this many times the spread of three runs of one step per env.
 NOISE_TIMES = 4.0
+#: Three runs of one step per env that differ by more than this share are joined by three more,
+#: and the three closest of the six set the noise level (a start-up slowed once by other work
+#: would otherwise set a tolerance that hides a whole iteration).
+FIRSTS_SPREAD = 0.1
+
+
+def _tightest(values: list[float], count: int) -> list[float]:
+    """The ``count`` values of ``values`` that lie closest together."""
+    ordered = sorted(values)
+    start = min(range(len(ordered) - count + 1), key=lambda i: ordered[i + count - 1] - ordered[i])
+    return ordered[start:start + count]
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,9 @@ def find_iteration(wall: Callable[[int], float], *, max_per_env: int, hint: tupl
         return sum(walls[m]) / len(walls[m])
 
     firsts = [take(1) for _ in range(3)]
+    if max(firsts) - min(firsts) > FIRSTS_SPREAD * min(firsts):  # one slow start-up is not the noise level
+        firsts = _tightest(firsts + [take(1) for _ in range(3)], 3)
+        walls[1] = firsts
     base = sum(firsts) / len(firsts)
     tolerance = max(min_tolerance_s, NOISE_TIMES * (max(firsts) - min(firsts)), BASE_SHARE * base)
 

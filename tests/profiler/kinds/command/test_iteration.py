@@ -102,3 +102,22 @@ def test_the_probe_sees_no_staircase_in_a_ramp_and_bounds_the_iteration():
     found = find_iteration(lambda m: 1.0 + m / 1000.0, max_per_env=1 << 20)
     assert found.num_steps is None and found.edge is not None
     assert 1.0 + found.edge / 1000.0 - 1.001 > found.tolerance_s  # the edge is where the ramp rose past the noise
+
+
+def test_one_slow_start_up_among_the_first_runs_does_not_hide_the_staircase():
+    # a silent JAX program's walls (as measured at 64 envs): 1.85 s for a run of no iteration, 1 s
+    # more for the first (its compile), 0.05 s for each further iteration of 48 steps per env (floor);
+    # the second run of one step per env starts 0.6 s late (other work on the machine). Three such
+    # runs alone set a tolerance of 2.4 s, which hides the 1 s step: the probe then saw no staircase
+    # and bounded the iteration by 1,584 steps per env, 33 times the true one
+    calls = []
+
+    def wall(m):
+        calls.append(m)
+        count = m // 48
+        return 1.85 + (1.0 + 0.05 * count if count else 0.0) + (0.6 if len(calls) == 2 else 0.0)
+
+    found = find_iteration(wall, max_per_env=1 << 16)
+    assert (found.num_steps, found.rounding) == (48, "floor")
+    assert found.tolerance_s < 0.5
+    assert sum(1 for m, _ in found.runs if m == 1) == 6  # all six runs of one step per env are on record
