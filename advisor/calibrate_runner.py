@@ -11,6 +11,7 @@ with SIGTERM taken as Ctrl-C, and the saved profile shown as a table or JSON.
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -44,7 +45,7 @@ class SweepPlan:
     found: Any = None
 
 
-class SweepRequest:
+class SweepRequest(abc.ABC):
     """A kind's calibrate options and what the runner asks of them. Subclasses are frozen
     dataclasses with (at least) the fields ``name``, ``resume``, ``fresh``, ``no_wait``, ``strict``
     and ``json_output``."""
@@ -94,21 +95,25 @@ class SweepRequest:
         when one is visible, else the CPU)."""
         return None
 
+    @abc.abstractmethod
     def plan(self, profile_name: str) -> SweepPlan:
-        raise NotImplementedError
+        """What the sweep will measure (probing the device where the kind must)."""
 
+    @abc.abstractmethod
     def sweep(self, plan: SweepPlan, profile_name: str, on_event: Callable[[Any], None], **options: Any) -> Any:
         """Run ``plan`` and return the saved profile (``options``: resume, fresh, claim, strict)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def progress(self) -> Progress:
-        raise NotImplementedError
+        """How the progress display reads this sweep's events."""
 
+    @abc.abstractmethod
     def table(self, section: Any, profile_name: str) -> Any:
-        raise NotImplementedError
+        """The saved section's table."""
 
+    @abc.abstractmethod
     def next_hint(self, profile_name: str) -> str:
-        raise NotImplementedError
+        """The command to run next, printed last."""
 
     def finish(self, profile: Any, plan: SweepPlan, profile_name: str) -> tuple[Any, Callable[[], list[str]] | None]:
         """After the sweep: the profile to show (work after the sweep may have saved more) and the
