@@ -11,7 +11,9 @@ in full.
 The probe asks for ``num_envs * m`` env steps with ``m`` = 1, 2, 4, ... until the wall time rises
 above the first runs' by more than their noise (``tolerance``; three runs of one step per env, or
 the three closest of six when the first three disagree), then bisects for the smallest
-``m`` that rises: the edge ``e``. A staircase is flat after its edge for a whole iteration:
+``m`` that rises: the edge ``e``. A staircase is flat after its edge for a whole iteration (a
+level counts when a second run there reads flat too, and the rise is well above the noise between
+the runs taken twice near the edge: the three closest first runs can understate a busy machine's):
 
 - ``floor`` with ``num_steps = e``: ``m = 2e - 1`` still runs one iteration (same level as ``e``);
 - ``ceil`` with ``num_steps = e - 1``: ``m = e`` runs two iterations, and so does ``m = 2e - 2``;
@@ -156,8 +158,18 @@ def find_iteration(wall: Callable[[int], float], *, max_per_env: int, hint: tupl
     else:  # no edge held: the rise is too noisy to read; bound any iteration by the longest run taken
         return result(None, None, max(walls))
     rise = w(edge) - base
-    if 2 * edge - 1 <= max_per_env and abs(w(2 * edge - 1) - w(edge)) < PLATEAU_SHARE * rise:
+
+    def level(k: int) -> bool:
+        """Flat at ``k`` after the edge in two runs, and the rise clear of the noise near the edge:
+        a ramp that reads flat once, or whose rise is as small as the noise, is not a staircase."""
+        if abs(w(k) - w(edge)) >= PLATEAU_SHARE * rise:
+            return False
+        take(k)
+        noise = max(max(walls[j]) - min(walls[j]) for j in walls if j > 1 and len(walls[j]) > 1)
+        return abs(w(k) - w(edge)) < PLATEAU_SHARE * rise and rise > NOISE_TIMES * noise
+
+    if 2 * edge - 1 <= max_per_env and level(2 * edge - 1):
         return result(edge, "floor", edge)
-    if edge >= 3 and abs(w(2 * edge - 2) - w(edge)) < PLATEAU_SHARE * rise:
+    if edge >= 3 and level(2 * edge - 2):
         return result(edge - 1, "ceil", edge)
     return result(None, None, edge)
