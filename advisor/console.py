@@ -151,28 +151,3 @@ def status_cell(point) -> str:
     if getattr(point, "unsteady", False):  # repeats that still disagreed after measuring again
         return "[yellow]ok, unsteady[/yellow]"
     return "[yellow]ok, contended[/yellow]" if contention is not None and contention.contended else "ok"
-
-
-def show_recommendation(rec: Any, json_data: dict | None, *, table, lines, output, output_text, example: str) -> int:
-    """The tail the brax and command kinds' ``recommend`` share: ``json_data`` printed as JSON
-    (``None``: the profile line and ``table()`` when ``rec`` has options), no recommendation is a
-    :class:`~advisor.errors.NoRecommendation`, ``output_text()`` written to ``-o`` (``example``
-    names a file for its error), then the lines of ``lines()`` and where it wrote."""
-    from advisor.errors import NoRecommendation
-
-    if json_data is not None:
-        print_json(json_data)
-    else:
-        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
-        if rec.options:
-            out.print(table())
-    if rec.chosen is None:
-        raise NoRecommendation(rec.reason)
-    if output is not None:
-        write_output(output, output_text(), example=example)
-    if json_data is None:
-        for line in lines():
-            out.print(line, markup=False)
-        if output is not None:
-            out.print(f"wrote {output}")
-    return 0

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from advisor.answer import Answer, Job
 from advisor.errors import BadInput
 from profiler.profile import Hardware, Profile
 
@@ -41,14 +42,13 @@ class Option:
 class RecommendRequest:
     """What ``advisor recommend`` asks of every kind: ``target_steps`` env steps to train for (0
     for an objective that needs no target), the ``profile`` named with ``--profile`` (``None``: the
-    one calibrated on this machine, else the closest shipped one), the ``objective``, the file
-    ``-o`` names (``None``: print the config) and whether to print JSON only (``--json``)."""
+    one calibrated on this machine, else the closest shipped one), the ``objective`` and the file
+    ``-o`` names (``None``: print the config)."""
 
     target_steps: int
     profile: str | None
     objective: str
     output: Path | None = None
-    json_output: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,13 +227,14 @@ class WorkloadKind(abc.ABC):
         """The section's fitted curves (``models.num_envs_curves`` or ``models.workers``)."""
 
     @abc.abstractmethod
-    def recommend(self, request: RecommendRequest, **options: Any) -> int:
-        """``advisor recommend --kind <name>``: print (or write) the recommendation ``request`` asks
-        for, with the kind's own ``recommend_options``; the exit code. Its function takes the kind first."""
+    def recommend(self, request: RecommendRequest, **options: Any) -> Answer:
+        """``advisor recommend --kind <name>``: the recommendation ``request`` asks for, with the
+        kind's own ``recommend_options``, as an answer the CLI shows (and writes to ``-o``). Its
+        function takes the kind first."""
 
     @abc.abstractmethod
-    def predict(self, profile: Profile, name: str, json_output: bool, **options: Any) -> int:
-        """``advisor predict`` at this kind's axis; the exit code."""
+    def predict(self, profile: Profile, name: str, **options: Any) -> Answer:
+        """``advisor predict`` at this kind's axis, as an answer the CLI shows."""
 
     def validate(self, section: Any) -> list[Any]:
         """Leave-one-out validations of the section's curves (``models.validation``)."""
@@ -246,9 +247,9 @@ class WorkloadKind(abc.ABC):
     def validation_json(self, validation: Any) -> dict[str, Any]:
         return {}
 
-    def verify(self, profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
-               **options: Any) -> int:
-        """``advisor verify``: train one config to the target and compare with the prediction; the exit code."""
+    def verify(self, profile: Profile, origin: str, name: str, target_steps: int, **options: Any) -> Job:
+        """``advisor verify``: the run that trains one config to the target, checked and planned, for
+        the CLI to run; its answer compares measured with predicted."""
         raise BadInput(f"--kind {self.name} has no verify; see 'advisor verify --help' for the kinds that do")
 
     def race_spec(self, profile: Profile | None, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:

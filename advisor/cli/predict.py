@@ -10,6 +10,7 @@ import typer
 
 from advisor import catalog, kinds
 from advisor.cli.options import kinds_with, options_for, with_kind_options
+from advisor.cli.present import present as show
 from advisor.errors import BadInput
 
 
@@ -38,7 +39,7 @@ def _predict(
             raise BadInput(f"profile {profile!r} has {' and '.join(k.name for k in present)} measurements; choose "
                            f"one with --kind {' or --kind '.join(k.name for k in present)}")
         chosen = present[0] if present else candidates[0]
-    return chosen.predict(loaded, profile, json_output, **options_for(chosen, "predict_options", kind_options))
+    return show(chosen.predict(loaded, profile, **options_for(chosen, "predict_options", kind_options)), json_output)
 
 
 _predict.__doc__ = "Predict " + ", or ".join(k.predict_help for k in kinds.kinds() if k.predict_help) + "."

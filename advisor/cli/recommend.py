@@ -9,6 +9,7 @@ import typer
 
 from advisor import catalog, kinds
 from advisor.cli.options import options_for, with_kind_options
+from advisor.cli.present import present
 from advisor.errors import BadInput
 from advisor.units import parse_count
 from advisor.workload import RecommendRequest
@@ -43,7 +44,7 @@ def _recommend(
     if target is None and objective not in chosen.targetless_objectives:
         raise BadInput("--target is required: the env steps to train for, e.g. --target 100M")
     target_steps = parse_count(target) if target is not None else 0
-    return chosen.recommend(RecommendRequest(target_steps, profile, objective, output, json_output), **given)
+    return present(chosen.recommend(RecommendRequest(target_steps, profile, objective, output), **given), json_output)
 
 
 def _kind_of(profile: str | None) -> kinds.WorkloadKind:

@@ -10,6 +10,7 @@ import typer
 
 from advisor import catalog, kinds
 from advisor.cli.options import options_for, with_kind_options
+from advisor.cli.present import run_job
 from advisor.errors import BadInput
 from advisor.units import parse_count
 
@@ -39,8 +40,8 @@ def _verify(
     if not chosen.verify_help:
         able = [k.name for k in kinds.kinds() if k.verify_help]
         raise BadInput(f"--kind {chosen.name} has no verify; verify a profile with {' or '.join(able)} measurements")
-    return chosen.verify(loaded, origin, profile, target_steps, json_output,
-                         **options_for(chosen, "verify_options", kind_options))
+    job = chosen.verify(loaded, origin, profile, target_steps, **options_for(chosen, "verify_options", kind_options))
+    return run_job(job, json_output)
 
 
 _verify.__doc__ = (

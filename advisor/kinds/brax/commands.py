@@ -1,13 +1,14 @@
 """The brax kind's commands: ``recommend`` (Playground ``ppo_params`` overrides as Python and
 YAML and the command line of Playground's trainer, with predicted numbers) and ``predict`` (env steps/s and peak memory at chosen num_envs at
-the profile's measured batch shape, through the shared num_envs curves)."""
+the profile's measured batch shape, through the shared num_envs curves): each returns an
+:class:`~advisor.answer.Answer` that the CLI shows."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from advisor.answer import Answer, recommendation_answer
 from advisor.catalog import resolve_profile
-from advisor.console import out, print_json, refuse_invalid, show_recommendation
 from advisor.console import table as new_table
 from advisor.errors import BadInput
 from advisor.kinds.brax.recommend import recommend_brax
@@ -31,7 +32,7 @@ from profiler.serde import to_jsonable
 
 def recommend(kind, request: RecommendRequest, *, memory_headroom: float, env_steps_per_update: int | None,
               batch_size: int | None, num_minibatches: int | None, unroll_length: int | None,
-              num_updates_per_batch: int | None) -> int:
+              num_updates_per_batch: int | None) -> Answer:
     """``advisor recommend --kind brax``: num_envs (and the shape) for Brax PPO, as ppo_params and as
     the command line of Playground's trainer."""
     chosen_profile, note = resolve_profile(request.profile, kind)
@@ -41,17 +42,15 @@ def recommend(kind, request: RecommendRequest, *, memory_headroom: float, env_st
                          num_minibatches=num_minibatches, unroll_length=unroll_length,
                          num_updates_per_batch=num_updates_per_batch)
     output = request.output
-    data = None
-    if request.json_output:
-        data = to_jsonable(rec)
-        data["params"] = rec.params
-        if rec.chosen is not None:
-            data.update(train_sps=rec.chosen.train_sps, train_sps_low=rec.chosen.train_sps_low,
-                        train_sps_high=rec.chosen.train_sps_high, time_s=rec.chosen.time_s,
-                        python=python_text(rec), yaml=yaml_text(rec),
-                        train_jax_ppo={"script": SCRIPT, "program": COMMAND, "command": trainer_command(rec),
-                                       "args": trainer_args(rec.env, rec.impl, rec.params)})
-    return show_recommendation(
+    data = to_jsonable(rec)
+    data["params"] = rec.params
+    if rec.chosen is not None:
+        data.update(train_sps=rec.chosen.train_sps, train_sps_low=rec.chosen.train_sps_low,
+                    train_sps_high=rec.chosen.train_sps_high, time_s=rec.chosen.time_s,
+                    python=python_text(rec), yaml=yaml_text(rec),
+                    train_jax_ppo={"script": SCRIPT, "program": COMMAND, "command": trainer_command(rec),
+                                   "args": trainer_args(rec.env, rec.impl, rec.params)})
+    return recommendation_answer(
         rec, data, table=lambda: options_table(rec), output=output, example="ppo_params.py",
         output_text=lambda: output_text(rec, output),
         lines=lambda: [*recommendation_lines(rec), "", python_text(rec), yaml_text(rec), *trainer_lines(rec)])
@@ -64,7 +63,7 @@ def output_text(rec, output: Path) -> str:
     return shell_text(rec) if output.suffix == ".sh" else python_text(rec)
 
 
-def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
+def predict(loaded, name: str, *, num_envs: str) -> Answer:
     """``advisor predict --kind brax --num-envs``: the num_envs curve at the profile's batch shape."""
     values = parse_int_list(num_envs, "--num-envs")
     section = loaded.section("brax")
@@ -77,19 +76,18 @@ def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
     shape = {"batch_size": w.batch_size, "num_minibatches": w.num_minibatches, "unroll_length": w.unroll_length,
              "num_updates_per_batch": w.num_updates_per_batch}
     rows = prediction_rows(fit_vectorised(section), valid, extra=shape) if valid else []
-    if json_output:
-        if rows:
-            print_json(rows)
-        return refuse_invalid(problems)
-    table = new_table(f"{name}: Brax PPO on {w.env} at batch_size {w.batch_size}, num_minibatches "
-                      f"{w.num_minibatches}, unroll_length {w.unroll_length}",
-                      ("num_envs", "env steps/s", "90% interval", "measured", "peak memory", "upper bound",
-                       "extrapolated"))
-    for r in rows:
-        table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
-                      measured_cell(r["measured"], r["fit_train_sps"]),
-                      format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
-                      "yes" if r["extrapolated"] else "no")
-    if rows:
-        out.print(table)
-    return refuse_invalid(problems)
+
+    def table():
+        table = new_table(f"{name}: Brax PPO on {w.env} at batch_size {w.batch_size}, num_minibatches "
+                          f"{w.num_minibatches}, unroll_length {w.unroll_length}",
+                          ("num_envs", "env steps/s", "90% interval", "measured", "peak memory", "upper bound",
+                           "extrapolated"))
+        for r in rows:
+            table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}",
+                          format_range(r["train_sps_low"], r["train_sps_high"]),
+                          measured_cell(r["measured"], r["fit_train_sps"]),
+                          format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
+                          "yes" if r["extrapolated"] else "no")
+        return [table] if rows else []
+
+    return Answer(rows or None, head=table, problems=problems)

@@ -1,10 +1,11 @@
 """The command kind's ``recommend`` (the exact command line to run, with its time to target) and
-``predict`` (env steps/s and peak memory at chosen num_envs), over the fitted num_envs curves."""
+``predict`` (env steps/s and peak memory at chosen num_envs), over the fitted num_envs curves: each
+returns an :class:`~advisor.answer.Answer` that the CLI shows."""
 
 from __future__ import annotations
 
+from advisor.answer import Answer, Written, recommendation_answer
 from advisor.catalog import resolve_profile
-from advisor.console import out, print_json, show_recommendation
 from advisor.console import table as new_table
 from advisor.errors import BadInput
 from advisor.kinds.command.recommend import predict_rows, recommend_command
@@ -13,29 +14,53 @@ from advisor.units import format_bytes, format_duration, format_range, parse_int
 from advisor.vectorised import measured_cell
 from advisor.workload import RecommendRequest
 from models.num_envs_curves import fit_vectorised
+from profiler.profile import Profile
 from profiler.serde import to_jsonable
 
 
 def recommend(kind, request: RecommendRequest, *, tolerance: float, memory_headroom: float,
-              score: float | None = None) -> int:
+              score: float | None = None) -> Answer:
     """``advisor recommend --kind command``: num_envs for the profile's command, and the command."""
     chosen_profile, note = resolve_profile(request.profile, kind)
     if request.objective == "time-to-score":
-        from advisor.kinds.command.race import recommend_time_to_score_command
-
-        return recommend_time_to_score_command(chosen_profile, request, score=score, headroom=memory_headroom)
+        return time_to_score(chosen_profile, request, score=score, headroom=memory_headroom)
     rec = recommend_command(fit_vectorised(chosen_profile.section("command")), request.target_steps,
                             profile=chosen_profile.name, profile_note=note, objective=request.objective,
                             tolerance=tolerance, headroom=memory_headroom)
-    data = None
-    if request.json_output:
-        data = to_jsonable(rec)
-        data["command_line"] = rec.command_line if rec.ok else None
-    return show_recommendation(rec, data, table=lambda: options_table(rec), lines=lambda: recommendation_lines(rec),
-                               output=request.output, output_text=rec.script, example="train.sh")
+    data = to_jsonable(rec)
+    data["command_line"] = rec.command_line if rec.ok else None
+    return recommendation_answer(rec, data, table=lambda: options_table(rec), lines=lambda: recommendation_lines(rec),
+                                 output=request.output, output_text=rec.script, example="train.sh")
 
 
-def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
+def time_to_score(profile: Profile, request: RecommendRequest, *, score: float | None, headroom: float) -> Answer:
+    """``recommend --kind command --objective time-to-score --score S``: every config's predicted time to
+    score, the shortest, and the command line to run it (written as a script to ``-o``)."""
+    import shlex
+
+    from advisor.kinds.command.race import score_rows
+    from advisor.time_to_score import race_for, recommend_time_to_score, score_json, score_lines, score_table
+
+    race = race_for(profile, "command", score)
+    rec = recommend_time_to_score(profile.name, "command", race, score_rows(profile, headroom))
+    line = None
+    if rec.chosen is not None:
+        values = {"num_envs": rec.chosen.num_envs, "seed": 1, "total_timesteps": race.settings.get("total_timesteps", 0),
+                  "num_steps": race.num_steps}
+        argv = [a.format(**{k: str(v) for k, v in values.items()}) for a in race.settings.get("argv", [])]
+        env = race.settings.get("env") or {}
+        line = " ".join([f"{k}={shlex.quote(str(v))}" for k, v in env.items()] + [shlex.quote(a) for a in argv])
+    data = score_json(rec)
+    data["command_line"] = line
+    written = None
+    if request.output is not None and line:
+        script = f"#!/bin/sh\n# written by advisor recommend --objective time-to-score\nexec {line}\n"
+        written = Written(request.output, lambda: script, "train.sh")
+    return Answer(data, head=lambda: [score_table(rec), *score_lines(rec), *([f"run: {line}"] if line else [])],
+                  written=written, found=rec.ok)
+
+
+def predict(loaded, name: str, *, num_envs: str) -> Answer:
     """``advisor predict --kind command --num-envs``: env steps/s with its interval, peak memory with
     its bound, and the measured fixed cost."""
     values = parse_int_list(num_envs, "--num-envs")
@@ -43,17 +68,18 @@ def predict(loaded, name: str, json_output: bool, *, num_envs: str) -> int:
     if section is None:
         raise BadInput(f"profile {name!r} has no command measurements; use one that does (see 'advisor profile list')")
     rows = predict_rows(fit_vectorised(section), list(values))
-    if json_output:
-        print_json(rows)
-        return 0
-    table = new_table(f"{name}: predictions for its command",
-                      ("num_envs", "env steps/s", "90% interval", "measured", "peak memory", "upper bound", "fixed cost",
-                       "extrapolated"))
-    for r in rows:
-        table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}", format_range(r["train_sps_low"], r["train_sps_high"]),
-                      measured_cell(r["measured"], r["fit_train_sps"]),
-                      format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
-                      format_duration(r["fixed_s"]) if r["fixed_s"] is not None else "-",
-                      "yes" if r["extrapolated"] else "no")
-    out.print(table)
-    return 0
+
+    def table():
+        table = new_table(f"{name}: predictions for its command",
+                          ("num_envs", "env steps/s", "90% interval", "measured", "peak memory", "upper bound",
+                           "fixed cost", "extrapolated"))
+        for r in rows:
+            table.add_row(str(r["num_envs"]), f"{r['train_sps']:,.0f}",
+                          format_range(r["train_sps_low"], r["train_sps_high"]),
+                          measured_cell(r["measured"], r["fit_train_sps"]),
+                          format_bytes(r["peak_bytes"]), format_bytes(r["peak_bytes_upper"]),
+                          format_duration(r["fixed_s"]) if r["fixed_s"] is not None else "-",
+                          "yes" if r["extrapolated"] else "no")
+        return [table]
+
+    return Answer(rows, head=table)

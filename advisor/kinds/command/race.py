@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from advisor.errors import BadInput
-from advisor.workload import RaceRequest, RecommendRequest
+from advisor.workload import RaceRequest
 from profiler.profile import Profile
 from profiler.race.engine import RaceSpec
 from profiler.trainers import score_format
@@ -87,38 +87,3 @@ def score_rows(profile: Profile, headroom: float) -> list[dict]:
         fits = upper <= headroom * capacity if upper is not None and capacity else row["num_envs"] <= largest
         row["fits"] = bool(fits) and (oom is None or row["num_envs"] < oom)
     return rows
-
-
-def recommend_time_to_score_command(profile: Profile, request: RecommendRequest, *, score: float | None,
-                                    headroom: float) -> int:
-    """``recommend --kind command --objective time-to-score --score S``: every config's predicted time to
-    score, the shortest, and the command line to run it (``request``'s ``--json`` and ``-o``)."""
-    from advisor.console import out, print_json, write_output
-    from advisor.time_to_score import race_for, recommend_time_to_score, score_json, score_lines, score_table
-
-    race = race_for(profile, "command", score)
-    rec = recommend_time_to_score(profile.name, "command", race, score_rows(profile, headroom))
-    line = None
-    if rec.chosen is not None:
-        import shlex
-
-        values = {"num_envs": rec.chosen.num_envs, "seed": 1, "total_timesteps": race.settings.get("total_timesteps", 0),
-                  "num_steps": race.num_steps}
-        argv = [a.format(**{k: str(v) for k, v in values.items()}) for a in race.settings.get("argv", [])]
-        env = race.settings.get("env") or {}
-        line = " ".join([f"{k}={shlex.quote(str(v))}" for k, v in env.items()] + [shlex.quote(a) for a in argv])
-    if request.json_output:
-        data = score_json(rec)
-        data["command_line"] = line
-        print_json(data)
-    else:
-        out.print(score_table(rec))
-        for text in score_lines(rec):
-            out.print(text, markup=False)
-        if line:
-            out.print(f"run: {line}", markup=False)
-    if request.output is not None and line:
-        write_output(request.output,
-                     f"#!/bin/sh\n# written by advisor recommend --objective time-to-score\nexec {line}\n",
-                     example="train.sh")
-    return 0 if rec.ok else 1

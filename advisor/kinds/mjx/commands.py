@@ -1,15 +1,17 @@
 """The MJX kind's commands: ``recommend`` (a LocoMuJoCo conf.yaml) and ``predict`` (train_sps and
-peak memory at chosen num_envs), over the fitted num_envs curves."""
+peak memory at chosen num_envs), over the fitted num_envs curves: each returns an
+:class:`~advisor.answer.Answer` that the CLI shows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from advisor.answer import Answer, Markup, Verbatim, recommendation_answer
 from advisor.catalog import resolve_profile
-from advisor.console import err, out, print_json, refuse_invalid, write_output
 from advisor.console import table as new_table
-from advisor.errors import BadInput, NoRecommendation
+from advisor.errors import BadInput
 from advisor.kinds.mjx.base_physics import with_physics_note
 from advisor.kinds.mjx.conf import (
     base_batch,
@@ -31,7 +33,7 @@ from profiler.serde import to_jsonable
 
 
 def recommend_command(kind, request: RecommendRequest, *, tolerance: float, memory_headroom: float,
-                      minibatch_size: int, base: Path | None, min_updates: int = DEFAULT_MIN_UPDATES) -> int:
+                      minibatch_size: int, base: Path | None, min_updates: int = DEFAULT_MIN_UPDATES) -> Answer:
     """``advisor recommend --kind mjx``: num_envs and num_minibatches for a LocoMuJoCo conf.yaml."""
     base_text = base_data = None
     if base is not None:
@@ -43,42 +45,31 @@ def recommend_command(kind, request: RecommendRequest, *, tolerance: float, memo
     rec = recommend_mjx(curves, request.target_steps, profile=chosen_profile.name, profile_note=note,
                         objective=request.objective, constraints=constraints)
     rec = with_physics_note(rec, curves.section.workload, base_data, str(base))
-    output, json_output = request.output, request.json_output
-    conf_text = warnings = None
+    output = request.output
+    conf_text = None
+    warnings: tuple[str, ...] = ()
     if rec.chosen is not None:
         if base_text is not None:
             merged = merge_into(base_text, tuned_values(rec), str(base))
-            conf_text, warnings = merged.text, merged.warnings
+            conf_text, warnings = merged.text, tuple(merged.warnings)
         else:
-            conf_text, warnings = emit_conf(rec), ()
-    if json_output:
-        data = to_jsonable(rec)
-        data["conf_yaml"] = conf_text
-        data["warnings"] = list(warnings or ())
-        print_json(data)
-    else:
-        out.print(f"profile: [bold]{rec.profile}[/bold] ({rec.profile_note})")
-        if rec.options:
-            out.print(mjx_options_table(rec))
-    if rec.chosen is None:
-        raise NoRecommendation(rec.reason)
-    if output is not None:
-        write_output(output, conf_text)
-    if not json_output:
-        for warning in warnings:
-            err.print(f"warning: {warning}", markup=False)
+            conf_text = emit_conf(rec)
+    data = to_jsonable(rec)
+    data["conf_yaml"] = conf_text
+    data["warnings"] = list(warnings)
+
+    def tail() -> list[Any]:
         if output is not None:
-            for line in header_lines(rec)[3:]:
-                out.print(line, markup=False)
-            out.print(f"wrote {output}" + (f" (your {base} with only the tuned keys changed)" if base else ""))
-        elif base is not None:
-            for line in header_lines(rec)[3:]:
-                out.print(f"# {line}", markup=False)
-            out.print(f"# your {base} with only the tuned keys changed:", markup=False)
-            out.print(conf_text, markup=False, end="")
-        else:
-            out.print(conf_text, markup=False, end="")
-    return 0
+            return [*header_lines(rec)[3:],
+                    Markup(f"wrote {output}" + (f" (your {base} with only the tuned keys changed)" if base else ""))]
+        if base is not None:
+            return [*(f"# {line}" for line in header_lines(rec)[3:]),
+                    f"# your {base} with only the tuned keys changed:", Verbatim(conf_text)]
+        return [Verbatim(conf_text)]
+
+    answer = recommendation_answer(rec, data, table=lambda: mjx_options_table(rec), lines=list, output=output,
+                                   output_text=lambda: conf_text, example="conf.yaml")
+    return replace(answer, warnings=warnings, tail=tail)
 
 
 def _conf_shape(data: dict[str, Any] | None, where: str) -> dict[str, Any]:
@@ -89,8 +80,8 @@ def _conf_shape(data: dict[str, Any] | None, where: str) -> dict[str, Any]:
     return dict(num_steps=base_num_steps(data, where), **base_shape(data, where), base_batch=base_batch(data, where))
 
 
-def predict_command(loaded, name: str, json_output: bool, *, num_envs: str, num_minibatches: int | None = None,
-                   num_steps: int | None = None, update_epochs: int | None = None, target: str | None = None) -> int:
+def predict_command(loaded, name: str, *, num_envs: str, num_minibatches: int | None = None,
+                   num_steps: int | None = None, update_epochs: int | None = None, target: str | None = None) -> Answer:
     """``advisor predict --num-envs [--num-minibatches --num-steps --update-epochs --target]``:
     train_sps of each exact config with its interval, and peak memory with its bound."""
     values = parse_int_list(num_envs, "--num-envs")
@@ -107,23 +98,21 @@ def predict_command(loaded, name: str, json_output: bool, *, num_envs: str, num_
     valid = [n for n in values if problems[n] is None]
     rows = predict_mjx(fit_mjx(section), valid, num_steps=num_steps, num_minibatches=num_minibatches,
                        update_epochs=update_epochs, target_steps=target_steps) if valid else []
-    if json_output:
-        if rows:
-            print_json(rows)
-        return refuse_invalid(problems)
-    table = new_table(f"{name}: predictions",
-                      ("num_envs", "num_steps", "minibatches", "train_sps", "90% interval", "peak memory", "upper bound",
-                       "grad steps/update") + (("PPO updates",) if target_steps else ()) + ("extrapolated",))
-    for r in rows:
-        table.add_row(str(r["num_envs"]), str(r["num_steps"]), str(r["num_minibatches"]), f"{r['train_sps']:,.0f}",
-                      format_range(r["train_sps_low"], r["train_sps_high"]),
-                      format_bytes(r["peak_vram_bytes"]), format_bytes(r["peak_vram_bytes_upper"]),
-                      str(r["gradient_steps_per_update"]),
-                      *((f"{r['num_updates']:,}",) if target_steps else ()),
-                      f"measured (fit {r['fit_train_sps']:,.0f})" if r["measured"]
-                      else ", ".join(r["extrapolated_axes"]) or "no")
-    if rows:
-        out.print(table)
-    for note in dict.fromkeys(n for r in rows for n in r["notes"]):
-        out.print(f"note: {note}", markup=False)
-    return refuse_invalid(problems)
+
+    def table() -> list[Any]:
+        table = new_table(f"{name}: predictions",
+                          ("num_envs", "num_steps", "minibatches", "train_sps", "90% interval", "peak memory",
+                           "upper bound", "grad steps/update") + (("PPO updates",) if target_steps else ())
+                          + ("extrapolated",))
+        for r in rows:
+            table.add_row(str(r["num_envs"]), str(r["num_steps"]), str(r["num_minibatches"]), f"{r['train_sps']:,.0f}",
+                          format_range(r["train_sps_low"], r["train_sps_high"]),
+                          format_bytes(r["peak_vram_bytes"]), format_bytes(r["peak_vram_bytes_upper"]),
+                          str(r["gradient_steps_per_update"]),
+                          *((f"{r['num_updates']:,}",) if target_steps else ()),
+                          f"measured (fit {r['fit_train_sps']:,.0f})" if r["measured"]
+                          else ", ".join(r["extrapolated_axes"]) or "no")
+        notes = [f"note: {note}" for note in dict.fromkeys(n for r in rows for n in r["notes"])]
+        return ([table] if rows else []) + notes
+
+    return Answer(rows or None, head=table, problems=problems)

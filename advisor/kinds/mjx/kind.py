@@ -113,12 +113,11 @@ class MjxKind(VectorisedKind):
         "report_lines": "advisor.kinds.mjx.report:report_lines",
     }
 
-    def verify(self, profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
-               **options: Any) -> int:
+    def verify(self, profile: Profile, origin: str, name: str, target_steps: int, **options: Any) -> Any:
         from advisor.kinds.mjx.verify import VerifyOptions
         from advisor.kinds.mjx.verify_command import verify_command
 
-        return verify_command(profile, origin, name, target_steps, json_output, VerifyOptions(**options))
+        return verify_command(profile, origin, name, target_steps, VerifyOptions(**options))
 
     def validate(self, section: Any) -> list[Any]:
         from advisor.kinds.mjx.phase_validation import phase_validations

@@ -1,18 +1,20 @@
 """``advisor verify --profile NAME --target 2M`` for the MJX kind: plan the run
-(:mod:`advisor.kinds.mjx.verify`), train it to the target in a measuring child with a progress
-bar (starting -> compiling -> training, one tick per PPO update), store it in the profile, and
-print predicted against measured."""
+(:mod:`advisor.kinds.mjx.verify`) and hand the CLI a :class:`~advisor.answer.Job` that trains it to
+the target in a measuring child (its progress: starting -> compiling -> training, one tick per PPO
+update), stores it in the profile and answers with predicted against measured."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from advisor.console import err, out, print_json, sigterm_as_interrupt
-from advisor.errors import CalibrationInterrupted
+from advisor.answer import Answer, Job, Markup
 from advisor.kinds.mjx.verified_render import run_notes, verify_json, verify_table
 from advisor.kinds.mjx.verify import VerifyOptions, check_writable, plan_verify
 from advisor.units import format_duration
 from profiler.profile import Profile
+
+#: how the progress bar reads the run's phases
+PHASES = {"compile": "compiling the whole-run program", "run": "training to the target", "done": "done"}
 
 
 def default_timeout_s(predicted_time_s: float) -> float:
@@ -20,13 +22,10 @@ def default_timeout_s(predicted_time_s: float) -> float:
     return 3 * predicted_time_s + 600
 
 
-def verify_command(profile: Profile, origin: str, name: str, target_steps: int, json_output: bool,
-                   options: VerifyOptions) -> int:
-    """Run and report one verify (module docstring); the exit code."""
+def verify_command(profile: Profile, origin: str, name: str, target_steps: int, options: VerifyOptions) -> Job:
+    """One verify (module docstring), checked and planned; the CLI runs it."""
     from advisor.errors import BadInput
     from profiler.extras import require_extra
-    from profiler.jax_child import jax_cache_dir
-    from profiler.kinds.mjx.verify_run import measure_and_store
 
     check_writable(profile, origin, name)
     require_extra("advisor verify", "mjx")
@@ -35,61 +34,34 @@ def verify_command(profile: Profile, origin: str, name: str, target_steps: int, 
         raise BadInput("--timeout must be a positive number of seconds, such as 3600")
     plan = plan_verify(profile, target_steps, options)
     c, p = plan.config, plan.prediction
-    if not json_output:
-        err.print(f"verify {plan.source} config on profile {name}: {c.num_envs} envs x {c.num_steps} steps, "
-                  f"{c.num_minibatches} minibatches of {c.minibatch_size:,}, {c.update_epochs} epochs, "
-                  f"{c.num_updates} updates; predicted {format_duration(p.time_s)} to "
-                  f"{c.env_steps:,} env steps", markup=False)
-    try:
-        with sigterm_as_interrupt(), _progress(c.num_updates, json_output) as on_progress:
-            run = measure_and_store(
-                name, profile, c, p, source=plan.source, timeout_s=timeout or default_timeout_s(p.time_s),
-                cache_dir=str(jax_cache_dir()) if options.compile_cache else None, wait=not options.no_wait,
-                on_progress=on_progress, on_wait=lambda text: err.print(text, markup=False))
-    except KeyboardInterrupt:
-        raise CalibrationInterrupted(f"interrupted: the verify run was stopped and profile {name} is unchanged") from None
-    measured_on = profile.section("mjx").accelerator.name
-    if json_output:
-        print_json(verify_json(run, plan, name, measured_on))
-        return 0
-    out.print(f"profile: [bold]{name}[/bold] ({origin} profile); run stored in it ('advisor validate --profile "
-              f"{name}' lists verified runs)")
-    out.print(verify_table(run, plan))
-    out.print(f"measured time to target = compile {format_duration(run.measured_compile_s)} + run "
-              f"{format_duration(run.measured_run_s)}; the process took {format_duration(run.process_wall_s)} with "
-              f"start-up and imports", markup=False)
-    for note in run_notes(run, plan, measured_on):
-        out.print(f"note: {note}", markup=False)
-    out.print(f"predicted from: {p.basis}", markup=False)
-    return 0
+
+    def run(on_progress: Callable[[str, int], None], on_wait: Callable[[str], None]) -> Answer:
+        from profiler.jax_child import jax_cache_dir
+        from profiler.kinds.mjx.verify_run import measure_and_store
+
+        run = measure_and_store(
+            name, profile, c, p, source=plan.source, timeout_s=timeout or default_timeout_s(p.time_s),
+            cache_dir=str(jax_cache_dir()) if options.compile_cache else None, wait=not options.no_wait,
+            on_progress=on_progress, on_wait=on_wait)
+        return _answer(run, plan, name, origin, profile.section("mjx").accelerator.name)
+
+    line = (f"verify {plan.source} config on profile {name}: {c.num_envs} envs x {c.num_steps} steps, "
+            f"{c.num_minibatches} minibatches of {c.minibatch_size:,}, {c.update_epochs} epochs, "
+            f"{c.num_updates} updates; predicted {format_duration(p.time_s)} to {c.env_steps:,} env steps")
+    return Job((line,), c.num_updates, "updates", "starting: imports, env build", PHASES, run,
+               f"interrupted: the verify run was stopped and profile {name} is unchanged")
 
 
-class _progress:
-    """The progress bar on stderr (off with ``--json``); as a context manager it yields
-    ``on_progress(phase, updates_done)``."""
+def _answer(run: Any, plan: Any, name: str, origin: str, measured_on: str) -> Answer:
+    """Predicted against measured, for ``--json`` or as a table with its notes."""
+    def head() -> list[Any]:
+        return [Markup(f"profile: [bold]{name}[/bold] ({origin} profile); run stored in it ('advisor validate "
+                       f"--profile {name}' lists verified runs)"),
+                verify_table(run, plan),
+                f"measured time to target = compile {format_duration(run.measured_compile_s)} + run "
+                f"{format_duration(run.measured_run_s)}; the process took {format_duration(run.process_wall_s)} with "
+                "start-up and imports",
+                *(f"note: {note}" for note in run_notes(run, plan, measured_on)),
+                f"predicted from: {plan.prediction.basis}"]
 
-    def __init__(self, num_updates: int, quiet: bool):
-        self.num_updates, self.quiet = num_updates, quiet
-
-    def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("updates"), TimeElapsedColumn(), console=err, transient=False,
-                            disable=self.quiet)
-        self.bar.__enter__()
-        self.task = self.bar.add_task("starting: imports, env build", total=self.num_updates)
-        return self.update
-
-    def update(self, phase: str, done: int) -> None:
-        if phase == "compile":
-            self.bar.update(self.task, description="compiling the whole-run program")
-        elif phase == "run":
-            self.bar.update(self.task, description="training to the target")
-        elif phase == "update":
-            self.bar.update(self.task, completed=done)
-        elif phase == "done":
-            self.bar.update(self.task, description="done", completed=self.num_updates)
-
-    def __exit__(self, *exc: Any) -> None:
-        self.bar.__exit__(*exc)
+    return Answer(verify_json(run, plan, name, measured_on), head=head)
