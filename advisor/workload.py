@@ -155,6 +155,10 @@ class WorkloadKind(abc.ABC):
     output_help: str = ""
     #: help of ``predict`` for this kind: what it predicts
     predict_help: str = ""
+    #: the module of this kind's part of ``advisor race`` (empty: the kind does not race): its
+    #: ``score_rows(profile, headroom)`` gives the calibrated throughput rows that turn a race's env
+    #: steps to score into predicted time to score (:mod:`advisor.time_to_score`)
+    race_module: str = ""
     #: options this kind adds to ``verify``, and that command's help for it (empty: no verify)
     verify_options: tuple[Option, ...] = ()
     verify_help: str = ""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from profiler.extras import install_command
 from profiler.hardware import nvml_gpus
+from profiler.kinds import facts_by_kind
 from profiler.known_good import EXTRA, KNOWN_GOOD
 from profiler.store import advisor_home
 
@@ -91,16 +92,11 @@ def usable_cpus() -> int:
     return count
 
 
-def check_ray() -> Check:
-    try:
-        version = metadata.version("ray")
-    except metadata.PackageNotFoundError:
-        return Check("Ray", "warn", f"not installed: 'advisor calibrate rllib' needs the rllib extra: "
-                                    f"{install_command('rllib')}")
-    cpus = usable_cpus()
-    runners = max(cpus - 1, 1)
-    return Check("Ray", "ok", f"ray {version}; a local session gets {cpus} CPUs, so RLlib sweeps use up to "
-                              f"{runners} env runner(s) (one CPU stays with the driver)")
+def check_kinds() -> list[Check]:
+    """The checks each kind declares (:attr:`profiler.kinds.facts.KindFacts.doctor_checks`), kind by kind."""
+    from profiler.kinds.facts import resolve
+
+    return [resolve(reference)() for facts in facts_by_kind().values() for reference in facts.doctor_checks]
 
 
 def check_versions() -> list[Check]:

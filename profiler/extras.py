@@ -14,17 +14,23 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from profiler.errors import BadInput
+from profiler.kinds import facts_by_kind
+from profiler.kinds.facts import Extra
 
 #: The name to ``pip install``.
 DISTRIBUTION = "rl-throughput-advisor"
 
+#: The extra that is no kind's: the explorer and reports.
+APP = Extra("app", "explore and report (Streamlit, matplotlib)", ("streamlit", "matplotlib"), {"streamlit": "1.67.0"})
+
+
+def extras() -> tuple[Extra, ...]:
+    """Every extra: each kind's (declared in its ``profiler/kinds/<name>/__init__.py``), then the app's."""
+    return tuple(facts.extra for facts in facts_by_kind().values() if facts.extra is not None) + (APP,)
+
+
 #: extra -> (what it enables, the top-level modules it installs that advisor imports).
-EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "mjx": ("calibrate mjx and verify (JAX, MuJoCo/MJX, flax, optax)", ("jax", "mujoco", "flax", "optax")),
-    "rllib": ("calibrate rllib (Ray RLlib, gymnasium with MuJoCo, torch)", ("ray", "gymnasium", "torch")),
-    "brax": ("calibrate brax (Brax PPO, MuJoCo Playground; Python >= 3.11)", ("jax", "brax", "mujoco_playground")),
-    "app": ("explore and report (Streamlit, matplotlib)", ("streamlit", "matplotlib")),
-}
+EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {extra.name: (extra.enables, extra.modules) for extra in extras()}
 
 
 def pypi_command(extra: str) -> str:
@@ -67,5 +73,6 @@ def require_extra(command: str, extra: str, modules: tuple[str, ...] | None = No
     """Refuse ``command`` in one line (exit 2) when a module it needs from ``extra`` is missing."""
     missing = missing_modules(extra, modules)
     if missing:
+        requires = {declared.name: declared.requires for declared in extras()}.get(extra)
         raise BadInput(f"'{command}' needs {', '.join(missing)}, from the {extra} extra: {install_command(extra)}"
-                       + (" (Python >= 3.11)" if extra == "brax" else ""))
+                       + (f" ({requires})" if requires else ""))

@@ -1,26 +1,33 @@
 """The known-good package set advisor is tested with (CI installs exactly these from
 constraints.txt; a test keeps the two in step). Other versions may work; ``advisor doctor``
-points out the differences."""
+points out the differences. Each kind declares the versions of its extra's packages (its
+``profiler/kinds/<name>/__init__.py``); advisor's own and the app's are here."""
 
-KNOWN_GOOD = {
-    "jax": "0.9.2",
-    "jaxlib": "0.9.2",
-    "mujoco": "4.0.0",
-    "mujoco-mjx": "3.17.0",
-    "flax": "0.12.6",
-    "optax": "0.2.8",
-    "ray": "2.60.0",
-    "gymnasium": "1.2.2",
-    "torch": "2.13.0",
-    "scikit-learn": "1.9.1",
-    "streamlit": "1.67.0",
-    "numpy": "2.4.6",
-    "brax": "0.14.2",
-    "playground": "0.2.0",
-}
+from __future__ import annotations
 
-#: The extra of advisor's package that installs each of them (``pip install 'rl-throughput-advisor[brax]'``);
-#: numpy and scikit-learn come with advisor itself.
-EXTRA = {"jax": "mjx", "jaxlib": "mjx", "mujoco": "mjx", "mujoco-mjx": "mjx", "flax": "mjx", "optax": "mjx",
-         "ray": "rllib", "gymnasium": "rllib", "torch": "rllib", "streamlit": "app",
-         "brax": "brax", "playground": "brax"}
+from profiler.extras import APP
+from profiler.kinds import facts_by_kind
+
+#: advisor's own packages (numpy and scikit-learn come with advisor itself) and the app's
+OWN = {"scikit-learn": "1.9.1", **APP.known_good, "numpy": "2.4.6"}
+#: where advisor's own packages come among the kinds' (by :attr:`profiler.kinds.facts.KindFacts.rank`),
+#: as ``advisor doctor`` lists them: after the kinds of rank below it
+OWN_RANK = 35
+
+
+def _known_good() -> tuple[dict[str, str], dict[str, str]]:
+    """The known-good versions in doctor's order, and the extra that installs each package."""
+    groups = [(facts.rank, facts.extra) for facts in facts_by_kind().values() if facts.extra is not None]
+    versions: dict[str, str] = {}
+    extra_of: dict[str, str] = dict.fromkeys(APP.known_good, APP.name)
+    for _, extra in sorted(groups + [(OWN_RANK, None)], key=lambda group: group[0]):
+        versions.update(OWN if extra is None else extra.known_good)
+        if extra is not None:
+            extra_of.update(dict.fromkeys(extra.known_good, extra.name))
+    return versions, extra_of
+
+
+#: package -> the version advisor is tested with, in the order ``advisor doctor`` lists them
+#: package -> the extra of advisor's package that installs it (``pip install 'rl-throughput-advisor[<extra>]'``);
+#: numpy and scikit-learn come with advisor itself
+KNOWN_GOOD, EXTRA = _known_good()

@@ -17,7 +17,7 @@ from typing import Any
 
 from profiler.errors import ProfileFormatError
 from profiler.files import read_regular
-from profiler.kinds import section_types
+from profiler.kinds import facts_by_kind, section_types
 from profiler.profile import SCHEMA_VERSION, Profile
 from profiler.serde import DecodeError, from_jsonable, to_jsonable
 
@@ -60,24 +60,30 @@ def local_profile_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json") if _NAME.match(p.stem))
 
 
-def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
-    """v2 keeps an MJX sweep's grid only in ``sweep_settings`` (v1 also had ``requested_num_envs``)."""
-    mjx = data.get("mjx")
-    if isinstance(mjx, dict) and "requested_num_envs" in mjx:
-        grid = mjx.pop("requested_num_envs")
-        settings = mjx.setdefault("sweep_settings", {})
-        if isinstance(settings, dict) and grid:
-            settings.setdefault("num_envs", grid)
-    return data
-
-
 def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     """v3 adds ``races`` (absent: none), which a v2 file cannot hold: nothing to change."""
     return data
 
 
-#: version -> function bringing a parsed profile of that version to the next one
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
+#: version -> function bringing a parsed profile of that version to the next one, besides the
+#: kinds' own changes to their sections (:attr:`profiler.kinds.facts.KindFacts.section_upgrades`;
+#: v2 changed only a kind's section)
+MIGRATIONS = {2: _v2_to_v3}
+
+
+def _next_version(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """``data`` (a parsed profile of ``version``) brought to the next version: the profile's
+    change, then each kind's change to its section (a JSON object; anything else is left to the
+    schema check)."""
+    step = MIGRATIONS.get(version)
+    if step is not None:
+        data = step(data)
+    for kind, facts in facts_by_kind().items():
+        upgrade = facts.section_upgrades.get(version)
+        section = data.get(kind)
+        if upgrade is not None and isinstance(section, dict):
+            upgrade(section)
+    return data
 
 
 def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
@@ -93,7 +99,7 @@ def migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
     if version < 1:
         raise ProfileFormatError(f"{where}: schema_version {version} is not a valid version")
     while version < SCHEMA_VERSION:
-        data = MIGRATIONS[version](data)
+        data = _next_version(data, version)
         version += 1
     data["schema_version"] = version
     return data

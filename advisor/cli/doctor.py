@@ -36,7 +36,7 @@ def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the c
             plans[kind.name] = plan
         if sentence:
             sentences.append(sentence)
-    checks += [diagnose.check_preallocation(), diagnose.check_nvml(), diagnose.check_ray(), diagnose.check_home(),
+    checks += [diagnose.check_preallocation(), diagnose.check_nvml(), *diagnose.check_kinds(), diagnose.check_home(),
                diagnose.check_disk()]
     checks += diagnose.check_versions()
     checks += [check for check in (check_other_cpu(), check_gpu_processes(), check_locks()) if check is not None]

@@ -54,7 +54,8 @@ class RaceOptions:
     name: Annotated[str, typer.Option(
         help="Profile to save the race into (a calibrated one gives the candidates, and 'recommend --objective "
              "time-to-score' then uses both).")] = "race"
-    kind: Annotated[str, typer.Option(help="The workload kind that trains: command (your command after --).")] = "command"
+    kind: Annotated[str, typer.Option(help="The workload kind that trains: command (your command after --).")] = (
+        kinds.racing()[0].name)
     resume: Annotated[bool, typer.Option(help="Go on with an interrupted race of this profile (same options).")] = False
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished race of this profile and start over.")] = False
     no_wait: Annotated[bool, typer.Option("--no-wait", help="When another calibration or race holds this device, "

@@ -35,6 +35,12 @@ def in_profile(profile, among=None) -> list[WorkloadKind]:
     return [kind for kind in (REGISTRY.values() if among is None else among) if profile.section(kind.name) is not None]
 
 
+def racing() -> tuple[WorkloadKind, ...]:
+    """The kinds ``advisor race`` races (those with a ``race_module``), in registry order; the first is
+    its default ``--kind``."""
+    return tuple(kind for kind in REGISTRY.values() if kind.race_module)
+
+
 def names() -> tuple[str, ...]:
     return tuple(REGISTRY)
 

@@ -58,7 +58,7 @@ class RaceSpec:
     num_envs: tuple[int, ...]
     seeds: tuple[int, ...]
     total_timesteps: int
-    kind: str = "command"
+    kind: str
     env: dict[str, str] = field(default_factory=dict)
     cwd: str = ""
     current: int | None = None

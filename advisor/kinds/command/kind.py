@@ -36,6 +36,7 @@ class CommandKind(VectorisedKind):
             help="Comma-separated num_envs for MJX or command predictions, e.g. 1024,8192.")], None),
     )
     page_module = "advisor.kinds.command.page"
+    race_module = "advisor.kinds.command.race"
     points_word = "num_envs"
     recommend_help = "for --kind command, num_envs for your own training command and the exact command line to run"
     objective_help = ("command: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
