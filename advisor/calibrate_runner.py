@@ -13,12 +13,26 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Protocol
 
 from advisor import catalog
 from advisor.console import err
 from advisor.errors import BadInput
 from advisor.sweeping import claim_device, claim_likely_device, run_sweep, run_with_progress, show_saved
+
+
+class Say(Protocol):
+    """How a kind tells the user, on stderr, what its plan or finishing work waits on: ``text`` is
+    shown as it is; with ``terminal_only`` only on a terminal (a notice that would break a log's
+    one-line refusal)."""
+
+    def __call__(self, text: str, terminal_only: bool = False) -> None: ...
+
+
+def say(text: str, terminal_only: bool = False) -> None:
+    """The runner's :class:`Say`: a line on stderr."""
+    if not terminal_only or err.is_terminal:
+        err.print(text, markup=False)
 
 
 @dataclass(frozen=True)
@@ -96,8 +110,9 @@ class SweepRequest(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def plan(self, profile_name: str) -> SweepPlan:
-        """What the sweep will measure (probing the device where the kind must)."""
+    def plan(self, profile_name: str, say: Say) -> SweepPlan:
+        """What the sweep will measure (probing the device where the kind must; ``say`` tells the
+        user what a probe is waiting on)."""
 
     @abc.abstractmethod
     def sweep(self, plan: SweepPlan, profile_name: str, on_event: Callable[[Any], None], **options: Any) -> Any:
@@ -115,9 +130,10 @@ class SweepRequest(abc.ABC):
     def next_hint(self, profile_name: str) -> str:
         """The command to run next, printed last."""
 
-    def finish(self, profile: Any, plan: SweepPlan, profile_name: str) -> tuple[Any, Callable[[], list[str]] | None]:
-        """After the sweep: the profile to show (work after the sweep may have saved more) and the
-        lines printed after its table."""
+    def finish(self, profile: Any, plan: SweepPlan, profile_name: str,
+               say: Say) -> tuple[Any, Callable[[], list[str]] | None]:
+        """After the sweep: the profile to show (work after the sweep may have saved more; ``say``
+        tells the user what it is doing) and the lines printed after its table."""
         return profile, None
 
 
@@ -138,7 +154,7 @@ def calibrate(request: SweepRequest) -> int:
     claim = SweepClaim(name)  # another live sweep of this profile: refused before anything starts
     request.precheck(name)  # refusals come before the device and any probe
     claim_likely_device(claim, request.likely_platform(), request.no_wait)  # a busy device: waited for first
-    plan = request.plan(name)
+    plan = request.plan(name, say)
     existing = request.preflight(plan.spec, name)
     section = existing.section(request.kind) if request.resume and existing is not None else None
     accelerator = getattr(section, "accelerator", None)  # a resumed sweep measures where it began
@@ -151,6 +167,6 @@ def calibrate(request: SweepRequest) -> int:
         plan.total, lambda on_event: request.sweep(plan, name, on_event, resume=request.resume, fresh=request.fresh,
                                                    claim=claim, strict=request.strict),
         shown.label, shown.ok_text, shown.error_chars, shown=shown.shown, states=shown.states))
-    profile, extra = request.finish(profile, plan, name)
+    profile, extra = request.finish(profile, plan, name, say)
     return show_saved(profile, request.kind, name, request.json_output, lambda s: request.table(s, name),
                       request.smaller, request.next_hint(name), extra, quick=request.has_quick)

@@ -8,8 +8,7 @@ from typing import Annotated, ClassVar, Optional
 
 import typer
 
-from advisor.calibrate_runner import Progress, SweepPlan, SweepRequest, calibrate
-from advisor.console import err
+from advisor.calibrate_runner import Progress, Say, SweepPlan, SweepRequest, calibrate
 from advisor.errors import BadInput
 from advisor.option_sets import typer_command
 from advisor.sweeping import FreshOption, NoWaitOption, PointTimeoutOption, ResumeOption, SavedJsonOption, StrictOption
@@ -134,11 +133,11 @@ class BraxCalibration(SweepRequest):
     def precheck(self, profile_name: str) -> None:
         self.preflight(self._spec(), profile_name)
 
-    def plan(self, profile_name: str) -> SweepPlan:
+    def plan(self, profile_name: str, say: Say) -> SweepPlan:
         from profiler.kinds.brax.sweep import run_probe
 
         spec = self._spec()
-        found = run_probe(spec, advisor_home() / "runs" / profile_name, on_fetch=fetch_notice)
+        found = run_probe(spec, advisor_home() / "runs" / profile_name, on_fetch=lambda message: say(message, terminal_only=True))
         return SweepPlan(spec=spec, platform=found["device"]["platform"], total=len(spec.grid),
                          lines=tuple(plan_lines(spec, found)), found=found)
 
@@ -170,12 +169,6 @@ calibrate_brax = typer_command(
 def _label(key) -> str:
     n, b, m, u = key
     return f"num_envs={n} batch {b}x{m} unroll {u}"
-
-
-def fetch_notice(message: str) -> None:
-    """Menagerie's fetch can take minutes: said on a terminal; a refusal stays one line elsewhere."""
-    if err.is_terminal:
-        err.print(message, markup=False)
 
 
 def plan_lines(spec, found: dict) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Optional
 
 import typer
 
-from advisor.calibrate_runner import Progress, SweepPlan, SweepRequest, calibrate
+from advisor.calibrate_runner import Progress, Say, SweepPlan, SweepRequest, calibrate
 from advisor.errors import BadInput
 from advisor.option_sets import typer_command
 from advisor.sweeping import FreshOption, NoWaitOption, ResumeOption, SavedJsonOption, StrictOption, contended_suffix
@@ -139,7 +139,7 @@ class CommandCalibration(SweepRequest):
 
         return this_accelerator(self._spec.memory_limit_bytes).platform
 
-    def plan(self, profile_name: str) -> SweepPlan:
+    def plan(self, profile_name: str, say: Say) -> SweepPlan:
         return SweepPlan(spec=self._spec, platform=self.likely_platform(), total=len(self._spec.num_envs))
 
     def sweep(self, plan: SweepPlan, profile_name: str, on_event, **options):

@@ -10,8 +10,7 @@ from typing import Annotated, ClassVar, Optional
 import typer
 
 from advisor import catalog
-from advisor.calibrate_runner import Progress, SweepPlan, SweepRequest, calibrate
-from advisor.console import err
+from advisor.calibrate_runner import Progress, Say, SweepPlan, SweepRequest, calibrate
 from advisor.errors import BadInput
 from advisor.kinds.mjx.render import mjx_points_table
 from advisor.option_sets import typer_command
@@ -152,13 +151,13 @@ class MjxCalibration(SweepRequest):
     def likely_platform(self) -> str | None:
         return self._forced()
 
-    def plan(self, profile_name: str) -> SweepPlan:
+    def plan(self, profile_name: str, say: Say) -> SweepPlan:
         from profiler.kinds.mjx.phase_plan import default_phase_minibatches, plan_lines
         from profiler.kinds.mjx.sweep import MjxSweepSpec, default_grid, probe_device
 
         forced, grid, accelerator = self._forced(), self._grid, None
         if grid is None and not self.resume:
-            err.print("asking JAX which device it sees…")
+            say("asking JAX which device it sees…")
             accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
             grid = default_grid(accelerator.platform, self.quick)
         existing = self.preflight(None, profile_name)
@@ -176,7 +175,7 @@ class MjxCalibration(SweepRequest):
             platform = resumed.accelerator.platform
         else:
             if forced != "cpu" and accelerator is None:  # --platform gpu without a GPU: one line, before the plan
-                err.print("asking JAX which device it sees…")
+                say("asking JAX which device it sees…")
                 accelerator = probe_device(advisor_home() / "runs" / profile_name, forced)
             platform = forced or accelerator.platform
         from advisor.kinds.mjx.adaptive import ModelPolicy
@@ -200,11 +199,11 @@ class MjxCalibration(SweepRequest):
                         states={"compiled": lambda key: f"compiled num_envs={key}",
                                 "measure": lambda key: f"num_envs={key}: measuring"})
 
-    def finish(self, profile, plan: SweepPlan, profile_name: str):
+    def finish(self, profile, plan: SweepPlan, profile_name: str, say: Say):
         _accelerator, policy = plan.found
         largest = None
         if self.find_max and profile.section("mjx").ok_points:
-            largest = _find_max(plan.spec, profile_name, policy, self.memory_headroom)
+            largest = _find_max(plan.spec, profile_name, policy, self.memory_headroom, say)
         if largest is not None:  # the search recorded its compiles in the saved profile
             from profiler.store import load_profile_file
 
@@ -236,7 +235,7 @@ calibrate_mjx = typer_command(
     and physics_sps (env steps/s), compile time (s), true peak memory (bytes) and XLA's memory analysis.""")
 
 
-def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | None, int]:
+def _find_max(spec, profile_name: str, policy, headroom: float, say: Say) -> tuple[int | None, int]:
     from models.num_envs_curves import xla_calibration
     from profiler.kinds.mjx.memory_search import bisect_largest_fitting
 
@@ -246,7 +245,7 @@ def _find_max(spec, profile_name: str, policy, headroom: float) -> tuple[int | N
             return False
         return float(calibration.predict_upper([xla_bytes])[0]) <= headroom * capacity
 
-    err.print("searching for the largest num_envs that fits, by compilation alone…")
+    say("searching for the largest num_envs that fits, by compilation alone…")
     return bisect_largest_fitting(spec, profile_name, fits)
 
 

@@ -8,8 +8,7 @@ from typing import Annotated, ClassVar, Optional
 import typer
 
 from advisor import catalog
-from advisor.calibrate_runner import Progress, SweepPlan, SweepRequest, calibrate
-from advisor.console import err
+from advisor.calibrate_runner import Progress, Say, SweepPlan, SweepRequest, calibrate
 from advisor.errors import BadInput
 from advisor.kinds.rllib.render import rllib_points_table
 from advisor.option_sets import typer_command
@@ -121,7 +120,7 @@ class RllibCalibration(SweepRequest):
     def _driver(self) -> float:
         return self.driver_cpus if self.driver_cpus is not None else 1.0
 
-    def plan(self, profile_name: str) -> SweepPlan:
+    def plan(self, profile_name: str, say: Say) -> SweepPlan:
         from profiler.kinds.rllib.sweep import QUICK_GRID, make_grid, plan_cpus, ray_resources
         from profiler.kinds.rllib.workload import default_runners
         from profiler.store import advisor_home
@@ -130,7 +129,7 @@ class RllibCalibration(SweepRequest):
         envs_grid = (parse_int_list(self.envs_per_runner, "--envs-per-runner", maximum=1024)
                      if self.envs_per_runner is not None else None)
         if self.address:
-            err.print(f"joining the Ray cluster at {self.address} to count its CPUs and nodes…")
+            say(f"joining the Ray cluster at {self.address} to count its CPUs and nodes…")
         resources = ray_resources(self._spec(((1, 1),)), advisor_home() / "runs" / profile_name)
         if self.quick and runner_grid is None and envs_grid is None:
             grid = QUICK_GRID
