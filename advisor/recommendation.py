@@ -3,9 +3,25 @@ the comment header written above a recommended config. Pure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from advisor.units import format_count
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The fields every kind's recommendation starts with: the profile it was computed from and
+    that profile's note. Each kind adds its own, among them ``chosen`` (``None``: no
+    recommendation, and ``reason`` says why)."""
+
+    profile: str
+    profile_note: str
+
+    @property
+    def ok(self) -> bool:
+        """Whether a setting was chosen."""
+        return self.chosen is not None
 
 
 def header_start(rec: Any, workload: str = "") -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from advisor.errors import BadInput
+from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
 from models.phases.brax import BraxPhaseModel, nnls_relative
 from models.stats import at_measurement
@@ -57,9 +58,7 @@ class BraxOption:
 
 
 @dataclass(frozen=True)
-class BraxRecommendation:
-    profile: str
-    profile_note: str
+class BraxRecommendation(Recommendation):
     env: str
     target_steps: int
     device_count: int
@@ -80,10 +79,6 @@ class BraxRecommendation:
     ppo_defaults: dict[str, Any] = field(default_factory=dict)
     impl: str = "jax"
     family: str = "dm_control_suite"
-
-    @property
-    def ok(self) -> bool:
-        return self.chosen is not None
 
     @property
     def params(self) -> dict[str, Any]:

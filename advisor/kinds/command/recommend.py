@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
 from advisor.vectorised import prediction_rows, trend_note
 from models.num_envs_curves import VectorCurves
@@ -50,9 +51,7 @@ class CommandOption:
 
 
 @dataclass(frozen=True)
-class CommandRecommendation:
-    profile: str
-    profile_note: str
+class CommandRecommendation(Recommendation):
     name: str
     target_steps: int
     objective: str
@@ -69,10 +68,6 @@ class CommandRecommendation:
     env: dict[str, str]
     reason: str
     notes: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.chosen is not None
 
     @property
     def command_line(self) -> str:
