@@ -24,6 +24,7 @@ import numpy as np
 from advisor.errors import BadInput
 from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
+from advisor.vectorised import NumEnvsOption
 from models.phases.brax import BraxPhaseModel, nnls_relative
 from models.stats import at_measurement
 from profiler.kinds.brax.rules import env_steps_per_update, epochs, evaluations, shape_error, total_env_steps
@@ -36,18 +37,10 @@ BRAX_NUM_EVAL_ENVS = 128
 
 
 @dataclass(frozen=True)
-class BraxOption:
+class BraxOption(NumEnvsOption):
     """One ``num_envs`` at the chosen shape: env steps/s with its 90% interval, peak memory
     (bytes) with its upper bound, and the time to target (s) with its parts."""
 
-    num_envs: int
-    train_sps: float
-    train_sps_low: float
-    train_sps_high: float
-    peak_bytes: int | None
-    peak_bytes_upper: int | None
-    fits: bool
-    extrapolated: bool
     train_s: float
     time_s: float
     time_low_s: float

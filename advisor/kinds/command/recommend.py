@@ -15,7 +15,7 @@ import numpy as np
 
 from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
-from advisor.vectorised import prediction_rows, trend_note
+from advisor.vectorised import NumEnvsOption, prediction_rows, trend_note
 from models.num_envs_curves import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 from profiler.kinds.command.schema import CommandWorkload
@@ -28,18 +28,10 @@ OBJECTIVES = {
 
 
 @dataclass(frozen=True)
-class CommandOption:
+class CommandOption(NumEnvsOption):
     """One evaluated ``num_envs``: predicted env steps/s with its interval, peak memory (bytes,
     ``None`` when unknown) with its upper bound, and time to target (s, fixed cost included)."""
 
-    num_envs: int
-    train_sps: float
-    train_sps_low: float
-    train_sps_high: float
-    peak_bytes: int | None
-    peak_bytes_upper: int | None
-    fits: bool
-    extrapolated: bool
     total_timesteps: int
     fixed_s: float
     time_s: float
