@@ -18,7 +18,18 @@ from typing import Any, Callable, ClassVar, Protocol
 from advisor import catalog
 from advisor.console import err
 from advisor.errors import BadInput
-from advisor.sweeping import claim_device, claim_likely_device, run_sweep, run_with_progress, show_saved
+from advisor.sweeping import (
+    FreshOption,
+    NoWaitOption,
+    ResumeOption,
+    SavedJsonOption,
+    StrictOption,
+    claim_device,
+    claim_likely_device,
+    run_sweep,
+    run_with_progress,
+    show_saved,
+)
 
 
 class Say(Protocol):
@@ -59,10 +70,12 @@ class SweepPlan:
     found: Any = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class SweepRequest(abc.ABC):
     """A kind's calibrate options and what the runner asks of them. Subclasses are frozen
-    dataclasses with (at least) the fields ``name``, ``resume``, ``fresh``, ``no_wait``, ``strict``
-    and ``json_output``."""
+    dataclasses with a ``name`` field and their own options; the options every calibrate command
+    ends with (``resume``, ``fresh``, ``no_wait``, ``strict``, ``json_output``) are declared here
+    (a kind may declare one again for its own help)."""
 
     kind: ClassVar[str]
     #: the kind as refusals name it ("MJX", "RLlib", ...)
@@ -76,12 +89,11 @@ class SweepRequest(abc.ABC):
     #: the plan's lines are printed with ``--json`` too (on stderr)
     plan_in_json: ClassVar[bool] = False
 
-    name: str | None
-    resume: bool
-    fresh: bool
-    no_wait: bool
-    strict: bool
-    json_output: bool
+    resume: ResumeOption = False
+    fresh: FreshOption = False
+    no_wait: NoWaitOption = False
+    strict: StrictOption = False
+    json_output: SavedJsonOption = False
 
     def check(self) -> None:
         """Refuse bad options (``BadInput``) before anything starts; may need the kind's extra."""

@@ -3,7 +3,7 @@
 A command declares its options once, as the fields of a frozen dataclass whose annotations carry
 their ``typer.Option`` or ``typer.Argument`` (``repeats: Annotated[int, typer.Option(help=...)] =
 3``). :func:`typer_command` gives Typer a function whose parameters are those fields, in their
-order, with their defaults; the command receives one instance of the dataclass. So a command with
+order (a base class's after the class's own), with their defaults; the command receives one instance of the dataclass. So a command with
 twenty options is one value passed around, not twenty parameters of every function it calls.
 """
 
@@ -19,13 +19,11 @@ Options = TypeVar("Options")
 
 def typer_command(options: type[Options], run: Callable[[Options], int], name: str, doc: str) -> Callable[..., int]:
     """A function Typer can register as the command ``name`` (help text ``doc``): its keyword
-    parameters are ``options``' init fields; calling it builds one ``options`` and returns
-    ``run(that)``."""
+    parameters are ``options``' init fields (a base class's after the class's own); calling it
+    builds one ``options`` and returns ``run(that)``."""
     hints = typing.get_type_hints(options, include_extras=True)
     params = []
-    for field in dataclasses.fields(options):
-        if not field.init:
-            continue
+    for field in _in_option_order(options):
         default = field.default
         if default is dataclasses.MISSING:
             default = field.default_factory() if field.default_factory is not dataclasses.MISSING else inspect.Parameter.empty
@@ -41,3 +39,12 @@ def typer_command(options: type[Options], run: Callable[[Options], int], name: s
     command.__doc__ = doc
     command.options = options  # type: ignore[attr-defined]  # what the command takes, for callers and tests
     return command
+
+
+def _in_option_order(options: type) -> list[dataclasses.Field]:
+    """``options``' init fields in their order, those a base class declares (the options every
+    command of a family shares) after the class's own; a field declared again keeps its base's place."""
+    def declared_at(name: str) -> int:
+        return max(i for i, cls in enumerate(options.__mro__) if name in cls.__dict__.get("__annotations__", {}))
+
+    return sorted((f for f in dataclasses.fields(options) if f.init), key=lambda f: declared_at(f.name))

@@ -6,6 +6,7 @@ default memory pool (their explorer charts are :mod:`advisor.vectorised_explore`
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,23 @@ from models.base import distinct
 
 #: JAX's default preallocated pool on GPUs (XLA_PYTHON_CLIENT_MEM_FRACTION).
 JAX_DEFAULT_POOL_FRACTION = 0.75
+
+
+@dataclass(frozen=True)
+class NumEnvsOption:
+    """What every ``num_envs`` a vectorised recommendation weighs starts with (brax and command
+    add their time to the target): predicted env steps/s with its 90% interval, peak memory
+    (bytes, ``None`` when unknown) with its upper bound, whether that fits the memory budget, and
+    whether the prediction extrapolates the measured range."""
+
+    num_envs: int
+    train_sps: float
+    train_sps_low: float
+    train_sps_high: float
+    peak_bytes: int | None
+    peak_bytes_upper: int | None
+    fits: bool
+    extrapolated: bool
 
 
 class VectorisedKind(WorkloadKind):

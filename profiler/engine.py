@@ -68,6 +68,13 @@ class SweepPlan(Protocol):
         """The point recorded for ``key`` when Ctrl-C stops it."""
 
 
+def require_num_envs(num_envs: tuple[int, ...], example: str) -> None:
+    """A sweep spec's refusal of an empty ``num_envs`` (``WorkloadSpecError``, suggesting
+    ``--num-envs <example>``)."""
+    if not num_envs:
+        raise WorkloadSpecError(f"the sweep has no num_envs values; give --num-envs {example}")
+
+
 def new_profile(name: str) -> Profile:
     """An empty calibrated profile of this machine."""
     return Profile(name=name, source="calibrated", created=datetime.now(timezone.utc).isoformat(timespec="seconds"),

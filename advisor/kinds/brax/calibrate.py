@@ -11,7 +11,7 @@ import typer
 from advisor.calibrate_runner import Progress, Say, SweepPlan, SweepRequest, calibrate
 from advisor.errors import BadInput
 from advisor.option_sets import typer_command
-from advisor.sweeping import FreshOption, NoWaitOption, PointTimeoutOption, ResumeOption, SavedJsonOption, StrictOption
+from advisor.sweeping import PointTimeoutOption
 from advisor.units import parse_bytes, parse_int_list
 from profiler.store import advisor_home
 
@@ -92,11 +92,6 @@ class BraxCalibration(SweepRequest):
     timeout: PointTimeoutOption = 1800.0
     memory_limit: Annotated[Optional[str], typer.Option(
         help="Cap each point's memory (bytes, or 4G; RLIMIT_DATA): a point over it is out of memory.")] = None
-    resume: ResumeOption = False
-    fresh: FreshOption = False
-    no_wait: NoWaitOption = False
-    strict: StrictOption = False
-    json_output: SavedJsonOption = False
 
     def _preset(self) -> dict:
         return QUICK if self.quick else FULL

@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from advisor.errors import BadInput
+from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
+from advisor.vectorised import NumEnvsOption
 from models.phases.brax import BraxPhaseModel, nnls_relative
 from models.stats import at_measurement
 from profiler.kinds.brax.rules import env_steps_per_update, epochs, evaluations, shape_error, total_env_steps
@@ -35,18 +37,10 @@ BRAX_NUM_EVAL_ENVS = 128
 
 
 @dataclass(frozen=True)
-class BraxOption:
+class BraxOption(NumEnvsOption):
     """One ``num_envs`` at the chosen shape: env steps/s with its 90% interval, peak memory
     (bytes) with its upper bound, and the time to target (s) with its parts."""
 
-    num_envs: int
-    train_sps: float
-    train_sps_low: float
-    train_sps_high: float
-    peak_bytes: int | None
-    peak_bytes_upper: int | None
-    fits: bool
-    extrapolated: bool
     train_s: float
     time_s: float
     time_low_s: float
@@ -57,9 +51,7 @@ class BraxOption:
 
 
 @dataclass(frozen=True)
-class BraxRecommendation:
-    profile: str
-    profile_note: str
+class BraxRecommendation(Recommendation):
     env: str
     target_steps: int
     device_count: int
@@ -80,10 +72,6 @@ class BraxRecommendation:
     ppo_defaults: dict[str, Any] = field(default_factory=dict)
     impl: str = "jax"
     family: str = "dm_control_suite"
-
-    @property
-    def ok(self) -> bool:
-        return self.chosen is not None
 
     @property
     def params(self) -> dict[str, Any]:

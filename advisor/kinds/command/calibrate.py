@@ -13,7 +13,7 @@ import typer
 from advisor.calibrate_runner import Progress, Say, SweepPlan, SweepRequest, calibrate
 from advisor.errors import BadInput
 from advisor.option_sets import typer_command
-from advisor.sweeping import FreshOption, NoWaitOption, ResumeOption, SavedJsonOption, StrictOption, contended_suffix
+from advisor.sweeping import contended_suffix
 from advisor.units import parse_bytes, parse_count, parse_duration, parse_env, parse_int_list
 
 #: Presets: argument lists and environments for trainers advisor knows (see :mod:`advisor.kinds.command.presets`).
@@ -73,11 +73,6 @@ class CommandCalibration(SweepRequest):
     env: Annotated[Optional[list[str]], typer.Option(
         help="NAME=VALUE added to the command's environment (repeatable).")] = None
     preset: Annotated[Optional[str], typer.Option(help=PRESET_HELP)] = None
-    resume: ResumeOption = False
-    fresh: FreshOption = False
-    no_wait: NoWaitOption = False
-    strict: StrictOption = False
-    json_output: SavedJsonOption = False
 
     @functools.cached_property
     def _line(self):

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
-from advisor.vectorised import prediction_rows, trend_note
+from advisor.vectorised import NumEnvsOption, prediction_rows, trend_note
 from models.num_envs_curves import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 from profiler.kinds.command.schema import CommandWorkload
@@ -27,18 +28,10 @@ OBJECTIVES = {
 
 
 @dataclass(frozen=True)
-class CommandOption:
+class CommandOption(NumEnvsOption):
     """One evaluated ``num_envs``: predicted env steps/s with its interval, peak memory (bytes,
     ``None`` when unknown) with its upper bound, and time to target (s, fixed cost included)."""
 
-    num_envs: int
-    train_sps: float
-    train_sps_low: float
-    train_sps_high: float
-    peak_bytes: int | None
-    peak_bytes_upper: int | None
-    fits: bool
-    extrapolated: bool
     total_timesteps: int
     fixed_s: float
     time_s: float
@@ -50,9 +43,7 @@ class CommandOption:
 
 
 @dataclass(frozen=True)
-class CommandRecommendation:
-    profile: str
-    profile_note: str
+class CommandRecommendation(Recommendation):
     name: str
     target_steps: int
     objective: str
@@ -69,10 +60,6 @@ class CommandRecommendation:
     env: dict[str, str]
     reason: str
     notes: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.chosen is not None
 
     @property
     def command_line(self) -> str:

@@ -15,12 +15,7 @@ from advisor.errors import BadInput
 from advisor.kinds.mjx.render import mjx_points_table
 from advisor.option_sets import typer_command
 from advisor.sweeping import (
-    FreshOption,
-    NoWaitOption,
     PointTimeoutOption,
-    ResumeOption,
-    SavedJsonOption,
-    StrictOption,
     contended_suffix,
 )
 from advisor.units import format_bytes, format_duration, parse_bytes, parse_duration, parse_int_list, parse_layers
@@ -89,11 +84,6 @@ class MjxCalibration(SweepRequest):
         help="Afterwards, find the largest num_envs whose predicted peak memory fits --memory-headroom, by "
              "compiling alone (XLA's memory analysis; nothing runs out of memory).")] = False
     memory_headroom: Annotated[float, typer.Option(help="Fraction of device memory --find-max may fill.")] = 0.9
-    resume: ResumeOption = False
-    fresh: FreshOption = False
-    no_wait: NoWaitOption = False
-    strict: StrictOption = False
-    json_output: SavedJsonOption = False
 
     def check(self) -> None:
         if self.platform not in PLATFORMS:

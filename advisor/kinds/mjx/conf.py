@@ -18,7 +18,8 @@ import yaml
 from advisor import safe_yaml
 from advisor.errors import BadInput
 from advisor.kinds.mjx.recommend import MjxRecommendation
-from advisor.units import format_bytes, format_count, format_duration
+from advisor.recommendation import header_start, throughput_line
+from advisor.units import format_bytes, format_duration
 from profiler.checks import LIMITS
 
 #: How to give an imported profile the device memory its peaks are checked against.
@@ -41,17 +42,13 @@ def header_lines(rec: MjxRecommendation) -> list[str]:
     assert c is not None
     acc = rec.accelerator
     lines = [
-        f"advisor recommendation for {format_count(rec.target_steps)} env steps",
-        f"profile: {rec.profile}" + (f" ({rec.profile_note})" if rec.profile_note else ""),
+        *header_start(rec),
         f"device: {acc.name} ({acc.platform}, " + (format_bytes(acc.memory_bytes) if acc.memory_bytes else
                                                    "device memory not given") + ")",
         *([f"measured physics: {', '.join(f'{k} {v:g}' for k, v in rec.workload.physics.items())}"]
           if rec.workload.physics else []),
-        (f"measured train_sps: {c.train_sps:,.0f} env steps/s (this exact config was measured; the fit predicts "
-         f"{c.fit_train_sps:,.0f}; 90% interval {c.train_sps_low:,.0f}-{c.train_sps_high:,.0f})"
-         if c.measured and c.fit_train_sps is not None else
-         f"predicted train_sps: {c.train_sps:,.0f} env steps/s (90% interval {c.train_sps_low:,.0f}-"
-         f"{c.train_sps_high:,.0f}){' [extrapolated]' if c.extrapolated else ''}"),
+        throughput_line("train_sps", "exact config", c.train_sps, c.fit_train_sps, (c.train_sps_low, c.train_sps_high),
+                        c.measured, c.extrapolated),
         f"time to target: {format_duration(c.time_s)} ({format_duration(c.time_low_s)}-"
         f"{format_duration(c.time_high_s)}), " + (f"compile {format_duration(rec.compile_s)} included"
                                                   if rec.compile_s else "compile time not included (not measured)"),

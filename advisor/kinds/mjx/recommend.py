@@ -19,6 +19,7 @@ from advisor.kinds.mjx.evaluated_configs import (
     evaluate,
     min_rollout_steps,
 )
+from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
 from advisor.vectorised import JAX_DEFAULT_POOL_FRACTION, prediction_rows, trend_note
 from models.num_envs_curves import VectorCurves
@@ -43,9 +44,7 @@ OBJECTIVES = {
 
 
 @dataclass(frozen=True)
-class MjxRecommendation:
-    profile: str
-    profile_note: str
+class MjxRecommendation(Recommendation):
     target_steps: int
     objective: str
     tolerance: float
@@ -61,10 +60,6 @@ class MjxRecommendation:
     env: dict[str, str]
     notes: tuple[str, ...]
     min_updates: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.chosen is not None
 
 
 def pool_fraction_needed(option: MjxOption, accelerator: Accelerator, cap: float) -> float | None:

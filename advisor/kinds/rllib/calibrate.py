@@ -12,7 +12,7 @@ from advisor.calibrate_runner import Progress, Say, SweepPlan, SweepRequest, cal
 from advisor.errors import BadInput
 from advisor.kinds.rllib.render import rllib_points_table
 from advisor.option_sets import typer_command
-from advisor.sweeping import NoWaitOption, PointTimeoutOption, SavedJsonOption, StrictOption, contended_suffix
+from advisor.sweeping import PointTimeoutOption, contended_suffix
 from advisor.units import parse_int_list, parse_layers
 from profiler.hardware import fingerprint
 from profiler.kinds.rllib.schema import RllibWorkload
@@ -73,9 +73,6 @@ class RllibCalibration(SweepRequest):
     timeout: PointTimeoutOption = 900.0
     resume: Annotated[bool, typer.Option(help="Continue an interrupted RLlib sweep of this profile with the same settings.")] = False
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished RLlib sweep in this profile and start over.")] = False
-    no_wait: NoWaitOption = False
-    strict: StrictOption = False
-    json_output: SavedJsonOption = False
 
     def check(self) -> None:
         if self.num_epochs < 1 or self.warmup < 0:

@@ -12,7 +12,8 @@ import json
 import yaml
 
 from advisor.kinds.rllib.recommend import RllibRecommendation
-from advisor.units import format_count, format_duration
+from advisor.recommendation import header_start, throughput_line
+from advisor.units import format_duration
 from profiler.kinds.rllib.env_entry import is_entry_point
 
 
@@ -22,13 +23,9 @@ def header_lines(rec: RllibRecommendation) -> list[str]:
     assert c is not None
     s = rec.scaling
     lines = [
-        f"advisor recommendation for {format_count(rec.target_steps)} env steps (RLlib PPO, {rec.workload.env_id})",
-        f"profile: {rec.profile}" + (f" ({rec.profile_note})" if rec.profile_note else ""),
-        (f"measured: {c.env_steps_per_s:,.0f} env steps/s (this setting was measured; the fit predicts "
-         f"{c.fit_env_steps_per_s:,.0f}; 90% interval {c.env_steps_per_s_low:,.0f}-{c.env_steps_per_s_high:,.0f})"
-         if c.measured and c.fit_env_steps_per_s is not None else
-         f"predicted: {c.env_steps_per_s:,.0f} env steps/s (90% interval {c.env_steps_per_s_low:,.0f}-"
-         f"{c.env_steps_per_s_high:,.0f}){' [extrapolated]' if c.extrapolated else ''}"),
+        *header_start(rec, f"RLlib PPO, {rec.workload.env_id}"),
+        throughput_line("", "setting", c.env_steps_per_s, c.fit_env_steps_per_s,
+                        (c.env_steps_per_s_low, c.env_steps_per_s_high), c.measured, c.extrapolated),
         f"time to target: {format_duration(c.time_s)} ({format_duration(c.time_low_s)}-{format_duration(c.time_high_s)})"
         + (f", start-up {format_duration(rec.startup_s)} included" if rec.startup_s else ""),
         f"iterations: {c.iterations} x {rec.workload.train_batch_size_per_learner} env steps = {c.env_steps:,} env steps",

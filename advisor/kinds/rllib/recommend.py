@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from advisor.errors import BadInput, WorkloadSpecError
+from advisor.recommendation import Recommendation
 from models.scaling import scaling_figures
 from models.scaling_intervals import scaling_intervals
 from models.stats import at_measurement
@@ -59,9 +60,7 @@ class RllibOption:
 
 
 @dataclass(frozen=True)
-class RllibRecommendation:
-    profile: str
-    profile_note: str
+class RllibRecommendation(Recommendation):
     target_steps: int
     objective: str
     workload: RllibWorkload
@@ -73,10 +72,6 @@ class RllibRecommendation:
     chosen: RllibOption | None
     reason: str
     notes: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.chosen is not None
 
 
 def candidate_runners(curves: WorkerCurves) -> list[int]:

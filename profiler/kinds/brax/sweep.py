@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from profiler.engine import Sweep, SweepEvent, probe
+from profiler.engine import Sweep, SweepEvent, probe, require_num_envs
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import AdvisorError, WorkloadSpecError
 from profiler.extras import install_command
@@ -79,8 +79,7 @@ class BraxSweepSpec:
     module = POINT_MODULE
 
     def __post_init__(self) -> None:
-        if not self.num_envs:
-            raise WorkloadSpecError("the sweep has no num_envs values; give --num-envs 16,64")
+        require_num_envs(self.num_envs, "16,64")
         for name in ("batch_size", "num_minibatches", "unroll_length", "epochs", "training_steps", "num_eval_envs"):
             if getattr(self, name) < 1:
                 raise WorkloadSpecError(f"--{name.replace('_', '-')} must be a positive integer")

@@ -29,7 +29,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from profiler.engine import Sweep, SweepEvent
+from profiler.engine import Sweep, SweepEvent, require_num_envs
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
 from profiler.kinds.command.placeholders import check_command, substitute, values_at
@@ -78,8 +78,7 @@ class CommandSweepSpec:
     module = POINT_MODULE
 
     def __post_init__(self) -> None:
-        if not self.num_envs:
-            raise WorkloadSpecError("the sweep has no num_envs values; give --num-envs 64,256,1024")
+        require_num_envs(self.num_envs, "64,256,1024")
         if self.repeats < 1 or self.first_timesteps < 1 or not self.delta_s > 0 or not self.timeout_s > 0:
             raise WorkloadSpecError("--repeats, --first-timesteps, --delta and --timeout must be positive")
         if not 0 < self.max_spread < 1:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from profiler.engine import Sweep, SweepEvent
+from profiler.engine import Sweep, SweepEvent, require_num_envs
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
 from profiler.extras import install_command
@@ -69,8 +69,7 @@ class MjxSweepSpec:
     phase_minibatches: dict[int, tuple[int, ...]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.num_envs:
-            raise WorkloadSpecError("the sweep has no num_envs values; give --num-envs 64,256")
+        require_num_envs(self.num_envs, "64,256")
         if self.repeats < 1:
             raise WorkloadSpecError("--repeats must be at least 1")
         if self.timeout_s <= 0:
