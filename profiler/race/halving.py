@@ -2,7 +2,8 @@
 
 Every config and seed gets a short first rung; after each rung the configs are ranked by progress
 towards the score per wall second (the median over their seeds), and the better half goes on to
-a longer rung. The budget left is split evenly over the rungs still to come (``ceil(log2 n) + 1``
+a longer rung; a config is stopped only on evidence (a tie with a config kept goes on, and while
+no config has made progress nothing is stopped). The budget left is split evenly over the rungs still to come (``ceil(log2 n) + 1``
 for ``n`` configs left), and a rung's share evenly over its unfinished runs, so a run that
 reaches the score early leaves its time to the others. A config is also stopped as soon as it
 can no longer win: its median time to score is known to be at least the best known median.
@@ -39,13 +40,10 @@ def run_rate(run: RaceRun, score: float, base: float | None) -> float:
     return progress / run.wall_s
 
 
-def config_rate(race: Race, num_envs: int, base: float | None) -> tuple[float, float]:
-    """``(median progress rate over the config's seeds, median env steps per second)``; the second
-    breaks ties between configs that printed no score yet."""
+def config_rate(race: Race, num_envs: int, base: float | None) -> float:
+    """The median progress rate (:func:`run_rate`) over the config's seeds."""
     runs = [r for r in race.runs if r.num_envs == num_envs]
-    rates = [run_rate(r, race.score, base) for r in runs] or [0.0]
-    speeds = [(r.last_env_steps or 0) / r.wall_s if r.wall_s > 0 else 0.0 for r in runs] or [0.0]
-    return statistics.median(rates), statistics.median(speeds)
+    return statistics.median([run_rate(r, race.score, base) for r in runs] or [0.0])
 
 
 def finished_config(race: Race, num_envs: int) -> bool:
@@ -91,10 +89,17 @@ def next_target_s(race: Race, previous_s: float, budget_left_s: float) -> float:
 
 def halve(race: Race) -> list[int]:
     """The alive configs to stop after a rung: the worse half by :func:`config_rate` (none when
-    one is left). Configs whose every seed settled are not counted: they cost nothing more."""
+    one is left). Configs whose every seed settled are not counted: they cost nothing more.
+
+    A config is stopped only on evidence: one whose rate ties with the last config kept goes on
+    too, so while no config has made progress (runs still starting up, or printing only their
+    first score) nothing is stopped, and a config that printed nothing is stopped only once at
+    least half of the configs made progress in the same time."""
     configs = alive(race)
     if len(configs) <= 1:
         return []
     base = baseline(race)
-    ranked = sorted(configs, key=lambda n: config_rate(race, n, base), reverse=True)
-    return ranked[math.ceil(len(configs) / 2):]
+    rates = {n: config_rate(race, n, base) for n in configs}
+    ranked = sorted(configs, key=rates.__getitem__, reverse=True)
+    last_kept = rates[ranked[math.ceil(len(configs) / 2) - 1]]
+    return [n for n in ranked if rates[n] < last_kept]

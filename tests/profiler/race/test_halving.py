@@ -1,6 +1,7 @@
 """A config's median time to score with censored seeds, and the halving's decisions, on hand-made
 runs."""
 
+import dataclasses
 import statistics
 
 from hypothesis import given
@@ -59,6 +60,33 @@ def test_the_worse_half_by_progress_per_second_is_stopped():
     assert halving.baseline(race) == -10
     assert halving.run_rate(race.run(8, 1), 0.0, -10) == 0.8 / 2.0
     assert sorted(halving.halve(race)) == [2, 16]
+
+
+def running(n, seed, t, scores=()):
+    """A run paused after ``t`` s of its own time, having printed ``scores`` (none: nothing yet)."""
+    curve = tuple(CurvePoint(t * (i + 1) / len(scores), 100 * (i + 1), s) for i, s in enumerate(scores))
+    return RaceRun(num_envs=n, seed=seed, status="running", wall_s=t, curve=curve,
+                   last_score=scores[-1] if scores else None)
+
+
+def test_nothing_is_stopped_while_no_config_has_made_progress():
+    # the first rung of a program that takes longer to start than the rung: at 3 s the 1-env runs
+    # printed their fresh policy's return, the others nothing; ranking them would be a guess
+    runs = [running(1, s, 3.0, (20.0,)) for s in (1, 2, 3)] + [running(n, s, 3.0) for n in (2, 4, 8) for s in (1, 2, 3)]
+    race = race_of(runs)
+    assert halving.halve(race) == []
+    # one rung later the larger configs made progress and the smaller did not: they stop
+    runs = ([running(1, s, 5.0, (20.0, 20.0)) for s in (1, 2, 3)] + [running(2, s, 5.0, (21.0,)) for s in (1, 2, 3)]
+            + [running(n, s, 5.0, (20.0, 20.0 + n * 5)) for n in (4, 8) for s in (1, 2, 3)])
+    race = dataclasses.replace(race_of(runs), score=200.0)
+    assert sorted(halving.halve(race)) == [1, 2]
+
+
+def test_a_config_that_ties_with_the_last_one_kept_goes_on():
+    runs = [running(n, 1, 4.0, (-10.0, s)) for n, s in ((2, -8.0), (4, -5.0), (8, -5.0), (16, -2.0))]
+    race = dataclasses.replace(race_of(runs), score=10.0)
+    # 16 and then 4 and 8 (equal progress): the half kept ends in a tie, so only 2 stops
+    assert halving.halve(race) == [2]
 
 
 def test_a_config_stops_once_its_median_cannot_beat_the_best_known():
