@@ -30,6 +30,7 @@ from advisor.sweeping import (
     run_with_progress,
     show_saved,
 )
+from profiler.checks import UNFINISHED_STATUSES
 
 
 class Say(Protocol):
@@ -175,10 +176,12 @@ def calibrate(request: SweepRequest) -> int:
         for line in plan.lines:
             err.print(line, markup=False)
     shown = request.progress()
+    # a resumed sweep's bar starts at the points it keeps
+    kept = sum(p.status not in UNFINISHED_STATUSES for p in getattr(section, "points", ()))
     profile = run_sweep(request.kind, name, lambda: run_with_progress(
         plan.total, lambda on_event: request.sweep(plan, name, on_event, resume=request.resume, fresh=request.fresh,
                                                    claim=claim, strict=request.strict),
-        shown.label, shown.ok_text, shown.error_chars, shown=shown.shown, states=shown.states))
+        shown.label, shown.ok_text, shown.error_chars, shown=shown.shown, states=shown.states, completed=kept))
     profile, extra = request.finish(profile, plan, name, say)
     return show_saved(profile, request.kind, name, request.json_output, lambda s: request.table(s, name),
                       request.smaller, request.next_hint(name), extra, quick=request.has_quick)

@@ -36,19 +36,16 @@ def curve_spec(rows: list[dict[str, Any]], score: float) -> dict[str, Any]:
 def predicted_rows(profile: Profile, race: Race, headroom: float = 0.9) -> tuple[list[dict[str, Any]], str]:
     """Every config's predicted time to score (``recommend --objective time-to-score``), or an empty
     list and why not (no calibration of the race's kind, no run reached the score)."""
-    import importlib
-
     from advisor import kinds
     from advisor.errors import AdvisorError
 
     kind = kinds.REGISTRY.get(race.kind)
     if kind is None or not kind.race_module or profile.section(race.kind) is None:
         return [], f"no {race.kind} calibration in this profile: no env steps/s to predict time to score with"
-    from advisor.time_to_score import recommend_time_to_score
+    from advisor.time_to_score import recommend_for
 
-    score_rows = importlib.import_module(kind.race_module).score_rows
     try:
-        rec = recommend_time_to_score(profile.name, race.kind, race, score_rows(profile, headroom))
+        rec = recommend_for(profile, race.kind, race, headroom)
     except AdvisorError as exc:
         return [], str(exc)
     rows = [{"num_envs": o.num_envs, "predicted_s": o.time_s, "low_s": o.time_low_s, "high_s": o.time_high_s,

@@ -119,14 +119,15 @@ def report_done(progress: Progress, task: Any, event: Any, label: str, ok_text: 
 
 def run_with_progress(total: int, sweep: Callable[[Callable[[Any], None]], Any], label: Callable[[Any], str],
                       ok_text: Callable[[Any], str], error_chars: int = 100, *, shown: tuple[str, ...] = (),
-                      states: dict[str, Callable[[Any], str]] | None = None) -> Any:
-    """``sweep(on_event)`` under a progress bar of ``total`` points, its events shown: an event of a
+                      states: dict[str, Callable[[Any], str]] | None = None, completed: int = 0) -> Any:
+    """``sweep(on_event)`` under a progress bar of ``total`` points (``completed`` of them finished
+    before, as in a resumed sweep), its events shown: an event of a
     phase in ``shown`` puts its message on the bar (an ``adapt`` event adds a point to it first); a
     ``measure`` event's message is printed as ``label(key): message``; a phase in ``states`` puts
     ``states[phase](key)`` on the bar; ``done`` prints the point's line (:func:`report_done`)."""
     states = states or {}
     with sweep_progress() as progress:
-        task = progress.add_task("starting", total=total)
+        task = progress.add_task("starting", total=total, completed=min(completed, total))
 
         def on_event(event) -> None:
             if event.phase in shown:

@@ -81,6 +81,31 @@ def race_for(profile: Any, kind: str, score: float | None) -> Race:
     return race
 
 
+def recommend_for(profile: Any, kind: str, race: Race, headroom: float) -> ScoreRecommendation:
+    """:func:`recommend_time_to_score` of ``profile``'s calibration of ``kind`` through the kind's
+    race module: its ``score_rows(profile, headroom)`` and its ``prior(profile)`` on the critical
+    batch (a measured gradient noise scale, or none)."""
+    import importlib
+
+    from advisor import kinds
+
+    module = importlib.import_module(kinds.get(kind).race_module)
+    prior, prior_text = module.prior(profile)
+    return recommend_time_to_score(profile.name, kind, race, module.score_rows(profile, headroom), prior, prior_text)
+
+
+def score_answer(rec: ScoreRecommendation, data: dict[str, Any] | None = None, after: tuple[str, ...] = (),
+                 written: Any = None) -> Any:
+    """``recommend --objective time-to-score``'s answer: the table and the model's lines, then the
+    kind's ``after`` lines (what to run); ``data`` adds to the JSON; ``written`` is ``-o``'s file."""
+    from advisor.answer import Answer
+
+    payload = score_json(rec)
+    payload.update(data or {})
+    return Answer(payload, head=lambda: [score_table(rec), *score_lines(rec), *after], written=written,
+                  found=rec.ok)
+
+
 def fit_race(race: Race, prior_b_crit: float | None = None) -> Any:
     """The sample-efficiency model of a race's settled runs (reached: their env steps to score;
     censored: the env steps they ran)."""

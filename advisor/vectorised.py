@@ -6,28 +6,47 @@ default memory pool (their explorer charts are :mod:`advisor.vectorised_explore`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import KW_ONLY, dataclass
+from typing import Annotated, Any, Optional
 
 import numpy as np
+import typer
 from rich.table import Table
 
 from advisor.console import table as new_table
 from advisor.errors import BadInput
 from advisor.units import format_bytes
-from advisor.workload import WorkloadKind
+from advisor.workload import Option, WorkloadKind
 from models.base import distinct
 
 #: JAX's default preallocated pool on GPUs (XLA_PYTHON_CLIENT_MEM_FRACTION).
 JAX_DEFAULT_POOL_FRACTION = 0.75
 
+# The options the vectorised kinds share, declared once (the CLI names the kinds that take each
+# in front of its help, :func:`advisor.cli.options.with_kind_options`).
+#: ``recommend --tolerance``: the efficient objective's allowance.
+TOLERANCE_OPTION = Option("tolerance", Annotated[float, typer.Option(
+    help="mjx: fraction of the best throughput the efficient objective may give up.")], 0.05)
+#: ``recommend --memory-headroom``: the share of the device's memory a config may use.
+HEADROOM_OPTION = Option("memory_headroom", Annotated[float, typer.Option(
+    help="mjx: fraction of device memory a config's peak-memory upper bound may use (0.9 = 90%).")], 0.9)
+#: ``recommend --score``: the return that ``--objective time-to-score`` predicts the time to.
+SCORE_OPTION = Option("score", Annotated[Optional[float], typer.Option(
+    help="command: with --objective time-to-score, the return to reach (the profile's race to it, 'advisor race', "
+         "gives the sample-efficiency model).")], None)
+#: ``predict --num-envs``: the sizes to predict at.
+NUM_ENVS_PREDICT_OPTION = Option("num_envs", Annotated[Optional[str], typer.Option(
+    help="mjx: comma-separated num_envs to predict at, e.g. 1024,8192.")], None)
+
 
 @dataclass(frozen=True)
 class NumEnvsOption:
-    """What every ``num_envs`` a vectorised recommendation weighs starts with (brax and command
-    add their time to the target): predicted env steps/s with its 90% interval, peak memory
-    (bytes, ``None`` when unknown) with its upper bound, whether that fits the memory budget, and
-    whether the prediction extrapolates the measured range."""
+    """What every ``num_envs`` a vectorised recommendation weighs starts with: predicted env
+    steps/s with its 90% interval, peak memory (bytes, ``None`` when unknown) with its upper
+    bound, whether that fits the memory budget, whether the prediction extrapolates the measured
+    range, the time to the target (s) with its 90% interval, and whether this config was measured
+    (then ``train_sps`` is the measurement, ``fit_train_sps`` the fit's own prediction beside it).
+    The last two are keyword-only, so each kind adds its own fields after them."""
 
     num_envs: int
     train_sps: float
@@ -37,6 +56,12 @@ class NumEnvsOption:
     peak_bytes_upper: int | None
     fits: bool
     extrapolated: bool
+    time_s: float
+    time_low_s: float
+    time_high_s: float
+    _: KW_ONLY
+    measured: bool = False
+    fit_train_sps: float | None = None
 
 
 class VectorisedKind(WorkloadKind):
@@ -82,6 +107,44 @@ def prediction_rows(curves: Any, num_envs: list[int], peak_key: str = "peak_byte
             "measured": bool(at.measured[i]), "fit_train_sps": float(at.fit[i]),
             **(extra or {}),
         })
+    return rows
+
+
+def candidate_num_envs(measured: tuple[int, ...]) -> list[int]:
+    """The num_envs a vectorised kind's table weighs: powers of two inside the measured range, plus
+    the measured values themselves."""
+    low, high = min(measured), max(measured)
+    return sorted({2**k for k in range(0, 31) if low <= 2**k <= high} | set(measured))
+
+
+def race_candidates(curves: Any) -> tuple[list[int], str]:
+    """``(num_envs, why)`` to race when the user names none: the table's num_envs with the highest
+    predicted env steps/s and those below it down to an eighth of it, at most four (throughput
+    rises with num_envs while sample efficiency falls, so the soonest score lies at or below the
+    fastest)."""
+    grid = candidate_num_envs(curves.measured_num_envs)
+    rows = prediction_rows(curves, grid)
+    fastest = max(rows, key=lambda r: r["train_sps"])["num_envs"]
+    chosen = sorted({n for n in grid if fastest // 8 <= n <= fastest})
+    return chosen[-4:], (f"the calibrated num_envs with the highest predicted env steps/s ({fastest}) and the "
+                         f"sizes below it down to an eighth")
+
+
+def score_rows(curves: Any, headroom: float, fixed_s_at: Any) -> list[dict[str, Any]]:
+    """The throughput rows that turn a race's env steps to score into time to score
+    (:mod:`advisor.time_to_score`): every num_envs of the table (:func:`candidate_num_envs`) with
+    env steps/s and its interval, ``fixed_s`` (``fixed_s_at(num_envs)``: start-up and compile, s)
+    and whether its peak-memory bound fits ``headroom`` of the device's memory (without a bound:
+    whether it is no larger than the largest measured, and below any size that ran out of memory)."""
+    section = curves.section
+    rows = prediction_rows(curves, candidate_num_envs(curves.measured_num_envs))
+    capacity = section.accelerator.memory_bytes
+    largest, oom = max(curves.measured_num_envs), section.oom_num_envs
+    for row in rows:
+        row["fixed_s"] = fixed_s_at(row["num_envs"])
+        upper = row["peak_bytes_upper"]
+        fits = upper <= headroom * capacity if upper is not None and capacity else row["num_envs"] <= largest
+        row["fits"] = bool(fits) and (oom is None or row["num_envs"] < oom)
     return rows
 
 

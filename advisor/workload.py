@@ -159,6 +159,9 @@ class WorkloadKind(abc.ABC):
     #: ``score_rows(profile, headroom)`` gives the calibrated throughput rows that turn a race's env
     #: steps to score into predicted time to score (:mod:`advisor.time_to_score`)
     race_module: str = ""
+    #: whether this kind's race runs the user's command (given after ``--``); ``advisor race``
+    #: defaults to such a kind when a command is given
+    race_takes_command: bool = False
     #: options this kind adds to ``verify``, and that command's help for it (empty: no verify)
     verify_options: tuple[Option, ...] = ()
     verify_help: str = ""

@@ -40,7 +40,7 @@ class LooRow:
 class CurveValidation:
     curve: str  # train_sps | peak_bytes | peak_from_xla | peak_along_envs | env_steps_per_s
     form: str
-    rows: tuple[Any, ...]  # LooRow, or WorkerLooRow for worker scaling
+    rows: tuple[Any, ...]  # LooRow, or models.validation_rllib.RllibLooRow for worker scaling
     confidence: float = 0.9  # of the intervals worker rows carry
 
     @property
@@ -174,30 +174,6 @@ def validate_envs_memory(section: Any) -> CurveValidation | None:
     return CurveValidation("peak_along_envs", form, _loo(n, y, n, fit_along))
 
 
-@dataclass(frozen=True)
-class WorkerLooRow:
-    """One held-out worker-scaling point: env steps/s measured and predicted by the fit to the
-    other points, ``error`` = predicted/measured - 1, the form the rest chose, the prediction's
-    interval (``low``, ``high``) and whether the measurement fell ``inside``; the efficiency
-    fields (fractions) are ``None`` without a measured 1r x 1e baseline, and for it."""
-
-    num_env_runners: int
-    num_envs_per_env_runner: int
-    measured: float
-    predicted: float
-    error: float
-    interior: bool
-    form: str
-    low: float | None = None
-    high: float | None = None
-    inside: bool | None = None
-    efficiency_measured: float | None = None
-    efficiency_predicted: float | None = None
-    efficiency_low: float | None = None
-    efficiency_high: float | None = None
-    efficiency_inside: bool | None = None
-
-
 def validate_workers(section: Any) -> list[CurveValidation]:
     """Leave-one-out table for env steps/s over runners, with each held-out point's interval
     (empty with fewer than three points or when no held-out point can be predicted by the rest)."""
@@ -210,14 +186,9 @@ def validate_workers(section: Any) -> list[CurveValidation]:
     keys = [p.key for p in ok]
     runners = [k[0] for k in keys]
     result = validate_rllib(keys, [p.env_steps_per_s for p in ok], [p.env_steps_per_s_samples for p in ok])
-    rows = []
-    for r in result.rows:
-        if r.predicted is None:
-            continue
-        rows.append(WorkerLooRow(r.num_env_runners, r.num_envs_per_env_runner, r.measured, r.predicted, r.error,
-                                 min(runners) < r.num_env_runners < max(runners), r.form, r.low, r.high, r.inside,
-                                 r.efficiency_measured, r.efficiency_predicted, r.efficiency_low, r.efficiency_high,
-                                 r.efficiency_inside))
+    # interior over runner counts of the whole sweep (the rows' own is within one envs per runner)
+    rows = [replace(r, interior=min(runners) < r.num_env_runners < max(runners))
+            for r in result.rows if r.predicted is not None]
     if not rows:
         return []
     form = RunnerScalingModel().fit(keys, [p.env_steps_per_s for p in ok]).usl_.form_

@@ -54,8 +54,9 @@ class RaceOptions:
     name: Annotated[str, typer.Option(
         help="Profile to save the race into (a calibrated one gives the candidates, and 'recommend --objective "
              "time-to-score' then uses both).")] = "race"
-    kind: Annotated[str, typer.Option(help="The workload kind that trains: command (your command after --).")] = (
-        kinds.racing()[0].name)
+    kind: Annotated[Optional[str], typer.Option(
+        help=f"The workload kind that trains: {', '.join(k.name for k in kinds.racing())}. Default: the one that "
+             "races your command when one follows --, else the one the --name profile calibrated.")] = None
     resume: Annotated[bool, typer.Option(help="Go on with an interrupted race of this profile (same options).")] = False
     fresh: Annotated[bool, typer.Option(help="Discard an unfinished race of this profile and start over.")] = False
     no_wait: Annotated[bool, typer.Option("--no-wait", help="When another calibration or race holds this device, "
@@ -96,11 +97,11 @@ def run_race_command(options: RaceOptions) -> int:
     """Check the options, ask the kind for the race, run it and show its result; the exit code."""
     from profiler.store import check_name, load_profile_file, profile_path
 
-    chosen = kinds.get(options.kind)
     options.check()
     check_name(options.name)
     path = profile_path(options.name)
     profile = load_profile_file(path) if path.exists() else None
+    chosen = kinds.race_kind(options.kind, bool(options.command), profile)
     spec, candidates_from, platform = chosen.race_spec(profile, list(options.command or []), options.request())
     saved = _run_race(spec, options, platform, candidates_from)
     _show_result(saved.race(spec.kind), spec.kind, options, candidates_from, path)

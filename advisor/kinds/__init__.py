@@ -4,6 +4,7 @@ it (see :mod:`advisor.workload`); adding a kind adds its folders and one line he
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from advisor.errors import BadInput
 from advisor.workload import WorkloadKind
@@ -36,9 +37,24 @@ def in_profile(profile, among=None) -> list[WorkloadKind]:
 
 
 def racing() -> tuple[WorkloadKind, ...]:
-    """The kinds ``advisor race`` races (those with a ``race_module``), in registry order; the first is
-    its default ``--kind``."""
+    """The kinds ``advisor race`` races (those with a ``race_module``), in registry order."""
     return tuple(kind for kind in REGISTRY.values() if kind.race_module)
+
+
+def race_kind(name: str | None, command_given: bool, profile: Any) -> WorkloadKind:
+    """The kind ``advisor race`` races: ``--kind`` where given; else, with a command after ``--``, the
+    kind that races commands; else the one racing kind the profile holds a calibration of."""
+    if name is not None:
+        return get(name)
+    if command_given:
+        return next(kind for kind in racing() if kind.race_takes_command)
+    held = [kind for kind in racing() if not kind.race_takes_command and profile is not None
+            and profile.section(kind.name) is not None]
+    if len(held) == 1:
+        return held[0]
+    choices = " or ".join(kind.name for kind in racing())
+    raise BadInput(f"nothing to race: give your training command after -- (e.g. -- python train.py --num-envs "
+                   f"{{num_envs}} --seed {{seed}}), or --kind {choices} with --name of a profile that calibrated it")
 
 
 def names() -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from advisor.vectorised import VectorisedKind
+from advisor.vectorised import HEADROOM_OPTION, NUM_ENVS_PREDICT_OPTION, VectorisedKind
 from advisor.workload import Option
 
 
@@ -24,8 +24,7 @@ class BraxKind(VectorisedKind):
     objectives = ("fastest",)
     default_objective = "fastest"
     recommend_options = (
-        Option("memory_headroom", Annotated[float, typer.Option(
-            help="mjx, command, brax: fraction of device memory a config's peak-memory upper bound may use.")], 0.9),
+        HEADROOM_OPTION,
         _int_option("env_steps_per_update", "env steps per training step (batch_size x unroll_length x "
                     "num_minibatches x action_repeat; Brax's sample-efficiency quantity); sets batch_size at "
                     "Playground's num_minibatches and unroll_length. Default: Playground's for the env."),
@@ -37,8 +36,7 @@ class BraxKind(VectorisedKind):
     predict_axis = "num_envs"
     predict_example = "--num-envs 64,256 (brax)"
     predict_options = (
-        Option("num_envs", Annotated[Optional[str], typer.Option(
-            help="Comma-separated num_envs for MJX, command or brax predictions, e.g. 1024,8192.")], None),
+        NUM_ENVS_PREDICT_OPTION,
     )
     page_module = "advisor.kinds.brax.page"
     points_word = "configs"

@@ -39,15 +39,9 @@ BRAX_NUM_EVAL_ENVS = 128
 @dataclass(frozen=True)
 class BraxOption(NumEnvsOption):
     """One ``num_envs`` at the chosen shape: env steps/s with its 90% interval, peak memory
-    (bytes) with its upper bound, and the time to target (s) with its parts."""
+    (bytes) with its upper bound, and the time to target (s) with its training part ``train_s``."""
 
     train_s: float
-    time_s: float
-    time_low_s: float
-    time_high_s: float
-    #: whether this num_envs at this shape was measured (then train_sps is the measurement), and the fit's prediction
-    measured: bool = False
-    fit_train_sps: float | None = None
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,10 @@ def time_to_score(profile: Profile, request: RecommendRequest, *, score: float |
     score, the shortest, and the command line to run it (written as a script to ``-o``)."""
     import shlex
 
-    from advisor.kinds.command.race import score_rows
-    from advisor.time_to_score import race_for, recommend_time_to_score, score_json, score_lines, score_table
+    from advisor.time_to_score import race_for, recommend_for, score_answer
 
     race = race_for(profile, "command", score)
-    rec = recommend_time_to_score(profile.name, "command", race, score_rows(profile, headroom))
+    rec = recommend_for(profile, "command", race, headroom)
     line = None
     if rec.chosen is not None:
         values = {"num_envs": rec.chosen.num_envs, "seed": 1, "total_timesteps": race.settings.get("total_timesteps", 0),
@@ -50,14 +49,11 @@ def time_to_score(profile: Profile, request: RecommendRequest, *, score: float |
         argv = [a.format(**{k: str(v) for k, v in values.items()}) for a in race.settings.get("argv", [])]
         env = race.settings.get("env") or {}
         line = " ".join([f"{k}={shlex.quote(str(v))}" for k, v in env.items()] + [shlex.quote(a) for a in argv])
-    data = score_json(rec)
-    data["command_line"] = line
     written = None
     if request.output is not None and line:
         script = f"#!/bin/sh\n# written by advisor recommend --objective time-to-score\nexec {line}\n"
         written = Written(request.output, lambda: script, "train.sh")
-    return Answer(data, head=lambda: [score_table(rec), *score_lines(rec), *([f"run: {line}"] if line else [])],
-                  written=written, found=rec.ok)
+    return score_answer(rec, {"command_line": line}, (f"run: {line}",) if line else (), written)
 
 
 def predict(loaded, name: str, *, num_envs: str) -> Answer:

@@ -4,12 +4,16 @@ num_envs curves (:mod:`models.num_envs_curves`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Any
 
-import typer
-
-from advisor.vectorised import VectorisedKind
-from advisor.workload import Option, RaceRequest
+from advisor.vectorised import (
+    HEADROOM_OPTION,
+    NUM_ENVS_PREDICT_OPTION,
+    SCORE_OPTION,
+    TOLERANCE_OPTION,
+    VectorisedKind,
+)
+from advisor.workload import RaceRequest
 from profiler.profile import Hardware, Profile
 
 
@@ -21,22 +25,16 @@ class CommandKind(VectorisedKind):
     default_objective = "efficient"
     targetless_objectives = ("time-to-score",)
     recommend_options = (
-        Option("score", Annotated[Optional[float], typer.Option(
-            help="command: with --objective time-to-score, the return to reach (the profile's race to it, 'advisor "
-                 "race', gives the sample-efficiency model).")], None),
-        Option("tolerance", Annotated[float, typer.Option(
-            help="mjx, command: fraction of the best throughput the efficient objective may give up.")], 0.05),
-        Option("memory_headroom", Annotated[float, typer.Option(
-            help="mjx, command: fraction of device memory a config's peak-memory upper bound may use.")], 0.9),
+        SCORE_OPTION,
+        TOLERANCE_OPTION,
+        HEADROOM_OPTION,
     )
     predict_axis = "num_envs"
     predict_example = "--num-envs 64,1024 (command)"
-    predict_options = (
-        Option("num_envs", Annotated[Optional[str], typer.Option(
-            help="Comma-separated num_envs for MJX or command predictions, e.g. 1024,8192.")], None),
-    )
+    predict_options = (NUM_ENVS_PREDICT_OPTION,)
     page_module = "advisor.kinds.command.page"
     race_module = "advisor.kinds.command.race"
+    race_takes_command = True
     points_word = "num_envs"
     recommend_help = "for --kind command, num_envs for your own training command and the exact command line to run"
     objective_help = ("command: efficient (default; the smallest num_envs within --tolerance of the best predicted env "

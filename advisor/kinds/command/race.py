@@ -19,23 +19,15 @@ PRESET_NUM_STEPS = {"cleanrl": 128, "sb3": 2048}
 
 
 def candidates_from_profile(profile: Profile | None) -> tuple[list[int], str]:
-    """``(num_envs, why)`` from the profile's command calibration: the num_envs with the highest
-    predicted env steps/s and the powers of two down to an eighth of it (throughput rises with
-    num_envs while sample efficiency falls, so the soonest score lies at or below the fastest)."""
+    """``(num_envs, why)`` from the profile's command calibration (:func:`advisor.vectorised.race_candidates`)."""
     section = profile.section("command") if profile is not None else None
     if section is None or len({p.num_envs for p in section.ok_points}) < 2:
         raise BadInput("give the candidates with --num-envs 2,4,8 (or calibrate the command first with 'advisor "
                        "calibrate command --name NAME' and race with the same --name)")
-    from advisor.kinds.command.recommend import candidate_num_envs, predict_rows
+    from advisor.vectorised import race_candidates
     from models.num_envs_curves import fit_vectorised
 
-    curves = fit_vectorised(section)
-    grid = candidate_num_envs(curves.measured_num_envs)
-    rows = predict_rows(curves, grid)
-    fastest = max(rows, key=lambda r: r["train_sps"])["num_envs"]
-    chosen = sorted({n for n in grid if fastest // 8 <= n <= fastest})
-    return chosen[-4:], (f"the calibrated num_envs with the highest predicted env steps/s ({fastest}) and the "
-                         f"sizes below it down to an eighth")
+    return race_candidates(fit_vectorised(section))
 
 
 def race_spec(profile: Profile | None, command: list[str], request: RaceRequest, device: str) -> tuple[RaceSpec, str]:
@@ -68,10 +60,16 @@ def check_program(command: list[str]) -> None:
     _check_program(CommandWorkload(argv=tuple(command), cwd=os.getcwd()))
 
 
+def prior(profile: Profile) -> tuple[float | None, str]:
+    """No prior on the critical batch: a command's gradients are the program's own, unseen."""
+    return None, ""
+
+
 def score_rows(profile: Profile, headroom: float) -> list[dict]:
-    """The command section's throughput rows for every config of its table (powers of two in the
-    measured range), with the fixed cost and whether each fits ``headroom`` of the device's memory."""
-    from advisor.kinds.command.recommend import candidate_num_envs, predict_rows
+    """The command section's throughput rows for every config of its table, with the fixed cost
+    its runs measured (:func:`advisor.vectorised.score_rows`)."""
+    from advisor.kinds.command.recommend import fixed_cost_at
+    from advisor.vectorised import score_rows as rows_of
     from models.num_envs_curves import fit_vectorised
 
     section = profile.section("command")
@@ -79,11 +77,4 @@ def score_rows(profile: Profile, headroom: float) -> list[dict]:
         raise BadInput(f"profile {profile.name!r} has no command calibration, so no env steps/s to turn env steps into "
                        f"time; calibrate it ('advisor calibrate command --name {profile.name} -- ...')")
     curves = fit_vectorised(section)
-    rows = predict_rows(curves, candidate_num_envs(curves.measured_num_envs))
-    capacity = section.accelerator.memory_bytes
-    largest, oom = max(curves.measured_num_envs), section.oom_num_envs
-    for row in rows:
-        upper = row["peak_bytes_upper"]
-        fits = upper <= headroom * capacity if upper is not None and capacity else row["num_envs"] <= largest
-        row["fits"] = bool(fits) and (oom is None or row["num_envs"] < oom)
-    return rows
+    return rows_of(curves, headroom, lambda n: fixed_cost_at(curves, n))

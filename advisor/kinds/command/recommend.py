@@ -15,7 +15,7 @@ import numpy as np
 
 from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
-from advisor.vectorised import NumEnvsOption, prediction_rows, trend_note
+from advisor.vectorised import NumEnvsOption, candidate_num_envs, prediction_rows, trend_note
 from models.num_envs_curves import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 from profiler.kinds.command.schema import CommandWorkload
@@ -30,16 +30,11 @@ OBJECTIVES = {
 @dataclass(frozen=True)
 class CommandOption(NumEnvsOption):
     """One evaluated ``num_envs``: predicted env steps/s with its interval, peak memory (bytes,
-    ``None`` when unknown) with its upper bound, and time to target (s, fixed cost included)."""
+    ``None`` when unknown) with its upper bound, and time to target (s, the fixed cost ``fixed_s``
+    included) for the ``total_timesteps`` it runs."""
 
     total_timesteps: int
     fixed_s: float
-    time_s: float
-    time_low_s: float
-    time_high_s: float
-    #: whether this num_envs was measured (then train_sps is the measurement), and the fit's prediction
-    measured: bool = False
-    fit_train_sps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -72,12 +67,6 @@ class CommandRecommendation(Recommendation):
         in (its arguments may be relative to it), from wherever the script is started."""
         cwd = f"cd {shlex.quote(self.workload.cwd)}\n" if self.workload.cwd else ""
         return f"#!/bin/sh\n# written by advisor recommend --kind command (profile {self.profile})\n{cwd}exec {self.command_line}\n"
-
-
-def candidate_num_envs(measured: tuple[int, ...]) -> list[int]:
-    """Powers of two inside the measured range, plus the measured values themselves."""
-    low, high = min(measured), max(measured)
-    return sorted({2**k for k in range(0, 31) if low <= 2**k <= high} | set(measured))
 
 
 def evaluate(curves: VectorCurves, num_envs: list[int], *, target_steps: int,

@@ -33,8 +33,12 @@ from profiler.serde import to_jsonable
 
 
 def recommend_command(kind, request: RecommendRequest, *, tolerance: float, memory_headroom: float,
-                      minibatch_size: int, base: Path | None, min_updates: int = DEFAULT_MIN_UPDATES) -> Answer:
+                      minibatch_size: int, base: Path | None, min_updates: int = DEFAULT_MIN_UPDATES,
+                      score: float | None = None) -> Answer:
     """``advisor recommend --kind mjx``: num_envs and num_minibatches for a LocoMuJoCo conf.yaml."""
+    if request.objective == "time-to-score":
+        chosen_profile, _note = resolve_profile(request.profile, kind)
+        return time_to_score(chosen_profile, request, score=score, headroom=memory_headroom)
     base_text = base_data = None
     if base is not None:
         base_text, base_data = read_base(base)
@@ -70,6 +74,29 @@ def recommend_command(kind, request: RecommendRequest, *, tolerance: float, memo
     answer = recommendation_answer(rec, data, table=lambda: mjx_options_table(rec), lines=list, output=output,
                                    output_text=lambda: conf_text, example="conf.yaml")
     return replace(answer, warnings=warnings, tail=tail)
+
+
+def time_to_score(profile: Any, request: RecommendRequest, *, score: float | None, headroom: float) -> Answer:
+    """``recommend --kind mjx --objective time-to-score --score S``: every num_envs's predicted time
+    to score from the profile's MJX race and calibration, the shortest, and its LocoMuJoCo
+    ``experiment:`` values (the race's shape: minibatches near its size), written to ``-o``."""
+    from advisor.answer import Written
+    from advisor.time_to_score import race_for, recommend_for, score_answer
+    from profiler.minibatch import DEFAULT_MINIBATCH_SIZE, nearest_num_minibatches
+
+    race = race_for(profile, "mjx", score)
+    rec = recommend_for(profile, "mjx", race, headroom)
+    if rec.chosen is None:
+        return score_answer(rec)
+    argv = race.settings.get("argv", [])
+    size = int(argv[argv.index("--minibatch-size") + 1]) if "--minibatch-size" in argv else DEFAULT_MINIBATCH_SIZE
+    epochs = int(argv[argv.index("--update-epochs") + 1]) if "--update-epochs" in argv else 4
+    values = {"num_envs": rec.chosen.num_envs, "num_steps": race.num_steps,
+              "num_minibatches": nearest_num_minibatches(rec.chosen.num_envs, race.num_steps, size),
+              "update_epochs": epochs}
+    conf = "experiment:\n" + "".join(f"  {k}: {v}\n" for k, v in values.items())
+    written = Written(request.output, lambda: conf, "conf.yaml") if request.output is not None else None
+    return score_answer(rec, {"experiment": values}, (Verbatim(conf),), written)
 
 
 def _conf_shape(data: dict[str, Any] | None, where: str) -> dict[str, Any]:

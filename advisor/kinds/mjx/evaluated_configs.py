@@ -14,32 +14,22 @@ from dataclasses import dataclass
 
 from advisor.kinds.mjx.config_prediction import predict_configs
 from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES, LOCOMUJOCO_BATCH, min_rollout_steps
+from advisor.vectorised import NumEnvsOption
 from profiler.minibatch import choose_num_minibatches, divisors
 
 
 @dataclass(frozen=True)
-class MjxOption:
+class MjxOption(NumEnvsOption):
     """One evaluated config: predicted throughput (env steps/s) with its interval, peak memory
     (bytes; ``None`` when unknown) with its upper bound, time to the target (s), the PPO updates
     it runs (``target // num_steps // num_envs``), its gradient steps per update
     (``update_epochs * num_minibatches``) and per env step collected (that over ``num_envs *
     num_steps``), and ``excluded``: why it is not recommended (``None`` when it may be)."""
 
-    num_envs: int
     num_minibatches: int
     minibatch_size: int
-    train_sps: float
-    train_sps_low: float
-    train_sps_high: float
-    peak_bytes: int | None
-    peak_bytes_upper: int | None
-    fits: bool
-    extrapolated: bool
     num_updates: int
     env_steps: int
-    time_s: float
-    time_low_s: float
-    time_high_s: float
     num_steps: int = 50
     update_epochs: int = 4
     gradient_steps_per_update: int = 0
@@ -48,9 +38,6 @@ class MjxOption:
     extrapolated_axes: tuple[str, ...] = ()
     excluded: str | None = None
     notes: tuple[str, ...] = ()
-    #: whether this exact config was measured (then train_sps is the measurement), and the fit's prediction
-    measured: bool = False
-    fit_train_sps: float | None = None
 
 
 def batch_splits(batch: int, measured: tuple[int, ...], min_steps: int) -> list[tuple[int, int]]:

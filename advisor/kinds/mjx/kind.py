@@ -10,8 +10,14 @@ from typing import Annotated, Any, Optional
 import typer
 
 from advisor.kinds.mjx.sample_efficiency import DEFAULT_MIN_UPDATES
-from advisor.vectorised import VectorisedKind
-from advisor.workload import Option
+from advisor.vectorised import (
+    HEADROOM_OPTION,
+    NUM_ENVS_PREDICT_OPTION,
+    SCORE_OPTION,
+    TOLERANCE_OPTION,
+    VectorisedKind,
+)
+from advisor.workload import Option, RaceRequest
 from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
 from profiler.profile import Hardware, Profile
 
@@ -20,13 +26,13 @@ class MjxKind(VectorisedKind):
     name = "mjx"
     title = "MJX/JAX PPO (LocoMuJoCo conf.yaml)"
     short = "MJX"
-    objectives = ("efficient", "max-throughput", "same-batch")
+    objectives = ("efficient", "max-throughput", "same-batch", "time-to-score")
     default_objective = "efficient"
+    targetless_objectives = ("time-to-score",)
     recommend_options = (
-        Option("tolerance", Annotated[float, typer.Option(
-            help="mjx: fraction of the best throughput the efficient objective may give up.")], 0.05),
-        Option("memory_headroom", Annotated[float, typer.Option(
-            help="mjx, command, brax: fraction of device memory a config's peak-memory upper bound may use (0.9 = 90%).")], 0.9),
+        TOLERANCE_OPTION,
+        HEADROOM_OPTION,
+        SCORE_OPTION,
         Option("minibatch_size", Annotated[int, typer.Option(
             help="mjx: target samples per minibatch; num_minibatches is chosen so num_envs*num_steps/num_minibatches "
                  "is near it and divides exactly.")], DEFAULT_MINIBATCH_SIZE),
@@ -41,8 +47,7 @@ class MjxKind(VectorisedKind):
     predict_axis = "num_envs"
     predict_example = "--num-envs 1024,8192 (MJX)"
     predict_options = (
-        Option("num_envs", Annotated[Optional[str], typer.Option(
-            help="mjx: comma-separated num_envs to predict at, e.g. 1024,8192.")], None),
+        NUM_ENVS_PREDICT_OPTION,
         Option("num_minibatches", Annotated[Optional[int], typer.Option(
             help="mjx: minibatches per epoch of the configs predicted (num_envs*num_steps must divide by it). "
                  "Default: the profile's own at each num_envs.")], None, exclusive=True),
@@ -88,12 +93,15 @@ class MjxKind(VectorisedKind):
             help="mjx: actor/critic hidden layer widths, e.g. 512,256.")], "512,256"),
     )
     page_module = "advisor.kinds.mjx.page"
+    race_module = "advisor.kinds.mjx.race"
     points_word = "num_envs"
     report_rank = 1
     recommend_help = "for --kind mjx, num_envs and num_minibatches of a LocoMuJoCo conf.yaml"
     objective_help = ("mjx: efficient (default; the smallest num_envs within --tolerance of the best predicted env "
                       "steps/s), max-throughput, or same-batch (env steps per update held at --base's num_envs x "
-                      "num_steps, LocoMuJoCo's 2048 x 50 without it; the fastest num_envs x num_steps split).")
+                      "num_steps, LocoMuJoCo's 2048 x 50 without it; the fastest num_envs x num_steps split), or "
+                      "time-to-score (with --score: the shortest predicted wall-clock time to that return, from the "
+                      "profile's 'advisor race --kind mjx').")
     output_help = "mjx: the conf.yaml"
     predict_help = ("MJX train_sps (env steps/s, with 90% interval) and peak memory (bytes, with upper bound) at the "
                     "given num_envs")
@@ -118,6 +126,11 @@ class MjxKind(VectorisedKind):
         from advisor.kinds.mjx.verify_command import verify_command
 
         return verify_command(profile, origin, name, target_steps, VerifyOptions(**options))
+
+    def race_spec(self, profile: Profile | None, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
+        from advisor.kinds.mjx.race import race_spec
+
+        return race_spec(profile, profile.name if profile is not None else "NAME", command, request)
 
     def validate(self, section: Any) -> list[Any]:
         from advisor.kinds.mjx.phase_validation import phase_validations

@@ -21,7 +21,7 @@ from advisor.kinds.mjx.evaluated_configs import (
 )
 from advisor.recommendation import Recommendation
 from advisor.units import check_recommend_options
-from advisor.vectorised import JAX_DEFAULT_POOL_FRACTION, prediction_rows, trend_note
+from advisor.vectorised import JAX_DEFAULT_POOL_FRACTION, candidate_num_envs, prediction_rows, trend_note
 from models.num_envs_curves import VectorCurves
 from profiler.kinds.mjx.schema import MjxWorkload
 from profiler.minibatch import (
@@ -73,13 +73,6 @@ def pool_fraction_needed(option: MjxOption, accelerator: Accelerator, cap: float
     if share <= JAX_DEFAULT_POOL_FRACTION:
         return None
     return min(cap, math.ceil((share + 0.02) * 100) / 100)
-
-
-def candidate_num_envs(measured: tuple[int, ...]) -> list[int]:
-    """Powers of two inside the measured range, plus the measured values themselves."""
-    low, high = min(measured), max(measured)
-    powers = [2**k for k in range(0, 31) if low <= 2**k <= high]
-    return sorted(set(powers) | set(measured))
 
 
 @dataclass(frozen=True)

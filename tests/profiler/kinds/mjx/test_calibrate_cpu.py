@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.conftest import ARM, run_cli
+from tests.conftest import ARM, one_line_error, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -113,3 +113,32 @@ def test_point_logs_and_specs_are_kept_for_diagnosis(calibrated):
     runs = os.path.join(env["ADVISOR_HOME"], "runs", "tiny")
     names = set(os.listdir(runs))
     assert {"n8-compile.log", "n8-measure.log", "n16-measure.result.json"} <= names
+
+
+def test_the_calibrated_workload_races_to_a_score_and_predicts_time_to_score(calibrated):
+    env, _ = calibrated
+    # no command and no --kind: the race is of the profile's MJX workload; every env's first
+    # episode ends at the horizon (1000 steps: the arm has no fall), all on the same update, so any
+    # score the first returns reach is reached after exactly 1000 x num_envs env steps
+    proc = run_cli("race", "--name", "tiny", "--score", "-1e9", "--budget", "300s", "--num-envs", "8,16", "--seeds", "1",
+                   "--total-timesteps", "32000", "--json", env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["kind"] == "mjx" and result["num_steps"] == 10
+    for config in result["configs"]:
+        (run,) = config["runs"]
+        assert run["status"] == "reached" and run["env_steps_to_score"] == 1000 * config["num_envs"]
+        assert run["time_to_score_s"] > 1  # start-up and a real compile came first
+    profile = json.loads(run_cli("profile", "show", "tiny", "--json", env=env).stdout)
+    argv = profile["races"][0]["settings"]["argv"]
+    assert argv[1:3] == ["-m", "profiler.kinds.mjx.race_child"] and argv[argv.index("--minibatch-size") + 1] == "40"
+    rec = run_cli("recommend", "--kind", "mjx", "--profile", "tiny", "--objective", "time-to-score", "--score", "-1e9",
+                  "--json", env=env)
+    assert rec.returncode == 0, rec.stderr
+    data = json.loads(rec.stdout)
+    assert {o["num_envs"] for o in data["options"] if o["raced"]} == {8, 16}
+    assert "gradient noise scale" in data["prior"] and data["chosen"]["num_envs"] in (8, 12, 16)
+    assert data["experiment"]["num_envs"] == data["chosen"]["num_envs"] and data["experiment"]["num_steps"] == 10
+    # the race reads its own output: a trainer's preset is refused in one line
+    refused = run_cli("race", "--name", "tiny", "--score", "1", "--preset", "sb3", env=env)
+    assert refused.returncode == 2 and "--kind mjx reads the episode returns" in one_line_error(refused)
