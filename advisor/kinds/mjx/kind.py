@@ -72,7 +72,7 @@ class MjxKind(VectorisedKind):
             help="mjx: PPO epochs per iteration. Default: --base's, else the profile's.")], None),
         Option("objective", Annotated[Optional[str], typer.Option(
             help="mjx: recommend's --objective for the recommended config (efficient, max-throughput or same-batch).")], None),
-    ) + recommend_options + (
+    ) + tuple(o for o in recommend_options if o is not SCORE_OPTION) + (
         Option("timeout", Annotated[Optional[float], typer.Option(
             help="mjx: seconds before the run is ended (default: 3x the predicted time to target + 600).")], None),
         Option("compile_cache", Annotated[bool, typer.Option(
