@@ -22,7 +22,7 @@ def config_json(race: Race, config: ConfigResult) -> dict[str, Any]:
     spread = config.spread_s
     return {"num_envs": config.num_envs, "time_to_score_s": config.time_to_score_s, "censored": config.censored,
             "more_than_s": config.more_than_s, "env_steps_to_score": config.env_steps_to_score,
-            "env_steps_per_update": config.num_envs * race.num_steps,
+            "env_steps_per_update": race.env_steps_per_update(config.num_envs),
             "fastest_s": spread[0] if spread else None, "slowest_s": spread[1] if spread else None,
             "reached": len(config.reached_runs), "seeds": len(config.runs), "eliminated": config.eliminated,
             "current": config.num_envs == race.current, "runs": [run_json(r) for r in config.runs]}

@@ -3,7 +3,7 @@ every config of a kind's table, from its throughput curves and a race's sample-e
 
 time to score = fixed cost (start-up + compile, s) + env steps to score / train_sps, where env
 steps to score comes from :class:`models.sample_efficiency.SampleEfficiency` fitted to the
-profile's race to that score (env steps per update = num_envs x the race's ``num_steps``), and
+profile's race to that score (env steps per update: :meth:`profiler.race.schema.Race.env_steps_per_update`), and
 train_sps and the fixed cost from the calibration. The interval combines both models' intervals
 (fewest env steps at the highest throughput, most at the lowest). Configs no race ran are marked,
 and so are those whose env steps per update lie outside the raced ones. Pure: data in, data out.
@@ -115,7 +115,10 @@ def fit_race(race: Race, prior_b_crit: float | None = None) -> Any:
     if not any(r.reached for r in runs):
         raise BadInput(f"no run of the race reached score {race.score:g}, so its sample efficiency is unknown; race "
                        "again with a longer --budget or a lower --score")
-    batch = [r.num_envs * race.num_steps for r in runs]
+    if not any(r.reached and (r.env_steps_to_score or 0) > 0 for r in runs):
+        raise BadInput(f"every run that reached score {race.score:g} did so before training (its first evaluation), "
+                       "so the race says nothing of sample efficiency; race to a higher --score")
+    batch = [race.env_steps_per_update(r.num_envs) for r in runs]
     steps = [r.env_steps_to_score if r.reached else r.last_env_steps for r in runs]
     return SampleEfficiency(prior_b_crit=prior_b_crit).fit(batch, steps, [not r.reached for r in runs])
 
@@ -126,7 +129,7 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
     with ``_low``/``_high``, ``fixed_s``, ``fits``) and choose the shortest predicted time to score."""
     model = fit_race(race, prior_b_crit)
     seeds = len(race.seeds)
-    batches = [r["num_envs"] * race.num_steps for r in rows]
+    batches = [race.env_steps_per_update(r["num_envs"]) for r in rows]
     steps = model.predict(batches)
     low, high = model.predict_interval(batches, seeds=seeds)
     outside = model.is_extrapolation(batches)
@@ -151,8 +154,13 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
     if any(not o.raced for o in options):
         notes.append("configs marked 'no' under raced were never run to the score: their env steps come from the "
                      "sample-efficiency model, their env steps/s from the calibration")
-    notes.append("env steps per update = num_envs x " + str(race.num_steps) + " (the race's --num-steps); the model "
-                 "does not see minibatch size, epochs or learning rate: keep them as raced")
+    if race.update_env_steps:
+        notes.append(f"env steps per update = {race.update_env_steps:,} at every num_envs (the raced shape fixes it): "
+                     "the model predicts the same env steps to score for each, so the configs differ by env steps/s "
+                     "and fixed cost; keep the shape as raced")
+    else:
+        notes.append("env steps per update = num_envs x " + str(race.num_steps) + " (the race's --num-steps); the "
+                     "model does not see minibatch size, epochs or learning rate: keep them as raced")
     usable = [o for o in options if o.fits]
     base = dict(profile=profile_name, score=race.score, kind=kind, options=tuple(options), b_crit=model.b_crit_,
                 b_crit_low=b_low, b_crit_high=b_high, e_min=model.e_min_, sigma=model.sigma_, runs=model.n_runs_,

@@ -7,7 +7,8 @@ updates to reach the score (``E = S B``, so ``E_min = S_min B_crit``), where ``E
 infinitely small batch would need (the most sample-efficient) and ``B_crit`` the critical batch,
 near the gradient noise scale: below it a bigger batch saves updates almost for free, above it
 it mostly costs env steps. Seeds scatter around it
-log-normally with spread ``sigma_`` (pooled over configs' reached runs).
+log-normally with spread ``sigma_``, pooled over configs' reached runs and the censored runs that ran
+past every reached seed of their config (a seed that never got there is the widest scatter of all).
 
 The fit is Bayesian on a grid of ``(log B_crit, log E_min)``: each run that reached the score
 contributes the density of its env steps, each censored one the probability of needing more than
@@ -64,7 +65,7 @@ class SampleEfficiency(Estimator):
         b, e, c = b[keep], e[keep], c[keep]
         if not np.any(~c):
             raise ValueError("no run reached the score: the model needs at least one")
-        self.sigma_ = self._pooled_sigma(b[~c], e[~c])
+        self.sigma_ = self._pooled_sigma(b, e, c)
         log_b, log_e = np.log(b), np.log(e)
         lo_e = float(np.min(log_e[~c])) - math.log(BATCH_REACH)
         hi_e = float(np.max(log_e[~c])) + 3 * self.sigma_
@@ -91,11 +92,20 @@ class SampleEfficiency(Estimator):
         return self
 
     @staticmethod
-    def _pooled_sigma(b: np.ndarray, e: np.ndarray) -> float:
-        """Pooled within-config sd of log env steps over configs with two or more reached runs."""
+    def _pooled_sigma(b: np.ndarray, e: np.ndarray, c: np.ndarray | None = None) -> float:
+        """Pooled within-config sd of log env steps over configs with two or more runs that tell
+        the scatter: those that reached, and censored ones that ran past every seed of their config
+        that reached (a seed slower than all its config's reached ones: counted at its bound, so the
+        scatter is if anything too small; one censored early, by the halving, tells nothing)."""
+        c = np.zeros(b.size, dtype=bool) if c is None else c
         total, dof = 0.0, 0
         for value in distinct(b):
-            logs = np.log(e[b == value])
+            mine = b == value
+            reached = e[mine & ~c]
+            if reached.size == 0:
+                continue
+            slow = e[mine & c]
+            logs = np.log(np.concatenate([reached, slow[slow >= reached.max()]]))
             if logs.size >= 2:
                 total += float(((logs - logs.mean()) ** 2).sum())
                 dof += logs.size - 1

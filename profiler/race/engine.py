@@ -49,7 +49,8 @@ class RaceSpec:
     environment, ``cwd``; ``fmt`` how to read its score; ``score`` the target; ``budget_s`` the
     wall-clock budget; ``num_envs`` the candidates, ``current`` the user's own; ``seeds``;
     ``total_timesteps`` the ``{total_timesteps}`` of every run; ``num_steps`` env steps per env per
-    update; ``timeout_s`` the most one run may take of its own time; ``kind`` the workload kind."""
+    update (``update_env_steps``: env steps per update where the kind's shape fixes them whatever
+    num_envs); ``timeout_s`` the most one run may take of its own time; ``kind`` the workload kind."""
 
     argv: tuple[str, ...]
     fmt: ScoreFormat
@@ -63,6 +64,7 @@ class RaceSpec:
     cwd: str = ""
     current: int | None = None
     num_steps: int = 1
+    update_env_steps: int | None = None
     timeout_s: float | None = None
     memory_limit_bytes: int | None = None
     device: str = ""
@@ -133,7 +135,8 @@ def run_env(spec: RaceSpec) -> dict[str, str]:
 def new_race(spec: RaceSpec) -> Race:
     return Race(kind=spec.kind, score=spec.score, budget_s=spec.budget_s, num_envs=tuple(sorted(spec.num_envs)),
                 seeds=tuple(spec.seeds), created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                current=spec.current, num_steps=spec.num_steps, settings=spec.settings, method=spec.method,
+                current=spec.current, num_steps=spec.num_steps, update_env_steps=spec.update_env_steps,
+                settings=spec.settings, method=spec.method,
                 device=spec.device,
                 runs=tuple(RaceRun(num_envs=n, seed=s) for n in sorted(spec.num_envs) for s in spec.seeds))
 

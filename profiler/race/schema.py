@@ -145,7 +145,9 @@ class Race:
     target (higher is better); ``budget_s`` the wall-clock budget and ``spent_s`` what it used;
     ``num_envs`` the candidates and ``current`` the user's own config among them; ``seeds`` the
     seeds each ran with; ``num_steps`` env steps per env per update (for env steps per update,
-    the sample-efficiency model's batch; 1 when not known); ``settings`` what a ``--resume`` must
+    the sample-efficiency model's batch; 1 when not known); ``update_env_steps`` the env steps per
+    update where the kind's shape fixes them whatever num_envs (Brax's batch_size x unroll_length x
+    num_minibatches x action_repeat; ``None``: num_envs x num_steps); ``settings`` what a ``--resume`` must
     share; ``eliminated`` configs the halving stopped; ``finished``: the race ended (not
     interrupted); ``method`` how it ran and ``device`` on what."""
 
@@ -158,6 +160,7 @@ class Race:
     name: str = ""
     current: int | None = None
     num_steps: int = 1
+    update_env_steps: int | None = None
     runs: tuple[RaceRun, ...] = ()
     eliminated: tuple[int, ...] = ()
     rung: int = 0
@@ -176,9 +179,16 @@ class Race:
             raise ValueError("a race needs candidate num_envs and seeds")
         if self.budget_s <= 0:
             raise ValueError(f"budget_s must be positive, got {self.budget_s!r}")
+        if self.update_env_steps is not None and self.update_env_steps < 1:
+            raise ValueError(f"update_env_steps must be positive, got {self.update_env_steps!r}")
         keys = [r.key for r in self.runs]
         if len(keys) != len(set(keys)):
             raise ValueError("two runs of one config and seed; keep one")
+
+    def env_steps_per_update(self, num_envs: int) -> int:
+        """The sample-efficiency model's batch at ``num_envs``: ``update_env_steps`` where the shape
+        fixes it, else ``num_envs x num_steps``."""
+        return self.update_env_steps or num_envs * self.num_steps
 
     def run(self, num_envs: int, seed: int) -> RaceRun | None:
         return next((r for r in self.runs if r.key == (num_envs, seed)), None)

@@ -76,3 +76,35 @@ def test_the_cli_prints_every_config_and_refuses_a_score_no_race_reached(advisor
                                                    "time-to-score", "--score", "50"))
     assert "needs --score" in one_line_error(run_cli("recommend", "--kind", "command", "--profile", "tts",
                                                      "--objective", "time-to-score"))
+
+
+def test_where_the_shape_fixes_the_batch_every_config_needs_the_same_env_steps():
+    # Brax: env steps per update come from the shape, not num_envs; raced at 16 and 256 envs, every
+    # config is predicted the env steps the runs took, and its time is that over its own env steps/s
+    import dataclasses
+
+    p = profile()
+    race = p.race("command")
+    runs = tuple(dataclasses.replace(r, env_steps_to_score=40_000 + r.seed, time_to_score_s=FIXED_S + 40_000 / SPS[r.num_envs],
+                                     wall_s=FIXED_S + 40_000 / SPS[r.num_envs]) for r in race.runs)
+    race = dataclasses.replace(race, runs=runs, update_env_steps=30_720)
+    from advisor.kinds.command.race import score_rows
+
+    rec = recommend_time_to_score("tts", "command", race, score_rows(p, 0.9))
+    assert {o.env_steps_per_update for o in rec.options} == {30_720}
+    for option in rec.options:
+        assert option.env_steps_to_score == pytest.approx(40_002, rel=0.02)
+        assert option.time_s == pytest.approx(FIXED_S + 40_002 / SPS[option.num_envs], rel=0.02)
+    assert rec.chosen.num_envs == 256 and any("at every num_envs" in n for n in rec.notes)
+
+
+def test_a_race_whose_runs_reached_the_score_before_training_is_refused_in_one_line():
+    import dataclasses
+
+    from advisor.errors import BadInput
+    from advisor.time_to_score import fit_race
+
+    race = profile().race("command")
+    race = dataclasses.replace(race, runs=tuple(dataclasses.replace(r, env_steps_to_score=0) for r in race.runs))
+    with pytest.raises(BadInput, match="before training"):
+        fit_race(race)

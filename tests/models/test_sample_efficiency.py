@@ -63,3 +63,15 @@ def test_it_needs_a_run_that_reached_and_a_fit_before_predicting():
         SampleEfficiency().fit([64, 128], [1000, 2000], [True, True])
     with pytest.raises(NotFittedError):
         SampleEfficiency().predict([64])
+
+
+def test_a_seed_that_never_reached_widens_the_scatter_and_one_stopped_early_does_not():
+    # two seeds of each config reach the score within 10% of each other; a third seed of the first
+    # config ran 10x their env steps without reaching it: the seeds scatter far more than the two say
+    batch = [64, 64, 256, 256]
+    steps = [100_000, 110_000, 200_000, 220_000]
+    tight = SampleEfficiency().fit(batch, steps).sigma_
+    slow = SampleEfficiency().fit(batch + [64], steps + [1_100_000], [False] * 4 + [True]).sigma_
+    early = SampleEfficiency().fit(batch + [64], steps + [30_000], [False] * 4 + [True]).sigma_
+    assert tight < 0.1 and slow > 5 * tight  # counted at its bound: at least this wide
+    assert early == tight  # stopped by the halving before its config's seeds got there: says nothing

@@ -32,10 +32,12 @@ from profiler.serde import to_jsonable
 
 def recommend(kind, request: RecommendRequest, *, memory_headroom: float, env_steps_per_update: int | None,
               batch_size: int | None, num_minibatches: int | None, unroll_length: int | None,
-              num_updates_per_batch: int | None) -> Answer:
+              num_updates_per_batch: int | None, score: float | None = None) -> Answer:
     """``advisor recommend --kind brax``: num_envs (and the shape) for Brax PPO, as ppo_params and as
     the command line of Playground's trainer."""
     chosen_profile, note = resolve_profile(request.profile, kind)
+    if request.objective == "time-to-score":
+        return time_to_score(chosen_profile, score, memory_headroom)
     rec = recommend_brax(chosen_profile.section("brax"), request.target_steps, profile=chosen_profile.name,
                          profile_note=note, objective=request.objective, headroom=memory_headroom,
                          env_steps_per_update=env_steps_per_update, batch_size=batch_size,
@@ -54,6 +56,20 @@ def recommend(kind, request: RecommendRequest, *, memory_headroom: float, env_st
         rec, data, table=lambda: options_table(rec), output=output, example="ppo_params.py",
         output_text=lambda: output_text(rec, output),
         lines=lambda: [*recommendation_lines(rec), "", python_text(rec), yaml_text(rec), *trainer_lines(rec)])
+
+
+def time_to_score(profile, score: float | None, headroom: float) -> Answer:
+    """``recommend --kind brax --objective time-to-score --score S``: every num_envs's predicted time
+    to score at the raced shape, from the profile's Brax race and calibration, and the shortest."""
+    from advisor.time_to_score import race_for, recommend_for, score_answer
+
+    race = race_for(profile, "brax", score)
+    rec = recommend_for(profile, "brax", race, headroom)
+    w = profile.section("brax").workload
+    params = {"num_envs": rec.chosen.num_envs, "batch_size": w.batch_size, "num_minibatches": w.num_minibatches,
+              "unroll_length": w.unroll_length, "num_updates_per_batch": w.num_updates_per_batch} if rec.ok else None
+    after = (f"ppo_params: {params}",) if params else ()
+    return score_answer(rec, {"params": params}, after)
 
 
 def output_text(rec, output: Path) -> str:

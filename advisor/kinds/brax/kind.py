@@ -9,8 +9,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from advisor.vectorised import HEADROOM_OPTION, NUM_ENVS_PREDICT_OPTION, VectorisedKind
-from advisor.workload import Option
+from advisor.vectorised import HEADROOM_OPTION, NUM_ENVS_PREDICT_OPTION, SCORE_OPTION, VectorisedKind
+from advisor.workload import Option, RaceRequest
+from profiler.profile import Profile
 
 
 def _int_option(name: str, text: str) -> Option:
@@ -21,10 +22,12 @@ class BraxKind(VectorisedKind):
     name = "brax"
     title = "Brax PPO on MuJoCo Playground envs (Playground ppo_params)"
     short = "Brax"
-    objectives = ("fastest",)
+    objectives = ("fastest", "time-to-score")
     default_objective = "fastest"
+    targetless_objectives = ("time-to-score",)
     recommend_options = (
         HEADROOM_OPTION,
+        SCORE_OPTION,
         _int_option("env_steps_per_update", "env steps per training step (batch_size x unroll_length x "
                     "num_minibatches x action_repeat; Brax's sample-efficiency quantity); sets batch_size at "
                     "Playground's num_minibatches and unroll_length. Default: Playground's for the env."),
@@ -39,12 +42,15 @@ class BraxKind(VectorisedKind):
         NUM_ENVS_PREDICT_OPTION,
     )
     page_module = "advisor.kinds.brax.page"
+    race_module = "advisor.kinds.brax.race"
     points_word = "configs"
     report_rank = 30
     recommend_help = ("for --kind brax, num_envs for Brax PPO on a Playground env at Playground's batch shape (or "
                       "yours), as ppo_params overrides (Python dict and YAML) and as the command line of "
                       "Playground's trainer (learning/train_jax_ppo.py)")
-    objective_help = "brax: fastest (the shortest predicted time to the target)."
+    objective_help = ("brax: fastest (the shortest predicted time to the target), or time-to-score (with --score: the "
+                      "shortest predicted wall-clock time to that return, from the profile's 'advisor race --kind "
+                      "brax').")
     output_help = ("brax: the ppo_params overrides (.py: Python, .yaml: YAML) or Playground's trainer command "
                    "(.sh: train-jax-ppo with the flags)")
     predict_help = ("Brax PPO env steps/s (with 90% interval) and peak memory at the given num_envs, at the "
@@ -60,6 +66,11 @@ class BraxKind(VectorisedKind):
         "panel_titles": "advisor.kinds.brax.report:TITLES",
         "report_lines": "advisor.kinds.brax.report:report_lines",
     }
+
+    def race_spec(self, profile: Profile | None, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
+        from advisor.kinds.brax.race import race_spec
+
+        return race_spec(profile, profile.name if profile is not None else "NAME", command, request)
 
     def device_name(self, section: Any) -> str | None:
         return section.accelerator.name

@@ -81,3 +81,35 @@ def test_quick_calibration_recommendation_and_one_unpatched_epoch_of_its_params(
     trained = json.loads(run.stdout.strip().splitlines()[-1])
     assert trained["steps"] == [env_steps_per_update(16, 5, 2)] and not trained["advisor_imported"]
     assert trained["jax"] == section["versions"]["jax"]
+
+    # the race of the calibrated workload: no command, --kind brax; every run's first evaluation (before
+    # training, global_step=0) reads at least -1e9, so each reaches the score at 0 env steps, after
+    # start-up and the evaluation's compile; the shape fixes env steps per update whatever num_envs
+    raced = run_cli("race", "--kind", "brax", "--name", "tiny", "--score", "-1e9", "--budget", "600s", "--num-envs",
+                    "8,16", "--seeds", "1", "--total-timesteps", "100k", "--json", timeout=1200)
+    assert raced.returncode == 0, raced.stderr[-3000:]
+    result = json.loads(raced.stdout)
+    assert result["kind"] == "brax" and result["winner"] is not None
+    for config in result["configs"]:
+        assert config["env_steps_per_update"] == env_steps_per_update(16, 5, 2)
+        (run,) = config["runs"]
+        assert run["status"] == "reached" and run["env_steps_to_score"] == 0 and run["time_to_score_s"] > 1
+    refused = run_cli("recommend", "--kind", "brax", "--profile", "tiny", "--objective", "time-to-score", "--score",
+                      "-1e9")
+    assert refused.returncode == 2 and "before training" in refused.stderr
+
+
+def test_race_params_keep_playgrounds_evaluation_spacing():
+    import argparse
+
+    from profiler.kinds.brax.race_child import eval_spacing, race_params
+
+    defaults = {"num_timesteps": 60_000_000, "num_evals": 10, "num_envs": 2048, "batch_size": 1024,
+                "network_factory": {"policy_hidden_layer_sizes": [32]}, "num_eval_envs": 128}
+    assert eval_spacing(defaults) == pytest.approx(6_666_666.7)  # 60M over 9 eval periods
+    args = argparse.Namespace(num_envs=256, total_timesteps=20_000_000, batch_size=None, num_minibatches=8,
+                              unroll_length=None, num_updates_per_batch=None)
+    params = race_params(args, defaults)
+    assert params["num_evals"] == 4 and params["num_timesteps"] == 20_000_000  # 3 periods of ~6.7M, and step 0
+    assert (params["num_envs"], params["batch_size"], params["num_minibatches"]) == (256, 1024, 8)
+    assert "network_factory" not in params and "num_eval_envs" not in params
