@@ -4,7 +4,9 @@ device (MJX/JAX PPO, Brax, a user's command). Pure: no I/O.
 A section that these curves fit has ``ok_points`` (each with ``num_envs``, ``train_sps`` and its
 ``train_sps_samples``, optional ``peak_bytes``, ``xla_bytes`` and ``compile_s``), ``points``,
 ``point(num_envs)``, ``memory_source``, ``accelerator`` (with ``memory_bytes``) and
-``workload.num_steps`` (env steps per env per iteration).
+``workload.num_steps`` (env steps per env per iteration); optional points' fields may be absent.
+A section whose program has no XLA memory analysis sets ``xla_applies = False`` (no note then asks
+for XLA's bytes).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def xla_memory_model(memory_source: str, platform: str | None = None) -> PeakMem
 def xla_calibration(section: Any) -> PeakMemoryModel | XlaOverheadModel | None:
     """Peak bytes as a function of XLA's memory analysis (bytes), from the measured points that
     have both; ``None`` with fewer than two."""
-    pairs = [(p.xla_bytes, p.peak_bytes) for p in section.ok_points if p.xla_bytes and p.peak_bytes]
+    pairs = [(p.xla_bytes, p.peak_bytes) for p in section.ok_points if getattr(p, "xla_bytes", None) and p.peak_bytes]
     if len({x for x, _ in pairs}) < 2:
         return None
     return xla_memory_model(section.memory_source, section.accelerator.platform).fit(
@@ -53,7 +55,7 @@ def envs_bound(section: Any, calibration: PeakMemoryModel | XlaOverheadModel | N
     compiled alone) pins the bytes; ``None`` without a calibration."""
     if calibration is None:
         return None
-    compiled = [(p.num_envs, p.xla_bytes) for p in section.points if p.xla_bytes]
+    compiled = [(p.num_envs, p.xla_bytes) for p in section.points if getattr(p, "xla_bytes", None)]
     along = XlaAlongEnvs().fit([n for n, _ in compiled], [x for _, x in compiled])
     return EnvsPeakBound(along, calibration)
 
@@ -225,7 +227,7 @@ def training_compile(section: Any) -> tuple[float | None, tuple[float, float] | 
     if runs:
         return (statistics.median(runs), (min(runs), max(runs)),
                 f"the median compile of {len(runs)} verified training run(s)", None)
-    compiled = [p for p in section.points if p.compile_s]
+    compiled = [p for p in section.points if getattr(p, "compile_s", None)]
     alone = [p.compile_s for p in compiled if getattr(p, "compile_parallel", None) == 1]
     if alone:
         return (statistics.median(alone), (min(alone), max(alone)),

@@ -126,7 +126,8 @@ def validate_vectorised(section: Any) -> list[CurveValidation]:
         form = TrainThroughputModel(num_steps=steps).fit(n, sps, y_samples=samples).form_
         results.append(CurveValidation("train_sps", form, _loo(n, sps, n, fit_sps)))
     mem = [p for p in ok if p.peak_bytes]
-    for curve, xs in (("peak_bytes", [p.num_envs for p in mem]), ("peak_from_xla", [p.xla_bytes for p in mem])):
+    for curve, xs in (("peak_bytes", [p.num_envs for p in mem]),
+                      ("peak_from_xla", [getattr(p, "xla_bytes", None) for p in mem])):
         pairs = [(x, p.peak_bytes, p.num_envs) for x, p in zip(xs, mem) if x]
         if len({x for x, _, _ in pairs}) < 3:
             continue
