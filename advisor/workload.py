@@ -82,6 +82,8 @@ class RaceRequest:
     num_steps: int | None
     timeout_s: float | None
     env: dict[str, str]
+    #: the profile the race is saved into (``--name``)
+    name: str = ""
 
 
 def resolve(reference: str) -> Any:

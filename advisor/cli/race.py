@@ -90,7 +90,7 @@ class RaceOptions:
             num_envs=parse_int_list(self.num_envs, "--num-envs", maximum=2**24) if self.num_envs else None,
             total_timesteps=parse_count(self.total_timesteps, "--total-timesteps"), num_steps=self.num_steps,
             timeout_s=parse_duration(self.timeout, "--timeout") if self.timeout else None,
-            env=parse_env(self.env or []))
+            env=parse_env(self.env or []), name=self.name)
 
 
 def run_race_command(options: RaceOptions) -> int:

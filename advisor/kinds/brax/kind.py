@@ -70,7 +70,7 @@ class BraxKind(VectorisedKind):
     def race_spec(self, profile: Profile | None, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
         from advisor.kinds.brax.race import race_spec
 
-        return race_spec(profile, profile.name if profile is not None else "NAME", command, request)
+        return race_spec(profile, request.name, command, request)
 
     def device_name(self, section: Any) -> str | None:
         return section.accelerator.name

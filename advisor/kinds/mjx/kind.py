@@ -130,7 +130,7 @@ class MjxKind(VectorisedKind):
     def race_spec(self, profile: Profile | None, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
         from advisor.kinds.mjx.race import race_spec
 
-        return race_spec(profile, profile.name if profile is not None else "NAME", command, request)
+        return race_spec(profile, request.name, command, request)
 
     def validate(self, section: Any) -> list[Any]:
         from advisor.kinds.mjx.phase_validation import phase_validations

@@ -8,28 +8,18 @@ sample-efficiency model's prior (:func:`prior`)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
-from advisor.errors import BadInput
 from advisor.workload import RaceRequest
 from profiler.profile import Profile
-from profiler.race.engine import RaceSpec
-from profiler.trainers.scores import ScoreFormat
-
-#: What the race child prints (:mod:`profiler.kinds.mjx.race_child`).
-SCORE_REGEX = r"episodic_return=(\S+)"
-STEP_REGEX = r"global_step=(\d+)"
 
 
 def mjx_section(profile: Profile | None, name: str) -> Any:
     """The profile's MJX calibration, or bad input naming how to make one."""
-    section = profile.section("mjx") if profile is not None else None
-    if section is None:
-        raise BadInput(f"--kind mjx races the MJX workload a calibration measured on this machine; calibrate it first "
-                       f"('advisor calibrate mjx --name {name}') and race with the same --name")
-    return section
+    from advisor.builtin_race import calibrated_section
+
+    return calibrated_section(profile, "mjx", name, "advisor calibrate mjx --name {name}")
 
 
 def child_argv(section: Any, minibatch_size: int, platform: str) -> list[str]:
@@ -49,39 +39,18 @@ def child_argv(section: Any, minibatch_size: int, platform: str) -> list[str]:
     return argv
 
 
-def race_spec(profile: Profile | None, name: str, command: list[str], request: RaceRequest) -> tuple[RaceSpec, str, str]:
+def race_spec(profile: Profile | None, name: str, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
     """The race of the profile's MJX workload: ``(spec, where its candidates came from, platform)``."""
-    from advisor.vectorised import race_candidates
-    from models.num_envs_curves import fit_vectorised
+    from advisor import builtin_race
     from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
 
-    if command:
-        raise BadInput("--kind mjx races advisor's MJX workload of the profile, not a command; drop what follows --, "
-                       "or race your own training with --kind command")
-    if request.preset or request.score_regex or request.step_regex:
-        raise BadInput("--kind mjx reads the episode returns its own training prints; drop --preset, --score-regex "
-                       "and --step-regex")
+    builtin_race.refuse_command("mjx", command, request, "advisor's MJX workload of the profile")
     section = mjx_section(profile, name)
-    if request.num_envs:
-        candidates, why = sorted(set(request.num_envs)), "given with --num-envs"
-    else:
-        if len({p.num_envs for p in section.ok_points}) < 2:
-            raise BadInput("the profile's MJX calibration has fewer than two measured num_envs to choose candidates "
-                           "from; give them with --num-envs 1024,2048,4096")
-        candidates, why = race_candidates(fit_vectorised(section))
-    current = request.current
-    if current is not None and current not in candidates:
-        candidates = sorted(set(candidates) | {current})
-        why += f", and your current {current}"
+    num_envs, why = builtin_race.candidates(section, request)
     platform = section.accelerator.platform
     w = section.workload
-    fmt = ScoreFormat(score_regex=SCORE_REGEX, step_regex=STEP_REGEX, window=request.window or 1)
-    spec = RaceSpec(argv=tuple(child_argv(section, w.minibatch_size or DEFAULT_MINIBATCH_SIZE, platform)), fmt=fmt,
-                    score=request.score, budget_s=request.budget_s, num_envs=tuple(candidates),
-                    seeds=tuple(range(1, request.seeds + 1)), total_timesteps=request.total_timesteps, kind="mjx",
-                    env=request.env, cwd=os.getcwd(), current=current, num_steps=request.num_steps or w.num_steps,
-                    timeout_s=request.timeout_s, device=section.accelerator.name)
-    return spec, why, platform
+    argv = child_argv(section, w.minibatch_size or DEFAULT_MINIBATCH_SIZE, platform)
+    return builtin_race.race_spec("mjx", section, argv, request, num_envs, num_steps=w.num_steps), why, platform
 
 
 def prior(profile: Profile) -> tuple[float | None, str]:

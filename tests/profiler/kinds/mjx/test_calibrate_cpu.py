@@ -141,4 +141,4 @@ def test_the_calibrated_workload_races_to_a_score_and_predicts_time_to_score(cal
     assert data["experiment"]["num_envs"] == data["chosen"]["num_envs"] and data["experiment"]["num_steps"] == 10
     # the race reads its own output: a trainer's preset is refused in one line
     refused = run_cli("race", "--name", "tiny", "--score", "1", "--preset", "sb3", env=env)
-    assert refused.returncode == 2 and "--kind mjx reads the episode returns" in one_line_error(refused)
+    assert refused.returncode == 2 and "--kind mjx reads the returns its own training prints" in one_line_error(refused)
