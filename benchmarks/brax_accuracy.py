@@ -23,12 +23,15 @@ num_minibatches 32, unroll_length 30 and num_updates_per_batch 16 at smaller bat
 so that one training step takes seconds on a CPU; ``0`` benchmarks Playground's own shape. Without
 ``--profile`` the benchmark calibrates first (``--calibrate-args``, default ``--quick``: 16 and 64
 envs at batch 64 x 4 minibatches x unroll 10, and 64:16:32:30), in a temporary ADVISOR_HOME, and
-records how long that took. Writes benchmarks/results/brax_accuracy.md unless ``--output``.
+records how long that took; ``--home DIR`` calibrates there instead, into profile ``--name``, and
+keeps it (the GPU device run ships it). Writes benchmarks/results/brax_accuracy.md unless
+``--output``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -162,12 +165,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4, help="training epochs of each run (the first two compile)")
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--output", help="write the result here instead of benchmarks/results/brax_accuracy.md")
+    parser.add_argument("--home", help="ADVISOR_HOME to use, which keeps the calibrated profile (default: a temporary one)")
+    parser.add_argument("--name", default="bench-brax", help="profile to calibrate into (without --profile)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="advisor-bench-brax-") as home:
+    homes = (contextlib.nullcontext(args.home) if args.home
+             else tempfile.TemporaryDirectory(prefix="advisor-bench-brax-"))
+    with homes as home:
         calibration = ""
         profile = args.profile
         if profile is None:
-            profile = "bench-brax"
+            profile = args.name
             started = time.monotonic()
             options = shlex.split(args.calibrate_args)
             advisor("calibrate", "brax", "--env", args.env, "--name", profile, *options, home=home,
