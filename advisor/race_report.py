@@ -58,7 +58,7 @@ def race_table(race: Race, title: str) -> Any:
         stopped = sorted({r.status for r in config.runs if not r.reached})
         status = ("winner" if winner is not None and config.num_envs == winner.num_envs else
                   "eliminated" if config.eliminated else "censored" if config.censored else "finished")
-        if stopped:
+        if stopped and stopped != [status]:
             status += f" ({', '.join(stopped)})"
         label = f"{'→ ' if winner is not None and config.num_envs == winner.num_envs else ''}{config.num_envs}"
         if config.num_envs == race.current:
@@ -87,6 +87,11 @@ def summary_lines(race: Race) -> list[str]:
     else:
         lines.append(f"no config's median time to score {race.score:g} is known: too few seeds reached it within "
                      "the budget; raise --budget, or lower --score")
+    silent = [r for r in race.runs if r.settled and not r.curve]
+    if silent and len(silent) == len(race.runs):
+        lines.append("no run printed a score line in the time it had (start-up and compile came first): raise --budget")
+    elif silent:
+        lines.append(f"{len(silent)} of {len(race.runs)} runs printed no score line in the time they had")
     censored = sum(1 for r in race.runs if not r.reached)
     if censored:
         lines.append(f"{censored} of {len(race.runs)} runs did not reach the score: their times are 'more than' the "

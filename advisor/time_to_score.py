@@ -67,17 +67,27 @@ class ScoreRecommendation:
         return self.chosen is not None
 
 
+def best_estimate_s(option: ScoreOption) -> float:
+    """A config's time to score as the choice counts it: the race's measured median where the race
+    ran it to the score, else the prediction."""
+    return option.measured_time_s if option.measured_time_s is not None else option.time_s
+
+
 def race_for(profile: Any, kind: str, score: float | None) -> Race:
     """The profile's race of ``kind`` to ``score`` (bad input naming the fix otherwise)."""
     if score is None:
         raise BadInput("--objective time-to-score needs --score: the return to reach, as 'advisor race --score' took it")
+    from advisor import kinds
+
+    how = "-- YOUR COMMAND" if kinds.get(kind).race_takes_command else f"--kind {kind}"
     race = profile.race(kind)
     if race is None:
         raise BadInput(f"profile {profile.name!r} has no {kind} race; run 'advisor race --score {score:g} --name "
-                       f"{profile.name} -- ...' first")
+                       f"{profile.name} {how}' first")
     if not math.isclose(race.score, score, rel_tol=1e-9, abs_tol=1e-12):
         raise BadInput(f"profile {profile.name!r} raced to score {race.score:g}, not {score:g}; give --score "
-                       f"{race.score:g} or race to {score:g} ('advisor race --score {score:g} --name {profile.name}')")
+                       f"{race.score:g}, or race to {score:g} into another profile ('advisor race --score {score:g} "
+                       f"--name NEW {how}')")
     return race
 
 
@@ -161,6 +171,12 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
     else:
         notes.append("env steps per update = num_envs x " + str(race.num_steps) + " (the race's --num-steps); the "
                      "model does not see minibatch size, epochs or learning rate: keep them as raced")
+    for o in options:
+        if o.measured_time_s is not None and not o.time_low_s <= o.measured_time_s <= o.time_high_s:
+            notes.append(f"num_envs {o.num_envs}: the race measured {o.measured_time_s:.1f} s, outside the predicted "
+                         f"{o.time_low_s:.1f}-{o.time_high_s:.1f} s: the calibration's env steps/s or fixed cost do not "
+                         "describe the race's runs (a busy machine in one of them, or start-up the calibration did not "
+                         "see); the race's measurement is what the choice counts")
     usable = [o for o in options if o.fits]
     base = dict(profile=profile_name, score=race.score, kind=kind, options=tuple(options), b_crit=model.b_crit_,
                 b_crit_low=b_low, b_crit_high=b_high, e_min=model.e_min_, sigma=model.sigma_, runs=model.n_runs_,
@@ -168,9 +184,10 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
     if not usable:
         return ScoreRecommendation(**base, chosen=None, notes=tuple(notes),
                                    reason="no recommendation: no config fits the device's memory")
-    chosen = min(usable, key=lambda o: o.time_s)
+    chosen = min(usable, key=best_estimate_s)
     return ScoreRecommendation(**base, chosen=chosen, notes=tuple(notes),
-                               reason=f"the shortest predicted time to score {race.score:g} among configs that fit")
+                               reason=f"the shortest time to score {race.score:g} among configs that fit: the race's "
+                                      "measured median where it ran the config to the score, the prediction elsewhere")
 
 
 def score_json(rec: ScoreRecommendation) -> dict[str, Any]:
@@ -209,7 +226,9 @@ def score_lines(rec: ScoreRecommendation) -> list[str]:
              f"{rec.prior}"]
     if rec.chosen is not None:
         c = rec.chosen
-        lines.append(f"num_envs {c.num_envs}: predicted {format_duration(c.time_s)} to score {rec.score:g} "
+        measured = (f"measured {format_duration(c.measured_time_s)} in the race (median), " if c.measured_time_s is not None
+                    else "")
+        lines.append(f"num_envs {c.num_envs}: {measured}predicted {format_duration(c.time_s)} to score {rec.score:g} "
                      f"({format_duration(c.time_low_s)}-{format_duration(c.time_high_s)}): {c.fixed_s:.1f} s fixed + "
                      f"{format_count(c.env_steps_to_score)} env steps at {c.train_sps:,.0f} env steps/s; {rec.reason}")
     else:

@@ -63,7 +63,7 @@ def show(
     name: Annotated[str, typer.Argument(help="Profile name.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print the whole profile as JSON.")] = False,
 ) -> int:
-    """Show a profile: hardware, software, how it was measured, and every point."""
+    """Show a profile: hardware, software, how it was measured, every point, and its races to a score."""
     profile, origin = catalog.load(name)
     if json_output:
         print_json(to_jsonable(profile))
@@ -83,6 +83,14 @@ def show(
         for line in kind.summary_lines(section):
             out.print(line, markup=False)
         out.print(kind.points_table(section))
+    if profile.races:
+        from advisor.race_report import race_table, summary_lines
+
+        for race in profile.races:
+            out.print(race_table(race, f"race to score {race.score:g} ({race.kind}, {len(race.seeds)} seeds, "
+                                       f"{race.created or 'date unknown'})"))
+            for line in summary_lines(race):
+                out.print(line, markup=False)
     return 0
 
 

@@ -58,7 +58,8 @@ class RaceOptions:
         help=f"The workload kind that trains: {', '.join(k.name for k in kinds.racing())}. Default: the one that "
              "races your command when one follows --, else the one the --name profile calibrated.")] = None
     resume: Annotated[bool, typer.Option(help="Go on with an interrupted race of this profile (same options).")] = False
-    fresh: Annotated[bool, typer.Option(help="Discard an unfinished race of this profile and start over.")] = False
+    fresh: Annotated[bool, typer.Option(
+        help="Replace this profile's race of the kind (unfinished or finished) with a new one.")] = False
     no_wait: Annotated[bool, typer.Option("--no-wait", help="When another calibration or race holds this device, "
                                                              "exit 2 naming it instead of waiting.")] = False
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON: winner and configs.")] = False

@@ -143,7 +143,8 @@ def new_race(spec: RaceSpec) -> Race:
 
 def preflight(spec: RaceSpec, profile_name: str, *, resume: bool, fresh: bool) -> Profile | None:
     """Refuse a race before anything runs: a bad name, a damaged profile, ``--resume`` with nothing
-    to resume or other settings, an unfinished race that a new one would discard without ``--fresh``."""
+    to resume or other settings, a race of the kind (unfinished or finished) that a new one would
+    replace without ``--fresh``."""
     from profiler.checks import settings_diff
 
     check_name(profile_name)
@@ -165,6 +166,10 @@ def preflight(spec: RaceSpec, profile_name: str, *, resume: bool, fresh: bool) -
     elif old is not None and old.unfinished and not fresh:
         raise WorkloadSpecError(f"profile {profile_name!r} holds an unfinished {spec.kind} race; add --resume to go on "
                                 "with it, or --fresh to discard it and start over")
+    elif old is not None and not fresh:
+        raise WorkloadSpecError(f"profile {profile_name!r} already holds a finished {spec.kind} race (to score "
+                                f"{old.score:g}, {len(old.runs)} runs); add --fresh to replace it, or race into another "
+                                "--name")
     return existing
 
 

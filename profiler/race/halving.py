@@ -2,8 +2,8 @@
 
 Every config and seed gets a short first rung; after each rung the configs are ranked by progress
 towards the score per wall second (the median over their seeds), and the better half goes on to
-a longer rung; a config is stopped only on evidence (a tie with a config kept goes on, and while
-no config has made progress nothing is stopped). The budget left is split evenly over the rungs still to come (``ceil(log2 n) + 1``
+a longer rung; a config is stopped only on evidence (it printed a trend of scores, it is slower
+than a config kept, and some config has made progress). The budget left is split evenly over the rungs still to come (``ceil(log2 n) + 1``
 for ``n`` configs left), and a rung's share evenly over its unfinished runs, so a run that
 reaches the score early leaves its time to the others. A config is also stopped as soon as it
 can no longer win: its median time to score is known to be at least the best known median.
@@ -19,6 +19,9 @@ from profiler.race.schema import Race, RaceRun, censored_median
 
 #: Progress counted for a run that has not reached the score: at most this share of the way.
 MAX_PROGRESS = 0.99
+#: Score lines a run must have printed (or have reached the score) before its progress ranks it:
+#: its first (often a fresh policy's return) and two more, a trend rather than a reading.
+INFORMED_LINES = 3
 
 
 def baseline(race: Race) -> float | None:
@@ -38,6 +41,13 @@ def run_rate(run: RaceRun, score: float, base: float | None) -> float:
         return 0.0
     progress = min(max((run.last_score - base) / (score - base), 0.0), MAX_PROGRESS)
     return progress / run.wall_s
+
+
+def informed(race: Race, num_envs: int) -> bool:
+    """At least half of the config's seeds reached the score or printed :data:`INFORMED_LINES` score
+    lines: its progress is a trend the halving may rank it by."""
+    runs = [r for r in race.runs if r.num_envs == num_envs]
+    return 2 * sum(r.reached or len(r.curve) >= INFORMED_LINES for r in runs) >= len(runs)
 
 
 def config_rate(race: Race, num_envs: int, base: float | None) -> float:
@@ -91,11 +101,11 @@ def halve(race: Race) -> list[int]:
     """The alive configs to stop after a rung: the worse half by :func:`config_rate` (none when
     one is left). Configs whose every seed settled are not counted: they cost nothing more.
 
-    A config is stopped only on evidence: one whose rate ties with the last config kept goes on
-    too, so while no config has made progress (runs still starting up, or printing only their
-    first score) nothing is stopped, and a config that printed nothing is stopped only once at
-    least half of the configs made progress in the same time."""
-    configs = alive(race)
+    A config is stopped only on evidence: only configs whose progress is a trend (:func:`informed`)
+    are ranked, so one that has printed a line or two (still starting up, slower to print on a busy
+    machine) goes on; one whose rate ties with the last config kept goes on too; and while no
+    ranked config has made progress nothing is stopped."""
+    configs = [n for n in alive(race) if informed(race, n)]
     if len(configs) <= 1:
         return []
     base = baseline(race)

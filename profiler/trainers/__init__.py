@@ -31,12 +31,12 @@ def score_format(preset: str | None, score_regex: str | None, step_regex: str | 
     if preset is not None:
         if score_regex or step_regex:
             raise ValueError("--preset reads the trainer's own output; drop --score-regex and --step-regex, or the preset")
-        try:
-            base = trainer(preset).score_format
-        except BadInput as exc:
-            raise ValueError(str(exc).removeprefix("advisor: ")) from None
+        scored = [t.name for t in TRAINERS if t.score_format is not None]
+        if preset not in names():
+            raise ValueError(f"--preset {preset!r} is unknown; advisor reads the scores of {', '.join(scored)} (or give "
+                             "--score-regex and --step-regex)")
+        base = trainer(preset).score_format
         if base is None:
-            scored = [t.name for t in TRAINERS if t.score_format is not None]
             raise ValueError(f"--preset {preset} prints no score advisor can read; use {' or '.join(scored)}, or "
                              "--score-regex and --step-regex")
         return base if window is None else ScoreFormat(**{**base.__dict__, "window": window})
