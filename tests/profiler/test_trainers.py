@@ -108,7 +108,10 @@ def test_the_sb3_preset_trains_through_rl_zoo3_and_its_table_gives_the_steps(tmp
     # the zoo's CartPole-v1 PPO collects 32 steps per env per rollout: whole rollouts until at least 600 steps
     assert t.steps_run(proc.stdout, {}) == math.ceil(600 / 64) * 64
     assert t.steady_sps(proc.stdout, {}) > 0
-    assert [s for s, _ in t.scores(proc.stdout)] == list(range(64, 641, 64))
+    # a score on every table from the first finished episode on (the zoo seeds at random: the first
+    # rollout of 32 steps per env may end no episode, and then its table has no ep_rew_mean)
+    steps = [s for s, _ in t.scores(proc.stdout)]
+    assert steps == list(range(steps[0], 641, 64)) and steps[0] in (64, 128, 192)
     with pytest.raises(BadInput, match="sets n_envs itself"):
         t.command(["rl_zoo3", "train", "--hyperparams", "n_envs:4"], None, None)
     with pytest.raises(BadInput, match="drop --log-interval 10"):
