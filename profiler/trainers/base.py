@@ -48,6 +48,11 @@ class Trainer:
     #: How its output gives the score and the env step counter (``advisor race --preset``); ``None``:
     #: it prints no score advisor reads.
     score_format: ScoreFormat | None = None
+    #: The arguments that set the run's seed, with ``{seed}`` (``advisor race`` adds them to a
+    #: command that has no ``{seed}`` of its own; empty: the preset cannot set it).
+    seed_args: tuple[str, ...] = ()
+    #: Whether :meth:`command` sets the program's rollout length from advisor's ``--num-steps``.
+    sets_num_steps: bool = False
 
     def command(self, command: list[str], num_steps: int | None, minibatch_size: int | None) -> PresetCommand:
         """The argument list with placeholders for num_envs and the step budget."""

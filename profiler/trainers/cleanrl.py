@@ -52,6 +52,8 @@ class CleanRL(Trainer):
     name = "cleanrl"
     title = "CleanRL's single-file PPO scripts (tyro flags --num-envs, --num-steps, --total-timesteps)"
     example = "python ppo_continuous_action.py --env-id HalfCheetah-v5"
+    seed_args = ("--seed", "{seed}")
+    sets_num_steps = True
     rounding = "floor"
     score_format = ScoreFormat(score_regex=r"episodic_return=" + NUMBER, step_regex=r"global_step=(\d+)", window=WINDOW,
                                preset="cleanrl")

@@ -57,6 +57,7 @@ class PlaygroundTrainer(Trainer):
     aliases = ("playground",)
     title = "MuJoCo Playground's Brax PPO trainer, learning/train_jax_ppo.py (--num_envs=, --num_timesteps=)"
     example = f"{COMMAND} --env_name=CartpoleBalance"
+    seed_args = ("--seed={seed}",)
     score_format = ScoreFormat(score_regex=r"^[0-9]+: (?:mean episode )?reward=" + NUMBER, step_regex=r"^([0-9]+): ",
                                preset="brax-train")
 

@@ -52,6 +52,7 @@ class StableBaselines3(Trainer):
     aliases = ("rl-zoo3", "rl_zoo3")
     title = "Stable-Baselines3 through rl_zoo3's trainer (-n, --hyperparams n_envs:N)"
     example = "python -m rl_zoo3.train --algo ppo --env HalfCheetah-v5"
+    seed_args = ("--seed", "{seed}")
     rounding = "ceil"
     # rollout/ep_rew_mean (already a mean over the last 100 episodes) comes before the same
     # table's time/total_timesteps: a score belongs to the step figure that follows it

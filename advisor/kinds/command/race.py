@@ -44,12 +44,30 @@ def race_spec(profile: Profile | None, command: list[str], request: RaceRequest,
     if current is not None and current not in candidates:
         candidates = sorted(set(candidates) | {current})
         why += f", and your current {current}"
-    steps = request.num_steps or PRESET_NUM_STEPS.get(request.preset or "", 1)
-    spec = RaceSpec(argv=tuple(command), fmt=fmt, score=request.score, budget_s=request.budget_s,
+    argv, env, known_steps = preset_argv(command, request)
+    steps = request.num_steps or known_steps or PRESET_NUM_STEPS.get(request.preset or "", 1)
+    spec = RaceSpec(argv=tuple(argv), fmt=fmt, score=request.score, budget_s=request.budget_s,
                     num_envs=tuple(candidates), seeds=tuple(range(1, request.seeds + 1)),
-                    total_timesteps=request.total_timesteps, kind="command", env=request.env, cwd=os.getcwd(),
+                    total_timesteps=request.total_timesteps, kind="command", env=env, cwd=os.getcwd(),
                     current=current, num_steps=steps, timeout_s=request.timeout_s, device=device)
     return spec, why
+
+
+def preset_argv(command: list[str], request: RaceRequest) -> tuple[list[str], dict[str, str], int | None]:
+    """``(argv, env, the program's env steps per env per update where known)``: the command as
+    given when it carries its own ``{num_envs}``; else, with ``--preset``, the command as
+    ``calibrate command --preset`` completes it (the trainer's flags for num_envs and the step
+    budget) plus its seed flag, so one bare command line serves both."""
+    if not request.preset or any("{num_envs}" in arg for arg in command):
+        return list(command), dict(request.env), None
+    from profiler.trainers import trainer
+
+    preset = trainer(request.preset)
+    built = preset.command(list(command), request.num_steps if preset.sets_num_steps else None, None)
+    argv = list(built.argv)
+    if not any("{seed}" in arg for arg in argv):
+        argv += list(preset.seed_args)
+    return argv, {**built.env, **request.env}, built.num_steps
 
 
 def check_program(command: list[str]) -> None:
