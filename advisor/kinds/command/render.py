@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from textwrap import shorten
 
 from rich.table import Table
 
@@ -53,7 +54,7 @@ def points_table(section: CommandSection, title: str | None = None) -> Table:
             steps_cell(p) if p.ok else "-",
             format_duration(p.fixed_s) if p.fixed_s is not None else "-",
             format_bytes(p.peak_bytes) if p.peak_bytes else "-",
-            p.memory_source if p.peak_bytes else "-", runs, (p.error or p.iteration_note or "")[:100],
+            p.memory_source if p.peak_bytes else "-", runs, shorten(p.error or p.iteration_note or "", 200, placeholder=" …"),
         )
     return table
 
