@@ -1,13 +1,12 @@
 """``advisor race`` of a workload advisor itself runs (the MJX workload, Brax PPO): the part every
 such kind shares. Its runs are fresh ``python -m ...race_child`` processes that print
-``global_step=N, episodic_return=R`` lines; the race takes no command and no score format; its
-candidates are the ones given, else the calibrated num_envs around the fastest
-(:func:`advisor.vectorised.race_candidates`), plus the user's current one."""
+``global_step=N, episodic_return=R`` lines; the race takes no command and no score format (its
+candidates: :func:`advisor.vectorised.race_num_envs`)."""
 
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any
 
 from advisor.errors import BadInput
 from advisor.workload import RaceRequest
@@ -36,29 +35,6 @@ def refuse_command(kind: str, command: list[str], request: RaceRequest, races: s
     if request.preset or request.score_regex or request.step_regex:
         raise BadInput(f"--kind {kind} reads the returns its own training prints; drop --preset, --score-regex and "
                        "--step-regex")
-
-
-def candidates(section: Any, request: RaceRequest, admits: Callable[[int], str | None] = lambda n: None,
-               example: str = "1024,2048,4096") -> tuple[list[int], str]:
-    """``(num_envs, where they came from)``: given, else the calibrated ones around the fastest,
-    and the current one; each checked by ``admits`` (a reason it cannot run, or ``None``)."""
-    from advisor.vectorised import race_candidates
-    from models.num_envs_curves import fit_vectorised
-
-    if request.num_envs:
-        chosen, why = sorted(set(request.num_envs)), "given with --num-envs"
-    elif len({p.num_envs for p in section.ok_points}) < 2:
-        raise BadInput(f"the profile's calibration has fewer than two measured num_envs to choose candidates from; "
-                       f"give them with --num-envs {example}")
-    else:
-        chosen, why = race_candidates(fit_vectorised(section))
-    if request.current is not None and request.current not in chosen:
-        chosen, why = sorted(set(chosen) | {request.current}), why + f", and your current {request.current}"
-    for n in chosen:
-        problem = admits(n)
-        if problem:
-            raise BadInput(f"num_envs {n}: {problem}")
-    return chosen, why
 
 
 def race_spec(kind: str, section: Any, argv: list[str], request: RaceRequest, num_envs: list[int], *,

@@ -130,6 +130,30 @@ def race_candidates(curves: Any) -> tuple[list[int], str]:
                          f"sizes below it down to an eighth")
 
 
+def race_num_envs(section: Any, request: Any, admits: Any = lambda n: None, example: str = "1024,2048,4096",
+                  missing: str = "") -> tuple[list[int], str]:
+    """``(num_envs, where they came from)`` that ``advisor race`` races: the ones given, else the
+    calibrated ones around the fastest (:func:`race_candidates`; ``missing`` is the bad input when
+    the section is absent or has fewer than two measured num_envs), and the user's current one;
+    each checked by ``admits`` (a reason it cannot run, or ``None``)."""
+    from models.num_envs_curves import fit_vectorised
+
+    if request.num_envs:
+        chosen, why = sorted(set(request.num_envs)), "given with --num-envs"
+    elif section is None or len({p.num_envs for p in section.ok_points}) < 2:
+        raise BadInput(missing or "the profile's calibration has fewer than two measured num_envs to choose candidates "
+                       f"from; give them with --num-envs {example}")
+    else:
+        chosen, why = race_candidates(fit_vectorised(section))
+    if request.current is not None and request.current not in chosen:
+        chosen, why = sorted(set(chosen) | {request.current}), why + f", and your current {request.current}"
+    for n in chosen:
+        problem = admits(n)
+        if problem:
+            raise BadInput(f"num_envs {n}: {problem}")
+    return chosen, why
+
+
 def score_rows(curves: Any, headroom: float, fixed_s_at: Any) -> list[dict[str, Any]]:
     """The throughput rows that turn a race's env steps to score into time to score
     (:mod:`advisor.time_to_score`): every num_envs of the table (:func:`candidate_num_envs`) with

@@ -9,6 +9,7 @@ reports) and, later, features that follow a run's score (the episodic returns it
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 
 from profiler.errors import BadInput
@@ -33,8 +34,9 @@ class PresetCommand:
     rounding: str | None = None
 
 
-class Trainer:
-    """One published trainer (subclasses fill the attributes and override what they know)."""
+class Trainer(abc.ABC):
+    """One published trainer (subclasses fill the attributes, implement :meth:`command` and
+    override what else they know)."""
 
     #: The preset's name, and other names users know it by.
     name = ""
@@ -54,9 +56,9 @@ class Trainer:
     #: Whether :meth:`command` sets the program's rollout length from advisor's ``--num-steps``.
     sets_num_steps: bool = False
 
+    @abc.abstractmethod
     def command(self, command: list[str], num_steps: int | None, minibatch_size: int | None) -> PresetCommand:
         """The argument list with placeholders for num_envs and the step budget."""
-        raise NotImplementedError
 
     def steps_run(self, text: str, values: dict[str, int]) -> int | None:
         """The env steps a finished run's output says it ran (``None``: it does not say)."""

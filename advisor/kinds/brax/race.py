@@ -25,12 +25,13 @@ def brax_section(profile: Profile | None, name: str) -> Any:
 def race_spec(profile: Profile | None, name: str, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
     """The race of the profile's Brax workload: ``(spec, where its candidates came from, platform)``."""
     from advisor import builtin_race
+    from advisor.vectorised import race_num_envs
     from profiler.kinds.brax.rules import shape_error
 
     builtin_race.refuse_command("brax", command, request, "Brax PPO on the profile's Playground env")
     section = brax_section(profile, name)
     w = section.workload
-    num_envs, why = builtin_race.candidates(
+    num_envs, why = race_num_envs(
         section, request, lambda n: shape_error(n, w.batch_size, w.num_minibatches, section.device_count),
         example="256,512,1024")
     platform = section.accelerator.platform

@@ -18,38 +18,24 @@ from profiler.trainers import score_format
 PRESET_NUM_STEPS = {"cleanrl": 128, "sb3": 2048}
 
 
-def candidates_from_profile(profile: Profile | None) -> tuple[list[int], str]:
-    """``(num_envs, why)`` from the profile's command calibration (:func:`advisor.vectorised.race_candidates`)."""
-    section = profile.section("command") if profile is not None else None
-    if section is None or len({p.num_envs for p in section.ok_points}) < 2:
-        raise BadInput("give the candidates with --num-envs 2,4,8 (or calibrate the command first with 'advisor "
-                       "calibrate command --name NAME' and race with the same --name)")
-    from advisor.vectorised import race_candidates
-    from models.num_envs_curves import fit_vectorised
-
-    return race_candidates(fit_vectorised(section))
-
-
 def race_spec(profile: Profile | None, command: list[str], request: RaceRequest, device: str) -> tuple[RaceSpec, str]:
     """The race of the user's command on ``device``, and where its candidates came from."""
     try:
         fmt = score_format(request.preset, request.score_regex, request.step_regex, request.window)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    if request.num_envs:
-        candidates, why = sorted(set(request.num_envs)), "given with --num-envs"
-    else:
-        candidates, why = candidates_from_profile(profile)
-    current = request.current
-    if current is not None and current not in candidates:
-        candidates = sorted(set(candidates) | {current})
-        why += f", and your current {current}"
+    from advisor.vectorised import race_num_envs
+
+    candidates, why = race_num_envs(
+        profile.section("command") if profile is not None else None, request,
+        missing="give the candidates with --num-envs 2,4,8 (or calibrate the command first with 'advisor calibrate "
+                "command --name NAME' and race with the same --name)")
     argv, env, known_steps = preset_argv(command, request)
     steps = request.num_steps or known_steps or PRESET_NUM_STEPS.get(request.preset or "", 1)
     spec = RaceSpec(argv=tuple(argv), fmt=fmt, score=request.score, budget_s=request.budget_s,
                     num_envs=tuple(candidates), seeds=tuple(range(1, request.seeds + 1)),
                     total_timesteps=request.total_timesteps, kind="command", env=env, cwd=os.getcwd(),
-                    current=current, num_steps=steps, timeout_s=request.timeout_s, device=device)
+                    current=request.current, num_steps=steps, timeout_s=request.timeout_s, device=device)
     return spec, why
 
 

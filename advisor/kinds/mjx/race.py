@@ -42,11 +42,12 @@ def child_argv(section: Any, minibatch_size: int, platform: str) -> list[str]:
 def race_spec(profile: Profile | None, name: str, command: list[str], request: RaceRequest) -> tuple[Any, str, str]:
     """The race of the profile's MJX workload: ``(spec, where its candidates came from, platform)``."""
     from advisor import builtin_race
+    from advisor.vectorised import race_num_envs
     from profiler.minibatch import DEFAULT_MINIBATCH_SIZE
 
     builtin_race.refuse_command("mjx", command, request, "advisor's MJX workload of the profile")
     section = mjx_section(profile, name)
-    num_envs, why = builtin_race.candidates(section, request)
+    num_envs, why = race_num_envs(section, request)
     platform = section.accelerator.platform
     w = section.workload
     argv = child_argv(section, w.minibatch_size or DEFAULT_MINIBATCH_SIZE, platform)
