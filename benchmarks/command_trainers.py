@@ -3,8 +3,9 @@ and rl_zoo3's PPO on a MuJoCo env through their presets, and a silent JAX script
 iterations of num_envs x 32 steps, calibrated without being told the 32.
 
 For each program: two calibrations minutes apart (their env steps/s at the same num_envs must
-agree within 5%), then one longer run of the program at each evaluated num_envs (calibrated and
-not), whose own steady-state figure is compared with advisor's prediction (goal: within 5%):
+agree within 5%), then two longer runs of the program at each evaluated num_envs (calibrated and
+not), whose own steady-state figure (their mean) is compared with advisor's prediction (goal:
+within 5%); how far the two runs are apart is the program's own repeatability:
 CleanRL's ``SPS:`` lines and rl_zoo3's ``time/fps`` table read as cumulative averages (rate
 between the first and the last report), the JAX script's own log.
 
@@ -85,8 +86,30 @@ def calibrate(program: dict, name: str, options: list[str], env: dict, work: Pat
     return shown, time.monotonic() - started
 
 
-def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[float | None, float]:
-    """One run of the program at ``num_envs`` for ``total`` env steps, unmodified: its own steady figure."""
+def report_times(preset: str, text: str, values: dict[str, int]) -> list[tuple[float, float]]:
+    """``(env steps, seconds into training)`` at each of the program's own rate reports: CleanRL's
+    cumulative ``SPS:`` after iteration i, rl_zoo3's table (``total_timesteps`` over ``fps``)."""
+    from profiler.trainers.cleanrl import SPS
+    from profiler.trainers.sb3 import table_rows
+
+    if preset == "cleanrl":
+        batch = values["num_envs"] * values["num_steps"]
+        return [(i * batch, i * batch / int(r)) for i, r in enumerate(SPS.findall(text), 1) if int(r) > 0]
+    return [(r["total_timesteps"], r["total_timesteps"] / r["fps"]) for r in table_rows(text) if r.get("fps", 0) > 0]
+
+
+def halves(times: list[tuple[float, float]]) -> list[float] | None:
+    """The program's rate over the first and the second half of its reports (drift with training)."""
+    if len(times) < 3:
+        return None
+    middle = len(times) // 2
+    parts = [(times[0], times[middle]), (times[middle], times[-1])]
+    return [(b[0] - a[0]) / (b[1] - a[1]) if b[1] > a[1] else float("nan") for a, b in parts]
+
+
+def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[float | None, list[float] | None]:
+    """One run of the program at ``num_envs`` for ``total`` env steps, unmodified: its own steady figure
+    and its rate over each half of the run."""
     from profiler.kinds.command.placeholders import substitute
     from profiler.trainers import trainer
 
@@ -97,15 +120,15 @@ def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[fl
         built = trainer(program["preset"]).command(argv, None, None)
         argv, steps = list(built.argv), built.num_steps
         values["num_steps"] = steps or 0
-    started = time.monotonic()
     proc = subprocess.run(substitute(argv, values), capture_output=True, text=True, cwd=work,
                           env={**os.environ, "WANDB_MODE": "disabled"})
-    wall = time.monotonic() - started
     if proc.returncode != 0:
-        return None, wall
+        return None, None
     if program["own"] == "log":
-        return json.loads(log.read_text().splitlines()[-1])["steady_sps"], wall
-    return trainer(program["preset"]).steady_sps(proc.stdout, values), wall
+        line = json.loads(log.read_text().splitlines()[-1])
+        return line["steady_sps"], line.get("halves_sps")
+    return (trainer(program["preset"]).steady_sps(proc.stdout, values),
+            halves(report_times(program["preset"], proc.stdout, values)))
 
 
 def main() -> None:
@@ -155,25 +178,37 @@ def main() -> None:
                              f"{spread:.1%} | {own} |")
             predicted = json.loads(advisor("predict", "--profile", names[0], "--num-envs",
                                            ",".join(map(str, program["evaluate"])), "--json", env=env).stdout)
-            lines += ["", f"Predicted (calibration A) against the program's own steady-state figure in one run of "
-                          f"about {args.own_seconds:g} s at each num_envs:", "",
-                      "| num_envs | calibrated | advisor env steps/s | 90% interval | program's own | error |",
-                      "|---:|---|---:|---|---:|---:|"]
-            errors = []
+            lines += ["", f"Predicted (calibration A) against the program's own steady-state figure: two runs of "
+                          f"about {args.own_seconds:g} s at each num_envs, one after the other; the error is against "
+                          "their mean, and each run's rate over the first and the second half of its reports shows "
+                          "whether the program's speed drifts as training goes on:", "",
+                      "| num_envs | calibrated | advisor env steps/s | 90% interval | program's own, run 1 / run 2 "
+                      "| runs apart | halves (run 1) | error |",
+                      "|---:|---|---:|---|---:|---:|---:|---:|"]
+            errors, repeat = [], []
             for row in predicted:
                 n = row["num_envs"]
                 total = int(row["train_sps"] * args.own_seconds)
-                own, wall = own_figure(program, n, total, work)
+                runs = [own_figure(program, n, total, work) for _ in range(2)]
+                figures = [own for own, _ in runs if own]
+                own = statistics.mean(figures) if figures else None
                 error = row["train_sps"] / own - 1 if own else None
                 if error is not None:
                     errors.append(abs(error))
+                apart = f"{figures[0] / figures[1] - 1:+.1%}" if len(figures) == 2 else "-"
+                if len(figures) == 2:
+                    repeat.append(abs(figures[0] / figures[1] - 1))
+                split = runs[0][1]
+                halves_text = f"{split[0]:,.0f} / {split[1]:,.0f}" if split else "-"
+                shown_runs = " / ".join("-" if f is None else f"{f:,.0f}" for f, _ in runs)
                 lines.append(f"| {n} | {'yes' if n in program['calibrate'] else 'no'} | {row['train_sps']:,.0f} | "
-                             f"{row['train_sps_low']:,.0f}-{row['train_sps_high']:,.0f} | "
-                             f"{'-' if own is None else f'{own:,.0f}'} | {'-' if error is None else f'{error:+.1%}'} |")
+                             f"{row['train_sps_low']:,.0f}-{row['train_sps_high']:,.0f} | {shown_runs} | {apart} | "
+                             f"{halves_text} | {'-' if error is None else f'{error:+.1%}'} |")
             within = sum(e <= 0.05 for e in errors)
             summary.append(f"- {program['name']}: {within} of {len(errors)} predictions within 5% of the program's "
                            f"own figure (worst {max(errors, default=float('nan')):.1%}); the two calibrations within "
-                           f"{max(agree, default=float('nan')):.1%} of each other at every calibrated num_envs.")
+                           f"{max(agree, default=float('nan')):.1%} of each other at every calibrated num_envs; "
+                           f"the program's own two runs within {max(repeat, default=float('nan')):.1%} of each other.")
             sections.append("\n".join(lines))
             _write(args, summary, sections, partial=True)
     print(_write(args, summary, sections, partial=False).read_text())

@@ -2,7 +2,7 @@
 (pure JAX dynamics), ``total_timesteps // (num_envs * 32)`` iterations of a 32-step rollout and a
 few full-batch gradient steps. It prints nothing, as many training scripts do; with ``--log FILE``
 it appends its own steady-state figure (env steps/s over the iterations after the first, which
-compiles) as one JSON line.
+compiles) and the rate over each half of those iterations as one JSON line.
 
     python examples/jax_silent_cartpole.py --num-envs 256 --total-timesteps 1000000 [--log rates.jsonl]
 
@@ -106,9 +106,13 @@ def main() -> None:
         stamps.append(time.perf_counter())
     if args.log and len(stamps) >= 3:
         steady = batch * (len(stamps) - 1) / (stamps[-1] - stamps[0])
+        middle = len(stamps) // 2  # the rate over each half of the run: does it drift as training goes on?
+        halves = [batch * middle / (stamps[middle] - stamps[0]),
+                  batch * (len(stamps) - 1 - middle) / (stamps[-1] - stamps[middle])]
         with open(args.log, "a") as handle:
             handle.write(json.dumps({"num_envs": args.num_envs, "total_timesteps": args.total_timesteps,
-                                     "steps_run": iterations * batch, "steady_sps": steady}) + "\n")
+                                     "steps_run": iterations * batch, "steady_sps": steady,
+                                     "halves_sps": halves}) + "\n")
 
 
 if __name__ == "__main__":
