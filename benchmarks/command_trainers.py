@@ -86,18 +86,6 @@ def calibrate(program: dict, name: str, options: list[str], env: dict, work: Pat
     return shown, time.monotonic() - started
 
 
-def report_times(preset: str, text: str, values: dict[str, int]) -> list[tuple[float, float]]:
-    """``(env steps, seconds into training)`` at each of the program's own rate reports: CleanRL's
-    cumulative ``SPS:`` after iteration i, rl_zoo3's table (``total_timesteps`` over ``fps``)."""
-    from profiler.trainers.cleanrl import SPS
-    from profiler.trainers.sb3 import table_rows
-
-    if preset == "cleanrl":
-        batch = values["num_envs"] * values["num_steps"]
-        return [(i * batch, i * batch / int(r)) for i, r in enumerate(SPS.findall(text), 1) if int(r) > 0]
-    return [(r["total_timesteps"], r["total_timesteps"] / r["fps"]) for r in table_rows(text) if r.get("fps", 0) > 0]
-
-
 def halves(times: list[tuple[float, float]]) -> list[float] | None:
     """The program's rate over the first and the second half of its reports (drift with training)."""
     if len(times) < 3:
@@ -128,7 +116,7 @@ def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[fl
         line = json.loads(log.read_text().splitlines()[-1])
         return line["steady_sps"], line.get("halves_sps")
     return (trainer(program["preset"]).steady_sps(proc.stdout, values),
-            halves(report_times(program["preset"], proc.stdout, values)))
+            halves(trainer(program["preset"]).report_times(proc.stdout, values)))
 
 
 def main() -> None:

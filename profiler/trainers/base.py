@@ -64,10 +64,22 @@ class Trainer(abc.ABC):
         """The env steps a finished run's output says it ran (``None``: it does not say)."""
         return None
 
+    def report_times(self, text: str, values: dict[str, int]) -> list[tuple[float, float]]:
+        """``(env steps, seconds into training)`` at each of the program's own rate reports, where
+        its output has them (none by default)."""
+        return []
+
     def steady_sps(self, text: str, values: dict[str, int]) -> float | None:
         """The program's own steady-state env steps/s from its output, where it prints enough to
-        compute one (after its first iteration): advisor's cross-check."""
-        return None
+        compute one (after its first iteration): the rate between its first and last report,
+        advisor's cross-check."""
+        times = self.report_times(text, values)
+        if len(times) < 2:
+            return None
+        (first_steps, first_s), (last_steps, last_s) = times[0], times[-1]
+        if last_steps <= first_steps or last_s <= first_s:
+            return None
+        return (last_steps - first_steps) / (last_s - first_s)
 
     def scores(self, text: str) -> list[tuple[int, float]]:
         """``(env step, score)`` pairs in the order the output prints them (before any window)."""

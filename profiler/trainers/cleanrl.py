@@ -84,18 +84,14 @@ class CleanRL(Trainer):
             return None
         return len(SPS.findall(text)) * values["num_envs"] * values["num_steps"]
 
-    def steady_sps(self, text: str, values: dict[str, int]) -> float | None:
+    def report_times(self, text: str, values: dict[str, int]) -> list[tuple[float, float]]:
         """From the cumulative ``SPS:`` averages: after iteration i the loop had run ``i * batch``
-        steps in ``i * batch / SPS_i`` seconds; the rate between the first and the last line."""
-        if not values.get("num_steps"):
-            return None
+        steps in ``i * batch / SPS_i`` seconds."""
         rates = [int(v) for v in SPS.findall(text)]
-        if len(rates) < 2 or min(rates) <= 0:
-            return None
+        if not values.get("num_steps") or not rates or min(rates) <= 0:
+            return []
         batch = values["num_envs"] * values["num_steps"]
-        first, last = batch, len(rates) * batch
-        elapsed = last / rates[-1] - first / rates[0]
-        return (last - first) / elapsed if elapsed > 0 else None
+        return [(i * batch, i * batch / rate) for i, rate in enumerate(rates, 1)]
 
 
 TRAINER = CleanRL()

@@ -95,15 +95,10 @@ class StableBaselines3(Trainer):
         rows = table_rows(text)
         return int(rows[-1]["total_timesteps"]) if rows else None
 
-    def steady_sps(self, text: str, values: dict[str, int]) -> float | None:
+    def report_times(self, text: str, values: dict[str, int]) -> list[tuple[float, float]]:
         """From the cumulative ``fps``: the table at ``total_timesteps`` T was logged ``T / fps``
-        seconds into ``learn()``; the rate between the first table and the last."""
-        rows = [r for r in table_rows(text) if r.get("fps", 0) > 0]
-        if len(rows) < 2 or rows[-1]["total_timesteps"] <= rows[0]["total_timesteps"]:
-            return None
-        first, last = rows[0], rows[-1]
-        elapsed = last["total_timesteps"] / last["fps"] - first["total_timesteps"] / first["fps"]
-        return (last["total_timesteps"] - first["total_timesteps"]) / elapsed if elapsed > 0 else None
+        seconds into ``learn()``."""
+        return [(r["total_timesteps"], r["total_timesteps"] / r["fps"]) for r in table_rows(text) if r.get("fps", 0) > 0]
 
 
 TRAINER = StableBaselines3()
