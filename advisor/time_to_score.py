@@ -4,9 +4,12 @@ every config of a kind's table, from its throughput curves and a race's sample-e
 time to score = fixed cost (start-up + compile, s) + env steps to score / train_sps, where env
 steps to score comes from :class:`models.sample_efficiency.SampleEfficiency` fitted to the
 profile's race to that score (env steps per update: :meth:`profiler.race.schema.Race.env_steps_per_update`), and
-train_sps and the fixed cost from the calibration. The interval combines both models' intervals
-(fewest env steps at the highest throughput, most at the lowest). Configs no race ran are marked,
-and so are those whose env steps per update lie outside the raced ones. Pure: data in, data out.
+train_sps and the fixed cost from the calibration, set to the pace the race's runs went at
+(:mod:`models.race_pace`: the race's own env steps/s and start-up where it ran a config, the
+calibration's curve between raced configs at the race's level). The interval combines both
+models' intervals (fewest env steps at the highest throughput, most at the lowest). Configs no race
+ran are marked, and so are those whose env steps per update lie outside the raced ones. Pure: data
+in, data out.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from profiler.race.schema import Race
 class ScoreOption:
     """One config: predicted env steps/s (with interval), fixed cost (s), env steps to score
     (median over ``seeds`` runs, with interval), time to score (s, with interval), whether a race
-    ran it and what it measured there (median s, or ``None`` when censored)."""
+    ran it and what it measured there (median s, or ``None`` when censored). ``calibrated_sps``:
+    the calibration's env steps/s; ``pace``: where ``train_sps`` and ``fixed_s`` come from
+    (``calibration`` as calibrated; ``raced``, ``between``, ``beyond``: set to the race's pace,
+    :func:`models.race_pace.pace_correction`)."""
 
     num_envs: int
     env_steps_per_update: int
@@ -42,6 +48,8 @@ class ScoreOption:
     measured_more_than_s: float | None
     extrapolated: bool
     fits: bool
+    calibrated_sps: float | None = None
+    pace: str = "calibration"
 
 
 @dataclass(frozen=True)
@@ -143,21 +151,33 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
     steps = model.predict(batches)
     low, high = model.predict_interval(batches, seeds=seeds)
     outside = model.is_extrapolation(batches)
+    _paces, corrections = race_paces(race, rows)
     options = []
     for i, row in enumerate(rows):
         fixed = row.get("fixed_s") or 0.0
+        sps, sps_low, sps_high = row["train_sps"], row["train_sps_low"], row["train_sps_high"]
+        fix = corrections.get(row["num_envs"])
+        if fix is not None:
+            sps, sps_low, sps_high = sps * fix.ratio, sps_low * fix.low, sps_high * fix.high
+            fixed = max(0.0, fixed + fix.offset_s)
         measured = race.config(row["num_envs"]) if row["num_envs"] in race.num_envs else None
         options.append(ScoreOption(
-            num_envs=row["num_envs"], env_steps_per_update=batches[i], train_sps=row["train_sps"],
-            train_sps_low=row["train_sps_low"], train_sps_high=row["train_sps_high"], fixed_s=fixed,
+            num_envs=row["num_envs"], env_steps_per_update=batches[i], train_sps=sps,
+            train_sps_low=sps_low, train_sps_high=sps_high, fixed_s=fixed,
             env_steps_to_score=float(steps[i]), env_steps_low=float(low[i]), env_steps_high=float(high[i]),
-            time_s=fixed + float(steps[i]) / row["train_sps"], time_low_s=fixed + float(low[i]) / row["train_sps_high"],
-            time_high_s=fixed + float(high[i]) / row["train_sps_low"], raced=measured is not None,
+            time_s=fixed + float(steps[i]) / sps, time_low_s=fixed + float(low[i]) / sps_high,
+            time_high_s=fixed + float(high[i]) / sps_low, raced=measured is not None,
             measured_time_s=measured.time_to_score_s if measured is not None else None,
             measured_more_than_s=measured.more_than_s if measured is not None else None,
-            extrapolated=bool(outside[i]) or bool(row.get("extrapolated")), fits=bool(row.get("fits", True))))
+            extrapolated=bool(outside[i]) or bool(row.get("extrapolated")), fits=bool(row.get("fits", True)),
+            calibrated_sps=row["train_sps"], pace=fix.source if fix is not None else "calibration"))
     b_low, b_high = model.b_crit_interval()
     notes = []
+    if corrections:
+        notes.append(pace_note(corrections))
+    else:
+        notes.append("env steps/s and fixed cost as calibrated: no raced run's score curve was long enough to time "
+                     "its pace (3+ score lines over 0.5 s)")
     if model.n_censored_:
         notes.append(f"{model.n_censored_} of {model.n_runs_} raced runs did not reach the score: they count as needing "
                      "more env steps than they ran")
@@ -188,6 +208,35 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
     return ScoreRecommendation(**base, chosen=chosen, notes=tuple(notes),
                                reason=f"the shortest time to score {race.score:g} among configs that fit: the race's "
                                       "measured median where it ran the config to the score, the prediction elsewhere")
+
+
+def race_paces(race: Race, rows: list[dict[str, Any]]) -> tuple[dict, dict]:
+    """``(paces, corrections)``: each raced config's pace read off its runs' score curves
+    (:func:`models.race_pace.config_paces`, up to the score) and, for every row, the correction
+    that sets the calibration's env steps/s and fixed cost to it
+    (:func:`models.race_pace.pace_correction`)."""
+    from models.race_pace import config_paces, pace_correction
+
+    curves = []
+    for run in race.runs:
+        if not run.settled:
+            continue
+        end = run.time_to_score_s if run.reached else float("inf")
+        curves.append((run.num_envs, [(p.wall_s, p.env_steps) for p in run.curve if p.wall_s <= end + 1e-9]))
+    paces = config_paces(curves)
+    calibrated = {r["num_envs"]: (r["train_sps"], r.get("fixed_s") or 0.0) for r in rows}
+    return paces, pace_correction(paces, calibrated)
+
+
+def pace_note(corrections: dict) -> str:
+    """The note that says how far the race's pace lay from the calibration's figures."""
+    raced = [(n, c) for n, c in sorted(corrections.items()) if c.source == "raced"]
+    ratios = ", ".join(f"{n}: {c.ratio:.2f}x" for n, c in raced)
+    offsets = [c.offset_s for _, c in raced]
+    return (f"env steps/s and fixed cost are the race's pace, read off its runs' score curves up to the score: "
+            f"{ratios} the calibration's env steps/s; start-up {min(offsets):+.1f} to {max(offsets):+.1f} s from its "
+            "fixed cost (a calibration's runs time the program's exit too, and a long run's average rate); configs "
+            "the race did not run take the calibration's curve at the raced configs' level, interpolated in num_envs")
 
 
 def score_json(rec: ScoreRecommendation) -> dict[str, Any]:

@@ -127,3 +127,41 @@ def test_where_the_race_measured_a_config_the_choice_counts_the_measurement_and_
     by_n = {o.num_envs: o for o in rec.options}
     assert by_n[64].measured_time_s > by_n[64].time_high_s
     assert rec.chosen.num_envs != 64 and any(n.startswith("num_envs 64: the race measured") for n in rec.notes)
+
+
+def test_where_the_runs_curves_show_their_pace_predictions_go_at_the_races_pace():
+    # the raced runs trained at 1.25x the calibration's env steps/s and started 1 s sooner than its
+    # fixed cost (the calibration timed the program's exit too): held-out configs are predicted at
+    # that pace, the calibration's curve giving the shape between the raced configs
+    import dataclasses
+
+    from profiler.race.schema import CurvePoint
+
+    p = profile()
+    race = p.race("command")
+    start, faster = FIXED_S - 1.0, 1.25
+
+    def run_at_pace(r):
+        sps = SPS[r.num_envs] * faster
+        every = r.num_envs * NUM_STEPS
+        curve = tuple(CurvePoint(wall_s=start + e / sps, env_steps=e, score=100.0 * e / r.env_steps_to_score)
+                      for e in range(every, r.env_steps_to_score + every, every))
+        t = curve[-1].wall_s
+        return dataclasses.replace(r, curve=curve, time_to_score_s=t, wall_s=t, env_steps_to_score=curve[-1].env_steps)
+
+    race = dataclasses.replace(race, runs=tuple(run_at_pace(r) for r in race.runs))
+    from advisor.kinds.command.race import score_rows
+
+    rec = recommend_time_to_score("tts", "command", race, score_rows(p, 0.9))
+    by_n = {o.num_envs: o for o in rec.options}
+    for n in (32, 128):
+        option = by_n[n]
+        truth = start + steps_to_score(n) / (SPS[n] * faster)
+        assert option.pace == "between" and option.calibrated_sps == SPS[n]
+        assert option.train_sps == pytest.approx(SPS[n] * faster, rel=0.01)
+        assert option.fixed_s == pytest.approx(start, abs=0.05)
+        assert option.time_s == pytest.approx(truth, rel=0.08) and option.time_low_s < truth < option.time_high_s
+    assert by_n[64].pace == "raced" and any("race's pace" in n and "1.25x" in n for n in rec.notes)
+    # without curves, the calibration's figures as they are, and a note saying so
+    plain = recommend_time_to_score("tts", "command", p.race("command"), score_rows(p, 0.9))
+    assert {o.pace for o in plain.options} == {"calibration"} and any("as calibrated" in n for n in plain.notes)
