@@ -18,6 +18,11 @@ config's, using at most half the ground truth's wall clock; every held-out confi
 
     python benchmarks/time_to_score.py --task reach --task sb3-cartpole
     python benchmarks/time_to_score.py --task reach --tiny      # a check that it runs, not a result
+
+``cleanrl-cartpole`` runs CleanRL's ``ppo.py`` as published (the gymnasium-1.x port, vwxyzjn/cleanrl pull
+request 516), unmodified, from ``$ADVISOR_CLEANRL_PPO`` (default ``/tmp/cleanrl/ppo.py``):
+``git -C <cleanrl clone> show refs/pull/516/head:cleanrl/ppo.py > /tmp/cleanrl/ppo.py``. It writes its
+TensorBoard ``runs/`` into the working directory.
 """
 
 from __future__ import annotations
@@ -52,6 +57,14 @@ TASKS = {
         "read": ["--score-regex", r"episodic_return=(\S+)", "--step-regex", r"global_step=(\d+)", "--window", "3"],
         "calibrate": ["--first-timesteps", "20k", "--delta", "10s"],
         "total_timesteps": "3M",
+    },
+    "cleanrl-cartpole": {
+        "command": [PY, os.environ.get("ADVISOR_CLEANRL_PPO", "/tmp/cleanrl/ppo.py"), "--num-envs", "{num_envs}",
+                    "--seed", "{seed}", "--total-timesteps", "{total_timesteps}", "--num-steps", "{num_steps}"],
+        "score": 250.0, "num_envs": [1, 2, 4, 8], "num_steps": 128,
+        "read": ["--preset", "cleanrl"],
+        "calibrate": ["--first-timesteps", "4k", "--delta", "10s"],
+        "total_timesteps": "500k",
     },
     "sb3-cartpole": {
         "command": [PY, str(ROOT / "examples" / "sb3_cartpole.py"), "--num-envs", "{num_envs}", "--seed", "{seed}",
