@@ -281,12 +281,17 @@ class RaceRunner:
                 break
             target = halving.next_target_s(self.race, target, deadline - time.monotonic())
             stop = False
-            for n in configs:
-                for seed in self.race.seeds:
+            # seed by seed across the configs (every config's first seed, then every config's second,
+            # ...): whatever drifts over a rung (caches warming, the machine's memory, its load) falls
+            # on each config's seeds alike, and the median over seeds that ranks a config sees it once
+            for seed in self.race.seeds:
+                for n in configs:
+                    if n in self.race.eliminated:
+                        continue
                     # every config and seed gets its first rung; after it a config stops once it cannot win
                     if self.race.rung > 0 and halving.cannot_win(self.race, n):
                         self.eliminate([n], "stopped: its median time to score can no longer beat the best known")
-                        break
+                        continue
                     run = self.race.run(n, seed)
                     if run.settled:
                         continue
