@@ -183,7 +183,8 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
                      "more env steps than they ran")
     if any(not o.raced for o in options):
         notes.append("configs marked 'no' under raced were never run to the score: their env steps come from the "
-                     "sample-efficiency model, their env steps/s from the calibration")
+                     "sample-efficiency model, their env steps/s from the calibration (at the race's pace where its runs "
+                     "timed one)")
     if race.update_env_steps:
         notes.append(f"env steps per update = {race.update_env_steps:,} at every num_envs (the raced shape fixes it): "
                      "the model predicts the same env steps to score for each, so the configs differ by env steps/s "
