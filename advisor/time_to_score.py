@@ -151,7 +151,7 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
     steps = model.predict(batches)
     low, high = model.predict_interval(batches, seeds=seeds)
     outside = model.is_extrapolation(batches)
-    _paces, corrections = race_paces(race, rows)
+    corrections = race_corrections(race, rows)
     options = []
     for i, row in enumerate(rows):
         fixed = row.get("fixed_s") or 0.0
@@ -211,22 +211,17 @@ def recommend_time_to_score(profile_name: str, kind: str, race: Race, rows: list
                                       "measured median where it ran the config to the score, the prediction elsewhere")
 
 
-def race_paces(race: Race, rows: list[dict[str, Any]]) -> tuple[dict, dict]:
-    """``(paces, corrections)``: each raced config's pace read off its runs' score curves
-    (:func:`models.race_pace.config_paces`, up to the score) and, for every row, the correction
-    that sets the calibration's env steps/s and fixed cost to it
-    (:func:`models.race_pace.pace_correction`)."""
+def race_corrections(race: Race, rows: list[dict[str, Any]]) -> dict:
+    """For every row, the correction that sets the calibration's env steps/s and fixed cost to the
+    pace the race's runs went at (:func:`models.race_pace.pace_correction`), each raced config's
+    pace read off its settled runs' score curves up to the score (:func:`models.race_pace.config_paces`)."""
     from models.race_pace import config_paces, pace_correction
 
-    curves = []
-    for run in race.runs:
-        if not run.settled:
-            continue
-        end = run.time_to_score_s if run.reached else float("inf")
-        curves.append((run.num_envs, [(p.wall_s, p.env_steps) for p in run.curve if p.wall_s <= end + 1e-9]))
-    paces = config_paces(curves)
+    curves = [(run.num_envs, [(p.wall_s, p.env_steps) for p in run.curve
+                              if not run.reached or p.wall_s <= run.time_to_score_s + 1e-9])
+              for run in race.runs if run.settled]
     calibrated = {r["num_envs"]: (r["train_sps"], r.get("fixed_s") or 0.0) for r in rows}
-    return paces, pace_correction(paces, calibrated)
+    return pace_correction(config_paces(curves), calibrated)
 
 
 def pace_note(corrections: dict) -> str:
