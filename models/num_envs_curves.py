@@ -190,6 +190,14 @@ def fit_vectorised(section: Any) -> VectorCurves:
     if distinct(n).size >= 2:
         throughput = TrainThroughputModel(num_steps=section.workload.num_steps).fit(
             n, [p.train_sps for p in ok], y_samples=[p.train_sps_samples for p in ok])
+        if throughput.anchored_:
+            misfit = throughput.lack_of_fit_
+            notes.append(f"no curve form goes through these env steps/s: the best ({throughput.form_}) misses a measured "
+                         f"num_envs by up to {misfit.worst:.0%}, more than their timing noise (about "
+                         f"{misfit.sigma:.0%}) explains, as when the program changes regime between two measured sizes; "
+                         "between the measured num_envs advisor reads the measurements (a monotone curve through them) "
+                         "and each interval also holds the form's answer; measuring more num_envs where it matters "
+                         "narrows them")
     else:
         notes.append(f"throughput needs two or more measured num_envs; this profile has {len(ok)}")
     with_memory = [p for p in ok if p.peak_bytes]

@@ -86,15 +86,18 @@ class PhaseModel(Estimator):
         samples = None
         if y_samples is not None:
             samples = [[m / (float(s) / (e * kk)) for s in row] for m, row, e, kk in zip(minibatch, y_samples, epochs, k)]
+        # the phase curves stay on their forms (anchor="never"): their timings come from one process,
+        # and the model is validated as a whole (rho, the fused iteration, corrects the two phases);
+        # reading between the measurements is validated for whole-iteration throughput only
         self.update_ = TrainThroughputModel(num_steps=1, prior_sigma=self.prior_sigma, confidence=self.confidence,
-                                            forms=PHASE_FORMS).fit(
+                                            forms=PHASE_FORMS, anchor="never").fit(
             minibatch, minibatch / per_step, y_samples=samples)
         rn, rsteps, rsec = rolls.T
         rsamples = None
         if rollout_samples is not None:
             rsamples = [[envs / (float(s) / st) for s in row] for envs, st, row in zip(rn, rsteps, rollout_samples)]
         self.rollout_ = TrainThroughputModel(num_steps=1, prior_sigma=self.prior_sigma, confidence=self.confidence,
-                                             forms=PHASE_FORMS).fit(
+                                             forms=PHASE_FORMS, anchor="never").fit(
             rn, rn / (rsec / rsteps), y_samples=rsamples)
         pairs = np.asarray(fused, dtype=float).reshape(-1, 2)
         self.rho_envs_ = self.rho_log_by_envs_ = None

@@ -102,3 +102,45 @@ def test_selection_charges_extra_parameters_but_not_the_order_forms_are_listed_i
     assert _select_from({"linear": [0.2], "power": [0.050], "depth": [0.048]}) == "depth"
     assert _select_from({"linear": [0.2], "occupancy": [0.047], "power": [0.050], "depth": [0.048]}) == "occupancy"
     assert _select_from({}) == "linear"
+
+
+def _regime_jump(n):
+    """env steps/s of a program that changes regime between 64 and 256 envs: slow below, flat
+    above (a logistic in log2 n), the shape no two-parameter form goes through."""
+    return 360e3 + 340e3 / (1 + np.exp(-(np.log2(n) - 7) * 2.0))
+
+
+def test_a_form_the_measurements_reject_is_replaced_by_them_between_the_measured_sizes():
+    n = np.array([16, 64, 256, 1024], dtype=float)
+    anchored = TrainThroughputModel(num_steps=32).fit(n, _regime_jump(n))
+    form = TrainThroughputModel(num_steps=32, anchor="never").fit(n, _regime_jump(n))
+    assert anchored.anchored_ and not form.anchored_
+    assert anchored.lack_of_fit_.rejected and anchored.lack_of_fit_.worst > 0.25
+    # through every measurement, and within 2.5% between them where the form misses by 9-19%
+    assert np.allclose(anchored.predict(n), _regime_jump(n), rtol=1e-9)
+    between = np.array([32, 128, 512], dtype=float)
+    assert np.max(np.abs(anchored.predict(between) / _regime_jump(between) - 1)) < 0.025
+    assert np.min(np.abs(form.predict(between) / _regime_jump(between) - 1)) > 0.08
+    # the interval holds the truth and the form's own answer
+    low, high = anchored.predict_interval(between)
+    assert np.all(low < _regime_jump(between)) and np.all(_regime_jump(between) < high)
+    assert np.all(low <= form.predict(between)) and np.all(form.predict(between) <= high)
+    # beyond the measured sizes: the form moved onto the end measurement, continuous there
+    edge = anchored.predict([1024 * (1 - 1e-9), 1024 * (1 + 1e-9)])
+    assert edge[0] == pytest.approx(edge[1], rel=1e-6)
+    assert anchored.predict([4096])[0] / anchored.predict([1024])[0] == pytest.approx(
+        form.predict([4096])[0] / form.predict([1024])[0], rel=1e-9)
+    assert anchored.predict_iteration_s([128])[0] == pytest.approx(128 * 32 / anchored.predict([128])[0])
+
+
+def test_a_form_within_the_noise_is_kept():
+    # 3% noise on a straight iteration time: the lack-of-fit test passes, the form answers
+    rng = np.random.default_rng(3)
+    noisy = sps_from_time(N, 0.3, 0.0005) * np.exp(rng.normal(0, 0.02, N.size))
+    model = TrainThroughputModel().fit(N, noisy)
+    assert not model.anchored_ and not model.lack_of_fit_.rejected
+    assert np.array_equal(model.predict(N), TrainThroughputModel(anchor="never").fit(N, noisy).predict(N))
+    # two sizes leave nothing to test: the form goes through both
+    assert TrainThroughputModel().fit([64, 256], [1e4, 3e4]).lack_of_fit_ is None
+    with pytest.raises(ValueError, match="unknown anchor"):
+        TrainThroughputModel(anchor="sometimes").fit(N, noisy)

@@ -82,3 +82,20 @@ def test_the_script_recommend_writes_is_executable_and_runs(advisor_home, tmp_pa
     script.write_text(text)
     ran = subprocess.run([str(script)], capture_output=True, text=True)
     assert ran.returncode == 0 and ran.stdout.startswith("examples/torch_vec_reinforce.py --num-envs ")
+
+
+def test_a_program_that_changes_regime_is_read_between_its_measurements():
+    # the silent JAX script's calibration on the 2-core VM (benchmarks/results/command_trainers.md,
+    # 2026-12-06 run, calibration A): slow from 16 to 64 envs, +45% to 256, flat to 1024; the
+    # program's own steady figures at the sizes between (mean of two runs) are the truth
+    measured = {16: (361_625, 1.009), 64: (473_493, 1.0), 256: (685_380, 1.052), 1024: (698_245, 1.008)}
+    points = [CommandPoint(num_envs=n, num_steps=32, train_sps=sps, train_sps_samples=(sps, sps * spread, sps / spread),
+                           fixed_s=2.0, compile_s=2.0) for n, (sps, spread) in measured.items()]
+    curves = fit_vectorised(section(points))
+    assert curves.throughput.anchored_
+    assert any("no curve form goes through" in note and "16%" in note for note in curves.notes)
+    rows = {r["num_envs"]: r for r in predict_rows(curves, [32, 128, 512])}
+    own = {32: 407_942, 128: 598_082, 512: 711_146}
+    for n, truth in own.items():
+        assert rows[n]["train_sps"] == pytest.approx(truth, rel=0.05)
+        assert rows[n]["train_sps_low"] < truth < rows[n]["train_sps_high"]
