@@ -10,13 +10,30 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+PAGE_REPORTING = Path("/sys/module/page_reporting/parameters")
+
+
+def page_reporting() -> str | None:
+    """How a virtual machine hands its freed memory back to the host (the guest's free page
+    reporting), in words; ``None`` where the kernel does not report. Memory handed back is fresh
+    again: the next touch of it costs a trip to the host (benchmarks/README.md)."""
+    try:
+        delay = int((PAGE_REPORTING / "min_free_ms").read_text())
+        reported = int((PAGE_REPORTING / "reported_kib").read_text())
+    except (OSError, ValueError):
+        return None
+    return (f"free memory handed back to the host {delay} ms after it is freed ({reported / 2**20:,.0f} GiB so far "
+            "since boot)")
+
+
 def machine() -> str:
     from profiler.hardware import fingerprint
 
     hw = fingerprint()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    reporting = page_reporting()
     return (f"{hw.summary}, {hw.ram_bytes / 2**30:.0f} GiB RAM, Python {platform.python_version()}, "
-            f"load average {load:.2f} at start")
+            f"load average {load:.2f} at start" + (f"; {reporting}" if reporting else ""))
 
 
 def write_result(name: str, title: str, body: str, path: Path | None = None) -> Path:

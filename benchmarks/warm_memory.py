@@ -8,7 +8,10 @@ runs slower than the same program a minute later on pages already touched, and r
 a benchmark (more memory in use, so fresher pages) start slower: in a race of twelve Stable-Baselines3
 processes on a freshly booted guest, the last five spent 1.55 s of CPU in ``import torch`` against
 1.05 s for the first seven. Run this once after the machine starts, before any benchmark; it prints
-what it touched and how fast, and a second run shows whether the memory was already warm.
+what it touched and how fast, and a second run shows whether the memory was already warm. Where
+the guest hands freed memory back to the host (free page reporting, which the header of every
+result file names), the warmth lasts only until then: on 2026-12-06 about a minute
+(benchmarks/README.md).
 
     python benchmarks/warm_memory.py            # all but 2 GiB of the free memory
     python benchmarks/warm_memory.py --gib 8
