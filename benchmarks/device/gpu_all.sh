@@ -33,6 +33,8 @@
 #     CAL_OPTS="--num-steps 10 --repeats 1" CMD_ENVS=16,64 BRAX_ENV=CartpoleBalance \
 #     BRAX_CAL="--quick --epochs 1" BRAX_BATCH=32 BRAX_EPOCHS=3 RL_RUNNERS=1 \
 #     RL_OPTS="--quick --envs-per-runner 1,2" BRAX_MAX_S=900 RL_MAX_S=600 BUDGET_S=2400 bash benchmarks/device/gpu_all.sh
+# The benchmarks it calls write their result files into benchmarks/results/ as well (on the device, a copy
+# that all.tgz brings back); after a dry run, `git checkout -- benchmarks/results` restores the real ones.
 set -u
 OUT=${OUT:-$PWD/device-out}; mkdir -p "$OUT"
 BUDGET_S=${BUDGET_S:-520}
