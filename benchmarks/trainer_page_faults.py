@@ -1,7 +1,8 @@
 """Does the guest's fresh memory slow a PyTorch trainer? rl_zoo3's PPO (HalfCheetah-v5, 1 env) run
 in alternating pairs as released and with glibc told to keep its freed memory (``GLIBC_TUNABLES``:
 trim and mmap thresholds raised, 256 MiB top pad), each run's minor page faults (from ``wait4``)
-and its own env steps/s (the last ``time/fps`` of its table: the whole run's average).
+and its own steady-state env steps/s (read from its ``time/fps`` table by advisor's sb3 preset, as
+``command_trainers.py`` reads it: the rate between its first and last report).
 
 Where the guest hands freed memory back to the host (benchmarks/README.md), every fault on a page
 handed back costs a trip to the host; if that made rl_zoo3's speed vary, the faults would be many
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -29,11 +29,12 @@ from benchmarks._common import write_result  # noqa: E402
 
 KEEP = ("glibc.malloc.trim_threshold=4000000000:glibc.malloc.mmap_threshold=33554432:"
         "glibc.malloc.top_pad=268435456")
-FPS = re.compile(r"\|\s*fps\s*\|\s*(\d+)")
 
 
 def run(steps: int, keep: bool, folder: str) -> tuple[int, float, float]:
-    """One rl_zoo3 run: ``(minor faults, its last fps, wall s)``."""
+    """One rl_zoo3 run: ``(minor faults, its own steady env steps/s, wall s)``."""
+    from profiler.trainers import trainer
+
     env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
     if keep:
         env["GLIBC_TUNABLES"] = KEEP
@@ -45,10 +46,10 @@ def run(steps: int, keep: bool, folder: str) -> tuple[int, float, float]:
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = os.times().elapsed - start
         out.seek(0)
-        fps = FPS.findall(out.read())
-    if os.waitstatus_to_exitcode(status) != 0 or not fps:
+        sps = trainer("sb3").steady_sps(out.read(), {})
+    if os.waitstatus_to_exitcode(status) != 0 or not sps:
         raise SystemExit(f"rl_zoo3 failed (exit {os.waitstatus_to_exitcode(status)}); is it installed (make setup)?")
-    return usage.ru_minflt, float(fps[-1]), wall
+    return usage.ru_minflt, sps, wall
 
 
 def main() -> None:
@@ -75,7 +76,7 @@ def main() -> None:
         f"rl_zoo3 PPO HalfCheetah-v5, 1 env, {args.steps:,} env steps a run, {args.pairs} alternating pairs; "
         f"kept memory: `GLIBC_TUNABLES={KEEP}`. Faults x 4 KiB is the memory they touched at most.", "",
         *summary, "",
-        "| pair | glibc | minor faults | MiB | env steps/s (its fps) | wall s |",
+        "| pair | glibc | minor faults | MiB | env steps/s (its own) | wall s |",
         "|---:|---|---:|---:|---:|---:|", *rows])
     print(write_result("trainer_page_faults", "rl_zoo3's page faults and speed, memory as released and kept", body))
 
