@@ -12,6 +12,13 @@ steps/s at the same num_envs must agree within 5%. The program's own figure: Cle
 lines and rl_zoo3's ``time/fps`` table read as cumulative averages (rate between the first and
 the last report), the JAX script's own log.
 
+Beside every calibration point and every run of the program, the CPU's own speed: the median pass
+of advisor's fixed reference loop (``reference_ms``, :mod:`profiler.cpu_reference`; longer is
+slower), from the calibration's points and from a sampler in this process beside the program's
+runs. Where it differs between a calibration and the run after it, the machine's speed changed
+between them, which no calibration can foresee; the summary also counts the predictions whose
+calibration and run had passes within 5% of each other.
+
     PYTHONPATH=$PWD python benchmarks/command_trainers.py --cleanrl-script PATH/ppo_continuous_action.py
     PYTHONPATH=$PWD python benchmarks/command_trainers.py --tiny       # a smoke run in a few minutes
 
@@ -40,6 +47,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._common import write_result  # noqa: E402
 
 PY = sys.executable
+#: advisor's sampler in this process, timing the reference loop beside the program's own runs.
+SAMPLER = None
 
 
 def programs(args) -> list[dict]:
@@ -98,9 +107,10 @@ def halves(times: list[tuple[float, float]]) -> list[float] | None:
     return [(b[0] - a[0]) / (b[1] - a[1]) if b[1] > a[1] else float("nan") for a, b in parts]
 
 
-def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[float | None, list[float] | None]:
-    """One run of the program at ``num_envs`` for ``total`` env steps, unmodified: its own steady figure
-    and its rate over each half of the run."""
+def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[float | None, list[float] | None,
+                                                                             float | None]:
+    """One run of the program at ``num_envs`` for ``total`` env steps, unmodified: its own steady figure,
+    its rate over each half of the run and the CPU's reference pass (ms) beside it."""
     from profiler.kinds.command.placeholders import substitute
     from profiler.trainers import trainer
 
@@ -111,15 +121,27 @@ def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[fl
         built = trainer(program["preset"]).command(argv, None, None)
         argv, steps = list(built.argv), built.num_steps
         values["num_steps"] = steps or 0
+    start = time.time()
     proc = subprocess.run(substitute(argv, values), capture_output=True, text=True, cwd=work,
                           env={**os.environ, "WANDB_MODE": "disabled"})
+    judged = SAMPLER.judge({"timed_unix_s": [start, time.time()]}) if SAMPLER is not None else None
+    reference = judged.reference_ms if judged is not None else None
     if proc.returncode != 0:
-        return None, None
+        return None, None, reference
     if program["own"] == "log":
         line = json.loads(log.read_text().splitlines()[-1])
-        return line["steady_sps"], line.get("halves_sps")
+        return line["steady_sps"], line.get("halves_sps"), reference
     return (trainer(program["preset"]).steady_sps(proc.stdout, values),
-            halves(trainer(program["preset"]).report_times(proc.stdout, values)))
+            halves(trainer(program["preset"]).report_times(proc.stdout, values)), reference)
+
+
+def reference_of(point: dict | None) -> float | None:
+    """A calibration point's reference pass (ms), if it has one."""
+    return ((point or {}).get("contention") or {}).get("reference_ms")
+
+
+def ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def main() -> None:
@@ -140,11 +162,18 @@ def main() -> None:
         work = Path(tmp)
         env = {**os.environ, "ADVISOR_HOME": str(work / "home"), "PYTHONPATH": str(ROOT), "COLUMNS": "250",
                "WANDB_MODE": "disabled"}
-        for index, program in enumerate(programs(args)):
-            if args.only and not any(part in program["name"] for part in args.only.split(",")):
-                continue
-            sections.append(evaluate(program, index, options, args, env, work, summary))
-            _write(args, summary, sections, partial=True)
+        from profiler.contention_sampler import ContentionSampler
+
+        global SAMPLER
+        SAMPLER = ContentionSampler().start()
+        try:
+            for index, program in enumerate(programs(args)):
+                if args.only and not any(part in program["name"] for part in args.only.split(",")):
+                    continue
+                sections.append(evaluate(program, index, options, args, env, work, summary))
+                _write(args, summary, sections, partial=True)
+        finally:
+            SAMPLER.stop()
     print(_write(args, summary, sections, partial=False).read_text())
 
 
@@ -173,13 +202,14 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
              f"Calibrated twice (`--num-envs {','.join(map(str, program['calibrate']))}`"
              f"{' --preset ' + program['preset'] if program['preset'] else ''}, {' '.join(options)}): "
              f"{took[0]:.0f} s and {took[1]:.0f} s.", "",
-             "| num_envs | calibration A | calibration B | A/B | steps | A's repeats | program's own (A's runs) |",
-             "|---:|---:|---:|---:|---|---:|---:|"]
+             "| num_envs | calibration A | calibration B | A/B | steps | A's repeats | program's own (A's runs) "
+             "| reference pass A / B, ms |",
+             "|---:|---:|---:|---:|---|---:|---:|---:|"]
     for n in program["calibrate"]:
         a, b = first.get(n), second.get(n)
         if not a or not b:
             lines.append(f"| {n} | {'-' if not a else round(a['train_sps'])} | "
-                         f"{'-' if not b else round(b['train_sps'])} | | | | |")
+                         f"{'-' if not b else round(b['train_sps'])} | | | | | |")
             continue
         ratio = a["train_sps"] / b["train_sps"] - 1
         agree.append(abs(ratio))
@@ -188,16 +218,21 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
         basis = a["steps_basis"] + (f" ({a['iteration_steps']:,}/iter)" if a.get("iteration_steps") else "")
         own = f"{a['program_sps']:,.0f}" if a.get("program_sps") else "-"
         lines.append(f"| {n} | {a['train_sps']:,.0f} | {b['train_sps']:,.0f} | {ratio:+.1%} | {basis} | "
-                     f"{spread:.1%} | {own} |")
+                     f"{spread:.1%} | {own} | {ms(reference_of(a))} / {ms(reference_of(b))} |")
     lines += ["", f"Predicted against the program's own steady-state figure in runs of about {args.own_seconds:g} s: "
                   "run 1 right after calibration A, run 2 right after calibration B (the same env steps); each "
                   "calibration's error is against the run made after it, A's also against the mean of both runs; "
                   "run 1's rate over the first and the second half of its reports shows whether the program's speed "
                   "drifts as training goes on:", "",
               "| num_envs | calibrated | A: env steps/s | A: 90% interval | own run 1 | A error | B: env steps/s | "
-              "own run 2 | B error | runs apart | A vs mean | halves (run 1) |",
-              "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    errors, repeat, against_mean = [], [], []
+              "own run 2 | B error | runs apart | A vs mean | halves (run 1) | reference pass run 1 / run 2, ms |",
+              "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    errors, repeat, against_mean, steady_errors = [], [], [], []
+    # each calibration's CPU speed: the median reference pass over its points
+    calibration_ms = []
+    for profile in shown:
+        passes = [reference_of(p) for p in profile["points"] if reference_of(p)]
+        calibration_ms.append(statistics.median(passes) if passes else None)
 
     def error_of(row: dict, own: float | None) -> float | None:
         return row["train_sps"] / own - 1 if own else None
@@ -207,9 +242,12 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
 
     for n in program["evaluate"]:
         a_row, b_row = predicted[0][n], predicted[1][n]
-        (own1, split), (own2, _split2) = runs[0][n], runs[1][n]
+        (own1, split, ref1), (own2, _split2, ref2) = runs[0][n], runs[1][n]
         a_err, b_err = error_of(a_row, own1), error_of(b_row, own2)
         errors += [abs(e) for e in (a_err, b_err) if e is not None]
+        for err, cal, ref in ((a_err, calibration_ms[0], ref1), (b_err, calibration_ms[1], ref2)):
+            if err is not None and cal and ref and abs(ref / cal - 1) <= 0.05:
+                steady_errors.append(abs(err))
         both = [f for f in (own1, own2) if f]
         mean_err = error_of(a_row, statistics.mean(both)) if both else None
         if mean_err is not None:
@@ -222,14 +260,19 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
                      f"{a_row['train_sps_low']:,.0f}-{a_row['train_sps_high']:,.0f} | "
                      f"{'-' if not own1 else f'{own1:,.0f}'} | {pct(a_err)} | {b_row['train_sps']:,.0f} | "
                      f"{'-' if not own2 else f'{own2:,.0f}'} | {pct(b_err)} | {pct(apart)} | {pct(mean_err)} | "
-                     f"{halves_text} |")
+                     f"{halves_text} | {ms(ref1)} / {ms(ref2)} |")
     within = sum(e <= 0.05 for e in errors)
+    run_ms = [r for per in runs for (_own, _split, r) in per.values() if r]
     summary.append(f"- {program['name']}: {within} of {len(errors)} predictions (two calibrations x "
                    f"{len(program['evaluate'])} num_envs) within 5% of the program's own figure in the run after "
                    f"that calibration (worst {max(errors, default=float('nan')):.1%}; calibration A against the mean "
                    f"of both runs: worst {max(against_mean, default=float('nan')):.1%}); the two calibrations within "
                    f"{max(agree, default=float('nan')):.1%} of each other at every calibrated num_envs; the "
-                   f"program's own run 1 and run 2 within {max(repeat, default=float('nan')):.1%} of each other.")
+                   f"program's own run 1 and run 2 within {max(repeat, default=float('nan')):.1%} of each other. "
+                   f"CPU reference pass: calibration A {ms(calibration_ms[0])} ms, B {ms(calibration_ms[1])} ms (medians "
+                   f"over their points), the program's runs {ms(min(run_ms, default=None))}-"
+                   f"{ms(max(run_ms, default=None))} ms; of the predictions whose calibration and run had passes within "
+                   f"5% of each other, {sum(e <= 0.05 for e in steady_errors)} of {len(steady_errors)} within 5%.")
     return "\n".join(lines)
 
 

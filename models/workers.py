@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.scaling import RunnerScalingModel
-from profiler.contention import contention_note
+from profiler.contention import contention_note, speed_note
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,8 @@ def fit_workers(section: Any) -> WorkerCurves:
         notes.append("not measured: " + ", ".join(f"{p.label} ({p.status})" for p in failed))
     if model is not None and model.baseline_env_steps_per_s_ is None:
         notes.append("speedup and efficiency need a point at 1 env per runner")
-    note = contention_note([(p.label, getattr(p, "contention", None)) for p in ok])
-    if model is not None and note:
-        notes.append(note)
+    records = [(p.label, getattr(p, "contention", None)) for p in ok]
+    if model is not None:
+        notes.extend(note for note in (contention_note(records), speed_note(records)) if note)
     startups = [p.startup_s for p in ok if p.startup_s is not None]
     return WorkerCurves(section, model, statistics.median(startups) if startups else None, tuple(notes))

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from profiler.cpu_reference import cpu_speed_note
+
 #: Other processes' mean CPU use (cores) above which a point counts as contended.
 CONTENDED_CPU_CORES = 0.25
 
@@ -43,7 +45,9 @@ class Contention:
     most CPU. On a GPU, ``gpu_other_processes`` counts compute processes on the point's GPU that
     are not advisor's and ``gpu_util_percent`` is the device's mean utilisation (advisor's work
     included); both are ``None`` off a GPU. ``threshold_cpu_cores`` is the threshold the point
-    was judged by."""
+    was judged by. ``reference_ms`` is the median thread CPU time (ms) of the fixed reference
+    loop's passes timed over the window (:mod:`profiler.cpu_reference`): the CPU's own speed,
+    longer when it ran slower; ``None`` in records from before advisor timed it."""
 
     other_cpu_cores: float
     other_cpu_cores_before: float | None = None
@@ -54,10 +58,11 @@ class Contention:
     gpu_other_processes: int | None = None
     gpu_util_percent: float | None = None
     threshold_cpu_cores: float = CONTENDED_CPU_CORES
+    reference_ms: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("other_cpu_cores", "other_cpu_cores_before", "window_s", "load_avg_1m", "gpu_util_percent",
-                     "threshold_cpu_cores"):
+                     "threshold_cpu_cores", "reference_ms"):
             value = getattr(self, name)
             if value is not None and (not math.isfinite(value) or value < 0 or value > 1e6):
                 raise ValueError(f"{name} must be a non-negative number, got {value!r}")
@@ -96,3 +101,15 @@ def contention_note(points: list[tuple[str, Contention | None]]) -> str | None:
             f"({', '.join(marked[:6])}{', ...' if len(marked) > 6 else ''}; up to {worst:.2f} cores of others' CPU use), "
             "so it may understate this machine; re-measure them on a quiet machine with the same 'advisor calibrate' "
             "command and --strict")
+
+
+def speed_note(points: list[tuple[str, Contention | None]]) -> str | None:
+    """One note line when the CPU's own speed changed between the points of a fit (``points``:
+    label and record of each point the fit used; :func:`profiler.cpu_reference.cpu_speed_note`)."""
+    return cpu_speed_note([(label, c.reference_ms if c is not None else None) for label, c in points])
+
+
+def section_speed_note(section) -> str | None:
+    """:func:`speed_note` over a profile section's measured points."""
+    return speed_note([(getattr(p, "label", None) or f"num_envs {p.key}", getattr(p, "contention", None))
+                       for p in section.ok_points])

@@ -1,8 +1,9 @@
 """Sample what other processes do while a sweep measures, to fill each point's :class:`Contention`.
 
 A background thread in the sweep's process takes a snapshot every :data:`INTERVAL_S`: every
-process's cumulative CPU time (psutil), the 1-minute load average and, with a GPU, NVML's
-compute processes and utilisation of the sweep's device. Processes of advisor's own tree are
+process's cumulative CPU time (psutil), the 1-minute load average, the thread CPU time of one pass
+of the fixed reference loop (the CPU's own speed, :mod:`profiler.cpu_reference`) and, with a GPU,
+NVML's compute processes and utilisation of the sweep's device. Processes of advisor's own tree are
 left out: the sweep process, its descendants, and anything still in the session of one of its
 measuring children (each child runs in a session of its own, and Ray's helpers stay in it). Each
 snapshot adds the others' CPU seconds since the last one to a running total, so the others' mean
@@ -25,6 +26,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from profiler.contention import BusyProcess, Contention
+from profiler.cpu_reference import median_ms, reference_pass
 
 INTERVAL_S = 0.5
 BEFORE_S = 3.0
@@ -42,6 +44,7 @@ class Snapshot:
     load_avg_1m: float | None = None
     gpu_others: int | None = None
     gpu_util_percent: float | None = None
+    reference_s: float | None = None  # thread CPU time of one reference pass (profiler.cpu_reference)
 
 
 class ContentionSampler:
@@ -88,6 +91,7 @@ class ContentionSampler:
         """Take one snapshot now (thread-safe) and return it."""
         import psutil
 
+        reference = reference_pass()
         with self.lock:
             now = time.time()
             table: dict[int, tuple[int, float, float, str]] = {}
@@ -123,7 +127,7 @@ class ContentionSampler:
             except OSError:
                 load = None
             snap = Snapshot(now, self.total, {p: d for p, d in deltas.items() if d[1] >= 0.005}, load, gpu_others,
-                            gpu_util)
+                            gpu_util, reference)
             self.snapshots.append(snap)
             return snap
 
@@ -193,12 +197,14 @@ class ContentionSampler:
                         for pid, (name, cpu) in sorted(busy.items(), key=lambda kv: -kv[1][1])[:BUSIEST] if cpu / span >= 0.01)
         gpu_counts = [s.gpu_others for s in inside if s.gpu_others is not None]
         gpu_utils = [s.gpu_util_percent for s in inside if s.gpu_util_percent is not None]
+        passes = [s.reference_s for s in inside if s.reference_s]
         return Contention(
             other_cpu_cores=round(max(last.others_cpu_s - first.others_cpu_s, 0.0) / span, 3),
             other_cpu_cores_before=_round(self.rate(start - BEFORE_S, start)),
             window_s=round(span, 3), load_avg_1m=last.load_avg_1m, cpu_count=os.cpu_count(), busiest=busiest,
             gpu_other_processes=max(gpu_counts) if gpu_counts else None,
-            gpu_util_percent=round(sum(gpu_utils) / len(gpu_utils), 1) if gpu_utils else None)
+            gpu_util_percent=round(sum(gpu_utils) / len(gpu_utils), 1) if gpu_utils else None,
+            reference_ms=median_ms(passes))
 
 
 def _round(value: float | None) -> float | None:

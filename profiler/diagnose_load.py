@@ -1,5 +1,6 @@
-"""Doctor checks for what else is using this machine now: other processes' CPU, other compute
-processes on the GPUs, and calibration locks that are held (and by whom).
+"""Doctor checks for what else is using this machine now: other processes' CPU, the CPU's own
+speed (a fixed reference loop, :mod:`profiler.cpu_reference`), other compute processes on the
+GPUs, and calibration locks that are held (and by whom).
 
 A busy machine is a ``warn``, not a failure: calibration still runs, it waits for a held device
 and marks points timed beside other work (see :mod:`profiler.contention`).
@@ -12,11 +13,14 @@ import time
 
 from profiler.contention import CONTENDED_CPU_CORES
 from profiler.contention_sampler import ContentionSampler
+from profiler.cpu_reference import STEADY_SPREAD, slowdown, steadiness
 from profiler.devicelock import held_device_locks, is_held, lock_dir, read_holder
 from profiler.diagnose import Check
 from profiler.store import advisor_home
 
 SAMPLE_S = 1.0
+#: Seconds of back-to-back reference passes the CPU speed check times.
+SPEED_S = 2.0
 
 
 def check_other_cpu(sample_s: float = SAMPLE_S) -> Check:
@@ -38,6 +42,27 @@ def check_other_cpu(sample_s: float = SAMPLE_S) -> Check:
         return Check("other CPU use", "warn", detail + f"; above {CONTENDED_CPU_CORES} cores a calibration point is "
                                                        "marked contended (--strict re-measures it)")
     return Check("other CPU use", "ok", detail)
+
+
+def check_cpu_speed(seconds: float = SPEED_S) -> Check:
+    """The CPU's own speed over ``seconds`` now: a fixed reference loop timed in quarter seconds."""
+    return judge_cpu_speed(steadiness(seconds), seconds)
+
+
+def judge_cpu_speed(chunks_ms: list[float], seconds: float) -> Check:
+    """The check for the mean reference pass (ms) of each quarter second of ``seconds``: a warning
+    when the slowest was more than :data:`profiler.cpu_reference.STEADY_SPREAD` slower than the fastest."""
+    if not chunks_ms:
+        return Check("CPU speed", "warn", "the reference loop could not be timed")
+    change = slowdown(chunks_ms)
+    detail = (f"a fixed reference loop took {min(chunks_ms):.2f}-{max(chunks_ms):.2f} ms per pass (CPU time) over "
+              f"{seconds:g} s")
+    if change > STEADY_SPREAD:
+        return Check("CPU speed", "warn", detail + f": the CPU itself ran up to {change:.0%} slower at times, which "
+                     "other processes' use does not explain (a shared, virtual or power-limited host); calibration "
+                     "records the loop beside every point and says where the CPU's speed changed under a fit")
+    return Check("CPU speed", "ok", detail + f", steady within {STEADY_SPREAD:.0%}; calibration records the loop "
+                 "beside every point")
 
 
 def check_gpu_processes() -> Check | None:

@@ -18,13 +18,13 @@ STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
 
 def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False) -> int:
     """Check the JAX backend and devices, JAX's memory variables, NVML, Ray and its CPUs, package versions
-    against the known-good set and disk for the compilation cache, what else is using the CPUs (cores) and GPUs now
-    and which calibration locks are held (by whom); then say what 'advisor calibrate mjx'
+    against the known-good set and disk for the compilation cache, what else is using the CPUs (cores) and GPUs now,
+    whether the CPU's own speed is steady (a fixed loop's CPU time per pass, ms, over 2 s) and which calibration locks are held (by whom); then say what 'advisor calibrate mjx'
     would measure here and roughly how long it would take (seconds)."""
     # the checks' modules (package metadata, process sampling) are loaded only when doctor runs, so the
     # other commands start without them
     from profiler import diagnose
-    from profiler.diagnose_load import check_gpu_processes, check_locks, check_other_cpu
+    from profiler.diagnose_load import check_cpu_speed, check_gpu_processes, check_locks, check_other_cpu
 
     checks = []
     plans: dict[str, dict] = {}
@@ -39,7 +39,7 @@ def doctor(json_output: Annotated[bool, typer.Option("--json", help="Print the c
     checks += [diagnose.check_preallocation(), diagnose.check_nvml(), *diagnose.check_kinds(), diagnose.check_home(),
                diagnose.check_disk()]
     checks += diagnose.check_versions()
-    checks += [check for check in (check_other_cpu(), check_gpu_processes(), check_locks()) if check is not None]
+    checks += [check for check in (check_other_cpu(), check_cpu_speed(), check_gpu_processes(), check_locks()) if check is not None]
     if json_output:
         first = next(iter(plans.values()), None)
         print_json({"checks": to_jsonable(checks), "calibration_plan": first, "calibration_plans": plans})

@@ -99,7 +99,9 @@ class CommandRun:
     start to exit, measured by advisor), the env steps/s it printed, if it was asked to,
     ``steps_run`` the env steps its output says it ran (``--steps-regex`` or the preset),
     ``program_sps`` the program's own steady-state env steps/s from its output (a preset's
-    cross-check) and its ``role`` in the point (``short``, ``long``, ``probe``)."""
+    cross-check), its ``role`` in the point (``short``, ``long``, ``probe``) and ``reference_ms``
+    the CPU's own speed while it ran (the median pass of the fixed reference loop,
+    :mod:`profiler.cpu_reference`; longer is slower)."""
 
     total_timesteps: int
     wall_s: float
@@ -107,6 +109,7 @@ class CommandRun:
     steps_run: int | None = None
     program_sps: float | None = None
     role: str = "run"
+    reference_ms: float | None = None
 
     @property
     def steps(self) -> int:
@@ -120,6 +123,7 @@ class CommandRun:
         _positive("train_sps", self.printed_sps)
         _positive("train_sps", self.program_sps)
         _positive("total_timesteps", self.steps_run)
+        _positive("reference_ms", self.reference_ms)
         if self.role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, got {self.role!r}")
 

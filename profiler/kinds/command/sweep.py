@@ -29,6 +29,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from profiler.cpu_reference import STEADY_SPREAD, slowdown
 from profiler.engine import Sweep, SweepEvent, require_num_envs
 from profiler.engine import preflight as engine_preflight
 from profiler.errors import WorkloadSpecError
@@ -254,9 +255,11 @@ class CommandSweep(Sweep):
             common["num_minibatches"] = values_at(num_envs, 1, num_steps=w.num_steps,
                                                   minibatch_size=w.minibatch_size)["num_minibatches"]
         runs: list[tuple[int, ChildResult, str]] = []
+        reference: dict[int, float | None] = {}  # index in runs -> the CPU's reference pass (ms) while it ran
 
         def run(steps: int, stem: str, role: str) -> str | None:
             result = self.run_once(num_envs, steps, f"n{num_envs}-{stem}")
+            reference[len(runs)] = getattr(self.judged[0], "reference_ms", None)
             runs.append((steps, result, role))
             status, reason = run_failure(result, s.timeout_s, steps)
             if status:
@@ -264,11 +267,11 @@ class CommandSweep(Sweep):
             return status
 
         def finish(**fields: Any) -> CommandPoint:
-            ok = [(steps, r, role) for steps, r, role in runs if (r.result or {}).get("status") == "ok"]
+            ok = [(i, steps, r, role) for i, (steps, r, role) in enumerate(runs) if (r.result or {}).get("status") == "ok"]
             recorded = tuple(CommandRun(steps, r.result["wall_s"], r.result.get("printed_sps"), r.result.get("steps_run"),
-                                        r.result.get("program_sps"), role) for steps, r, role in ok)
-            memory = memory_of([r.result for _steps, r, _role in ok])
-            frameworks = tuple(sorted({f for _s, r, _role in ok for f in r.result.get("frameworks") or ()}))
+                                        r.result.get("program_sps"), role, reference[i]) for i, steps, r, role in ok)
+            memory = memory_of([r.result for _i, _steps, r, _role in ok])
+            frameworks = tuple(sorted({f for _i, _s, r, _role in ok for f in r.result.get("frameworks") or ()}))
             return CommandPoint(**{**common, **memory, **fields}, runs=recorded, frameworks=frameworks,
                                 wall_s=sum(r.wall_s for _steps, r, _role in runs))
 
@@ -363,6 +366,11 @@ class CommandSweep(Sweep):
                         found.append((_steps_of(r.result, steps) - short_steps) / extra)
             return found
 
+        def cpu_change() -> float:
+            """How much slower the CPU itself ran in the slowest of the repeats than in the fastest."""
+            return slowdown([reference[i] for i, (steps, _r, role) in enumerate(runs)
+                             if role == "long" and steps == long and reference[i]])
+
         samples = samples_at()
         unsteady = False
         if len(samples) >= 2 and spread(samples) > s.max_spread:  # repeats disagree: measure again, once
@@ -381,8 +389,12 @@ class CommandSweep(Sweep):
         own = [r.result["program_sps"] for steps, r, role in runs
                if role == "long" and steps == long and r.result.get("program_sps")]
         if unsteady:
+            change = cpu_change()
+            cause = (f"; the CPU itself ran up to {change:.0%} slower in some of them (a fixed reference loop timed "
+                     "beside each run), so this machine's host varied, not only the program"
+                     if change > STEADY_SPREAD else "")
             common["error"] = (f"repeats disagree by {spread(samples):.1%} (more than {s.max_spread:.0%}) after "
-                               "measuring again; calibrate on a quieter machine or with a longer --delta")
+                               f"measuring again{cause}; calibrate on a quieter machine or with a longer --delta")
         return finish(train_sps=sps, train_sps_samples=tuple(samples), fixed_s=fixed, compile_s=fixed,
                       steps_basis=basis, unsteady=unsteady, program_sps=statistics.median(own) if own else None)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 #: start-up of 0.5 s, then 1000 env steps per env per second; prints nothing. Below the size in
 #: the HANG file (if any) it behaves; at or above it, it writes its pid and sleeps for ever; at or
 #: above the size in the CRASH file it exits with an error; the run numbered in the JITTER file
-#: starts a second late.
+#: starts a second late; with an ALTERNATE file every second run works at 600 env steps per env
+#: per second and holds a ``slow.now`` file while it does (a machine whose speed comes and goes).
 SLEEPER = '''
 import os, sys, time
 args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
@@ -34,8 +35,20 @@ if hang is not None and n >= hang:
         f.write(str(os.getpid()))
     while True:
         time.sleep(1)
+rate = 1000.0
+slow = None
+if os.path.exists(os.path.join(here, "ALTERNATE")):
+    counter = os.path.join(here, "alternate.count")
+    count = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
+    with open(counter, "w") as f:
+        f.write(str(count))
+    if count % 2 == 0:
+        rate, slow = 600.0, os.path.join(here, "slow.now")
+        open(slow, "w").close()
 time.sleep(0.5)
-time.sleep(total / (n * 1000.0))
+time.sleep(total / (n * rate))
+if slow:
+    os.remove(slow)
 '''
 
 

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from profiler.kinds.command.schema import CommandWorkload
 from profiler.kinds.command.sweep import CommandSweepSpec, run_command_sweep
 from tests.conftest import ROOT, run_cli
@@ -141,3 +143,29 @@ def test_a_command_sweep_takes_the_device_lock_and_records_contention(tmp_path):
     profile = run_command_sweep(spec_for(tmp_path, (4,)), "sleeper")
     [point] = profile.section("command").points
     assert point.ok and point.contention is not None and point.contention.other_cpu_cores >= 0
+    # the CPU's own speed beside every run (profiler.cpu_reference), the point's from its last run
+    assert point.contention.reference_ms > 0 and all(r.reference_ms and r.reference_ms > 0 for r in point.runs)
+    assert point.contention.reference_ms == point.runs[-1].reference_ms
+
+
+@pytest.mark.parametrize("cpu_follows", [True, False])
+def test_repeats_that_still_disagree_are_marked_and_a_cpu_that_slowed_with_them_is_named(tmp_path, monkeypatch,
+                                                                                       cpu_follows):
+    # every second run of the sleeper works at 0.6x; where the reference pass slows with it (a host
+    # whose speed comes and goes, which a test cannot make of the real CPU) the mark says so, and
+    # where it stays the same (the program's own unsteadiness) it does not
+    import profiler.contention_sampler as sampler
+
+    slow = tmp_path / "slow.now"
+    monkeypatch.setattr(sampler, "reference_pass", lambda: 0.003 if cpu_follows and slow.exists() else 0.002)
+    (tmp_path / "ALTERNATE").write_text("1")
+    profile = run_command_sweep(spec_for(tmp_path, (4,), repeats=2), "sleeper")
+    [point] = profile.section("command").points
+    assert point.ok and point.unsteady and "repeats disagree" in point.error
+    longs = [r for r in point.runs if r.role == "long" and r.total_timesteps == point.runs[-1].total_timesteps]
+    assert len(longs) == 4 and len(point.train_sps_samples) == 4  # two repeats, then measured again
+    if cpu_follows:
+        assert "the CPU itself ran up to 50% slower" in point.error
+        assert sorted(r.reference_ms for r in longs) == [2.0, 2.0, 3.0, 3.0]
+    else:
+        assert "CPU itself" not in point.error and {r.reference_ms for r in longs} == {2.0}

@@ -1,0 +1,86 @@
+"""The CPU's own speed while a point is timed, as a fixed reference loop sees it.
+
+On a shared host (a cloud VM, a container on a busy node) or a power- or heat-limited CPU, the
+CPU runs slower at times for reasons that no process list inside the machine shows: the host's
+other tenants, its frequency limits. A calibration point timed in such a spell is slower than the
+same point timed a minute later, and no count of other processes' CPU use
+(:mod:`profiler.contention`) explains it.
+
+So while a sweep runs, the contention sampler's thread times one pass of a fixed pure-Python loop
+(:data:`REFERENCE_LOOP` additions, about 2 ms on a current x86 core) every 0.5 s, and takes the
+pass's *thread CPU time* (``time.thread_time``): the measured program keeping every core busy
+makes the pass wait for a core, which thread CPU time leaves out, while a CPU that runs slower
+lengthens it. The median pass over a point's timed phase is kept in the point's
+:class:`~profiler.contention.Contention` record as ``reference_ms``; the loop costs about 0.4% of
+one core.
+
+Where the points of one fit (or the repeats of one point) have reference passes more than
+:data:`STEADY_SPREAD` apart, the CPU's speed changed under them, and the fit says so
+(:func:`cpu_speed_note`). The threshold sits above what the pass moves with the machine's own
+load: on advisor's 2-vCPU development VM the median pass was 2.07-2.21 ms idle, with one core
+busy and with both busy (benchmarks/results/cpu_reference.md), while the VM's slow spells
+lengthened it by a quarter to a third, in step with a published trainer's own env steps/s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+#: Additions in one reference pass: about 2 ms of one current x86 core in CPython.
+REFERENCE_LOOP = 40_000
+#: Reference passes further apart than this share of the fastest were timed on a CPU whose
+#: speed changed under them (twice what the machine's own load moves a pass).
+STEADY_SPREAD = 0.10
+
+
+def reference_pass() -> float:
+    """The thread CPU time (s) of one pass of the fixed reference loop."""
+    start = time.thread_time()
+    total = 0
+    for i in range(REFERENCE_LOOP):
+        total += i * i
+    return time.thread_time() - start
+
+
+def median_ms(passes: list[float]) -> float | None:
+    """The median pass (ms) of ``passes`` (s), or ``None`` without any."""
+    return round(1000.0 * statistics.median(passes), 4) if passes else None
+
+
+def slowdown(reference_ms: list[float]) -> float:
+    """How much longer the slowest of ``reference_ms`` was than the fastest: 0.25 is a CPU that
+    ran 25% slower at one point than at another (0 with fewer than two)."""
+    return max(reference_ms) / min(reference_ms) - 1.0 if len(reference_ms) >= 2 else 0.0
+
+
+def cpu_speed_note(points: list[tuple[str, float | None]]) -> str | None:
+    """One note line when the points of a fit (``points``: label and ``reference_ms`` of each)
+    were timed on a CPU whose own speed changed by more than :data:`STEADY_SPREAD`, else ``None``."""
+    timed = [(label, ms) for label, ms in points if ms]
+    if len(timed) < 2:
+        return None
+    values = [ms for _label, ms in timed]
+    change = slowdown(values)
+    if change <= STEADY_SPREAD:
+        return None
+    fast = min(timed, key=lambda lm: lm[1])
+    slow = max(timed, key=lambda lm: lm[1])
+    return (f"the CPU itself ran up to {change:.0%} slower while some points were timed ({slow[0]}: "
+            f"{slow[1]:.2f} ms per pass of a fixed reference loop timed beside each run, against {fast[1]:.2f} ms at "
+            f"{fast[0]}), which no other process here explains: a shared, virtual or power-limited host; where the "
+            "program's speed rests on this CPU, figures measured here repeat to about that and not better, so "
+            "calibrate again when it is steady (advisor doctor times the loop) or on a dedicated machine")
+
+
+def steadiness(seconds: float = 2.0, chunk_s: float = 0.25) -> list[float]:
+    """The mean reference pass (ms) of each ``chunk_s`` of ``seconds`` of back-to-back passes,
+    after one chunk of warm-up."""
+    chunks: list[float] = []
+    end = time.perf_counter() + seconds + chunk_s
+    while time.perf_counter() < end:
+        passes, until = [], time.perf_counter() + chunk_s
+        while time.perf_counter() < until:
+            passes.append(reference_pass())
+        chunks.append(1000.0 * statistics.mean(passes))
+    return chunks[1:]

@@ -1,0 +1,141 @@
+"""The CPU's own speed beside every point: a fixed reference loop's thread CPU time, which waiting
+for a core leaves out; recorded with each point and each command run, and said by the fits,
+validate, calibrate and doctor where it changed."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from advisor import catalog
+from models.num_envs_curves import fit_vectorised as fit_mjx
+from profiler.contention import Contention, speed_note
+from profiler.contention_sampler import ContentionSampler
+from profiler.cpu_reference import STEADY_SPREAD, cpu_speed_note, slowdown
+from profiler.diagnose_load import check_cpu_speed, judge_cpu_speed
+from profiler.serde import from_jsonable, to_jsonable
+from profiler.store import profile_path, save_profile
+from tests.conftest import ROOT, run_cli
+
+CROWDED = r"""
+import json, os, subprocess, sys, time
+from profiler.cpu_reference import reference_pass
+os.sched_setaffinity(0, {0})
+
+def measure():
+    cpu, start = [], time.perf_counter()
+    for _ in range(60):
+        cpu.append(reference_pass())
+    return sorted(cpu)[len(cpu) // 2], (time.perf_counter() - start) / sum(cpu)
+
+burn = "import os, time\nos.sched_setaffinity(0, {0})\nend = time.time() + 30\nwhile time.time() < end: pass"
+alone, crowded = [measure()], []
+for _ in range(2):
+    burners = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(2)]
+    time.sleep(0.3)
+    crowded.append(measure())
+    for b in burners:
+        b.kill()
+        b.wait()
+    alone.append(measure())
+print(json.dumps({"alone": alone, "crowded": crowded}))
+"""
+
+
+def test_waiting_for_a_core_does_not_lengthen_the_reference_pass():
+    # the passes share one CPU with two burners: they wait for it (wall time about 3x their CPU
+    # time), yet each pass's CPU time is about what it is alone, so a sweep's own program keeping
+    # every core busy does not read as a slow CPU
+    done = subprocess.run([sys.executable, "-c", CROWDED], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    alone = min(ms for ms, _ in data["alone"])
+    assert all(ratio > 1.8 for _, ratio in data["crowded"]), data  # they did wait
+    assert all(ms / alone < 1.35 for ms, _ in data["crowded"]), data
+
+
+def test_a_sampled_window_records_the_cpus_reference_pass():
+    import time
+
+    sampler = ContentionSampler(interval_s=0.1).start()
+    start = time.time()
+    time.sleep(1.0)
+    contention = sampler.judge({"timed_unix_s": [start, time.time()]})
+    sampler.stop()
+    assert contention is not None and 0.01 < contention.reference_ms < 1000
+    assert to_jsonable(contention)["reference_ms"] == contention.reference_ms
+
+
+def at(ms: float | None) -> Contention:
+    return Contention(other_cpu_cores=0.0, window_s=1.0, reference_ms=ms)
+
+
+def test_the_note_names_the_slowest_and_fastest_points_only_beyond_the_threshold():
+    assert cpu_speed_note([("num_envs 1", 2.0), ("num_envs 8", 2.0 * (1 + STEADY_SPREAD) - 1e-9)]) is None
+    note = cpu_speed_note([("num_envs 1", 2.2), ("num_envs 2", None), ("num_envs 8", 3.0), ("num_envs 16", 2.4)])
+    assert "36% slower" in note and "num_envs 8: 3.00 ms" in note and "2.20 ms at num_envs 1" in note
+    assert "advisor doctor" in note
+    assert cpu_speed_note([("a", 2.0)]) is None and cpu_speed_note([("a", None), ("b", None)]) is None
+    assert speed_note([("num_envs 1", at(2.0)), ("num_envs 8", None), ("num_envs 16", at(2.6))]) is not None
+
+
+@given(st.lists(st.floats(min_value=0.01, max_value=1000.0), min_size=2, max_size=12))
+def test_slowdown_is_the_slowest_over_the_fastest_and_the_note_agrees_with_it(values):
+    change = slowdown(values)
+    assert change >= 0 and abs((1 + change) * min(values) - max(values)) <= 1e-9 * max(values)
+    note = cpu_speed_note([(f"p{i}", v) for i, v in enumerate(values)])
+    assert (note is not None) == (change > STEADY_SPREAD)
+
+
+@given(st.one_of(st.none(), st.floats(min_value=1e-6, max_value=1e5)))
+def test_a_record_with_a_reference_pass_round_trips(ms):
+    record = at(ms)
+    assert from_jsonable(Contention, json.loads(json.dumps(to_jsonable(record)))) == record
+
+
+def test_a_negative_or_infinite_reference_pass_is_refused():
+    for bad in (-1.0, float("inf")):
+        with pytest.raises(ValueError):
+            at(bad)
+
+
+def slowed(profile, kind: str, fast_ms: float, slow_ms: float):
+    """``profile`` with every point's record at ``fast_ms`` but the largest one's at ``slow_ms``."""
+    section = profile.section(kind)
+    last = max(p.num_envs for p in section.points)
+    points = tuple(dataclasses.replace(p, contention=at(slow_ms if p.num_envs == last else fast_ms))
+                   for p in section.points)
+    return profile.with_section(kind, dataclasses.replace(section, points=points))
+
+
+def test_fits_validate_and_recommend_say_when_the_cpu_slowed(advisor_home):
+    shipped = catalog.load_shipped("epyc-2core-cpu-humanoid")
+    assert not any("CPU itself" in n for n in fit_mjx(slowed(shipped, "mjx", 2.0, 2.1).section("mjx")).notes)
+    profile = dataclasses.replace(slowed(shipped, "mjx", 2.0, 2.7), name="slowed", source="calibrated")
+    [note] = [n for n in fit_mjx(profile.section("mjx")).notes if "CPU itself" in n]
+    assert "35% slower" in note
+    path = profile_path("slowed")
+    path.parent.mkdir(parents=True)
+    save_profile(profile, path)
+    validate = run_cli("validate", "--profile", "slowed")
+    assert validate.returncode == 0, validate.stderr
+    assert "CPU itself ran up to 35% slower" in " ".join(validate.stdout.split())
+    data = json.loads(run_cli("validate", "--profile", "slowed", "--json").stdout)
+    assert "35% slower" in data["cpu_speed"]["mjx"]
+    rec = json.loads(run_cli("recommend", "--profile", "slowed", "--target", "10M", "--json").stdout)
+    assert any("CPU itself" in n for n in rec["notes"])
+
+
+def test_doctor_times_the_cpu_and_warns_when_its_speed_changes():
+    check = check_cpu_speed(0.5)
+    assert check.name == "CPU speed" and check.status in ("ok", "warn") and "ms per pass" in check.detail
+    assert judge_cpu_speed([2.0, 2.1, 2.05], 2.0).status == "ok"
+    warned = judge_cpu_speed([2.0, 2.9, 2.1], 2.0)
+    assert warned.status == "warn" and "45% slower" in warned.detail
+    assert judge_cpu_speed([], 2.0).status == "warn"
+    doctor = json.loads(run_cli("doctor", "--json").stdout)
+    assert any(c["name"] == "CPU speed" for c in doctor["checks"])
