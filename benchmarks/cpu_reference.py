@@ -5,7 +5,7 @@ Two parts, both with advisor's own pieces (:mod:`profiler.cpu_reference`, the sw
 
 1. **Load.** The median reference pass with this machine idle, one core busy and every core busy
    (pure-Python burners): how much a sweep's own load moves the pass, which the note's threshold
-   (``STEADY_SPREAD``) must stay above. Idle, one, all, three times over.
+   (``STEADY_SPREAD``) must stay above. Eight rounds of 3 s at each level, shuffled.
 2. **A published trainer.** rl_zoo3's PPO (HalfCheetah-v5, 1 env, as released from PyPI) run again
    and again; for each run its own steady env steps/s (read from its ``time/fps`` table by
    advisor's sb3 preset, as ``command_trainers.py`` reads it) and the median reference pass the
@@ -39,24 +39,30 @@ BURN = "import time\nend = time.time() + {s}\nwhile time.time() < end: pass"
 
 
 def load_part(seconds: float, rounds: int) -> tuple[list[str], dict[int, list[float]]]:
-    """Median reference pass (ms) over ``seconds`` with 0, 1 and every core burning, ``rounds`` times."""
-    from profiler.cpu_reference import median_ms, reference_pass
+    """Reference passes (ms, one every 0.5 s as the sampler takes them) with 0, 1 and every core
+    burning: ``rounds`` rounds of ``seconds`` at each level, the levels in a new order each round, so
+    that a change of the host's speed over the minutes falls on every level alike."""
+    import random
+
+    from profiler.cpu_reference import reference_pass
 
     cores = os.cpu_count() or 1
     levels = sorted({0, 1, cores})
     found: dict[int, list[float]] = {k: [] for k in levels}
+    order = random.Random(0)
     for _ in range(rounds):
-        for busy in levels:
+        for busy in order.sample(levels, len(levels)):
             burners = [subprocess.Popen([sys.executable, "-c", BURN.format(s=seconds + 1.5)]) for _ in range(busy)]
             time.sleep(0.5)
-            passes, end = [], time.perf_counter() + seconds
+            end = time.perf_counter() + seconds
             while time.perf_counter() < end:
-                passes.append(reference_pass())
+                found[busy].append(1000.0 * reference_pass())
                 time.sleep(0.5)  # the sampler's interval
             for b in burners:
                 b.wait()
-            found[busy].append(median_ms(passes))
-    rows = [f"| {busy} of {cores} | {', '.join(f'{v:.3f}' for v in found[busy])} |" for busy in levels]
+    rows = [f"| {busy} of {cores} | {len(found[busy])} | {statistics.median(found[busy]):.3f} | "
+            f"{statistics.quantiles(found[busy], n=10)[0]:.3f}-{statistics.quantiles(found[busy], n=10)[-1]:.3f} |"
+            for busy in levels]
     return rows, found
 
 
@@ -82,14 +88,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--steps", type=int, default=40_000, help="env steps per rl_zoo3 run")
-    parser.add_argument("--load-seconds", type=float, default=8.0)
-    parser.add_argument("--load-rounds", type=int, default=3)
+    parser.add_argument("--load-seconds", type=float, default=3.0, help="seconds at one load level per round")
+    parser.add_argument("--load-rounds", type=int, default=8)
     args = parser.parse_args()
     from profiler.contention_sampler import ContentionSampler
     from profiler.cpu_reference import REFERENCE_LOOP, STEADY_SPREAD
 
     load_rows, found = load_part(args.load_seconds, args.load_rounds)
-    medians = [v for values in found.values() for v in values]
+    medians = [statistics.median(values) for values in found.values()]
     load_spread = max(medians) / min(medians) - 1
     print(*load_rows, sep="\n", flush=True)
 
@@ -113,8 +119,8 @@ def main() -> None:
     table = [f"| {i} | {at} | {sps:,.0f} | {sps / best_sps - 1:+.1%} | {ms:.3f} | {ms / fast_ms - 1:+.1%} | {wall:.1f} |"
              for i, at, sps, ms, wall in rows]
     summary = [
-        f"- Load: the median pass moved by {load_spread:.1%} between idle and every core busy (the note's threshold "
-        f"is {STEADY_SPREAD:.0%}).",
+        f"- Load: the median pass at the three load levels (idle, one core busy, every core busy) within "
+        f"{load_spread:.1%} of each other (the note's threshold is {STEADY_SPREAD:.0%}).",
         f"- rl_zoo3's own env steps/s over {len(runs)} runs: {min(sps_all):,.0f}-{best_sps:,.0f} (slowest "
         f"{1 - min(sps_all) / best_sps:.1%} below the fastest); reference pass {fast_ms:.3f}-{max(ms_all):.3f} ms "
         f"(slowest {max(ms_all) / fast_ms - 1:.1%} longer).",
@@ -126,8 +132,8 @@ def main() -> None:
     body = "\n".join([
         f"Reference loop: {REFERENCE_LOOP:,} additions, thread CPU time per pass, timed every 0.5 s (advisor's sampler).", "",
         *summary, "",
-        f"## Load ({args.load_seconds:g} s per level, {args.load_rounds} rounds)", "",
-        "| cores busy | median pass, ms (each round) |", "|---|---|", *load_rows, "",
+        f"## Load ({args.load_rounds} rounds of {args.load_seconds:g} s per level, levels shuffled each round)", "",
+        "| cores busy | passes | median pass, ms | 10th-90th percentile, ms |", "|---|---:|---:|---|", *load_rows, "",
         f"## rl_zoo3 PPO, HalfCheetah-v5, 1 env, {args.steps:,} env steps a run", "",
         "| run | ended (UTC) | env steps/s (its own) | vs fastest | reference pass, ms | vs fastest | wall s |",
         "|---:|---|---:|---:|---:|---:|---:|", *table])

@@ -17,9 +17,11 @@ one core.
 Where the points of one fit (or the repeats of one point) have reference passes more than
 :data:`STEADY_SPREAD` apart, the CPU's speed changed under them, and the fit says so
 (:func:`cpu_speed_note`). The threshold sits above what the pass moves with the machine's own
-load: on advisor's 2-vCPU development VM the median pass was 2.07-2.21 ms idle, with one core
-busy and with both busy (benchmarks/results/cpu_reference.md), while the VM's slow spells
-lengthened it by a quarter to a third, in step with a published trainer's own env steps/s.
+load: on advisor's 2-vCPU development VM the median pass was within about 4% idle, with one core
+busy and with both busy, while the VM's slow spells lengthened it by a quarter to a third
+(benchmarks/results/cpu_reference.md, command_trainers.md). The loop runs in the core's own
+cache: it sees the core's speed, not what a shared cache or memory bus does to a program that
+streams memory, so a steady pass does not prove a steady machine.
 """
 
 from __future__ import annotations

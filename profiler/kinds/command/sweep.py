@@ -18,6 +18,10 @@ Env steps per run are rounded up to whole iterations (multiples of ``num_envs * 
 trainers that compute ``total_timesteps // (num_envs * num_steps)`` updates run. A point that runs
 out of memory is the memory boundary: larger ones are recorded as skipped, not run. A timeout or
 crash costs that point only; Ctrl-C records the point in flight as interrupted (``--resume``).
+
+Every run keeps the CPU's reference pass timed beside it (``reference_ms``,
+:mod:`profiler.cpu_reference`); a point whose repeats still disagree after measuring again says
+whether the CPU itself slowed between them.
 """
 
 from __future__ import annotations
