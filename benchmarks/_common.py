@@ -5,6 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -45,3 +50,37 @@ def write_result(name: str, title: str, body: str, path: Path | None = None) -> 
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     path.write_text(f"# {title}\n\nMeasured {stamp} on {machine()}.\n\n{body.rstrip()}\n")
     return path
+
+
+@dataclass(frozen=True)
+class ZooRun:
+    """One rl_zoo3 run: its own steady env steps/s (read by advisor's sb3 preset, as the trainers
+    benchmark reads it), its wall-clock start and end (``time.time()``) and its minor page faults."""
+
+    sps: float
+    start: float
+    end: float
+    minor_faults: int
+
+    @property
+    def wall_s(self) -> float:
+        return self.end - self.start
+
+
+def rl_zoo3_ppo(steps: int, folder: str, env: dict[str, str] | None = None) -> ZooRun:
+    """rl_zoo3's PPO on HalfCheetah-v5 at 1 env for ``steps`` env steps, as released, in ``folder``."""
+    from profiler.trainers import trainer
+
+    with tempfile.TemporaryFile("w+") as out:
+        start = time.time()
+        proc = subprocess.Popen([sys.executable, "-m", "rl_zoo3.train", "--algo", "ppo", "--env", "HalfCheetah-v5",
+                                 "--log-folder", folder, "--seed", "1", "-n", str(steps)],
+                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        end = time.time()
+        out.seek(0)
+        sps = trainer("sb3").steady_sps(out.read(), {})
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 or not sps:
+        raise SystemExit(f"rl_zoo3 failed (exit {code}); is it installed (make setup)?")
+    return ZooRun(sps, start, end, usage.ru_minflt)

@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._common import write_result  # noqa: E402
+from benchmarks._common import rl_zoo3_ppo, write_result  # noqa: E402
 
 BURN = "import time\nend = time.time() + {s}\nwhile time.time() < end: pass"
 
@@ -68,20 +68,9 @@ def load_part(seconds: float, rounds: int) -> tuple[list[str], dict[int, list[fl
 
 def trainer_run(steps: int, folder: str, sampler) -> tuple[float, float, float]:
     """One rl_zoo3 run: ``(its own steady env steps/s, the reference pass beside it (ms), wall s)``."""
-    from profiler.trainers import trainer
-
-    with tempfile.TemporaryFile("w+") as out:
-        start = time.time()
-        done = subprocess.run([sys.executable, "-m", "rl_zoo3.train", "--algo", "ppo", "--env", "HalfCheetah-v5",
-                               "--log-folder", folder, "--seed", "1", "-n", str(steps)],
-                              stdout=out, stderr=subprocess.STDOUT, cwd=folder)
-        end = time.time()
-        out.seek(0)
-        sps = trainer("sb3").steady_sps(out.read(), {})
-    if done.returncode != 0 or not sps:
-        raise SystemExit(f"rl_zoo3 failed (exit {done.returncode}); is it installed (make setup)?")
-    contention = sampler.judge({"timed_unix_s": [start, end]})
-    return sps, contention.reference_ms, end - start
+    done = rl_zoo3_ppo(steps, folder)
+    contention = sampler.judge({"timed_unix_s": [done.start, done.end]})
+    return done.sps, contention.reference_ms, done.wall_s
 
 
 def main() -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._common import write_result  # noqa: E402
+from benchmarks._common import rl_zoo3_ppo, write_result  # noqa: E402
 
 KEEP = ("glibc.malloc.trim_threshold=4000000000:glibc.malloc.mmap_threshold=33554432:"
         "glibc.malloc.top_pad=268435456")
@@ -33,23 +32,11 @@ KEEP = ("glibc.malloc.trim_threshold=4000000000:glibc.malloc.mmap_threshold=3355
 
 def run(steps: int, keep: bool, folder: str) -> tuple[int, float, float]:
     """One rl_zoo3 run: ``(minor faults, its own steady env steps/s, wall s)``."""
-    from profiler.trainers import trainer
-
     env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
     if keep:
         env["GLIBC_TUNABLES"] = KEEP
-    with tempfile.TemporaryFile("w+") as out:
-        start = os.times().elapsed
-        proc = subprocess.Popen([sys.executable, "-m", "rl_zoo3.train", "--algo", "ppo", "--env", "HalfCheetah-v5",
-                                 "--log-folder", folder, "--seed", "1", "-n", str(steps)],
-                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = os.times().elapsed - start
-        out.seek(0)
-        sps = trainer("sb3").steady_sps(out.read(), {})
-    if os.waitstatus_to_exitcode(status) != 0 or not sps:
-        raise SystemExit(f"rl_zoo3 failed (exit {os.waitstatus_to_exitcode(status)}); is it installed (make setup)?")
-    return usage.ru_minflt, sps, wall
+    done = rl_zoo3_ppo(steps, folder, env)
+    return done.minor_faults, done.sps, done.wall_s
 
 
 def main() -> None:

@@ -109,7 +109,12 @@ def speed_note(points: list[tuple[str, Contention | None]]) -> str | None:
     return cpu_speed_note([(label, c.reference_ms if c is not None else None) for label, c in points])
 
 
+def section_records(section) -> list[tuple[str, Contention | None]]:
+    """Label and contention record of each measured point of a profile section."""
+    return [(getattr(p, "label", None) or f"num_envs {p.key}", getattr(p, "contention", None))
+            for p in section.ok_points]
+
+
 def section_speed_note(section) -> str | None:
     """:func:`speed_note` over a profile section's measured points."""
-    return speed_note([(getattr(p, "label", None) or f"num_envs {p.key}", getattr(p, "contention", None))
-                       for p in section.ok_points])
+    return speed_note(section_records(section))

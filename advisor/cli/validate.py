@@ -9,7 +9,7 @@ import typer
 
 from advisor import catalog, kinds
 from advisor.console import out, print_json
-from profiler.contention import contention_note, section_speed_note
+from profiler.contention import contention_note, section_records, section_speed_note
 
 
 def validate(
@@ -65,7 +65,6 @@ def validate(
 
 def contended(section) -> tuple[list, str | None]:
     """Keys of the section's measured points timed beside other work, and the note about them."""
-    points = [(getattr(p, "label", None) or f"num_envs {p.key}", getattr(p, "contention", None))
-              for p in section.ok_points]
+    points = section_records(section)
     keys = [p.key for p in section.ok_points if getattr(p, "contention", None) is not None and p.contention.contended]
     return keys, contention_note(points)

@@ -259,11 +259,11 @@ class CommandSweep(Sweep):
             common["num_minibatches"] = values_at(num_envs, 1, num_steps=w.num_steps,
                                                   minibatch_size=w.minibatch_size)["num_minibatches"]
         runs: list[tuple[int, ChildResult, str]] = []
-        reference: dict[int, float | None] = {}  # index in runs -> the CPU's reference pass (ms) while it ran
+        reference: list[float | None] = []  # beside runs: the CPU's reference pass (ms) while each ran
 
         def run(steps: int, stem: str, role: str) -> str | None:
             result = self.run_once(num_envs, steps, f"n{num_envs}-{stem}")
-            reference[len(runs)] = getattr(self.judged[0], "reference_ms", None)
+            reference.append(getattr(self.judged[0], "reference_ms", None))
             runs.append((steps, result, role))
             status, reason = run_failure(result, s.timeout_s, steps)
             if status:
