@@ -131,6 +131,9 @@ class Sweep:
         self.profile = existing or new_profile(profile_name)
         self.session: MeasuringSession | None = None
         self.judged: tuple[Any, int] = (None, 1)  # (contention, measurements) of the last child waited for
+        #: While a finished point is measured again: Ctrl-C keeps it as it was instead of recording
+        #: the point as interrupted.
+        self.keep_point_on_interrupt = False
 
     def hold(self, platform: str, *, claim: Any = None, strict: bool = False, cluster: bool = False) -> None:
         """Take the profile's and ``platform``'s device locks (``claim``: the caller's, else taken
@@ -185,7 +188,8 @@ class Sweep:
         """Wait for ``child``, ``key``'s measuring process, and judge its contention; under
         ``strict`` a contended point is measured again in ``again()``'s fresh process. Ctrl-C:
         ``on_interrupt`` (the kind ends what else it started), then the point is recorded as
-        interrupted and the interrupt goes on."""
+        interrupted (unless :attr:`keep_point_on_interrupt`: a finished point measured again stays
+        as it was) and the interrupt goes on."""
         try:
             if self.session is None:
                 return child.wait()
@@ -198,7 +202,8 @@ class Sweep:
             return result
         except KeyboardInterrupt:  # the child's process group is already ended
             on_interrupt()
-            self.record(self.plan.interrupted_point(key))
+            if not self.keep_point_on_interrupt:
+                self.record(self.plan.interrupted_point(key))
             raise
 
     def run_point(self, key: Any, spec: dict[str, Any], stem: str) -> ChildResult:

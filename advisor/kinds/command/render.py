@@ -54,7 +54,8 @@ def points_table(section: CommandSection, title: str | None = None) -> Table:
             steps_cell(p) if p.ok else "-",
             format_duration(p.fixed_s) if p.fixed_s is not None else "-",
             format_bytes(p.peak_bytes) if p.peak_bytes else "-",
-            p.memory_source if p.peak_bytes else "-", runs, shorten(p.error or p.iteration_note or "", 200, placeholder=" …"),
+            p.memory_source if p.peak_bytes else "-", runs,
+            shorten("; ".join(filter(None, (p.error, p.remeasured, p.iteration_note))), 300, placeholder=" …"),
         )
     return table
 

@@ -134,7 +134,8 @@ class CommandPoint(NumEnvsPoint):
     start-up + compile cost (s) of one run (``compile_s`` holds the same figure, the name the
     vectorised curves read), ``peak_bytes`` its peak memory (see ``memory_source``), ``runs``
     every run it took; ``contention`` what other processes did while its last (longest) run was
-    timed."""
+    timed; ``remeasured`` what measuring it again at the end of the sweep gave, where the CPU
+    itself ran slow while it was first timed (``runs`` are then the kept measurement's)."""
 
     num_envs: int
     status: str = "ok"
@@ -159,6 +160,7 @@ class CommandPoint(NumEnvsPoint):
     program_sps: float | None = None
     unsteady: bool = False
     frameworks: tuple[str, ...] = ()
+    remeasured: str | None = None
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)

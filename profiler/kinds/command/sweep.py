@@ -21,7 +21,12 @@ crash costs that point only; Ctrl-C records the point in flight as interrupted (
 
 Every run keeps the CPU's reference pass timed beside it (``reference_ms``,
 :mod:`profiler.cpu_reference`); a point whose repeats still disagree after measuring again says
-whether the CPU itself slowed between them.
+whether the CPU itself slowed between them. A point whose short or longer runs were timed while
+the pass ran more than ``STEADY_SPREAD`` slower than in the sweep's other points (each point's
+pass weighted by its runs' wall time, against the median of the others') is measured again once
+after the last point, at the run lengths it used, and the
+measurement timed at the faster pass is kept (``remeasured`` says what both gave); Ctrl-C then
+keeps the point as it was, and ``--resume`` measures it again.
 """
 
 from __future__ import annotations
@@ -155,8 +160,10 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
         steps += "; where the output reports each run's steps, those"
     repeats = (f"; {spec.repeats} longer runs per point, measured again once if they differ by more than "
                f"{spec.max_spread:.0%}, and marked unsteady if they still do" if spec.repeats > 1 else "")
+    again = (f"; a point timed while the CPU's fixed reference loop ran more than {STEADY_SPREAD:.0%} slower than in "
+             "the other points is measured again once at the end, and the measurement at the faster pass kept")
     return (f"one process session per run on {accelerator.name} ({accelerator.platform}), {steps}; {timing}"
-            f"{repeats}; memory: the start-up "
+            f"{repeats}{again}; memory: the start-up "
             f"hook's JAX/torch device peaks, else NVML's per-process GPU memory of the process tree, else its peak RSS; "
             f"XLA_PYTHON_CLIENT_PREALLOCATE=false"
             f"{cap}")
@@ -183,6 +190,7 @@ def run_command_sweep(spec: CommandSweepSpec, profile_name: str, *, resume: bool
     try:
         for num_envs in sweep.todo(sorted(spec.num_envs)):
             sweep.measure(num_envs)
+        sweep.measure_slow_again()
     finally:
         sweep.release()
     return sweep.profile
@@ -251,73 +259,69 @@ class CommandSweep(Sweep):
         self.record(point)
         self.on_event(SweepEvent("done", total, num_envs, point))
 
-    def measure_point(self, num_envs: int) -> CommandPoint:
-        s, w = self.spec, self.spec.workload
-        common: dict[str, Any] = dict(num_envs=num_envs, num_steps=w.num_steps,
-                                      throughput_method="differential" if s.differential else "printed")
-        if w.minibatch_size is not None:
-            common["num_minibatches"] = values_at(num_envs, 1, num_steps=w.num_steps,
-                                                  minibatch_size=w.minibatch_size)["num_minibatches"]
-        runs: list[tuple[int, ChildResult, str]] = []
-        reference: list[float | None] = []  # beside runs: the CPU's reference pass (ms) while each ran
+    def measure_point(self, num_envs: int, known: CommandPoint | None = None) -> CommandPoint:
+        """One measurement of ``num_envs`` (module docstring); ``known``: this size's finished point,
+        measured again with its iteration and run lengths as they were (no probe, no planning)."""
+        m = _Measurement(self, num_envs, "again-" if known is not None else "")
+        if not self.spec.differential:
+            return self._printed(m)
+        timed = self._lengths_of(m, known) if known is not None else self._planned(m)
+        return timed if isinstance(timed, CommandPoint) else self._timed(m, timed)
 
-        def run(steps: int, stem: str, role: str) -> str | None:
-            result = self.run_once(num_envs, steps, f"n{num_envs}-{stem}")
-            reference.append(getattr(self.judged[0], "reference_ms", None))
-            runs.append((steps, result, role))
-            status, reason = run_failure(result, s.timeout_s, steps)
-            if status:
-                common.update(status=status, error=reason)
-            return status
+    def _printed(self, m: _Measurement) -> CommandPoint:
+        """One run, and the figure the command printed (``--sps-regex``)."""
+        w = self.spec.workload
+        short = self.spec.whole(m.num_envs, self.spec.first_timesteps)
+        if m.run(short, "short", "short"):
+            return m.finish()
+        result = m.runs[0][1].result
+        sps = result.get("printed_sps")
+        if not sps or sps <= 0:
+            return m.finish(status="error", error=f"the output has no figure matching --sps-regex "
+                                                  f"{w.sps_regex!r}; check the pattern against its log")
+        fixed = max(0.0, result["wall_s"] - short / sps)
+        return m.finish(train_sps=sps, train_sps_samples=(sps,), fixed_s=fixed, compile_s=fixed)
 
-        def finish(**fields: Any) -> CommandPoint:
-            ok = [(i, steps, r, role) for i, (steps, r, role) in enumerate(runs) if (r.result or {}).get("status") == "ok"]
-            recorded = tuple(CommandRun(steps, r.result["wall_s"], r.result.get("printed_sps"), r.result.get("steps_run"),
-                                        r.result.get("program_sps"), role, reference[i]) for i, steps, r, role in ok)
-            memory = memory_of([r.result for _i, _steps, r, _role in ok])
-            frameworks = tuple(sorted({f for _i, _s, r, _role in ok for f in r.result.get("frameworks") or ()}))
-            return CommandPoint(**{**common, **memory, **fields}, runs=recorded, frameworks=frameworks,
-                                wall_s=sum(r.wall_s for _steps, r, _role in runs))
+    def _shorts(self, m: _Measurement, short: int) -> tuple[float, float, list[dict[str, Any]]] | None:
+        """The two short runs (the start-up's own noise): their mean wall time, their mean env
+        steps and their results; ``None`` where one failed."""
+        if m.run(short, "short", "short") or m.run(short, "short2", "short"):
+            return None
+        shorts = [r.result for _steps, r, role in m.runs if role == "short"]
+        return (statistics.mean(r["wall_s"] for r in shorts), statistics.mean(_steps_of(r, short) for r in shorts),
+                shorts)
 
-        if not s.differential:
-            short = s.whole(num_envs, s.first_timesteps)
-            if run(short, "short", "short"):
-                return finish()
-            result = runs[0][1].result
-            sps = result.get("printed_sps")
-            if not sps or sps <= 0:
-                return finish(status="error", error=f"the output has no figure matching --sps-regex "
-                                                    f"{w.sps_regex!r}; check the pattern against its log")
-            fixed = max(0.0, result["wall_s"] - short / sps)
-            return finish(train_sps=sps, train_sps_samples=(sps,), fixed_s=fixed, compile_s=fixed)
-
-        # the iteration: given, found from the wall time's staircase, or left to the steps each run reports
+    def _planned(self, m: _Measurement) -> _Lengths | CommandPoint:
+        """The iteration (given, found from the wall time's staircase, or left to the steps each
+        run reports), the short runs, and a longer run planned and taken again until its extra
+        time stands clear of the noise; a failed point where a run failed."""
+        s, w, num_envs = self.spec, self.spec.workload, m.num_envs
         iteration, basis, resolution = None, "reported" if w.iteration == "reported" else "requested", None
         probe_sps = 0.0
         if w.iteration == "given":
             iteration, basis = s.iteration(num_envs), "given"
-            common.update(iteration_steps=iteration, iteration_rounding=w.rounding)
+            m.common.update(iteration_steps=iteration, iteration_rounding=w.rounding)
         elif w.iteration == "detect":
             from profiler.kinds.command.iteration import find_iteration
 
-            def wall(m: int) -> float:
-                if run(num_envs * m, f"probe{m}-{len(runs)}", "probe"):
+            def wall(k: int) -> float:
+                if m.run(num_envs * k, f"probe{k}-{len(m.runs)}", "probe"):
                     raise _RunFailed
-                return runs[-1][1].result["wall_s"]
+                return m.runs[-1][1].result["wall_s"]
 
             try:
                 probe = find_iteration(wall, max_per_env=max(64, MAX_PROBE_STEPS // num_envs), hint=self.hint)
             except _RunFailed:
-                return finish()
-            common["iteration_note"] = probe.describe(num_envs)
+                return m.finish()
+            m.common["iteration_note"] = probe.describe(num_envs)
             probe_sps = probe.rate_guess(num_envs)
             if probe.found:
                 iteration, basis = num_envs * probe.num_steps, "detected"
                 self.hint = (probe.num_steps, probe.rounding)
-                common.update(iteration_steps=iteration, iteration_rounding=probe.rounding)
+                m.common.update(iteration_steps=iteration, iteration_rounding=probe.rounding)
             elif probe.edge is None:
-                return finish(status="error", error="the wall time did not grow with {total_timesteps} up to "
-                                                    f"{runs[-1][0]:,} env steps; does the command honour it?")
+                return m.finish(status="error", error="the wall time did not grow with {total_timesteps} up to "
+                                                      f"{m.runs[-1][0]:,} env steps; does the command honour it?")
             else:
                 resolution = num_envs * probe.edge
 
@@ -326,12 +330,11 @@ class CommandSweep(Sweep):
             return max(1, math.ceil(steps / size)) * size
 
         short = whole(s.first_timesteps)
-        if run(short, "short", "short") or run(short, "short2", "short"):  # the start-up's own noise
-            return finish()
-        shorts = [r.result for _steps, r, role in runs if role == "short"]
+        timed = self._shorts(m, short)
+        if timed is None:
+            return m.finish()
+        wall_short, short_steps, shorts = timed
         walls = [r["wall_s"] for r in shorts]
-        wall_short = statistics.mean(walls)
-        short_steps = statistics.mean(_steps_of(r, short) for r in shorts)
         # the extra time aimed for, which the noise may raise but never so far that the longer run
         # would need more than TIMEOUT_SHARE of --timeout (a noisy start-up must not turn a working
         # point into a timeout); --delta itself is the user's and is kept
@@ -345,51 +348,72 @@ class CommandSweep(Sweep):
         if resolution is not None:  # no staircase seen: make any iteration it could hide a small share of the difference
             wanted = min(max(wanted, QUANTIZATION_FACTOR * resolution / guess), max(cap, wanted))
         long = max(whole(short + wanted * guess), short + (iteration or num_envs))
-        if run(long, "long", "long"):
-            return finish()
+        if m.run(long, "long", "long"):
+            return m.finish()
         for attempt in range(MAX_RETRIES):
-            delta = runs[-1][1].result["wall_s"] - wall_short
+            delta = m.runs[-1][1].result["wall_s"] - wall_short
             if delta >= SHORT_DELTA * wanted:
                 break
             # too close to the noise: longer, by the measured difference (at least 2x, at most 8x the extra steps)
             # (and within the same share of --timeout, from the rate just measured)
             growth = min(max(1.2 * wanted / delta, 2.0), 8.0, cap / delta) if delta > 0 else 8.0
             long = whole(short + growth * (long - short))
-            if run(long, f"long{attempt + 2}", "long"):
-                return finish()
+            if m.run(long, f"long{attempt + 2}", "long"):
+                return m.finish()
+        return _Lengths(short, long, wall_short, short_steps, basis)
+
+    def _lengths_of(self, m: _Measurement, known: CommandPoint) -> _Lengths | CommandPoint:
+        """``known``'s short and longer runs taken again at the lengths it used."""
+        w = self.spec.workload
+        m.common.update(iteration_steps=known.iteration_steps, iteration_rounding=known.iteration_rounding,
+                        iteration_note=known.iteration_note)
+        basis = {"given": "given", "reported": "reported"}.get(w.iteration,
+                                                               "detected" if known.iteration_steps else "requested")
+        short = min(r.total_timesteps for r in known.runs if r.role == "short")
+        long = max(r.total_timesteps for r in known.runs if r.role == "long")
+        timed = self._shorts(m, short)
+        if timed is None or m.run(long, "long", "long"):
+            return m.finish()
+        return _Lengths(short, long, timed[0], timed[1], basis)
+
+    def _timed(self, m: _Measurement, t: _Lengths) -> CommandPoint:
+        """The repeats of the longer run, measured again once where they disagree, and the point
+        they make: env steps/s = difference in env steps / difference in wall time."""
+        s, runs, long = self.spec, m.runs, t.long
         for i in range(1, s.repeats):
-            if run(long, f"long-r{i}", "long"):
-                return finish()
+            if m.run(long, f"long-r{i}", "long"):
+                return m.finish()
 
         def samples_at() -> list[float]:
             found = []
             for steps, r, role in runs:
                 if role == "long" and steps == long:
-                    extra = r.result["wall_s"] - wall_short
-                    if extra > 0 and _steps_of(r.result, steps) > short_steps:
-                        found.append((_steps_of(r.result, steps) - short_steps) / extra)
+                    extra = r.result["wall_s"] - t.wall_short
+                    if extra > 0 and _steps_of(r.result, steps) > t.short_steps:
+                        found.append((_steps_of(r.result, steps) - t.short_steps) / extra)
             return found
 
         def cpu_change() -> float:
             """How much slower the CPU itself ran in the slowest of the repeats than in the fastest."""
-            return slowdown([reference[i] for i, (steps, _r, role) in enumerate(runs)
-                             if role == "long" and steps == long and reference[i]])
+            return slowdown([m.reference[i] for i, (steps, _r, role) in enumerate(runs)
+                             if role == "long" and steps == long and m.reference[i]])
 
         samples = samples_at()
         unsteady = False
         if len(samples) >= 2 and spread(samples) > s.max_spread:  # repeats disagree: measure again, once
             for i in range(max(2, s.repeats)):
-                if run(long, f"long-again{i + 1}", "long"):
-                    return finish()
+                if m.run(long, f"long-again{i + 1}", "long"):
+                    return m.finish()
             samples = samples_at()
             unsteady = spread(samples) > s.max_spread
         if len(samples) < s.repeats:
-            return finish(status="error", error=f"the run of {long:,} env steps took no longer than the run of "
-                                                f"{short:,}; does the command honour {{total_timesteps}}?")
+            return m.finish(status="error", error=f"the run of {long:,} env steps took no longer than the run of "
+                                                  f"{t.short:,}; does the command honour {{total_timesteps}}?")
+        basis = t.basis
         if all((r.result or {}).get("steps_run") for _steps, r, role in runs if role in ("short", "long")):
             basis = "reported"
         sps = statistics.median(samples)
-        fixed = max(0.0, wall_short - short_steps / sps)
+        fixed = max(0.0, t.wall_short - t.short_steps / sps)
         own = [r.result["program_sps"] for steps, r, role in runs
                if role == "long" and steps == long and r.result.get("program_sps")]
         if unsteady:
@@ -397,10 +421,135 @@ class CommandSweep(Sweep):
             cause = (f"; the CPU itself ran up to {change:.0%} slower in some of them (a fixed reference loop timed "
                      "beside each run), so this machine's host varied, not only the program"
                      if change > STEADY_SPREAD else "")
-            common["error"] = (f"repeats disagree by {spread(samples):.1%} (more than {s.max_spread:.0%}) after "
-                               f"measuring again{cause}; calibrate on a quieter machine or with a longer --delta")
-        return finish(train_sps=sps, train_sps_samples=tuple(samples), fixed_s=fixed, compile_s=fixed,
-                      steps_basis=basis, unsteady=unsteady, program_sps=statistics.median(own) if own else None)
+            m.common["error"] = (f"repeats disagree by {spread(samples):.1%} (more than {s.max_spread:.0%}) after "
+                                 f"measuring again{cause}; calibrate on a quieter machine or with a longer --delta")
+        return m.finish(train_sps=sps, train_sps_samples=tuple(samples), fixed_s=fixed, compile_s=fixed,
+                        steps_basis=basis, unsteady=unsteady, program_sps=statistics.median(own) if own else None)
+
+    def measure_slow_again(self) -> None:
+        """Measure again, once, at the end of the sweep, each point whose runs were timed while the
+        CPU itself ran more than ``STEADY_SPREAD`` slower than usual (its :func:`timing_pass`
+        against the median of the other points'), and keep the measurement timed at the faster
+        pass (:func:`kept_of`). Ctrl-C here keeps the finished point as it was; ``--resume``
+        measures it again."""
+        total = len(self.spec.num_envs)
+        for first in list(self.section.ok_points):
+            slow = timing_pass(first)
+            usual = usual_pass([p for p in self.section.ok_points if p.num_envs != first.num_envs])
+            if first.remeasured is not None or slow is None or usual is None or slow / usual - 1 <= STEADY_SPREAD:
+                continue
+            self.on_event(SweepEvent("measure", total, first.num_envs, message=(
+                f"measuring again: the CPU itself ran {slow / usual - 1:.0%} slower than in the other points while "
+                f"this one was timed (reference loop {slow:.2f} ms a pass against {usual:.2f} ms)")))
+            self.keep_point_on_interrupt = True
+            try:
+                second = self.marked(self.measure_point(first.num_envs, known=first))
+            finally:
+                self.keep_point_on_interrupt = False
+            kept = kept_of(first, second, usual)
+            self.record(kept)
+            self.on_event(SweepEvent("measure", total, first.num_envs, message=kept.remeasured or ""))
+
+
+class _Measurement:
+    """The runs of one measurement of one num_envs, each with the CPU's reference pass beside it,
+    and the point they make (``finish``)."""
+
+    def __init__(self, sweep: CommandSweep, num_envs: int, prefix: str = ""):
+        s, w = sweep.spec, sweep.spec.workload
+        self.sweep, self.num_envs, self.prefix = sweep, num_envs, prefix
+        self.runs: list[tuple[int, ChildResult, str]] = []
+        self.reference: list[float | None] = []  # beside runs: the CPU's reference pass (ms) while each ran
+        self.common: dict[str, Any] = dict(num_envs=num_envs, num_steps=w.num_steps,
+                                           throughput_method="differential" if s.differential else "printed")
+        if w.minibatch_size is not None:
+            self.common["num_minibatches"] = values_at(num_envs, 1, num_steps=w.num_steps,
+                                                       minibatch_size=w.minibatch_size)["num_minibatches"]
+
+    def run(self, steps: int, stem: str, role: str) -> str | None:
+        """Run the command for ``steps`` env steps; the status of a run that failed (recorded for
+        the point), else ``None``."""
+        result = self.sweep.run_once(self.num_envs, steps, f"n{self.num_envs}-{self.prefix}{stem}")
+        self.reference.append(getattr(self.sweep.judged[0], "reference_ms", None))
+        self.runs.append((steps, result, role))
+        status, reason = run_failure(result, self.sweep.spec.timeout_s, steps)
+        if status:
+            self.common.update(status=status, error=reason)
+        return status
+
+    def finish(self, **fields: Any) -> CommandPoint:
+        """The point of the runs so far, with ``fields``."""
+        ok = [(i, steps, r, role) for i, (steps, r, role) in enumerate(self.runs)
+              if (r.result or {}).get("status") == "ok"]
+        recorded = tuple(CommandRun(steps, r.result["wall_s"], r.result.get("printed_sps"), r.result.get("steps_run"),
+                                    r.result.get("program_sps"), role, self.reference[i]) for i, steps, r, role in ok)
+        memory = memory_of([r.result for _i, _steps, r, _role in ok])
+        frameworks = tuple(sorted({f for _i, _s, r, _role in ok for f in r.result.get("frameworks") or ()}))
+        return CommandPoint(**{**self.common, **memory, **fields}, runs=recorded, frameworks=frameworks,
+                            wall_s=sum(r.wall_s for _steps, r, _role in self.runs))
+
+
+@dataclass(frozen=True)
+class _Lengths:
+    """What a point's timing goes on from: its short runs' length, their mean wall time (s) and
+    mean env steps, the longer run's length, and how the runs' env steps are known."""
+
+    short: int
+    long: int
+    wall_short: float
+    short_steps: float
+    basis: str
+
+
+def timing_runs(point: CommandPoint) -> list[CommandRun]:
+    """The runs whose wall times make ``point``'s figure: its short runs, and its longer runs at
+    their final length."""
+    final = max((r.total_timesteps for r in point.runs if r.role == "long"), default=None)
+    return [r for r in point.runs if r.role == "short" or (r.role == "long" and r.total_timesteps == final)]
+
+
+def timing_pass(point: CommandPoint) -> float | None:
+    """The CPU's reference pass (ms) while ``point`` was timed: its timing runs' passes weighted by
+    their wall time (the longer run, whose time the figure rests on, counts most); ``None`` without
+    any."""
+    timed = [(r.reference_ms, r.wall_s) for r in timing_runs(point) if r.reference_ms]
+    wall = sum(w for _ms, w in timed)
+    if not timed or wall <= 0:
+        return None
+    return sum(ms * w for ms, w in timed) / wall
+
+
+def usual_pass(points: list[CommandPoint]) -> float | None:
+    """The CPU's usual reference pass (ms) over ``points``: the median of their :func:`timing_pass`."""
+    passes = [found for p in points if (found := timing_pass(p)) is not None]
+    return statistics.median(passes) if passes else None
+
+
+def _speed(pass_ms: float, usual: float) -> str:
+    change = pass_ms / usual - 1
+    return f"{change:.0%} slower" if change >= 0 else f"{-change:.0%} faster"
+
+
+def kept_of(first: CommandPoint, second: CommandPoint, usual: float) -> CommandPoint:
+    """Which of ``first`` (timed while the CPU ran slow) and ``second`` (the same size measured
+    again) to keep: the one timed at the faster reference pass (the second where they tie, the
+    first where measuring again failed or has no pass); its ``remeasured`` says what both gave
+    against ``usual`` (the other points' pass), and its ``wall_s`` counts both."""
+    before = timing_pass(first) or usual
+    wall = (first.wall_s or 0.0) + (second.wall_s or 0.0)
+    head = (f"measured again at the end of the sweep: the CPU ran {_speed(before, usual)} than in the other points "
+            f"the first time ({first.train_sps:,.0f} env steps/s)")
+    if not second.ok:
+        return dataclasses.replace(first, wall_s=wall, remeasured=f"{head}; measuring again failed ({second.status}: "
+                                                                  f"{(second.error or '')[:120]}), the first is kept")
+    after = timing_pass(second)
+    later = second if after is not None and after <= before else first
+    speed = _speed(after, usual) if after is not None else "at a speed not measured"
+    which = "second" if later is second else "first"
+    probes = tuple(r for r in first.runs if r.role == "probe")  # how its iteration was found, kept either way
+    return dataclasses.replace(later, wall_s=wall, runs=probes + tuple(r for r in later.runs if r.role != "probe"),
+                               remeasured=f"{head} and {speed} the second time ({second.train_sps:,.0f}); the "
+                                          f"{which} is kept")
 
 
 class _RunFailed(Exception):

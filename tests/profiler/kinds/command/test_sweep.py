@@ -169,3 +169,76 @@ def test_repeats_that_still_disagree_are_marked_and_a_cpu_that_slowed_with_them_
         assert sorted(r.reference_ms for r in longs) == [2.0, 2.0, 3.0, 3.0]
     else:
         assert "CPU itself" not in point.error and {r.reference_ms for r in longs} == {2.0}
+
+
+def slow_spell(tmp_path, monkeypatch):
+    """The sleeper's runs at 4 envs work at 0.6x until a run at another size starts, while the
+    CPU's reference pass reads 3 ms against 2 ms (a slow spell of the host over one point, which
+    a test cannot make of the real CPU)."""
+    import profiler.contention_sampler as sampler
+
+    slow = tmp_path / "slow.now"
+    monkeypatch.setattr(sampler, "reference_pass", lambda: 0.003 if slow.exists() else 0.002)
+    (tmp_path / "SLOW_FIRST").write_text("4")
+
+
+def first_figure(note: str) -> float:
+    """The first measurement's env steps/s, as a ``remeasured`` note gives it."""
+    return float(note.split("first time (")[1].split(" env")[0].replace(",", ""))
+
+
+def test_a_point_timed_while_the_cpu_ran_slow_is_measured_again_at_the_end_and_the_faster_pass_kept(
+        tmp_path, monkeypatch):
+    slow_spell(tmp_path, monkeypatch)
+    events = []
+    profile = run_command_sweep(spec_for(tmp_path, (4, 8)), "sleeper", on_event=events.append)
+    four, eight = profile.section("command").points
+    assert four.ok and eight.ok and eight.remeasured is None
+    assert "50% slower than in the other points the first time" in four.remeasured
+    assert "0% slower the second time" in four.remeasured and "the second is kept" in four.remeasured
+    # the first measurement was the spell's (0.6x), the kept one the program's own rate
+    assert abs(first_figure(four.remeasured) / 2400 - 1) < 0.15 and abs(four.train_sps / 4000 - 1) < 0.15
+    # at the lengths the first used: two short runs and one longer run, no probe or planning
+    assert [r.role for r in four.runs] == ["short", "short", "long"] and four.runs[0].total_timesteps == 1000
+    assert {r.reference_ms for r in four.runs} == {2.0} and four.wall_s > sum(r.wall_s for r in four.runs)
+    again = [e for e in events if e.phase == "measure" and e.key == 4]
+    assert "measuring again" in again[0].message and again[-1].message == four.remeasured
+    done = [i for i, e in enumerate(events) if e.phase == "done"]
+    assert [events[i].key for i in done] == [4, 8] and events.index(again[0]) > done[-1]
+
+
+def test_ctrl_c_while_a_point_is_measured_again_keeps_it_and_resume_measures_it_again(tmp_path, advisor_home):
+    # the real CLI in its own process; its reference pass comes from a sitecustomize of the test's
+    # that reads the sleeper's slow.now file (as slow_spell does in-process)
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, profiler.contention_sampler as s\n"
+        f"s.reference_pass = lambda: 0.003 if os.path.exists({str(tmp_path / 'slow.now')!r}) else 0.002\n")
+    (tmp_path / "SLOW_FIRST").write_text("4")
+    options = ["calibrate", "command", "--name", "again", "--num-envs", "4,8", "--first-timesteps", "1000",
+               "--delta", "1.5s", "--num-steps", "1", "--repeats", "1"]
+    command = ["--", *write_sleeper(tmp_path)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]), "COLUMNS": "1000"}
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", *options, *command], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    four, eight, deadline = tmp_path / "runs-4.count", tmp_path / "runs-8.count", time.monotonic() + 120
+    while not eight.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    before = int(four.read_text())
+    while int(four.read_text()) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)  # in the first run of measuring 4 envs again, after 8 envs finished
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "2 finished point(s) kept" in stderr
+    saved = json.loads((advisor_home / "profiles" / "again.json").read_text())["command"]
+    assert [p["status"] for p in saved["points"]] == ["ok", "ok"] and saved["points"][0]["remeasured"] is None
+    assert abs(saved["points"][0]["train_sps"] / 2400 - 1) < 0.15  # the first measurement, as it was
+    again = subprocess.run([sys.executable, "-m", "advisor", *options, "--resume", *command], cwd=ROOT,
+                           capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    point = json.loads((advisor_home / "profiles" / "again.json").read_text())["command"]["points"][0]
+    assert "the second is kept" in point["remeasured"] and abs(point["train_sps"] / 4000 - 1) < 0.15
+    assert "measuring again: the CPU itself ran 50% slower" in again.stderr  # the progress lines
+    assert "measured again at the end of the sweep" in again.stdout  # the points table's detail
