@@ -140,6 +140,15 @@ def reference_of(point: dict | None) -> float | None:
     return ((point or {}).get("contention") or {}).get("reference_ms")
 
 
+def again_text(point: dict) -> str:
+    """A calibration point's two measurements where advisor measured it again, else ``-``."""
+    found = point.get("remeasured_sps") or ()
+    if not point.get("remeasured"):
+        return "-"
+    kept = "second" if len(found) == 2 and point["train_sps"] == found[1] else "first"
+    return " → ".join(f"{x:,.0f}" for x in found) + f" (kept {kept})"
+
+
 def ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
@@ -203,13 +212,13 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
              f"{' --preset ' + program['preset'] if program['preset'] else ''}, {' '.join(options)}): "
              f"{took[0]:.0f} s and {took[1]:.0f} s.", "",
              "| num_envs | calibration A | calibration B | A/B | steps | A's repeats | program's own (A's runs) "
-             "| reference pass A / B, ms |",
-             "|---:|---:|---:|---:|---|---:|---:|---:|"]
+             "| reference pass A / B, ms | measured again A / B (first → second) |",
+             "|---:|---:|---:|---:|---|---:|---:|---:|---|"]
     for n in program["calibrate"]:
         a, b = first.get(n), second.get(n)
         if not a or not b:
             lines.append(f"| {n} | {'-' if not a else round(a['train_sps'])} | "
-                         f"{'-' if not b else round(b['train_sps'])} | | | | | |")
+                         f"{'-' if not b else round(b['train_sps'])} | | | | | | |")
             continue
         ratio = a["train_sps"] / b["train_sps"] - 1
         agree.append(abs(ratio))
@@ -218,7 +227,8 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
         basis = a["steps_basis"] + (f" ({a['iteration_steps']:,}/iter)" if a.get("iteration_steps") else "")
         own = f"{a['program_sps']:,.0f}" if a.get("program_sps") else "-"
         lines.append(f"| {n} | {a['train_sps']:,.0f} | {b['train_sps']:,.0f} | {ratio:+.1%} | {basis} | "
-                     f"{spread:.1%} | {own} | {ms(reference_of(a))} / {ms(reference_of(b))} |")
+                     f"{spread:.1%} | {own} | {ms(reference_of(a))} / {ms(reference_of(b))} | "
+                     f"{again_text(a)} / {again_text(b)} |")
     lines += ["", f"Predicted against the program's own steady-state figure in runs of about {args.own_seconds:g} s: "
                   "run 1 right after calibration A, run 2 right after calibration B (the same env steps); each "
                   "calibration's error is against the run made after it, A's also against the mean of both runs; "
@@ -261,6 +271,12 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
                      f"{'-' if not own1 else f'{own1:,.0f}'} | {pct(a_err)} | {b_row['train_sps']:,.0f} | "
                      f"{'-' if not own2 else f'{own2:,.0f}'} | {pct(b_err)} | {pct(apart)} | {pct(mean_err)} | "
                      f"{halves_text} | {ms(ref1)} / {ms(ref2)} |")
+    # the points advisor measured again (the CPU ran slow while they were first timed): each of the two
+    # figures against the program's own run after that calibration, where it ran at that size
+    again = [(p["remeasured_sps"], runs[i][p["num_envs"]][0]) for i, profile in enumerate(shown)
+             for p in profile["points"] if len(p.get("remeasured_sps") or ()) == 2 and p["num_envs"] in runs[i]]
+    judged = [(first / own - 1, second / own - 1) for (first, second), own in again if own]
+    remeasured = sum(bool(p.get("remeasured")) for profile in shown for p in profile["points"])
     within = sum(e <= 0.05 for e in errors)
     run_ms = [r for per in runs for (_own, _split, r) in per.values() if r]
     summary.append(f"- {program['name']}: {within} of {len(errors)} predictions (two calibrations x "
@@ -272,7 +288,10 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
                    f"CPU reference pass: calibration A {ms(calibration_ms[0])} ms, B {ms(calibration_ms[1])} ms (medians "
                    f"over their points), the program's runs {ms(min(run_ms, default=None))}-"
                    f"{ms(max(run_ms, default=None))} ms; of the predictions whose calibration and run had passes within "
-                   f"5% of each other, {sum(e <= 0.05 for e in steady_errors)} of {len(steady_errors)} within 5%.")
+                   f"5% of each other, {sum(e <= 0.05 for e in steady_errors)} of {len(steady_errors)} within 5%. "
+                   f"Points measured again (CPU slow while first timed): {remeasured}"
+                   + ("; where the program ran at that size, first and second measurement against its own figure: "
+                      + ", ".join(f"{x:+.1%} → {y:+.1%}" for x, y in judged) if judged else "") + ".")
     return "\n".join(lines)
 
 

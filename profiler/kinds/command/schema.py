@@ -135,7 +135,8 @@ class CommandPoint(NumEnvsPoint):
     vectorised curves read), ``peak_bytes`` its peak memory (see ``memory_source``), ``runs``
     every run it took; ``contention`` what other processes did while its last (longest) run was
     timed; ``remeasured`` what measuring it again at the end of the sweep gave, where the CPU
-    itself ran slow while it was first timed (``runs`` are then the kept measurement's)."""
+    itself ran slow while it was first timed (``runs`` are then the kept measurement's, its probes
+    kept), and ``remeasured_sps`` the env steps/s of the first and the second measurement."""
 
     num_envs: int
     status: str = "ok"
@@ -161,6 +162,7 @@ class CommandPoint(NumEnvsPoint):
     unsteady: bool = False
     frameworks: tuple[str, ...] = ()
     remeasured: str | None = None
+    remeasured_sps: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)

@@ -540,14 +540,16 @@ def kept_of(first: CommandPoint, second: CommandPoint, usual: float) -> CommandP
     head = (f"measured again at the end of the sweep: the CPU ran {_speed(before, usual)} than in the other points "
             f"the first time ({first.train_sps:,.0f} env steps/s)")
     if not second.ok:
-        return dataclasses.replace(first, wall_s=wall, remeasured=f"{head}; measuring again failed ({second.status}: "
-                                                                  f"{(second.error or '')[:120]}), the first is kept")
+        return dataclasses.replace(first, wall_s=wall, remeasured_sps=(first.train_sps,),
+                                   remeasured=f"{head}; measuring again failed ({second.status}: "
+                                              f"{(second.error or '')[:120]}), the first is kept")
     after = timing_pass(second)
     later = second if after is not None and after <= before else first
     speed = _speed(after, usual) if after is not None else "at a speed not measured"
     which = "second" if later is second else "first"
     probes = tuple(r for r in first.runs if r.role == "probe")  # how its iteration was found, kept either way
     return dataclasses.replace(later, wall_s=wall, runs=probes + tuple(r for r in later.runs if r.role != "probe"),
+                               remeasured_sps=(first.train_sps, second.train_sps),
                                remeasured=f"{head} and {speed} the second time ({second.train_sps:,.0f}); the "
                                           f"{which} is kept")
 

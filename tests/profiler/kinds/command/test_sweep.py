@@ -182,11 +182,6 @@ def slow_spell(tmp_path, monkeypatch):
     (tmp_path / "SLOW_FIRST").write_text("4")
 
 
-def first_figure(note: str) -> float:
-    """The first measurement's env steps/s, as a ``remeasured`` note gives it."""
-    return float(note.split("first time (")[1].split(" env")[0].replace(",", ""))
-
-
 def test_a_point_timed_while_the_cpu_ran_slow_is_measured_again_at_the_end_and_the_faster_pass_kept(
         tmp_path, monkeypatch):
     slow_spell(tmp_path, monkeypatch)
@@ -197,7 +192,9 @@ def test_a_point_timed_while_the_cpu_ran_slow_is_measured_again_at_the_end_and_t
     assert "50% slower than in the other points the first time" in four.remeasured
     assert "0% slower the second time" in four.remeasured and "the second is kept" in four.remeasured
     # the first measurement was the spell's (0.6x), the kept one the program's own rate
-    assert abs(first_figure(four.remeasured) / 2400 - 1) < 0.15 and abs(four.train_sps / 4000 - 1) < 0.15
+    first, second = four.remeasured_sps
+    assert abs(first / 2400 - 1) < 0.15 and second == four.train_sps and abs(second / 4000 - 1) < 0.15
+    assert f"the first time ({first:,.0f} env steps/s)" in four.remeasured
     # at the lengths the first used: two short runs and one longer run, no probe or planning
     assert [r.role for r in four.runs] == ["short", "short", "long"] and four.runs[0].total_timesteps == 1000
     assert {r.reference_ms for r in four.runs} == {2.0} and four.wall_s > sum(r.wall_s for r in four.runs)
