@@ -17,6 +17,7 @@ point's process while the current one is timed); the engine knows no kind by nam
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -205,6 +206,15 @@ class Sweep:
             if not self.keep_point_on_interrupt:
                 self.record(self.plan.interrupted_point(key))
             raise
+
+    @contextlib.contextmanager
+    def measuring_again(self) -> Any:
+        """While a finished point is measured again: Ctrl-C keeps it as it was."""
+        self.keep_point_on_interrupt = True
+        try:
+            yield
+        finally:
+            self.keep_point_on_interrupt = False
 
     def run_point(self, key: Any, spec: dict[str, Any], stem: str) -> ChildResult:
         """Run ``key``'s measuring child to its end (or its timeout)."""

@@ -441,11 +441,8 @@ class CommandSweep(Sweep):
             self.on_event(SweepEvent("measure", total, first.num_envs, message=(
                 f"measuring again: the CPU itself ran {slow / usual - 1:.0%} slower than in the other points while "
                 f"this one was timed (reference loop {slow:.2f} ms a pass against {usual:.2f} ms)")))
-            self.keep_point_on_interrupt = True
-            try:
+            with self.measuring_again():
                 second = self.marked(self.measure_point(first.num_envs, known=first))
-            finally:
-                self.keep_point_on_interrupt = False
             kept = kept_of(first, second, usual)
             self.record(kept)
             self.on_event(SweepEvent("measure", total, first.num_envs, message=kept.remeasured or ""))
