@@ -125,15 +125,16 @@ def parse_bytes(text: str, what: str) -> int:
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|sec|m|min|h)?\s*$", re.IGNORECASE)
 
 
-def parse_duration(text: str, what: str) -> float:
-    """Parse a duration in seconds: ``150``, ``150s``, ``2.5m``, ``1h``; above 0, at most ten million seconds."""
+def parse_duration(text: str, what: str, *, allow_zero: bool = False) -> float:
+    """Parse a duration in seconds: ``150``, ``150s``, ``2.5m``, ``1h``; above 0 (or 0 itself with
+    ``allow_zero``), at most ten million seconds."""
     match = _DURATION.match(str(text)) if len(str(text)) <= 40 else None
     if not match:
         raise BadInput(f"{what} {_shown(text)} is not a duration: give seconds or a value such as 150s, 5m or 1h")
     unit = (match.group(2) or "s").lower()[0]
     value = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[unit]
-    if value <= 0:
-        raise BadInput(f"{what} must be longer than zero, e.g. 150s")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise BadInput(f"{what} must be longer than zero, e.g. 150s" + (" (or 0 for none)" if allow_zero else ""))
     if not value <= MAX_SECONDS:
         raise BadInput(f"{what} {_shown(text)} is beyond ten million seconds; give a realistic duration such as 5m")
     return value

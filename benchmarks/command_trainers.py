@@ -17,7 +17,10 @@ of advisor's fixed reference loop (``reference_ms``, :mod:`profiler.cpu_referenc
 slower), from the calibration's points and from a sampler in this process beside the program's
 runs. Where it differs between a calibration and the run after it, the machine's speed changed
 between them, which no calibration can foresee; the summary also counts the predictions whose
-calibration and run had passes within 5% of each other.
+calibration and run had passes within 5% of each other. Like the calibrations (``calibrate
+command``'s ``--steady-wait``, 60 s), each run of the program first waits up to 60 s while that pass
+is more than 10% slower than the machine's steady pass, so that both sides are measured on a CPU
+at its steady speed where the host allows; the section says how long the program's runs waited.
 
     PYTHONPATH=$PWD python benchmarks/command_trainers.py --cleanrl-script PATH/ppo_continuous_action.py
     PYTHONPATH=$PWD python benchmarks/command_trainers.py --tiny       # a smoke run in a few minutes
@@ -49,6 +52,10 @@ from benchmarks._common import write_result  # noqa: E402
 PY = sys.executable
 #: advisor's sampler in this process, timing the reference loop beside the program's own runs.
 SAMPLER = None
+#: How long each of the program's own runs may wait for a CPU in a slow spell (as calibrate's default).
+STEADY_WAIT_S = 60.0
+#: Seconds the program's own runs waited for it, per program.
+OWN_WAITED: dict[str, float] = {}
 
 
 def programs(args) -> list[dict]:
@@ -121,6 +128,13 @@ def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[fl
         built = trainer(program["preset"]).command(argv, None, None)
         argv, steps = list(built.argv), built.num_steps
         values["num_steps"] = steps or 0
+    if SAMPLER is not None:  # as advisor's runs do: wait out a slow spell of the CPU first
+        from profiler.cpu_reference import MachineSpeed, wait_steady
+
+        steady = MachineSpeed.load(work / "home").steady_ms()
+        if steady is not None:
+            waited = wait_steady(SAMPLER.recent_ms, steady, STEADY_WAIT_S)[0]
+            OWN_WAITED[program["name"]] = OWN_WAITED.get(program["name"], 0.0) + waited
     start = time.time()
     proc = subprocess.run(substitute(argv, values), capture_output=True, text=True, cwd=work,
                           env={**os.environ, "WANDB_MODE": "disabled"})
@@ -206,11 +220,13 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
             lengths.setdefault(n, int(rows[n]["train_sps"] * args.own_seconds))
         runs.append({n: own_figure(program, n, lengths[n], work) for n in program["evaluate"]})
     first, second = ({p["num_envs"]: p for p in s["points"] if p["status"] == "ok"} for s in shown)
+    waits = [sum(p.get("cpu_wait_s") or 0.0 for p in s["points"]) for s in shown]
     agree = []
     lines = [f"## {program['name']}", "",
              f"Calibrated twice (`--num-envs {','.join(map(str, program['calibrate']))}`"
              f"{' --preset ' + program['preset'] if program['preset'] else ''}, {' '.join(options)}): "
-             f"{took[0]:.0f} s and {took[1]:.0f} s.", "",
+             f"{took[0]:.0f} s and {took[1]:.0f} s; their points' runs waited {waits[0]:.0f} s and {waits[1]:.0f} s "
+             f"for a CPU in a slow spell, the program's own runs {OWN_WAITED.get(program['name'], 0.0):.0f} s.", "",
              "| num_envs | calibration A | calibration B | A/B | steps | A's repeats | program's own (A's runs) "
              "| reference pass A / B, ms | measured again A / B (first → second) |",
              "|---:|---:|---:|---:|---|---:|---:|---:|---|"]

@@ -156,6 +156,14 @@ class ContentionSampler:
                 continue
         return ours
 
+    def recent_ms(self, window_s: float = 2.0) -> float | None:
+        """The median reference pass (ms) of the last ``window_s`` seconds' snapshots, or ``None``
+        with fewer than two of them."""
+        since = time.time() - window_s
+        with self.lock:
+            passes = [s.reference_s for s in self.snapshots if s.at >= since and s.reference_s]
+        return median_ms(passes) if len(passes) >= 2 else None
+
     def window(self, start: float, end: float) -> tuple[Snapshot, Snapshot] | None:
         """The snapshots that bracket ``[start, end]`` (wall-clock seconds), or ``None``."""
         with self.lock:

@@ -22,18 +22,38 @@ busy and with both busy, while the VM's slow spells lengthened it by a quarter t
 (benchmarks/results/cpu_reference.md, command_trainers.md). The loop runs in the core's own
 cache: it sees the core's speed, not what a shared cache or memory bus does to a program that
 streams memory, so a steady pass does not prove a steady machine.
+
+Every judged run's median pass is also kept per machine (:class:`MachineSpeed`, in
+``<advisor home>/cpu_speed.json``: one list per CPU model, host name, core count and Python, whose
+interpreter sets the loop's cost). Its fastest tenth is the machine's *steady* pass; a sweep that
+allows it waits, before each run, while the CPU's recent passes are more than
+:data:`STEADY_SPREAD` slower than that (:func:`wait_steady`), so that a slow spell of the host
+is waited out instead of measured, up to a limit after which it measures anyway.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import platform
 import statistics
 import time
+from pathlib import Path
+from typing import Callable
 
 #: Additions in one reference pass: about 2 ms of one current x86 core in CPython.
 REFERENCE_LOOP = 40_000
 #: Reference passes further apart than this share of the fastest were timed on a CPU whose
 #: speed changed under them (twice what the machine's own load moves a pass).
 STEADY_SPREAD = 0.10
+#: How long one run waits, at most, for the CPU to come back to its steady speed (s): the slow
+#: spells of advisor's development VM lasted one to a few minutes.
+STEADY_WAIT_S = 60.0
+#: Median passes kept per machine, newest last ...
+HISTORY = 200
+#: ... and the share of them, fastest first, whose slowest is the steady pass (robust to the odd
+#: fast outlier; reachable as long as a tenth of the runs here met a steady CPU).
+STEADY_QUANTILE = 0.1
 
 
 def reference_pass() -> float:
@@ -86,3 +106,79 @@ def steadiness(seconds: float = 2.0, chunk_s: float = 0.25) -> list[float]:
             passes.append(reference_pass())
         chunks.append(1000.0 * statistics.mean(passes))
     return chunks[1:]
+
+
+def machine_key() -> str:
+    """Which machine and interpreter a pass belongs to: CPU model, host name, logical cores, Python."""
+    from profiler.hardware import cpu_model
+
+    return f"{cpu_model() or 'CPU'} | {platform.node()} | {os.cpu_count()} cores | Python {platform.python_version()}"
+
+
+class MachineSpeed:
+    """This machine's median reference passes (ms) as its past runs saw them, oldest first, and its
+    steady pass (:meth:`steady_ms`); :meth:`add` keeps a new one, :meth:`save` merges the new ones
+    into the file (other sweeps may have added theirs meanwhile)."""
+
+    def __init__(self, path: Path, key: str, passes: list[float]):
+        self.path, self.key, self.passes = path, key, list(passes)
+        self.new: list[float] = []
+
+    @classmethod
+    def load(cls, home: Path | None = None) -> "MachineSpeed":
+        from profiler.store import advisor_home
+
+        path = (home or advisor_home()) / "cpu_speed.json"
+        key = machine_key()
+        return cls(path, key, _read(path).get(key, []))
+
+    def steady_ms(self) -> float | None:
+        """The steady pass (ms): the :data:`STEADY_QUANTILE` of the kept passes, fastest first
+        (the fastest while fewer than ten are kept); ``None`` without any."""
+        passes = sorted(self.passes + self.new)
+        return passes[int(STEADY_QUANTILE * (len(passes) - 1))] if passes else None
+
+    def add(self, ms: float) -> None:
+        if ms > 0 and ms == ms:  # a real, positive pass only
+            self.new.append(float(ms))
+
+    def save(self) -> None:
+        """Add the new passes to the file's list for this machine (the newest :data:`HISTORY`)."""
+        if not self.new:
+            return
+        data = _read(self.path)
+        data[self.key] = (data.get(self.key, []) + self.new)[-HISTORY:]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1))
+        os.replace(tmp, self.path)
+        self.passes, self.new = data[self.key], []
+
+
+def _read(path: Path) -> dict[str, list[float]]:
+    """The file's lists (an unreadable or foreign file counts as empty: it is only a record)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: [float(x) for x in v if isinstance(x, (int, float)) and x > 0]
+            for k, v in data.items() if isinstance(k, str) and isinstance(v, list)}
+
+
+def wait_steady(recent: Callable[[], float | None], steady_ms: float, limit_s: float, *, poll_s: float = 1.0,
+                clock: Callable[[], float] = time.monotonic,
+                sleep: Callable[[float], None] = time.sleep) -> tuple[float, float | None, bool]:
+    """Wait while the CPU's recent pass (``recent()``, ms; ``None`` when not known) is more than
+    :data:`STEADY_SPREAD` slower than ``steady_ms``, at most ``limit_s`` seconds, looking every
+    ``poll_s``: ``(seconds waited, the last pass seen, whether the CPU was steady at the end)``."""
+    start = clock()
+    threshold = steady_ms * (1.0 + STEADY_SPREAD)
+    while True:
+        now = recent()
+        if now is None or now <= threshold:
+            return clock() - start, now, True
+        if clock() - start >= limit_s:
+            return clock() - start, now, False
+        sleep(min(poll_s, limit_s - (clock() - start)))

@@ -142,7 +142,8 @@ class Sweep:
         or refuses contended points; ``cluster``: Ray's processes here run this sweep's work."""
         self.session = MeasuringSession.open(
             self.name, platform, claim=claim, strict=strict, cluster=cluster,
-            on_wait=lambda text: self.on_event(SweepEvent("wait", 0, message=text)))
+            on_wait=lambda text: self.on_event(SweepEvent("wait", 0, message=text)),
+            steady_wait_s=getattr(self.plan, "steady_wait_s", 0.0))
 
     def release(self) -> None:
         """Stop recording contention and free the locks :meth:`hold` took."""
@@ -217,8 +218,27 @@ class Sweep:
             self.keep_point_on_interrupt = False
 
     def run_point(self, key: Any, spec: dict[str, Any], stem: str) -> ChildResult:
-        """Run ``key``'s measuring child to its end (or its timeout)."""
-        return self.wait(key, self.start_child(spec, stem), again=lambda: self.start_child(spec, stem))
+        """Run ``key``'s measuring child to its end (or its timeout), each start after a CPU in a
+        slow spell has been waited for (:meth:`steady`)."""
+
+        def start() -> Child:
+            self.steady(key)
+            return self.start_child(spec, stem)
+
+        return self.wait(key, start(), again=start)
+
+    def steady(self, key: Any) -> float:
+        """Wait, where the plan allows (``steady_wait_s``), while the CPU runs slower than its
+        steady speed (:meth:`profiler.measuring.MeasuringSession.steady`); the seconds waited.
+        Ctrl-C meanwhile is taken as in :meth:`wait`."""
+        if self.session is None:
+            return 0.0
+        try:
+            return self.session.steady(lambda text: self.on_event(SweepEvent("measure", 0, key, message=text)))
+        except KeyboardInterrupt:
+            if not self.keep_point_on_interrupt:
+                self.record(self.plan.interrupted_point(key))
+            raise
 
 
 def probe(module: str, spec: dict[str, Any], workdir: Path, timeout_s: float) -> ChildResult:

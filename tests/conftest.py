@@ -27,6 +27,9 @@ os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 # running side by side in other checkouts neither wait for nor block one another.
 os.environ["ADVISOR_LOCK_DIR"] = tempfile.mkdtemp(prefix="advisor-test-locks-")
 atexit.register(shutil.rmtree, os.environ["ADVISOR_LOCK_DIR"], ignore_errors=True)
+# Runs never wait for a CPU in a slow spell (calibrate command's --steady-wait), so that a slow
+# moment of a busy test machine does not add a minute to a test; the tests of the wait set it.
+os.environ["ADVISOR_STEADY_WAIT"] = "0"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 # Property tests check what is computed, never how fast: no per-example deadline, which a pause of
 # the other test worker on a 2-core machine would otherwise turn into a failure.

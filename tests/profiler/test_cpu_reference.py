@@ -139,3 +139,56 @@ def test_doctor_times_the_cpu_and_warns_when_its_speed_changes():
     assert judge_cpu_speed([], 2.0).status == "warn"
     doctor = json.loads(run_cli("doctor", "--json").stdout)
     assert any(c["name"] == "CPU speed" for c in doctor["checks"])
+
+
+def test_the_machine_record_keeps_its_newest_passes_and_its_steady_pass_is_the_fastest_tenth(tmp_path):
+    from profiler.cpu_reference import HISTORY, MachineSpeed
+
+    speed = MachineSpeed.load(tmp_path)
+    assert speed.steady_ms() is None
+    for ms in (2.5, 2.0, 3.0):
+        speed.add(ms)
+    speed.add(float("nan"))
+    speed.add(-1.0)
+    assert speed.steady_ms() == 2.0  # fewer than ten: the fastest
+    speed.save()
+    other = MachineSpeed.load(tmp_path)  # a second sweep on the machine adds its own meanwhile
+    other.add(1.0)
+    speed.add(2.2)
+    speed.save()
+    other.save()
+    merged = MachineSpeed.load(tmp_path)
+    assert sorted(merged.passes) == [1.0, 2.0, 2.2, 2.5, 3.0]
+    for i in range(HISTORY + 5):
+        merged.add(2.0 + (i % 10) / 10)
+    merged.save()
+    kept = MachineSpeed.load(tmp_path).passes
+    assert len(kept) == HISTORY and kept[-1] == 2.4  # the newest
+    assert MachineSpeed.load(tmp_path).steady_ms() == 2.0  # the slowest of the fastest tenth
+    (tmp_path / "cpu_speed.json").write_text("{not json")
+    assert MachineSpeed.load(tmp_path).steady_ms() is None  # a damaged record counts as empty
+
+
+@given(st.lists(st.floats(0.1, 100.0), min_size=1, max_size=300))
+def test_the_steady_pass_lies_between_the_fastest_and_the_median(passes):
+    import statistics
+
+    from profiler.cpu_reference import MachineSpeed
+
+    speed = MachineSpeed(ROOT / "unused.json", "key", passes)
+    assert min(passes) <= speed.steady_ms() <= statistics.median(passes)
+
+
+def test_waiting_ends_when_the_cpu_is_steady_again_or_at_the_limit():
+    from profiler.cpu_reference import wait_steady
+
+    now = [0.0]
+    seen = iter([3.0, 2.9, 2.1, 2.0])
+    waited, last, steady = wait_steady(lambda: next(seen), 2.0, 60.0, clock=lambda: now[0],
+                                       sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert (waited, last, steady) == (2.0, 2.1, True)  # 2.1 is within 10% of 2.0
+    now[0] = 0.0
+    waited, last, steady = wait_steady(lambda: 3.0, 2.0, 5.0, poll_s=2.0, clock=lambda: now[0],
+                                       sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert (waited, last, steady) == (5.0, 3.0, False)
+    assert wait_steady(lambda: None, 2.0, 5.0)[2]  # nothing known: no wait

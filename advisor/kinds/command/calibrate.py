@@ -65,6 +65,12 @@ class CommandCalibration(SweepRequest):
     max_spread: Annotated[float, typer.Option(
         help="Repeats of a point that differ by more than this fraction of their median are measured again once; "
              "a point whose repeats still do is marked unsteady.")] = 0.05
+    steady_wait: Annotated[str, typer.Option(
+        envvar="ADVISOR_STEADY_WAIT",
+        help="Before each run, wait up to this long (e.g. 60s; 0 never waits) while the CPU runs more than 10% "
+             "slower than its steady speed on this machine (a fixed reference loop, against the fastest tenth of "
+             "its past runs here): a shared or virtual host's slow spell is waited out instead of measured. After "
+             "a wait that runs out, no run waits again until one is timed at the steady speed.")] = "60s"
     timeout: Annotated[float, typer.Option(help="Seconds before one run is ended (with everything it started) and "
                                                 "recorded as a timeout.")] = 900.0
     memory_limit: Annotated[Optional[str], typer.Option(
@@ -122,7 +128,7 @@ class CommandCalibration(SweepRequest):
             workload=workload, num_envs=tuple(sorted(parse_int_list(self.num_envs, "--num-envs", maximum=2**24))),
             name=self.name, first_timesteps=parse_count(self.first_timesteps, "--first-timesteps"),
             delta_s=parse_duration(self.delta, "--delta"), repeats=self.repeats, timeout_s=self.timeout,
-            max_spread=self.max_spread,
+            max_spread=self.max_spread, steady_wait_s=parse_duration(self.steady_wait, "--steady-wait", allow_zero=True),
             memory_limit_bytes=parse_bytes(self.memory_limit, "--memory-limit") if self.memory_limit else None)
 
     def precheck(self, profile_name: str) -> None:

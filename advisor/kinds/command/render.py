@@ -55,7 +55,8 @@ def points_table(section: CommandSection, title: str | None = None) -> Table:
             format_duration(p.fixed_s) if p.fixed_s is not None else "-",
             format_bytes(p.peak_bytes) if p.peak_bytes else "-",
             p.memory_source if p.peak_bytes else "-", runs,
-            shorten("; ".join(filter(None, (p.error, p.remeasured, p.iteration_note))), 300, placeholder=" …"),
+            shorten("; ".join(filter(None, (p.error, p.remeasured, p.iteration_note, waited_text(p)))), 300,
+                    placeholder=" …"),
         )
     return table
 
@@ -117,3 +118,9 @@ def summary_lines(section: CommandSection) -> list[str]:
     if section.method:
         lines.append(f"method: {section.method}")
     return lines
+
+
+def waited_text(point) -> str | None:
+    """How long a point's runs waited for a CPU in a slow spell, where they did."""
+    waited = getattr(point, "cpu_wait_s", 0.0) or 0.0
+    return f"its runs waited {waited:.0f} s in all for the CPU to come back to its steady speed" if waited >= 1 else None

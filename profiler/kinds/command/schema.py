@@ -136,7 +136,9 @@ class CommandPoint(NumEnvsPoint):
     every run it took; ``contention`` what other processes did while its last (longest) run was
     timed; ``remeasured`` what measuring it again at the end of the sweep gave, where the CPU
     itself ran slow while it was first timed (``runs`` are then the kept measurement's, its probes
-    kept), and ``remeasured_sps`` the env steps/s of the first and the second measurement."""
+    kept), and ``remeasured_sps`` the env steps/s of the first and the second measurement;
+    ``cpu_wait_s`` how long its runs waited for a CPU in a slow spell to come back to its steady
+    speed before they started (not in ``wall_s``)."""
 
     num_envs: int
     status: str = "ok"
@@ -163,6 +165,7 @@ class CommandPoint(NumEnvsPoint):
     frameworks: tuple[str, ...] = ()
     remeasured: str | None = None
     remeasured_sps: tuple[float, ...] = ()
+    cpu_wait_s: float = 0.0
 
     def __post_init__(self) -> None:
         _positive("num_envs", self.num_envs, allow_none=False)

@@ -26,7 +26,10 @@ the pass ran more than ``STEADY_SPREAD`` slower than in the sweep's other points
 pass weighted by its runs' wall time, against the median of the others') is measured again once
 after the last point, at the run lengths it used, and the
 measurement timed at the faster pass is kept (``remeasured`` says what both gave); Ctrl-C then
-keeps the point as it was, and ``--resume`` measures it again.
+keeps the point as it was, and ``--resume`` measures it again. With ``steady_wait_s``, every run
+first waits while the CPU runs more than ``STEADY_SPREAD`` slower than this machine's steady pass
+(:meth:`profiler.measuring.MeasuringSession.steady`), so that a slow spell of a shared host is
+waited out rather than measured; ``cpu_wait_s`` on the point says how long its runs waited.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ class CommandSweepSpec:
     timeout_s: float = 900.0
     memory_limit_bytes: int | None = None
     max_spread: float = 0.05
+    #: How long each run may wait for a CPU in a slow spell (s); 0: never wait.
+    steady_wait_s: float = 0.0
 
     kind = "command"
     title = "command"
@@ -93,6 +98,8 @@ class CommandSweepSpec:
             raise WorkloadSpecError("--repeats, --first-timesteps, --delta and --timeout must be positive")
         if not 0 < self.max_spread < 1:
             raise WorkloadSpecError("--max-spread must be a fraction between 0 and 1, such as 0.05")
+        if not 0 <= self.steady_wait_s < 1e7:
+            raise WorkloadSpecError("--steady-wait must be a duration of 0 s or more, such as 60s")
         check_command(self.workload.argv, differential=self.workload.sps_regex is None,
                       num_steps_given=True)
 
@@ -162,6 +169,9 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
                f"{spec.max_spread:.0%}, and marked unsteady if they still do" if spec.repeats > 1 else "")
     again = (f"; a point timed while the CPU's fixed reference loop ran more than {STEADY_SPREAD:.0%} slower than in "
              "the other points is measured again once at the end, and the measurement at the faster pass kept")
+    if spec.steady_wait_s > 0:
+        again += (f"; each run first waits (up to {spec.steady_wait_s:g} s) while that loop runs more than "
+                  f"{STEADY_SPREAD:.0%} slower than this machine's steady pass (the fastest tenth of its past runs')")
     return (f"one process session per run on {accelerator.name} ({accelerator.platform}), {steps}; {timing}"
             f"{repeats}{again}; memory: the start-up "
             f"hook's JAX/torch device peaks, else NVML's per-process GPU memory of the process tree, else its peak RSS; "
@@ -457,6 +467,7 @@ class _Measurement:
         self.sweep, self.num_envs, self.prefix = sweep, num_envs, prefix
         self.runs: list[tuple[int, ChildResult, str]] = []
         self.reference: list[float | None] = []  # beside runs: the CPU's reference pass (ms) while each ran
+        self.waited = 0.0  # seconds the runs waited for a CPU in a slow spell
         self.common: dict[str, Any] = dict(num_envs=num_envs, num_steps=w.num_steps,
                                            throughput_method="differential" if s.differential else "printed")
         if w.minibatch_size is not None:
@@ -468,6 +479,7 @@ class _Measurement:
         the point), else ``None``."""
         result = self.sweep.run_once(self.num_envs, steps, f"n{self.num_envs}-{self.prefix}{stem}")
         self.reference.append(getattr(self.sweep.judged[0], "reference_ms", None))
+        self.waited += self.sweep.session.last_wait_s if self.sweep.session is not None else 0.0
         self.runs.append((steps, result, role))
         status, reason = run_failure(result, self.sweep.spec.timeout_s, steps)
         if status:
@@ -483,7 +495,7 @@ class _Measurement:
         memory = memory_of([r.result for _i, _steps, r, _role in ok])
         frameworks = tuple(sorted({f for _i, _s, r, _role in ok for f in r.result.get("frameworks") or ()}))
         return CommandPoint(**{**self.common, **memory, **fields}, runs=recorded, frameworks=frameworks,
-                            wall_s=sum(r.wall_s for _steps, r, _role in self.runs))
+                            wall_s=sum(r.wall_s for _steps, r, _role in self.runs), cpu_wait_s=round(self.waited, 1))
 
 
 @dataclass(frozen=True)
@@ -531,9 +543,10 @@ def kept_of(first: CommandPoint, second: CommandPoint, usual: float) -> CommandP
     """Which of ``first`` (timed while the CPU ran slow) and ``second`` (the same size measured
     again) to keep: the one timed at the faster reference pass (the second where they tie, the
     first where measuring again failed or has no pass); its ``remeasured`` says what both gave
-    against ``usual`` (the other points' pass), and its ``wall_s`` counts both."""
+    against ``usual`` (the other points' pass), and its ``wall_s`` and ``cpu_wait_s`` count both."""
     before = timing_pass(first) or usual
     wall = (first.wall_s or 0.0) + (second.wall_s or 0.0)
+    first = dataclasses.replace(first, cpu_wait_s=round(first.cpu_wait_s + second.cpu_wait_s, 1))
     head = (f"measured again at the end of the sweep: the CPU ran {_speed(before, usual)} than in the other points "
             f"the first time ({first.train_sps:,.0f} env steps/s)")
     if not second.ok:
@@ -545,7 +558,7 @@ def kept_of(first: CommandPoint, second: CommandPoint, usual: float) -> CommandP
     speed = _speed(after, usual) if after is not None else "at a speed not measured"
     which = "second" if later is second else "first"
     probes = tuple(r for r in first.runs if r.role == "probe")  # how its iteration was found, kept either way
-    return dataclasses.replace(later, wall_s=wall, runs=probes + tuple(r for r in later.runs if r.role != "probe"),
+    return dataclasses.replace(later, wall_s=wall, cpu_wait_s=first.cpu_wait_s, runs=probes + tuple(r for r in later.runs if r.role != "probe"),
                                remeasured_sps=(first.train_sps, second.train_sps),
                                remeasured=f"{head} and {speed} the second time ({second.train_sps:,.0f}); the "
                                           f"{which} is kept")

@@ -171,3 +171,35 @@ def test_steps_regex_must_be_a_regular_expression():
     proc = run_cli("calibrate", "command", "--name", "r", "--steps-regex", "step ([0-9]+", "--", "python", "t.py",
                    "{num_envs}", "{total_timesteps}")
     assert "--steps-regex 'step ([0-9]+' is not a regular expression" in one_line_error(proc)
+
+
+@pytest.mark.parametrize("value", ["-5s", "forever", "1e9"])
+def test_a_steady_wait_that_is_not_a_duration_is_one_line_exit_2(value):
+    proc = run_cli("calibrate", "command", "--name", "w", "--steady-wait", value, "--", "python", "t.py",
+                   "{num_envs}", "{total_timesteps}")
+    assert "--steady-wait" in one_line_error(proc)
+
+
+def test_calibrate_waits_for_a_cpu_in_a_slow_spell_and_says_so(tmp_path, advisor_home):
+    # the real CLI; its reference pass reads 3 ms throughout (a sitecustomize of the test's), while
+    # this machine's record says 2 ms is its steady pass
+    from profiler.cpu_reference import MachineSpeed
+    from tests.profiler.kinds.command.scripts import write_sleeper
+
+    record = MachineSpeed.load()
+    for _ in range(10):
+        record.add(2.0)
+    record.save()
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text("import profiler.contention_sampler as s\ns.reference_pass = lambda: 0.003\n")
+    env = {"PYTHONPATH": f"{hook}:{ROOT}", "COLUMNS": "1000", "ADVISOR_STEADY_WAIT": "1.5s"}
+    proc = run_cli("calibrate", "command", "--name", "w", "--num-envs", "4", "--first-timesteps", "1000",
+                   "--delta", "1s", "--num-steps", "1", "--repeats", "1", "--", *write_sleeper(tmp_path), env=env,
+                   timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "the CPU runs 50% slower than its steady speed here" in proc.stderr
+    assert "waiting up to 1.5 s" in proc.stderr and "the CPU is still 50% slow after 2 s" in proc.stderr
+    shown = json.loads(run_cli("profile", "show", "w", "--json").stdout)["command"]
+    assert 1.5 <= shown["points"][0]["cpu_wait_s"] < 4 and "waits (up to 1.5 s)" in shown["method"]
+    assert "its runs waited 2 s in all for the CPU" in run_cli("profile", "show", "w", env={"COLUMNS": "1000"}).stdout

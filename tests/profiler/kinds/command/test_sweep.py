@@ -182,6 +182,15 @@ def slow_spell(tmp_path, monkeypatch):
     (tmp_path / "SLOW_FIRST").write_text("4")
 
 
+def slower(pattern: str, text: str) -> int:
+    """The percentage ``pattern``'s group finds in ``text`` (the test fails where it finds none)."""
+    import re
+
+    found = re.search(pattern, text)
+    assert found, text
+    return int(found.group(1))
+
+
 def test_a_point_timed_while_the_cpu_ran_slow_is_measured_again_at_the_end_and_the_faster_pass_kept(
         tmp_path, monkeypatch):
     slow_spell(tmp_path, monkeypatch)
@@ -189,7 +198,9 @@ def test_a_point_timed_while_the_cpu_ran_slow_is_measured_again_at_the_end_and_t
     profile = run_command_sweep(spec_for(tmp_path, (4, 8)), "sleeper", on_event=events.append)
     four, eight = profile.section("command").points
     assert four.ok and eight.ok and eight.remeasured is None
-    assert "50% slower than in the other points the first time" in four.remeasured
+    # 50% while the sleeper ran; less where a busy machine's slow start of its process (before the
+    # spell's file exists) took a share of a run's passes
+    assert 25 <= slower(r"the CPU ran (\d+)% slower than in the other points the first time", four.remeasured) <= 50
     assert "0% slower the second time" in four.remeasured and "the second is kept" in four.remeasured
     # the first measurement was the spell's (0.6x), the kept one the program's own rate
     first, second = four.remeasured_sps
@@ -237,5 +248,61 @@ def test_ctrl_c_while_a_point_is_measured_again_keeps_it_and_resume_measures_it_
     assert again.returncode == 0, again.stderr
     point = json.loads((advisor_home / "profiles" / "again.json").read_text())["command"]["points"][0]
     assert "the second is kept" in point["remeasured"] and abs(point["train_sps"] / 4000 - 1) < 0.15
-    assert "measuring again: the CPU itself ran 50% slower" in again.stderr  # the progress lines
+    assert 25 <= slower(r"measuring again: the CPU itself ran (\d+)% slower", again.stderr) <= 50  # the progress
     assert "measured again at the end of the sweep" in again.stdout  # the points table's detail
+
+
+def slow_cpu(tmp_path, monkeypatch, advisor_home):
+    """A machine whose record says its steady pass is 2 ms, and whose reference pass reads 3 ms
+    while ``cpu.slow`` exists (a slow spell of the host, which a test cannot make of the real CPU)."""
+    import profiler.contention_sampler as sampler
+    from profiler.cpu_reference import MachineSpeed
+
+    slow = tmp_path / "cpu.slow"
+    monkeypatch.setattr(sampler, "reference_pass", lambda: 0.003 if slow.exists() else 0.002)
+    record = MachineSpeed.load()
+    for _ in range(10):
+        record.add(2.0)
+    record.save()
+    slow.touch()
+    return slow
+
+
+def test_runs_wait_for_a_cpu_in_a_slow_spell_and_are_timed_at_its_steady_speed(tmp_path, monkeypatch, advisor_home):
+    import threading
+
+    from profiler.cpu_reference import MachineSpeed
+
+    slow = slow_cpu(tmp_path, monkeypatch, advisor_home)
+    threading.Timer(3.0, slow.unlink).start()  # the spell ends 3 s in
+    events = []
+    started = time.monotonic()
+    profile = run_command_sweep(spec_for(tmp_path, (4,), steady_wait_s=30.0), "sleeper", on_event=events.append)
+    point = profile.section("command").points[0]
+    assert point.ok and 2.0 <= point.cpu_wait_s <= 8.0 and time.monotonic() - started >= 3.0
+    assert {r.reference_ms for r in point.runs} == {2.0}  # no run was timed in the spell
+    messages = [e.message for e in events if e.phase == "measure" and e.key == 4]
+    assert "the CPU runs 50% slower than its steady speed here (reference loop 3.00 ms a pass against 2.00 ms); " \
+           "waiting up to 30 s" in messages[0]
+    assert messages[1].startswith("the CPU is back to its steady speed after") and len(messages) == 2
+    assert "waits (up to 30 s)" in profile.section("command").method
+    assert len(MachineSpeed.load().passes) == 10 + len(point.runs)  # each run's pass joins the record
+
+
+def test_a_wait_that_runs_out_measures_anyway_and_the_next_runs_do_not_wait(tmp_path, monkeypatch, advisor_home):
+    slow_cpu(tmp_path, monkeypatch, advisor_home)  # slow throughout
+    events = []
+    profile = run_command_sweep(spec_for(tmp_path, (4, 8), steady_wait_s=1.0), "sleeper", on_event=events.append)
+    four, eight = profile.section("command").points
+    assert four.ok and eight.ok and 1.0 <= four.cpu_wait_s < 3.0 and eight.cpu_wait_s == 0.0
+    messages = [e.message for e in events if e.phase == "measure"]
+    assert sum("waiting up to 1 s" in m for m in messages) == 1
+    assert any(m.startswith("the CPU is still 50% slow after 1 s; measuring anyway") for m in messages)
+
+
+def test_without_a_steady_wait_runs_start_at_once(tmp_path, monkeypatch, advisor_home):
+    slow_cpu(tmp_path, monkeypatch, advisor_home)
+    events = []
+    profile = run_command_sweep(spec_for(tmp_path, (4,)), "sleeper", on_event=events.append)
+    assert profile.section("command").points[0].cpu_wait_s == 0.0
+    assert not [e for e in events if e.phase == "measure"] and "waits (up to" not in profile.section("command").method
