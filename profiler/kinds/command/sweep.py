@@ -23,9 +23,10 @@ Every run keeps the CPU's reference pass timed beside it (``reference_ms``,
 :mod:`profiler.cpu_reference`); a point whose repeats still disagree after measuring again says
 whether the CPU itself slowed between them. A point whose short or longer runs were timed while
 the pass ran more than ``STEADY_SPREAD`` slower than in the sweep's other points (each point's
-pass weighted by its runs' wall time, against the median of the others') is measured again once
-after the last point, at the run lengths it used, and the
-measurement timed at the faster pass is kept (``remeasured`` says what both gave); Ctrl-C then
+pass weighted by its runs' wall time, against the median of the others'), or whose own short and
+longer runs were timed at speeds more than ``STEADY_SPREAD`` apart (their difference is then off by
+the change), is measured again once after the last point, at the run lengths it used, and the
+measurement whose runs met one speed, then the one timed at the faster pass, is kept (``remeasured`` says what both gave); Ctrl-C then
 keeps the point as it was, and ``--resume`` measures it again. With ``steady_wait_s``, every run
 first waits while the CPU runs more than ``STEADY_SPREAD`` slower than this machine's steady pass
 (:meth:`profiler.measuring.MeasuringSession.steady`), so that a slow spell of a shared host is
@@ -168,7 +169,8 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
     repeats = (f"; {spec.repeats} longer runs per point, measured again once if they differ by more than "
                f"{spec.max_spread:.0%}, and marked unsteady if they still do" if spec.repeats > 1 else "")
     again = (f"; a point timed while the CPU's fixed reference loop ran more than {STEADY_SPREAD:.0%} slower than in "
-             "the other points is measured again once at the end, and the measurement at the faster pass kept")
+             f"the other points, or whose own runs met CPU speeds more than {STEADY_SPREAD:.0%} apart, is measured again "
+             "once at the end, and the measurement whose runs met one speed, then the faster, kept")
     if spec.steady_wait_s > 0:
         again += (f"; each run first waits (up to {spec.steady_wait_s:g} s) while that loop runs more than "
                   f"{STEADY_SPREAD:.0%} slower than this machine's steady pass (the fastest tenth of its past runs')")
@@ -439,18 +441,27 @@ class CommandSweep(Sweep):
     def measure_slow_again(self) -> None:
         """Measure again, once, at the end of the sweep, each point whose runs were timed while the
         CPU itself ran more than ``STEADY_SPREAD`` slower than usual (its :func:`timing_pass`
-        against the median of the other points'), and keep the measurement timed at the faster
-        pass (:func:`kept_of`). Ctrl-C here keeps the finished point as it was; ``--resume``
-        measures it again."""
+        against the median of the other points'), or whose own timing runs were timed at speeds
+        more than ``STEADY_SPREAD`` apart (:func:`uneven`: the short runs and the longer run then
+        differ by the change as well as by the work), and keep the better measurement
+        (:func:`kept_of`). Ctrl-C here keeps the finished point as it was; ``--resume`` measures it
+        again."""
         total = len(self.spec.num_envs)
         for first in list(self.section.ok_points):
             slow = timing_pass(first)
             usual = usual_pass([p for p in self.section.ok_points if p.num_envs != first.num_envs])
-            if first.remeasured is not None or slow is None or usual is None or slow / usual - 1 <= STEADY_SPREAD:
+            changed = uneven(first)
+            if first.remeasured is not None or slow is None:
                 continue
-            self.on_event(SweepEvent("measure", total, first.num_envs, message=(
-                f"measuring again: the CPU itself ran {slow / usual - 1:.0%} slower than in the other points while "
-                f"this one was timed (reference loop {slow:.2f} ms a pass against {usual:.2f} ms)")))
+            if usual is not None and slow / usual - 1 > STEADY_SPREAD:
+                why = (f"the CPU itself ran {slow / usual - 1:.0%} slower than in the other points while this one was "
+                       f"timed (reference loop {slow:.2f} ms a pass against {usual:.2f} ms)")
+            elif changed > STEADY_SPREAD:
+                why = (f"the CPU's own speed changed by {changed:.0%} between this point's runs (reference loop), so "
+                       "their difference in wall time is not the work's alone")
+            else:
+                continue
+            self.on_event(SweepEvent("measure", total, first.num_envs, message=f"measuring again: {why}"))
             with self.measuring_again():
                 second = self.marked(self.measure_point(first.num_envs, known=first))
             kept = kept_of(first, second, usual)
@@ -539,28 +550,46 @@ def _speed(pass_ms: float, usual: float) -> str:
     return f"{change:.0%} slower" if change >= 0 else f"{-change:.0%} faster"
 
 
-def kept_of(first: CommandPoint, second: CommandPoint, usual: float) -> CommandPoint:
-    """Which of ``first`` (timed while the CPU ran slow) and ``second`` (the same size measured
-    again) to keep: the one timed at the faster reference pass (the second where they tie, the
-    first where measuring again failed or has no pass); its ``remeasured`` says what both gave
-    against ``usual`` (the other points' pass), and its ``wall_s`` and ``cpu_wait_s`` count both."""
+def uneven(point: CommandPoint) -> float:
+    """How much slower the CPU ran in the slowest of ``point``'s timing runs than in the fastest
+    (their reference passes; 0 without two)."""
+    return slowdown([r.reference_ms for r in timing_runs(point) if r.reference_ms])
+
+
+def kept_of(first: CommandPoint, second: CommandPoint, usual: float | None) -> CommandPoint:
+    """Which of ``first`` (timed while the CPU ran slow, or at changing speeds) and ``second``
+    (the same size measured again) to keep: the one whose timing runs met one CPU speed (within
+    ``STEADY_SPREAD``), and of those alike the one timed at the faster reference pass (the second
+    where they tie, the first where measuring again failed or has no pass); its ``remeasured``
+    says what both gave against ``usual`` (the other points' pass, else the first's fastest run's),
+    and its ``wall_s`` and ``cpu_wait_s`` count both."""
+    where = "than in the other points" if usual is not None else "than in its fastest run"
+    usual = usual or min(r.reference_ms for r in timing_runs(first) if r.reference_ms)
     before = timing_pass(first) or usual
     wall = (first.wall_s or 0.0) + (second.wall_s or 0.0)
     first = dataclasses.replace(first, cpu_wait_s=round(first.cpu_wait_s + second.cpu_wait_s, 1))
-    head = (f"measured again at the end of the sweep: the CPU ran {_speed(before, usual)} than in the other points "
-            f"the first time ({first.train_sps:,.0f} env steps/s)")
+    changed = uneven(first)
+    head = (f"measured again at the end of the sweep: the CPU ran {_speed(before, usual)} {where} the first time"
+            + (f", its runs' speeds {changed:.0%} apart" if changed > STEADY_SPREAD else "")
+            + f" ({first.train_sps:,.0f} env steps/s)")
     if not second.ok:
         return dataclasses.replace(first, wall_s=wall, remeasured_sps=(first.train_sps,),
                                    remeasured=f"{head}; measuring again failed ({second.status}: "
                                               f"{(second.error or '')[:120]}), the first is kept")
     after = timing_pass(second)
-    later = second if after is not None and after <= before else first
+    if after is None:
+        later = first
+    else:
+        rank = {id(p): (uneven(p) > STEADY_SPREAD, timing_pass(p)) for p in (first, second)}
+        later = second if rank[id(second)] <= rank[id(first)] else first
     speed = _speed(after, usual) if after is not None else "at a speed not measured"
+    apart = f", its runs' speeds {uneven(second):.0%} apart" if after is not None and uneven(second) > STEADY_SPREAD else ""
     which = "second" if later is second else "first"
     probes = tuple(r for r in first.runs if r.role == "probe")  # how its iteration was found, kept either way
-    return dataclasses.replace(later, wall_s=wall, cpu_wait_s=first.cpu_wait_s, runs=probes + tuple(r for r in later.runs if r.role != "probe"),
+    return dataclasses.replace(later, wall_s=wall, cpu_wait_s=first.cpu_wait_s,
+                               runs=probes + tuple(r for r in later.runs if r.role != "probe"),
                                remeasured_sps=(first.train_sps, second.train_sps),
-                               remeasured=f"{head} and {speed} the second time ({second.train_sps:,.0f}); the "
+                               remeasured=f"{head} and {speed} the second time{apart} ({second.train_sps:,.0f}); the "
                                           f"{which} is kept")
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 #: starts a second late; with an ALTERNATE file every second run works at 600 env steps per env
 #: per second and holds a ``slow.now`` file while it does (a machine whose speed comes and goes);
 #: with a SLOW_FIRST file naming num_envs N, the runs at N do so until a run at another size has
-#: started (a slow spell over one point), and each run counts itself in ``runs-<num_envs>.count``.
+#: started (a slow spell over one point), and each run counts itself in ``runs-<num_envs>.count``;
+#: with a SLOW_RUNS file holding k, the first k runs of the sweep do so (a spell over the short runs).
 SLEEPER = '''
 import os, sys, time
 args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
@@ -54,6 +55,14 @@ if os.path.exists(os.path.join(here, "SLOW_FIRST")):
         f.write(str(count))
     first = int(open(os.path.join(here, "SLOW_FIRST")).read())
     if n == first and not [f for f in os.listdir(here) if f.startswith("runs-") and f != "runs-%d.count" % n]:
+        rate, slow = 600.0, os.path.join(here, "slow.now")
+        open(slow, "w").close()
+if os.path.exists(os.path.join(here, "SLOW_RUNS")):
+    counter = os.path.join(here, "slow-runs.count")
+    count = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
+    with open(counter, "w") as f:
+        f.write(str(count))
+    if count <= int(open(os.path.join(here, "SLOW_RUNS")).read()):
         rate, slow = 600.0, os.path.join(here, "slow.now")
         open(slow, "w").close()
 time.sleep(0.5)
