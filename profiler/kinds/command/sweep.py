@@ -26,8 +26,9 @@ the pass ran more than ``STEADY_SPREAD`` slower than in the sweep's other points
 pass weighted by its runs' wall time, against the median of the others'), or whose own short and
 longer runs were timed at speeds more than ``STEADY_SPREAD`` apart (their difference is then off by
 the change), is measured again once after the last point, at the run lengths it used, and the
-measurement whose runs met one speed, then the one timed at the faster pass, is kept (``remeasured`` says what both gave); Ctrl-C then
-keeps the point as it was, and ``--resume`` measures it again. With ``steady_wait_s``, every run
+measurement whose runs met one speed, then the one timed at the faster pass, is kept
+(``remeasured`` says what both gave); Ctrl-C then keeps the point as it was, and ``--resume``
+measures it again. With ``steady_wait_s``, every run
 first waits while the CPU runs more than ``STEADY_SPREAD`` slower than this machine's steady pass
 (:meth:`profiler.measuring.MeasuringSession.steady`), so that a slow spell of a shared host is
 waited out rather than measured; ``cpu_wait_s`` on the point says how long its runs waited.
