@@ -21,6 +21,8 @@ calibration and run had passes within 5% of each other. Like the calibrations (`
 command``'s ``--steady-wait``, 60 s), each run of the program first waits up to 60 s while that pass
 is more than 10% slower than the machine's steady pass, so that both sides are measured on a CPU
 at its steady speed where the host allows; the section says how long the program's runs waited.
+The machine's CPU record (``$ADVISOR_CPU_RECORD``, else the user's advisor home's) is kept across
+benchmark runs; the profiles go to a temporary advisor home.
 
     PYTHONPATH=$PWD python benchmarks/command_trainers.py --cleanrl-script PATH/ppo_continuous_action.py
     PYTHONPATH=$PWD python benchmarks/command_trainers.py --tiny       # a smoke run in a few minutes
@@ -131,7 +133,7 @@ def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[fl
     if SAMPLER is not None:  # as advisor's runs do: wait out a slow spell of the CPU first
         from profiler.cpu_reference import MachineSpeed, wait_steady
 
-        steady = MachineSpeed.load(work / "home").steady_ms()
+        steady = MachineSpeed.load().steady_ms()  # the record the calibrations keep ($ADVISOR_CPU_RECORD)
         if steady is not None:
             waited = wait_steady(SAMPLER.recent_ms, steady, STEADY_WAIT_S)[0]
             OWN_WAITED[program["name"]] = OWN_WAITED.get(program["name"], 0.0) + waited
@@ -183,6 +185,12 @@ def main() -> None:
     summary = []
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
         work = Path(tmp)
+        # the profiles go to a temporary home, but the machine's CPU record (its steady reference
+        # pass, which the waits for a CPU in a slow spell compare with) is this machine's own, kept
+        # across runs as a user's repeated calibrations keep it
+        from profiler.cpu_reference import MachineSpeed
+
+        os.environ.setdefault("ADVISOR_CPU_RECORD", str(MachineSpeed.load().path))
         env = {**os.environ, "ADVISOR_HOME": str(work / "home"), "PYTHONPATH": str(ROOT), "COLUMNS": "250",
                "WANDB_MODE": "disabled"}
         from profiler.contention_sampler import ContentionSampler

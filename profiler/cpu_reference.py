@@ -24,8 +24,8 @@ cache: it sees the core's speed, not what a shared cache or memory bus does to a
 streams memory, so a steady pass does not prove a steady machine.
 
 Every judged run's median pass is also kept per machine (:class:`MachineSpeed`, in
-``<advisor home>/cpu_speed.json``: one list per CPU model, host name, core count and Python, whose
-interpreter sets the loop's cost). Its fastest tenth is the machine's *steady* pass; a sweep that
+``<advisor home>/cpu_speed.json`` or ``$ADVISOR_CPU_RECORD``: one list per CPU model, host name,
+core count and Python, whose interpreter sets the loop's cost). Its fastest tenth is the machine's *steady* pass; a sweep that
 allows it waits, before each run, while the CPU's recent passes are more than
 :data:`STEADY_SPREAD` slower than that (:func:`wait_steady`), so that a slow spell of the host
 is waited out instead of measured, up to a limit after which it measures anyway.
@@ -126,9 +126,12 @@ class MachineSpeed:
 
     @classmethod
     def load(cls, home: Path | None = None) -> "MachineSpeed":
+        """The record in ``home`` (else ``$ADVISOR_CPU_RECORD``, a file several advisor homes on one
+        machine may share, else the advisor home's ``cpu_speed.json``)."""
         from profiler.store import advisor_home
 
-        path = (home or advisor_home()) / "cpu_speed.json"
+        shared = os.environ.get("ADVISOR_CPU_RECORD")
+        path = home / "cpu_speed.json" if home else Path(shared) if shared else advisor_home() / "cpu_speed.json"
         key = machine_key()
         return cls(path, key, _read(path).get(key, []))
 

@@ -192,3 +192,16 @@ def test_waiting_ends_when_the_cpu_is_steady_again_or_at_the_limit():
                                        sleep=lambda s: now.__setitem__(0, now[0] + s))
     assert (waited, last, steady) == (5.0, 3.0, False)
     assert wait_steady(lambda: None, 2.0, 5.0)[2]  # nothing known: no wait
+
+
+def test_advisor_homes_on_one_machine_can_share_its_record(tmp_path, monkeypatch):
+    from profiler.cpu_reference import MachineSpeed
+
+    shared = tmp_path / "machine" / "cpu.json"
+    monkeypatch.setenv("ADVISOR_CPU_RECORD", str(shared))
+    first = MachineSpeed.load()
+    first.add(2.0)
+    first.save()
+    monkeypatch.setenv("ADVISOR_HOME", str(tmp_path / "another-home"))
+    assert MachineSpeed.load().path == shared and MachineSpeed.load().steady_ms() == 2.0
+    assert MachineSpeed.load(tmp_path / "own").steady_ms() is None  # a home given outright is that home's
