@@ -53,9 +53,11 @@ def test_waiting_for_a_core_does_not_lengthen_the_reference_pass():
     done = subprocess.run([sys.executable, "-c", CROWDED], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    alone = min(ms for ms, _ in data["alone"])
     assert all(ratio > 1.8 for _, ratio in data["crowded"]), data  # they did wait
-    assert all(ms / alone < 1.35 for ms, _ in data["crowded"]), data
+    # each crowded measurement against the alone ones just before and after it: a slow spell of a
+    # shared host can lengthen a pass by a quarter to a third for a while, alone or crowded alike
+    alone = [ms for ms, _ in data["alone"]]
+    assert all(ms / max(alone[i], alone[i + 1]) < 1.35 for i, (ms, _) in enumerate(data["crowded"])), data
 
 
 def test_a_sampled_window_records_the_cpus_reference_pass():
