@@ -54,8 +54,6 @@ from benchmarks._common import write_result  # noqa: E402
 PY = sys.executable
 #: advisor's sampler in this process, timing the reference loop beside the program's own runs.
 SAMPLER = None
-#: How long each of the program's own runs may wait for a CPU in a slow spell (as calibrate's default).
-STEADY_WAIT_S = 60.0
 #: Seconds the program's own runs waited for it, per program.
 OWN_WAITED: dict[str, float] = {}
 
@@ -131,7 +129,7 @@ def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[fl
         argv, steps = list(built.argv), built.num_steps
         values["num_steps"] = steps or 0
     if SAMPLER is not None:  # as advisor's runs do: wait out a slow spell of the CPU first
-        from profiler.cpu_reference import MachineSpeed, wait_steady
+        from profiler.cpu_reference import STEADY_WAIT_S, MachineSpeed, wait_steady
 
         steady = MachineSpeed.load().steady_ms()  # the record the calibrations keep ($ADVISOR_CPU_RECORD)
         if steady is not None:

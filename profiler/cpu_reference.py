@@ -25,10 +25,10 @@ streams memory, so a steady pass does not prove a steady machine.
 
 Every judged run's median pass is also kept per machine (:class:`MachineSpeed`, in
 ``<advisor home>/cpu_speed.json`` or ``$ADVISOR_CPU_RECORD``: one list per CPU model, host name,
-core count and Python, whose interpreter sets the loop's cost). Its fastest tenth is the machine's *steady* pass; a sweep that
-allows it waits, before each run, while the CPU's recent passes are more than
-:data:`STEADY_SPREAD` slower than that (:func:`wait_steady`), so that a slow spell of the host
-is waited out instead of measured, up to a limit after which it measures anyway.
+core count and Python, whose interpreter sets the loop's cost). Its fastest tenth is the
+machine's *steady* pass; a sweep that allows it waits, before each run, while the CPU's recent
+passes are more than :data:`STEADY_SPREAD` slower than that (:func:`wait_steady`), so that a slow
+spell of the host is waited out instead of measured, up to a limit after which it measures anyway.
 """
 
 from __future__ import annotations
@@ -108,6 +108,11 @@ def steadiness(seconds: float = 2.0, chunk_s: float = 0.25) -> list[float]:
     return chunks[1:]
 
 
+def at_steady_speed(pass_ms: float, steady_ms: float) -> bool:
+    """Whether a pass of ``pass_ms`` is within :data:`STEADY_SPREAD` of the steady ``steady_ms``."""
+    return pass_ms <= steady_ms * (1.0 + STEADY_SPREAD)
+
+
 def machine_key() -> str:
     """Which machine and interpreter a pass belongs to: CPU model, host name, logical cores, Python."""
     from profiler.hardware import cpu_model
@@ -177,10 +182,9 @@ def wait_steady(recent: Callable[[], float | None], steady_ms: float, limit_s: f
     :data:`STEADY_SPREAD` slower than ``steady_ms``, at most ``limit_s`` seconds, looking every
     ``poll_s``: ``(seconds waited, the last pass seen, whether the CPU was steady at the end)``."""
     start = clock()
-    threshold = steady_ms * (1.0 + STEADY_SPREAD)
     while True:
         now = recent()
-        if now is None or now <= threshold:
+        if now is None or at_steady_speed(now, steady_ms):
             return clock() - start, now, True
         if clock() - start >= limit_s:
             return clock() - start, now, False

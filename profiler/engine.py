@@ -204,8 +204,7 @@ class Sweep:
             return result
         except KeyboardInterrupt:  # the child's process group is already ended
             on_interrupt()
-            if not self.keep_point_on_interrupt:
-                self.record(self.plan.interrupted_point(key))
+            self._interrupted(key)
             raise
 
     @contextlib.contextmanager
@@ -236,9 +235,14 @@ class Sweep:
         try:
             return self.session.steady(lambda text: self.on_event(SweepEvent("measure", 0, key, message=text)))
         except KeyboardInterrupt:
-            if not self.keep_point_on_interrupt:
-                self.record(self.plan.interrupted_point(key))
+            self._interrupted(key)
             raise
+
+    def _interrupted(self, key: Any) -> None:
+        """Ctrl-C at ``key``: record it as interrupted, unless a finished point is being measured
+        again (:attr:`keep_point_on_interrupt`)."""
+        if not self.keep_point_on_interrupt:
+            self.record(self.plan.interrupted_point(key))
 
 
 def probe(module: str, spec: dict[str, Any], workdir: Path, timeout_s: float) -> ChildResult:

@@ -19,7 +19,7 @@ from typing import Callable, TypeVar
 
 from profiler.contention import Contention
 from profiler.contention_sampler import ContentionSampler
-from profiler.cpu_reference import STEADY_SPREAD, MachineSpeed, wait_steady
+from profiler.cpu_reference import MachineSpeed, at_steady_speed, wait_steady
 from profiler.devicelock import SweepClaim, device_key, visible_gpu
 from profiler.runner import ChildResult
 
@@ -77,7 +77,7 @@ class MeasuringSession:
             for _ in range(2):
                 self.sampler.snapshot()
             now = self.sampler.recent_ms()
-        if now is None or now <= steady * (1.0 + STEADY_SPREAD):
+        if now is None or at_steady_speed(now, steady):
             return 0.0
         on_wait(f"the CPU runs {now / steady - 1:.0%} slower than its steady speed here (reference loop {now:.2f} ms "
                 f"a pass against {steady:.2f} ms); waiting up to {self.steady_wait_s:g} s for it before the next run")
@@ -112,7 +112,7 @@ class MeasuringSession:
         contention = self.sampler.judge(child.result)
         if contention is not None and contention.reference_ms:
             steady = self.speed.steady_ms()
-            if steady is None or contention.reference_ms <= steady * (1.0 + STEADY_SPREAD):
+            if steady is None or at_steady_speed(contention.reference_ms, steady):
                 self.gave_up = False
             self.speed.add(contention.reference_ms)
         return contention

@@ -15,6 +15,7 @@ from advisor.errors import BadInput
 from advisor.option_sets import typer_command
 from advisor.sweeping import contended_suffix
 from advisor.units import parse_bytes, parse_count, parse_duration, parse_env, parse_int_list
+from profiler.cpu_reference import STEADY_WAIT_S
 
 #: Presets: argument lists and environments for trainers advisor knows (see :mod:`advisor.kinds.command.presets`).
 PRESET_HELP = ("cleanrl (CleanRL's PPO scripts: --num-envs, --total-timesteps, its --num-steps), sb3 or rl-zoo3 "
@@ -70,7 +71,7 @@ class CommandCalibration(SweepRequest):
         help="Before each run, wait up to this long (e.g. 60s; 0 never waits) while the CPU runs more than 10% "
              "slower than its steady speed on this machine (a fixed reference loop, against the fastest tenth of "
              "its past runs here): a shared or virtual host's slow spell is waited out instead of measured. After "
-             "a wait that runs out, no run waits again until one is timed at the steady speed.")] = "60s"
+             "a wait that runs out, no run waits again until one is timed at the steady speed.")] = f"{STEADY_WAIT_S:g}s"
     timeout: Annotated[float, typer.Option(help="Seconds before one run is ended (with everything it started) and "
                                                 "recorded as a timeout.")] = 900.0
     memory_limit: Annotated[Optional[str], typer.Option(

@@ -12,7 +12,7 @@ from advisor.console import table as new_table
 from advisor.kinds.command.recommend import CommandRecommendation
 from advisor.units import format_bytes, format_count, format_duration, format_range
 from advisor.vectorised import measured_cell
-from profiler.kinds.command.schema import MEMORY_SOURCES, CommandSection
+from profiler.kinds.command.schema import MEMORY_SOURCES, CommandPoint, CommandSection
 
 
 def steps_cell(p) -> str:
@@ -120,7 +120,7 @@ def summary_lines(section: CommandSection) -> list[str]:
     return lines
 
 
-def waited_text(point) -> str | None:
+def waited_text(point: CommandPoint) -> str | None:
     """How long a point's runs waited for a CPU in a slow spell, where they did."""
-    waited = getattr(point, "cpu_wait_s", 0.0) or 0.0
+    waited = point.cpu_wait_s
     return f"its runs waited {waited:.0f} s in all for the CPU to come back to its steady speed" if waited >= 1 else None

@@ -578,11 +578,10 @@ def kept_of(first: CommandPoint, second: CommandPoint, usual: float | None) -> C
                                    remeasured=f"{head}; measuring again failed ({second.status}: "
                                               f"{(second.error or '')[:120]}), the first is kept")
     after = timing_pass(second)
-    if after is None:
-        later = first
-    else:
-        rank = {id(p): (uneven(p) > STEADY_SPREAD, timing_pass(p)) for p in (first, second)}
-        later = second if rank[id(second)] <= rank[id(first)] else first
+    def rank(point: CommandPoint) -> tuple[bool, float | None]:
+        return uneven(point) > STEADY_SPREAD, timing_pass(point)
+
+    later = second if after is not None and rank(second) <= rank(first) else first
     speed = _speed(after, usual) if after is not None else "at a speed not measured"
     apart = f", its runs' speeds {uneven(second):.0%} apart" if after is not None and uneven(second) > STEADY_SPREAD else ""
     which = "second" if later is second else "first"
