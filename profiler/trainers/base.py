@@ -81,6 +81,12 @@ class Trainer(abc.ABC):
             return None
         return (last_steps - first_steps) / (last_s - first_s)
 
+    def evaluation_period(self, argv: list[str] | tuple[str, ...], num_envs: int) -> int | None:
+        """The env steps between the program's periodic evaluations at ``num_envs``, where it runs
+        them every so many steps whatever its iteration (``None``: none, or not known). Their cost
+        is a second staircase in wall time against the steps run, beside the iteration's."""
+        return None
+
     def scores(self, text: str) -> list[tuple[int, float]]:
         """``(env step, score)`` pairs in the order the output prints them (before any window)."""
         return read_series(text, self.score_format) if self.score_format is not None else []

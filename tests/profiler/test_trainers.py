@@ -167,3 +167,30 @@ def test_playground_progress_lines_give_the_steps_brax_trained():
 def test_unknown_preset_names_the_known_ones():
     with pytest.raises(BadInput, match="cleanrl, sb3, brax-train, locomujoco"):
         trainer("stable-baselines")
+
+
+def test_the_sb3_evaluation_period_is_where_rl_zoo3_evaluates(tmp_path):
+    """rl_zoo3 evaluates every ``eval_freq // n_envs`` calls of its vectorised env: at 3 envs and
+    ``--eval-freq 200``, every 198 env steps, as its own "Eval num_timesteps=" lines show."""
+    import inspect
+    import re
+
+    import rl_zoo3.train
+
+    t = trainer("sb3")
+    built = t.command([sys.executable, "-m", "rl_zoo3.train", "--algo", "ppo", "--env", "CartPole-v1",
+                       "--log-folder", str(tmp_path / "logs"), "--eval-freq", "200"], None, None)
+    assert t.evaluation_period(built.argv, 3) == 198
+    argv = filled(built.argv, num_envs=3, total_timesteps=600)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=tmp_path,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    evaluated = [int(s) for s in re.findall(r"Eval num_timesteps=(\d+)", proc.stdout)]
+    ran = t.steps_run(proc.stdout, {})
+    assert ran == 672 and evaluated == list(range(198, ran + 1, 198))
+    # the zoo's own default, read from its argument parser's source, and the flag's other forms
+    default = re.search(r'"--eval-freq",.*?default=(-?\d+)', inspect.getsource(rl_zoo3.train), re.S)
+    assert default and t.evaluation_period(["rl_zoo3", "train"], 8) == int(default.group(1)) == 25_000
+    assert t.evaluation_period(["rl_zoo3", "train", "--eval-freq=1000"], 3) == 999
+    assert t.evaluation_period(["rl_zoo3", "train", "--eval-freq", "-1"], 3) is None
+    assert trainer("cleanrl").evaluation_period(["ppo.py"], 8) is None

@@ -138,7 +138,9 @@ class CommandPoint(NumEnvsPoint):
     itself ran slow while it was first timed (``runs`` are then the kept measurement's, its probes
     kept), and ``remeasured_sps`` the env steps/s of the first and the second measurement;
     ``cpu_wait_s`` how long its runs waited for a CPU in a slow spell to come back to its steady
-    speed before they started (not in ``wall_s``)."""
+    speed before they started (not in ``wall_s``); ``iteration_note`` how the runs' steps were
+    structured: the iteration found, and the program's periodic evaluations where the preset knows
+    them and a longer run was taken again to add them as due."""
 
     num_envs: int
     status: str = "ok"

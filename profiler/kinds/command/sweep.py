@@ -15,7 +15,10 @@ mean wall time less their steps at that rate. With ``sps_regex``: one run per po
 figure it prints.
 
 Env steps per run are rounded up to whole iterations (multiples of ``num_envs * num_steps``), as
-trainers that compute ``total_timesteps // (num_envs * num_steps)`` updates run. A point that runs
+trainers that compute ``total_timesteps // (num_envs * num_steps)`` updates run. Where the preset
+knows that the program also evaluates every so many env steps (rl_zoo3's ``--eval-freq``), and the
+longer run's extra steps hold more or fewer evaluations than are due over them, the longer run is
+taken again at the nearest whole number of iterations that holds them as due. A point that runs
 out of memory is the memory boundary: larger ones are recorded as skipped, not run. A timeout or
 crash costs that point only; Ctrl-C records the point in flight as interrupted (``--resume``).
 
@@ -71,6 +74,9 @@ QUANTIZATION_FACTOR = 40.0
 #: The probe doubles its runs until the wall time rises; a command that ignores {total_timesteps}
 #: never does, and is given up on at this many env steps.
 MAX_PROBE_STEPS = 2**31
+#: A longer run whose added evaluations (a program that evaluates every so many env steps) differ
+#: from the number due over its extra steps by more than this many is taken again, longer.
+EVAL_TOLERANCE = 0.25
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,9 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
              "reported": "env steps per run as the run's output reported them"}[w.iteration]
     if w.iteration != "reported" and (w.steps_regex or w.preset):
         steps += "; where the output reports each run's steps, those"
+    if w.preset and w.iteration == "reported" and evaluation_period(w.preset, w.argv, 1):
+        steps += ("; the longer run taken again where its extra steps hold more or fewer of the program's periodic "
+                  f"evaluations than are due (by more than {EVAL_TOLERANCE:g})")
     repeats = (f"; {spec.repeats} longer runs per point, measured again once if they differ by more than "
                f"{spec.max_spread:.0%}, and marked unsteady if they still do" if spec.repeats > 1 else "")
     again = (f"; a point timed while the CPU's fixed reference loop ran more than {STEADY_SPREAD:.0%} slower than in "
@@ -373,7 +382,44 @@ class CommandSweep(Sweep):
             long = whole(short + growth * (long - short))
             if m.run(long, f"long{attempt + 2}", "long"):
                 return m.finish()
+        aligned = self._aligned(m, cap, wall_short)
+        if aligned is not None:
+            if m.run(aligned, "long-aligned", "long"):
+                return m.finish()
+            long = aligned
         return _Lengths(short, long, wall_short, short_steps, basis)
+
+    def _aligned(self, m: _Measurement, cap: float, wall_short: float) -> int | None:
+        """Where the preset knows the program's periodic evaluations (:meth:`Trainer.evaluation_period`)
+        and the runs reported their steps: a longer run that adds the evaluations due over its
+        extra steps (within ``EVAL_TOLERANCE``), their cost being a staircase of its own beside the
+        iteration's; the shortest whole number of the runs' iterations (the steps' greatest common
+        divisor) past the last longer run, planned to take at most ``cap`` seconds more than the short
+        runs (``wall_short``). ``None``
+        where the last longer run adds them already, or none fits (the point's ``iteration_note``
+        says which)."""
+        w = self.spec.workload
+        if not w.preset:
+            return None
+        period = evaluation_period(w.preset, w.argv, m.num_envs)
+        shorts = [r.result.get("steps_run") for _steps, r, role in m.runs if role == "short"]
+        ran = m.runs[-1][1].result.get("steps_run")
+        if period is None or not ran or not shorts or not all(shorts) or ran <= shorts[0]:
+            return None
+        first = shorts[0]
+        if abs(evaluations_off(first, ran, period)) <= EVAL_TOLERANCE:
+            return None
+        rate = (ran - first) / max(m.runs[-1][1].result["wall_s"] - wall_short, 1e-9)
+        found = aligned_steps(first, ran, period, most=min(2 * ran, first + int(cap * rate)))
+        def added(steps: int) -> str:
+            count = steps // period - first // period
+            return f"{count} evaluation{'' if count == 1 else 's'} where {(steps - first) / period:.2f}"
+
+        what = f"the program evaluates every {period:,} env steps; a longer run of {ran:,} env steps added {added(ran)} were due"
+        m.common["iteration_note"] = "; ".join(filter(None, (m.common.get("iteration_note"), (
+            f"{what}, so it was taken again at {found:,}, which adds {added(found)} are due" if found is not None else
+            f"{what}, and no longer run within reach adds them as due: a longer --delta spreads the difference"))))
+        return found
 
     def _lengths_of(self, m: _Measurement, known: CommandPoint) -> _Lengths | CommandPoint:
         """``known``'s short and longer runs taken again at the lengths it used."""
@@ -591,6 +637,31 @@ def kept_of(first: CommandPoint, second: CommandPoint, usual: float | None) -> C
                                remeasured_sps=(first.train_sps, second.train_sps),
                                remeasured=f"{head} and {speed} the second time{apart} ({second.train_sps:,.0f}); the "
                                           f"{which} is kept")
+
+
+def evaluation_period(preset: str, argv: tuple[str, ...], num_envs: int) -> int | None:
+    """The env steps between the evaluations of the program ``preset`` runs, where it knows them."""
+    from profiler.trainers import trainer
+
+    return trainer(preset).evaluation_period(argv, num_envs)
+
+
+def evaluations_off(first: int, steps: int, period: int) -> float:
+    """How many more evaluations (one every ``period`` env steps) a run of ``steps`` env steps holds
+    than one of ``first`` does, less the number due over the extra steps (negative: fewer)."""
+    return (steps // period - first // period) - (steps - first) / period
+
+
+def aligned_steps(first: int, ran: int, period: int, most: int) -> int | None:
+    """The fewest env steps past ``ran``, a whole number of the runs' iterations (``ran`` and
+    ``first`` are whole numbers of it, so their greatest common divisor is too) and at most
+    ``most``, whose extra steps over ``first`` hold the evaluations due within ``EVAL_TOLERANCE``;
+    ``None`` where none does."""
+    step = math.gcd(first, ran)
+    if step <= 0:
+        return None
+    return next((c for c in range(ran + step, most + 1, step)
+                 if abs(evaluations_off(first, c, period)) <= EVAL_TOLERANCE), None)
 
 
 class _RunFailed(Exception):

@@ -3,6 +3,7 @@ and the fixed cost of a command that prints nothing; a hang, a crash and Ctrl-C 
 --resume finishes the sweep."""
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -326,3 +327,21 @@ def test_without_a_steady_wait_runs_start_at_once(tmp_path, monkeypatch, advisor
     profile = run_command_sweep(spec_for(tmp_path, (4,)), "sleeper", on_event=events.append)
     assert profile.section("command").points[0].cpu_wait_s == 0.0
     assert not [e for e in events if e.phase == "measure"] and "waits (up to" not in profile.section("command").method
+
+
+def test_a_longer_run_is_chosen_to_add_the_evaluations_due():
+    from profiler.kinds.command.sweep import EVAL_TOLERANCE, aligned_steps, evaluations_off
+
+    # rl_zoo3 at 8 envs (iteration 16,384, an evaluation every 25,000): a longer run of 65,536 after
+    # short runs of 32,768 adds one evaluation where 1.31 are due; 131,072 (whole pairs of iterations,
+    # all the two lengths tell) adds four where 3.93 are due
+    assert evaluations_off(32_768, 65_536, 25_000) == pytest.approx(1 - 32_768 / 25_000)
+    assert aligned_steps(32_768, 65_536, 25_000, most=200_000) == 131_072
+    assert aligned_steps(24_576, 81_920, 25_000, most=200_000) == 98_304  # 3 of 2.29 -> 3 of 2.95
+    assert aligned_steps(32_768, 65_536, 25_000, most=100_000) is None
+    for first in range(1, 40):
+        for ran in range(first + 1, 80):
+            found = aligned_steps(first * 64, ran * 64, 1_000, most=4 * ran * 64)
+            if found is not None:
+                assert found > ran * 64 and found % math.gcd(first * 64, ran * 64) == 0
+                assert abs(evaluations_off(first * 64, found, 1_000)) <= EVAL_TOLERANCE
