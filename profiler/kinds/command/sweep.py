@@ -18,7 +18,7 @@ Env steps per run are rounded up to whole iterations (multiples of ``num_envs * 
 trainers that compute ``total_timesteps // (num_envs * num_steps)`` updates run. Where the preset
 knows that the program also evaluates every so many env steps (rl_zoo3's ``--eval-freq``), and the
 longer run's extra steps hold more or fewer evaluations than are due over them, the longer run is
-taken again at the nearest whole number of iterations that holds them as due. A point that runs
+taken again at the fewest whole iterations past it that hold them as due (at most twice as long). A point that runs
 out of memory is the memory boundary: larger ones are recorded as skipped, not run. A timeout or
 crash costs that point only; Ctrl-C records the point in flight as interrupted (``--resume``).
 
@@ -393,11 +393,9 @@ class CommandSweep(Sweep):
         """Where the preset knows the program's periodic evaluations (:meth:`Trainer.evaluation_period`)
         and the runs reported their steps: a longer run that adds the evaluations due over its
         extra steps (within ``EVAL_TOLERANCE``), their cost being a staircase of its own beside the
-        iteration's; the shortest whole number of the runs' iterations (the steps' greatest common
-        divisor) past the last longer run, planned to take at most ``cap`` seconds more than the short
-        runs (``wall_short``). ``None``
-        where the last longer run adds them already, or none fits (the point's ``iteration_note``
-        says which)."""
+        iteration's (:func:`aligned_steps`), planned to take at most ``cap`` seconds more than the
+        short runs (``wall_short``) at the rate the last longer run gave. ``None`` where that run
+        adds them already, or none fits (the point's ``iteration_note`` says which)."""
         w = self.spec.workload
         if not w.preset:
             return None
@@ -411,6 +409,7 @@ class CommandSweep(Sweep):
             return None
         rate = (ran - first) / max(m.runs[-1][1].result["wall_s"] - wall_short, 1e-9)
         found = aligned_steps(first, ran, period, most=min(2 * ran, first + int(cap * rate)))
+
         def added(steps: int) -> str:
             count = steps // period - first // period
             return f"{count} evaluation{'' if count == 1 else 's'} where {(steps - first) / period:.2f}"
