@@ -54,6 +54,7 @@ from profiler.kinds.command.placeholders import check_command, substitute, value
 from profiler.kinds.command.schema import CommandPoint, CommandRun, CommandSection, CommandWorkload
 from profiler.profile import Accelerator, Profile
 from profiler.runner import ChildResult
+from profiler.trainers import trainer
 
 POINT_MODULE = "profiler.kinds.command.point"
 #: A longer run whose extra time is below this share of ``delta_s`` is taken again, longer.
@@ -173,7 +174,7 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
              "reported": "env steps per run as the run's output reported them"}[w.iteration]
     if w.iteration != "reported" and (w.steps_regex or w.preset):
         steps += "; where the output reports each run's steps, those"
-    if w.preset and w.iteration == "reported" and evaluation_period(w.preset, w.argv, 1):
+    if w.preset and w.iteration == "reported" and trainer(w.preset).evaluation_period(w.argv, 1):
         steps += ("; the longer run taken again where its extra steps hold more or fewer of the program's periodic "
                   f"evaluations than are due (by more than {EVAL_TOLERANCE:g})")
     repeats = (f"; {spec.repeats} longer runs per point, measured again once if they differ by more than "
@@ -399,7 +400,7 @@ class CommandSweep(Sweep):
         w = self.spec.workload
         if not w.preset:
             return None
-        period = evaluation_period(w.preset, w.argv, m.num_envs)
+        period = trainer(w.preset).evaluation_period(w.argv, m.num_envs)
         shorts = [r.result.get("steps_run") for _steps, r, role in m.runs if role == "short"]
         ran = m.runs[-1][1].result.get("steps_run")
         if period is None or not ran or not shorts or not all(shorts) or ran <= shorts[0]:
@@ -636,13 +637,6 @@ def kept_of(first: CommandPoint, second: CommandPoint, usual: float | None) -> C
                                remeasured_sps=(first.train_sps, second.train_sps),
                                remeasured=f"{head} and {speed} the second time{apart} ({second.train_sps:,.0f}); the "
                                           f"{which} is kept")
-
-
-def evaluation_period(preset: str, argv: tuple[str, ...], num_envs: int) -> int | None:
-    """The env steps between the evaluations of the program ``preset`` runs, where it knows them."""
-    from profiler.trainers import trainer
-
-    return trainer(preset).evaluation_period(argv, num_envs)
 
 
 def evaluations_off(first: int, steps: int, period: int) -> float:
