@@ -22,7 +22,10 @@ command``'s ``--steady-wait``, 60 s), each run of the program first waits up to 
 is more than 10% slower than the machine's steady pass, so that both sides are measured on a CPU
 at its steady speed where the host allows; the section says how long the program's runs waited.
 The machine's CPU record (``$ADVISOR_CPU_RECORD``, else the user's advisor home's) is kept across
-benchmark runs; the profiles go to a temporary advisor home.
+benchmark runs; the profiles go to a temporary advisor home, and a copy of each calibration's
+profile (every run's wall time, env steps, the program's own figure and the CPU's pass, and why a
+point was measured again) is kept in benchmarks/results/command_trainers_profiles/ (``--tiny``:
+``command_trainers_tiny_profiles/``), replaced by the next run.
 
     PYTHONPATH=$PWD python benchmarks/command_trainers.py --cleanrl-script PATH/ppo_continuous_action.py
     PYTHONPATH=$PWD python benchmarks/command_trainers.py --tiny       # a smoke run in a few minutes
@@ -56,6 +59,8 @@ PY = sys.executable
 SAMPLER = None
 #: Seconds the program's own runs waited for it, per program.
 OWN_WAITED: dict[str, float] = {}
+#: Where each calibration's profile is kept (``main`` sets it).
+KEPT = HERE / "results" / "command_trainers_profiles"
 
 
 def programs(args) -> list[dict]:
@@ -101,8 +106,11 @@ def calibrate(program: dict, name: str, options: list[str], env: dict, work: Pat
     proc = advisor(*cli, "--", *command, env=env, cwd=work)
     if proc.returncode != 0:
         raise SystemExit(f"calibration {name} failed:\n{proc.stdout}\n{proc.stderr}")
+    took = time.monotonic() - started
+    kept = KEPT / f"{name}.json"
+    kept.write_text((Path(env["ADVISOR_HOME"]) / "profiles" / f"{name}.json").read_text())
     shown = json.loads(advisor("profile", "show", name, "--json", env=env).stdout)["command"]
-    return shown, time.monotonic() - started
+    return shown, took
 
 
 def halves(times: list[tuple[float, float]]) -> list[float] | None:
@@ -179,6 +187,11 @@ def main() -> None:
     if args.tiny:
         args.delta, args.own_seconds = "3s", 8.0
     options = ["--delta", args.delta, "--first-timesteps", "4k" if args.tiny else "20k"]
+    global KEPT
+    KEPT = HERE / "results" / ("command_trainers_tiny_profiles" if args.tiny else "command_trainers_profiles")
+    KEPT.mkdir(parents=True, exist_ok=True)
+    for old in KEPT.glob("*.json"):
+        old.unlink()
     sections = []
     summary = []
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
@@ -321,7 +334,8 @@ def _write(args, summary: list[str], sections: list[str], partial: bool) -> Path
     """The result file of the programs done so far (after each program, so a long run keeps them)."""
     body = ("Programs run unmodified; advisor's figures come from differential timing of whole runs, its steps from "
             "the preset (CleanRL: the script's num_steps; rl_zoo3: the table's total_timesteps) or, for the silent "
-            "script, from the iteration it found in the wall time.\n\n" + "\n".join(summary) + "\n\n"
+            "script, from the iteration it found in the wall time. Each calibration's profile, with every run it "
+            f"took, is in {KEPT.relative_to(HERE.parent)}/ (named p<program>-a and -b).\n\n" + "\n".join(summary) + "\n\n"
             + "\n\n".join(sections) + "\n")
     if partial:
         body = f"(In progress: {len(sections)} program(s) done so far.)\n\n" + body

@@ -61,11 +61,14 @@ class CommandCalibration(SweepRequest):
         help="How much longer (wall time) the longer runs should take than the short ones, e.g. 20s: the "
              "difference must dominate run-to-run noise (two calibrations of one program agree within a few % "
              "on a quiet machine at 20s).")] = "20s"
-    repeats: Annotated[int, typer.Option(help="Longer runs per point (each gives one env steps/s sample; their "
-                                              "spread sets the interval).")] = 2
+    repeats: Annotated[int, typer.Option(
+        help="Timing rounds per point, each one env steps/s sample (their spread sets the interval): the first "
+             "(two short runs and a longer run), then each later one (a short and a longer run) after every "
+             "point's first, one point after another, so that a slow spell of the machine meets one round of "
+             "several points rather than all of one point's.")] = 2
     max_spread: Annotated[float, typer.Option(
-        help="Repeats of a point that differ by more than this fraction of their median are measured again once; "
-             "a point whose repeats still do is marked unsteady.")] = 0.05
+        help="A point whose rounds' samples differ by more than this fraction of their median gets up to "
+             "max(2, --repeats) more rounds; one whose samples still do is marked unsteady.")] = 0.05
     steady_wait: Annotated[str, typer.Option(
         envvar="ADVISOR_STEADY_WAIT",
         help="Before each run, wait up to this long (e.g. 60s; 0 never waits) while the CPU runs more than 10% "

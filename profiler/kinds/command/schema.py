@@ -99,9 +99,13 @@ class CommandRun:
     start to exit, measured by advisor), the env steps/s it printed, if it was asked to,
     ``steps_run`` the env steps its output says it ran (``--steps-regex`` or the preset),
     ``program_sps`` the program's own steady-state env steps/s from its output (a preset's
-    cross-check), its ``role`` in the point (``short``, ``long``, ``probe``) and ``reference_ms``
+    cross-check), its ``role`` in the point (``short``, ``long``, ``probe``), ``reference_ms``
     the CPU's own speed while it ran (the median pass of the fixed reference loop,
-    :mod:`profiler.cpu_reference`; longer is slower)."""
+    :mod:`profiler.cpu_reference`; longer is slower) and ``round`` the point's timing round it
+    belongs to: 0 for its first measurement (probes, short runs, longer runs), 1, 2, ... for the
+    later rounds of one short and one longer run, each taken after the other points' rounds
+    (:mod:`profiler.kinds.command.sweep`); a longer run is timed against the short runs of its
+    own round."""
 
     total_timesteps: int
     wall_s: float
@@ -110,6 +114,7 @@ class CommandRun:
     program_sps: float | None = None
     role: str = "run"
     reference_ms: float | None = None
+    round: int = 0
 
     @property
     def steps(self) -> int:
@@ -124,6 +129,8 @@ class CommandRun:
         _positive("train_sps", self.program_sps)
         _positive("total_timesteps", self.steps_run)
         _positive("reference_ms", self.reference_ms)
+        if not 0 <= self.round < 10_000:
+            raise ValueError(f"round must be a whole number from 0, got {self.round!r}")
         if self.role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, got {self.role!r}")
 

@@ -14,6 +14,16 @@ difference in wall time, which cancels start-up and compile; the fixed cost is t
 mean wall time less their steps at that rate. With ``sps_regex``: one run per point, and the
 figure it prints.
 
+That is a point's first timing round. With ``repeats`` above 1, each later round is one more short
+run and one longer run at the point's lengths, timed against each other, and taken after every
+point's first round, one round of each point in turn (round-robin), so that a slow spell of a shared
+machine, which a program's speed follows further than the CPU's reference pass shows, meets one
+round of several points rather than every sample of one. The point's env steps/s is the median of
+its rounds' samples. A point whose samples differ by more than ``max_spread`` gets up to
+``max(2, repeats)`` more rounds, in turn with any others that do, and is marked unsteady if they
+still differ. Each round is saved as it ends; Ctrl-C keeps the rounds finished and ``--resume``
+takes those still due.
+
 Env steps per run are rounded up to whole iterations (multiples of ``num_envs * num_steps``), as
 trainers that compute ``total_timesteps // (num_envs * num_steps)`` updates run. Where the preset
 knows that the program also evaluates every so many env steps (rl_zoo3's ``--eval-freq``), and the
@@ -26,9 +36,10 @@ Every run keeps the CPU's reference pass timed beside it (``reference_ms``,
 :mod:`profiler.cpu_reference`); a point whose repeats still disagree after measuring again says
 whether the CPU itself slowed between them. A point whose short or longer runs were timed while
 the pass ran more than ``STEADY_SPREAD`` slower than in the sweep's other points (each point's
-pass weighted by its runs' wall time, against the median of the others'), or whose own short and
-longer runs were timed at speeds more than ``STEADY_SPREAD`` apart (their difference is then off by
-the change), is measured again once after the last point, at the run lengths it used, and the
+pass weighted by its runs' wall time, against the median of the others'), or whose short and
+longer runs of one round were timed at speeds more than ``STEADY_SPREAD`` apart (their difference is
+then off by the change), is measured again once after the last point, at the run lengths it used
+(its rounds back to back), and the
 measurement whose runs met one speed, then the one timed at the faster pass, is kept
 (``remeasured`` says what both gave); Ctrl-C then keeps the point as it was, and ``--resume``
 measures it again. With ``steady_wait_s``, every run
@@ -83,7 +94,7 @@ EVAL_TOLERANCE = 0.25
 @dataclass(frozen=True)
 class CommandSweepSpec:
     """What a command sweep measures and how (see the module docstring). ``repeats`` is the number
-    of longer runs per point (each gives one differential sample)."""
+    of timing rounds per point (each gives one differential sample)."""
 
     workload: CommandWorkload
     num_envs: tuple[int, ...]
@@ -177,7 +188,9 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
     if w.preset and w.iteration == "reported" and trainer(w.preset).evaluation_period(w.argv, 1):
         steps += ("; the longer run taken again where its extra steps hold more or fewer of the program's periodic "
                   f"evaluations than are due (by more than {EVAL_TOLERANCE:g})")
-    repeats = (f"; {spec.repeats} longer runs per point, measured again once if they differ by more than "
+    repeats = (f"; {spec.repeats} timing rounds per point, each later one a short and a longer run timed against "
+               "each other and taken after every point's first, one round of each point in turn; env steps/s the "
+               f"median of the rounds'; up to {max(2, spec.repeats)} more rounds where they differ by more than "
                f"{spec.max_spread:.0%}, and marked unsteady if they still do" if spec.repeats > 1 else "")
     again = (f"; a point timed while the CPU's fixed reference loop ran more than {STEADY_SPREAD:.0%} slower than in "
              f"the other points, or whose own runs met CPU speeds more than {STEADY_SPREAD:.0%} apart, is measured again "
@@ -213,6 +226,7 @@ def run_command_sweep(spec: CommandSweepSpec, profile_name: str, *, resume: bool
     try:
         for num_envs in sweep.todo(sorted(spec.num_envs)):
             sweep.measure(num_envs)
+        sweep.take_rounds()
         sweep.measure_slow_again()
     finally:
         sweep.release()
@@ -289,7 +303,12 @@ class CommandSweep(Sweep):
         if not self.spec.differential:
             return self._printed(m)
         timed = self._lengths_of(m, known) if known is not None else self._planned(m)
-        return timed if isinstance(timed, CommandPoint) else self._timed(m, timed)
+        if isinstance(timed, CommandPoint):
+            return timed
+        point = self._timed(m, timed)
+        if known is not None and point.ok:  # measured again at the end: its later rounds back to back
+            point = self._rounds([point], keep=lambda later: None).get(point.num_envs, point)
+        return point
 
     def _printed(self, m: _Measurement) -> CommandPoint:
         """One run, and the figure the command printed (``--sps-regex``)."""
@@ -428,69 +447,113 @@ class CommandSweep(Sweep):
                         iteration_note=known.iteration_note)
         basis = {"given": "given", "reported": "reported"}.get(w.iteration,
                                                                "detected" if known.iteration_steps else "requested")
-        short = min(r.total_timesteps for r in known.runs if r.role == "short")
-        long = max(r.total_timesteps for r in known.runs if r.role == "long")
+        short, long = lengths_of(known)
         timed = self._shorts(m, short)
         if timed is None or m.run(long, "long", "long"):
             return m.finish()
         return _Lengths(short, long, timed[0], timed[1], basis)
 
     def _timed(self, m: _Measurement, t: _Lengths) -> CommandPoint:
-        """The repeats of the longer run, measured again once where they disagree, and the point
-        they make: env steps/s = difference in env steps / difference in wall time."""
-        s, runs, long = self.spec, m.runs, t.long
-        for i in range(1, s.repeats):
-            if m.run(long, f"long-r{i}", "long"):
-                return m.finish()
-
-        def samples_at() -> list[float]:
-            found = []
-            for steps, r, role in runs:
-                if role == "long" and steps == long:
-                    extra = r.result["wall_s"] - t.wall_short
-                    if extra > 0 and _steps_of(r.result, steps) > t.short_steps:
-                        found.append((_steps_of(r.result, steps) - t.short_steps) / extra)
-            return found
-
-        def cpu_change() -> float:
-            """How much slower the CPU itself ran in the slowest of the repeats than in the fastest."""
-            return slowdown([m.reference[i] for i, (steps, _r, role) in enumerate(runs)
-                             if role == "long" and steps == long and m.reference[i]])
-
-        samples = samples_at()
-        unsteady = False
-        if len(samples) >= 2 and spread(samples) > s.max_spread:  # repeats disagree: measure again, once
-            for i in range(max(2, s.repeats)):
-                if m.run(long, f"long-again{i + 1}", "long"):
-                    return m.finish()
-            samples = samples_at()
-            unsteady = spread(samples) > s.max_spread
-        if len(samples) < s.repeats:
-            return m.finish(status="error", error=f"the run of {long:,} env steps took no longer than the run of "
+        """The point of its first round: env steps/s = difference in env steps / difference in
+        wall time between its longer run at its final length and its short runs (:func:`figure_of`);
+        later rounds (:meth:`take_rounds`) add samples."""
+        figure = figure_of(m.recorded())
+        if figure is None:
+            return m.finish(status="error", error=f"the run of {t.long:,} env steps took no longer than the run of "
                                                   f"{t.short:,}; does the command honour {{total_timesteps}}?")
         basis = t.basis
-        if all((r.result or {}).get("steps_run") for _steps, r, role in runs if role in ("short", "long")):
+        if all((r.result or {}).get("steps_run") for _steps, r, role in m.runs if role in ("short", "long")):
             basis = "reported"
-        sps = statistics.median(samples)
-        fixed = max(0.0, t.wall_short - t.short_steps / sps)
-        own = [r.result["program_sps"] for steps, r, role in runs
-               if role == "long" and steps == long and r.result.get("program_sps")]
-        if unsteady:
-            change = cpu_change()
-            cause = (f"; the CPU itself ran up to {change:.0%} slower in some of them (a fixed reference loop timed "
-                     "beside each run), so this machine's host varied, not only the program"
-                     if change > STEADY_SPREAD else "")
-            m.common["error"] = (f"repeats disagree by {spread(samples):.1%} (more than {s.max_spread:.0%}) after "
-                                 f"measuring again{cause}; calibrate on a quieter machine or with a longer --delta")
-        return m.finish(train_sps=sps, train_sps_samples=tuple(samples), fixed_s=fixed, compile_s=fixed,
-                        steps_basis=basis, unsteady=unsteady, program_sps=statistics.median(own) if own else None)
+        return m.finish(**figure, steps_basis=basis)
+
+    def take_rounds(self) -> None:
+        """The later timing rounds of every finished point, round-robin (:meth:`_rounds`), each
+        saved as it ends; Ctrl-C keeps every point as its finished rounds left it, and
+        ``--resume`` takes the rounds still due."""
+        if not self.spec.differential:
+            return
+        with self.measuring_again():
+            self._rounds(list(self.section.ok_points), self.record)
+
+    def _rounds(self, points: list[CommandPoint], keep: Callable[[CommandPoint], None]) -> dict[int, CommandPoint]:
+        """Take ``points``' timing rounds up to ``repeats``, one round of each point in turn (so a
+        slow spell of a shared machine meets one round of several points rather than every round of
+        one), then, for a point whose samples differ by more than ``max_spread``, up to
+        ``max(2, repeats)`` more in the same way, and mark a point whose samples still do unsteady;
+        ``keep`` gets each point as each round leaves it. A round whose run failed leaves its point
+        as it was, saying so, and is not taken again."""
+        s = self.spec
+        extra = max(2, s.repeats)
+        current = {p.num_envs: p for p in points if p.ok and p.throughput_method == "differential"}
+        failed: set[int] = set()
+
+        def due(point: CommandPoint) -> bool:
+            taken = rounds_of(point)
+            return taken < s.repeats or (disagree(point, s.max_spread) and taken < s.repeats + extra)
+
+        while todo := [n for n in sorted(current) if n not in failed and due(current[n])]:
+            for n in todo:
+                before = current[n]
+                current[n] = self._round(before)
+                if rounds_of(current[n]) == rounds_of(before):
+                    failed.add(n)
+                keep(current[n])
+        for n, point in sorted(current.items()):
+            if disagree(point, s.max_spread) and not point.unsteady and n not in failed:
+                current[n] = self._unsteady(point)
+                keep(current[n])
+        return current
+
+    def _round(self, point: CommandPoint) -> CommandPoint:
+        """One more timing round of ``point``: a short and a longer run at its lengths, timed
+        against each other, its figure taken again from all its rounds (:func:`figure_of`); where
+        a run failed, the point as it was, its ``error`` saying so."""
+        s = self.spec
+        k = max(r.round for r in point.runs) + 1
+        short, long = lengths_of(point)
+        m = _Measurement(self, point.num_envs, f"round{k}-", round_index=k)
+        failed = m.run(short, "short", "short") or m.run(long, "long", "long")
+        wall = (point.wall_s or 0.0) + sum(r.wall_s for _steps, r, _role in m.runs)
+        waited = round(point.cpu_wait_s + m.waited, 1)
+        if failed:
+            what = f"round {k + 1} of its runs failed ({failed}: {(m.common.get('error') or '')[:160]})"
+            self.on_event(SweepEvent("measure", len(s.num_envs), point.num_envs, message=f"{what}; its figure is "
+                                     f"its first {k} round(s)'"))
+            return dataclasses.replace(point, wall_s=wall, cpu_wait_s=waited, error="; ".join(
+                filter(None, (point.error, f"{what}; the figure is its first {k} round(s)'"))))
+        runs = point.runs + m.recorded()
+        memory = memory_of([r.result for _steps, r, _role in m.runs])
+        peak = max(filter(None, (point.peak_bytes, memory["peak_bytes"])), default=None)
+        source = point.memory_source if point.memory_source != "unknown" else memory["memory_source"]
+        frameworks = tuple(sorted(set(point.frameworks) | set(m.frameworks())))
+        figure = figure_of(runs) or {}
+        later = self.marked(dataclasses.replace(point, runs=runs, wall_s=wall, cpu_wait_s=waited, peak_bytes=peak,
+                                                memory_source=source, frameworks=frameworks, **figure))
+        samples = later.train_sps_samples
+        self.on_event(SweepEvent("measure", len(s.num_envs), point.num_envs, message=(
+            f"round {k + 1}: {samples[-1]:,.0f} env steps/s; the point's figure {later.train_sps:,.0f} from "
+            f"{len(samples)} samples within {spread(list(samples)):.1%}")))
+        return later
+
+    def _unsteady(self, point: CommandPoint) -> CommandPoint:
+        """``point`` marked unsteady: its samples still differ by more than ``max_spread`` after
+        measuring again; where the CPU's own reference pass slowed by more than ``STEADY_SPREAD``
+        over its timing runs, the mark says the host varied, not only the program."""
+        s = self.spec
+        change = slowdown([r.reference_ms for r in timing_runs(point) if r.reference_ms])
+        cause = (f"; the CPU itself ran up to {change:.0%} slower in some of them (a fixed reference loop timed "
+                 "beside each run), so this machine's host varied, not only the program"
+                 if change > STEADY_SPREAD else "")
+        error = (f"repeats disagree by {spread(list(point.train_sps_samples)):.1%} (more than {s.max_spread:.0%}) "
+                 f"after measuring again{cause}; calibrate on a quieter machine or with a longer --delta")
+        return dataclasses.replace(point, unsteady=True, error="; ".join(filter(None, (point.error, error))))
 
     def measure_slow_again(self) -> None:
         """Measure again, once, at the end of the sweep, each point whose runs were timed while the
         CPU itself ran more than ``STEADY_SPREAD`` slower than usual (its :func:`timing_pass`
-        against the median of the other points'), or whose own timing runs were timed at speeds
-        more than ``STEADY_SPREAD`` apart (:func:`uneven`: the short runs and the longer run then
-        differ by the change as well as by the work), and keep the better measurement
+        against the median of the other points'), or whose timing runs of one round were timed at
+        speeds more than ``STEADY_SPREAD`` apart (:func:`uneven`: the round's short runs and longer
+        run then differ by the change as well as by the work), and keep the better measurement
         (:func:`kept_of`). Ctrl-C here keeps the finished point as it was; ``--resume`` measures it
         again."""
         total = len(self.spec.num_envs)
@@ -520,9 +583,9 @@ class _Measurement:
     """The runs of one measurement of one num_envs, each with the CPU's reference pass beside it,
     and the point they make (``finish``)."""
 
-    def __init__(self, sweep: CommandSweep, num_envs: int, prefix: str = ""):
+    def __init__(self, sweep: CommandSweep, num_envs: int, prefix: str = "", round_index: int = 0):
         s, w = sweep.spec, sweep.spec.workload
-        self.sweep, self.num_envs, self.prefix = sweep, num_envs, prefix
+        self.sweep, self.num_envs, self.prefix, self.round = sweep, num_envs, prefix, round_index
         self.runs: list[tuple[int, ChildResult, str]] = []
         self.reference: list[float | None] = []  # beside runs: the CPU's reference pass (ms) while each ran
         self.waited = 0.0  # seconds the runs waited for a CPU in a slow spell
@@ -544,15 +607,24 @@ class _Measurement:
             self.common.update(status=status, error=reason)
         return status
 
+    def _ok(self) -> list[tuple[int, int, ChildResult, str]]:
+        return [(i, steps, r, role) for i, (steps, r, role) in enumerate(self.runs)
+                if (r.result or {}).get("status") == "ok"]
+
+    def recorded(self) -> tuple[CommandRun, ...]:
+        """The runs so far that finished well, as the profile records them."""
+        return tuple(CommandRun(steps, r.result["wall_s"], r.result.get("printed_sps"), r.result.get("steps_run"),
+                                r.result.get("program_sps"), role, self.reference[i], self.round)
+                     for i, steps, r, role in self._ok())
+
+    def frameworks(self) -> tuple[str, ...]:
+        """What the runs that finished well imported (``jax``, ``torch``)."""
+        return tuple(sorted({f for _i, _s, r, _role in self._ok() for f in r.result.get("frameworks") or ()}))
+
     def finish(self, **fields: Any) -> CommandPoint:
         """The point of the runs so far, with ``fields``."""
-        ok = [(i, steps, r, role) for i, (steps, r, role) in enumerate(self.runs)
-              if (r.result or {}).get("status") == "ok"]
-        recorded = tuple(CommandRun(steps, r.result["wall_s"], r.result.get("printed_sps"), r.result.get("steps_run"),
-                                    r.result.get("program_sps"), role, self.reference[i]) for i, steps, r, role in ok)
-        memory = memory_of([r.result for _i, _steps, r, _role in ok])
-        frameworks = tuple(sorted({f for _i, _s, r, _role in ok for f in r.result.get("frameworks") or ()}))
-        return CommandPoint(**{**self.common, **memory, **fields}, runs=recorded, frameworks=frameworks,
+        memory = memory_of([r.result for _i, _steps, r, _role in self._ok()])
+        return CommandPoint(**{**self.common, **memory, **fields}, runs=self.recorded(), frameworks=self.frameworks(),
                             wall_s=sum(r.wall_s for _steps, r, _role in self.runs), cpu_wait_s=round(self.waited, 1))
 
 
@@ -598,9 +670,59 @@ def _speed(pass_ms: float, usual: float) -> str:
 
 
 def uneven(point: CommandPoint) -> float:
-    """How much slower the CPU ran in the slowest of ``point``'s timing runs than in the fastest
-    (their reference passes; 0 without two)."""
-    return slowdown([r.reference_ms for r in timing_runs(point) if r.reference_ms])
+    """How much slower the CPU ran in the slowest of one round's timing runs than in the fastest
+    (their reference passes), the most of any of ``point``'s rounds (0 without two in a round):
+    a round's longer run is timed against its own short runs, so a change of speed between
+    rounds moves none of its samples, and one within a round does."""
+    runs = timing_runs(point)
+    return max((slowdown([r.reference_ms for r in runs if r.round == k and r.reference_ms])
+                for k in {r.round for r in runs}), default=0.0)
+
+
+def lengths_of(point: CommandPoint) -> tuple[int, int]:
+    """``point``'s short runs' and longer runs' final length (env steps asked for)."""
+    return (min(r.total_timesteps for r in point.runs if r.role == "short"),
+            max(r.total_timesteps for r in point.runs if r.role == "long"))
+
+
+def rounds_of(point: CommandPoint) -> int:
+    """How many timing rounds ``point`` has: rounds with a longer run at its final length."""
+    final = max((r.total_timesteps for r in point.runs if r.role == "long"), default=None)
+    return len({r.round for r in point.runs if r.role == "long" and r.total_timesteps == final})
+
+
+def disagree(point: CommandPoint, max_spread: float) -> bool:
+    """Whether ``point``'s samples differ by more than ``max_spread`` of their median."""
+    return len(point.train_sps_samples) >= 2 and spread(list(point.train_sps_samples)) > max_spread
+
+
+def figure_of(runs: tuple[CommandRun, ...]) -> dict[str, Any] | None:
+    """A point's figure from its runs: each round's longer runs at the final length, each against
+    the mean wall time and env steps of the same round's short runs, give one env steps/s sample
+    (difference in env steps / difference in wall time); ``train_sps`` is their median, the fixed
+    cost the short runs' mean wall time less their steps at that rate, ``program_sps`` the median
+    of the program's own figure in those longer runs. ``None`` where no longer run took longer
+    than its round's short runs."""
+    final = max((r.total_timesteps for r in runs if r.role == "long"), default=None)
+    samples: list[float] = []
+    own: list[float] = []
+    for k in sorted({r.round for r in runs}):
+        shorts = [r for r in runs if r.round == k and r.role == "short"]
+        longs = [r for r in runs if r.round == k and r.role == "long" and r.total_timesteps == final]
+        if not shorts:
+            continue
+        wall, steps = statistics.mean(r.wall_s for r in shorts), statistics.mean(r.steps for r in shorts)
+        for r in longs:
+            if r.wall_s > wall and r.steps > steps:
+                samples.append((r.steps - steps) / (r.wall_s - wall))
+            if r.program_sps:
+                own.append(r.program_sps)
+    if not samples:
+        return None
+    sps = statistics.median(samples)
+    fixed = max(0.0, statistics.mean(r.wall_s - r.steps / sps for r in runs if r.role == "short"))
+    return dict(train_sps=sps, train_sps_samples=tuple(samples), fixed_s=fixed, compile_s=fixed,
+                program_sps=statistics.median(own) if own else None)
 
 
 def kept_of(first: CommandPoint, second: CommandPoint, usual: float | None) -> CommandPoint:

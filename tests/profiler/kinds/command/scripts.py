@@ -14,7 +14,8 @@ from pathlib import Path
 #: per second and holds a ``slow.now`` file while it does (a machine whose speed comes and goes);
 #: with a SLOW_FIRST file naming num_envs N, the runs at N do so until a run at another size has
 #: started (a slow spell over one point), and each run counts itself in ``runs-<num_envs>.count``;
-#: with a SLOW_RUNS file holding k, the first k runs of the sweep do so (a spell over the short runs).
+#: with a SLOW_RUNS file holding k, the first k runs of the sweep do so (a spell over the short runs);
+#: while a SLOW_ALL file exists, every run that starts does so.
 SLEEPER = '''
 import os, sys, time
 args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
@@ -65,6 +66,8 @@ if os.path.exists(os.path.join(here, "SLOW_RUNS")):
     if count <= int(open(os.path.join(here, "SLOW_RUNS")).read()):
         rate, slow = 600.0, os.path.join(here, "slow.now")
         open(slow, "w").close()
+if os.path.exists(os.path.join(here, "SLOW_ALL")):
+    rate = 600.0
 time.sleep(0.5)
 time.sleep(total / (n * rate))
 if slow:

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -150,26 +151,70 @@ def test_a_command_sweep_takes_the_device_lock_and_records_contention(tmp_path):
 
 
 @pytest.mark.parametrize("cpu_follows", [True, False])
-def test_repeats_that_still_disagree_are_marked_and_a_cpu_that_slowed_with_them_is_named(tmp_path, monkeypatch,
-                                                                                       cpu_follows):
-    # every second run of the sleeper works at 0.6x; where the reference pass slows with it (a host
-    # whose speed comes and goes, which a test cannot make of the real CPU) the mark says so, and
-    # where it stays the same (the program's own unsteadiness) it does not
+def test_rounds_that_still_disagree_are_marked_and_a_cpu_that_slowed_with_them_is_named(tmp_path, monkeypatch,
+                                                                                      cpu_follows):
+    # the sleeper works at 0.6x in every second timing round (a SLOW_ALL file put and taken away as
+    # each round ends); where the reference pass slows with it (a host whose speed comes and goes,
+    # which a test cannot make of the real CPU) the mark says so, and where it stays the same (the
+    # program's own unsteadiness) it does not
     import profiler.contention_sampler as sampler
 
-    slow = tmp_path / "slow.now"
+    slow = tmp_path / "SLOW_ALL"
     monkeypatch.setattr(sampler, "reference_pass", lambda: 0.003 if cpu_follows and slow.exists() else 0.002)
-    (tmp_path / "ALTERNATE").write_text("1")
-    profile = run_command_sweep(spec_for(tmp_path, (4,), repeats=2), "sleeper")
+
+    def toggle(event):
+        if event.phase == "done" or (event.phase == "measure" and event.message.startswith("round")):
+            slow.unlink() if slow.exists() else slow.touch()
+
+    profile = run_command_sweep(spec_for(tmp_path, (4,), repeats=2), "sleeper", on_event=toggle)
     [point] = profile.section("command").points
-    assert point.ok and point.unsteady and "repeats disagree" in point.error
-    longs = [r for r in point.runs if r.role == "long" and r.total_timesteps == point.runs[-1].total_timesteps]
-    assert len(longs) == 4 and len(point.train_sps_samples) == 4  # two repeats, then measured again
+    assert point.ok and point.unsteady and "repeats disagree" in point.error and point.remeasured is None
+    final = max(r.total_timesteps for r in point.runs)
+    longs = [r for r in point.runs if r.role == "long" and r.total_timesteps == final]
+    # two rounds, then two more where they disagreed; each later round one short and one longer run
+    assert [r.round for r in longs] == [0, 1, 2, 3] and len(point.train_sps_samples) == 4
+    assert [r.round for r in point.runs if r.role == "short"] == [0, 0, 1, 2, 3]
+    fast, slowed = point.train_sps_samples[0::2], point.train_sps_samples[1::2]
+    assert all(abs(x / 4000 - 1) < 0.15 for x in fast) and all(abs(x / 2400 - 1) < 0.15 for x in slowed)
     if cpu_follows:
         assert "the CPU itself ran up to 50% slower" in point.error
-        assert sorted(r.reference_ms for r in longs) == [2.0, 2.0, 3.0, 3.0]
+        assert [r.reference_ms for r in longs] == [2.0, 3.0, 2.0, 3.0]
     else:
         assert "CPU itself" not in point.error and {r.reference_ms for r in longs} == {2.0}
+
+
+def test_later_rounds_are_taken_after_every_point_s_first_and_resume_takes_those_due(tmp_path, advisor_home):
+    # round-robin: 4 envs' second round comes after 8 envs' first; Ctrl-C before 8 envs' second
+    # round keeps both points (4 with two rounds, 8 with one) and --resume takes the one still due
+    events = []
+
+    def interrupt(event):
+        events.append(event)
+        seconds = [i for i, e in enumerate(events) if e.phase == "measure" and e.message.startswith("round 2")]
+        if event.phase == "run" and event.key == 8 and seconds and events[seconds[0]].key == 4:
+            raise KeyboardInterrupt
+
+    spec = spec_for(tmp_path, (4, 8), repeats=2)
+    with pytest.raises(KeyboardInterrupt):
+        run_command_sweep(spec, "sleeper", on_event=interrupt)
+    done = {e.key: i for i, e in enumerate(events) if e.phase == "done"}
+    second = next(i for i, e in enumerate(events) if e.phase == "measure" and e.key == 4)
+    assert done[8] < second
+    from profiler.store import load_profile_file, profile_path
+
+    four, eight = load_profile_file(profile_path("sleeper")).section("command").points
+    assert four.ok and eight.ok and len(four.train_sps_samples) == 2 and len(eight.train_sps_samples) == 1
+    # its first round (two short runs, the longer run and any taken again longer), then one short and one longer
+    assert [(r.role, r.round) for r in four.runs[:3]] == [("short", 0), ("short", 0), ("long", 0)]
+    assert [(r.role, r.round) for r in four.runs[-2:]] == [("short", 1), ("long", 1)]
+    assert {r.round for r in four.runs[:-2]} == {0} and four.runs[-1].total_timesteps == four.runs[-3].total_timesteps
+    assert four.train_sps == statistics.median(four.train_sps_samples)
+    resumed = run_command_sweep(spec, "sleeper", resume=True).section("command")
+    assert [len(p.train_sps_samples) for p in resumed.points] == [2, 2]
+    assert resumed.points[0].runs == four.runs  # finished rounds are kept, not taken again
+    for point in resumed.points:
+        assert all(abs(x / (1000 * point.num_envs) - 1) < 0.15 for x in point.train_sps_samples)
+        assert point.wall_s > sum(r.wall_s for r in point.runs) * 0.99
 
 
 def slow_spell(tmp_path, monkeypatch):
