@@ -407,7 +407,7 @@ class CommandSweep(Sweep):
             if m.run(aligned, "long-aligned", "long"):
                 return m.finish()
             long = aligned
-        return _Lengths(short, long, wall_short, short_steps, basis)
+        return _Lengths(short, long, basis)
 
     def _aligned(self, m: _Measurement, cap: float, wall_short: float) -> int | None:
         """Where the preset knows the program's periodic evaluations (:meth:`Trainer.evaluation_period`)
@@ -448,10 +448,9 @@ class CommandSweep(Sweep):
         basis = {"given": "given", "reported": "reported"}.get(w.iteration,
                                                                "detected" if known.iteration_steps else "requested")
         short, long = lengths_of(known)
-        timed = self._shorts(m, short)
-        if timed is None or m.run(long, "long", "long"):
+        if self._shorts(m, short) is None or m.run(long, "long", "long"):
             return m.finish()
-        return _Lengths(short, long, timed[0], timed[1], basis)
+        return _Lengths(short, long, basis)
 
     def _timed(self, m: _Measurement, t: _Lengths) -> CommandPoint:
         """The point of its first round: env steps/s = difference in env steps / difference in
@@ -481,7 +480,8 @@ class CommandSweep(Sweep):
         one), then, for a point whose samples differ by more than ``max_spread``, up to
         ``max(2, repeats)`` more in the same way, and mark a point whose samples still do unsteady;
         ``keep`` gets each point as each round leaves it. A round whose run failed leaves its point
-        as it was, saying so, and is not taken again."""
+        as it was, saying so, and is not taken again; a point that ``--strict`` refused for a
+        contended round takes no more."""
         s = self.spec
         extra = max(2, s.repeats)
         current = {p.num_envs: p for p in points if p.ok and p.throughput_method == "differential"}
@@ -495,7 +495,7 @@ class CommandSweep(Sweep):
             for n in todo:
                 before = current[n]
                 current[n] = self._round(before)
-                if rounds_of(current[n]) == rounds_of(before):
+                if rounds_of(current[n]) == rounds_of(before) or not current[n].ok:  # failed, or refused by --strict
                     failed.add(n)
                 keep(current[n])
         for n, point in sorted(current.items()):
@@ -630,13 +630,11 @@ class _Measurement:
 
 @dataclass(frozen=True)
 class _Lengths:
-    """What a point's timing goes on from: its short runs' length, their mean wall time (s) and
-    mean env steps, the longer run's length, and how the runs' env steps are known."""
+    """What a point's first round ran: its short runs' length, its longer run's final length, and
+    how the runs' env steps are known."""
 
     short: int
     long: int
-    wall_short: float
-    short_steps: float
     basis: str
 
 
