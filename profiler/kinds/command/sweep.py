@@ -469,8 +469,6 @@ class CommandSweep(Sweep):
         """The later timing rounds of every finished point, round-robin (:meth:`_rounds`), each
         saved as it ends; Ctrl-C keeps every point as its finished rounds left it, and
         ``--resume`` takes the rounds still due."""
-        if not self.spec.differential:
-            return
         with self.measuring_again():
             self._rounds(list(self.section.ok_points), self.record)
 
@@ -513,7 +511,7 @@ class CommandSweep(Sweep):
         short, long = lengths_of(point)
         m = _Measurement(self, point.num_envs, f"round{k}-", round_index=k)
         failed = m.run(short, "short", "short") or m.run(long, "long", "long")
-        wall = (point.wall_s or 0.0) + sum(r.wall_s for _steps, r, _role in m.runs)
+        wall = (point.wall_s or 0.0) + m.wall_s
         waited = round(point.cpu_wait_s + m.waited, 1)
         if failed:
             what = f"round {k + 1} of its runs failed ({failed}: {(m.common.get('error') or '')[:160]})"
@@ -621,11 +619,16 @@ class _Measurement:
         """What the runs that finished well imported (``jax``, ``torch``)."""
         return tuple(sorted({f for _i, _s, r, _role in self._ok() for f in r.result.get("frameworks") or ()}))
 
+    @property
+    def wall_s(self) -> float:
+        """The wall time (s) of every run so far, failed ones included."""
+        return sum(r.wall_s for _steps, r, _role in self.runs)
+
     def finish(self, **fields: Any) -> CommandPoint:
         """The point of the runs so far, with ``fields``."""
         memory = memory_of([r.result for _i, _steps, r, _role in self._ok()])
         return CommandPoint(**{**self.common, **memory, **fields}, runs=self.recorded(), frameworks=self.frameworks(),
-                            wall_s=sum(r.wall_s for _steps, r, _role in self.runs), cpu_wait_s=round(self.waited, 1))
+                            wall_s=self.wall_s, cpu_wait_s=round(self.waited, 1))
 
 
 @dataclass(frozen=True)
