@@ -78,14 +78,3 @@ def open_poller(nvml: Any = None) -> NvmlPoller | None:
         poller.close()
         return None
     return poller
-
-
-def tree_pids(pid: int) -> list[int]:
-    """``pid`` and all its descendants' pids (``[]`` once it is gone)."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        return [pid] + [p.pid for p in root.children(recursive=True)]
-    except psutil.Error:
-        return []

@@ -19,7 +19,7 @@ by line as the output passes (lines longer than :data:`LINE_BYTES` are cut), its
 counting.
 
 Memory: the resident set of the command's process tree (the guard itself left out) is sampled
-every 50 ms with psutil and compared with the kernel's high-water mark of the largest process
+every 50 ms (the tree's members found again every 0.5 s, :class:`ProcessTree`) and compared with the kernel's high-water mark of the largest process
 waited for; the hook's device peaks (JAX allocator, torch CUDA) come from the files it left,
 and where NVML sees a GPU, the tree's GPU memory is polled with the same 50 ms samples
 (:mod:`profiler.kinds.command.nvml_memory`), the fallback when the hook reports no device peak.
@@ -45,6 +45,11 @@ from profiler import child
 HOOK_DIR = Path(__file__).resolve().parent / "hook"
 GUARD = Path(__file__).resolve().parent / "guard.py"
 SAMPLE_S = 0.05
+#: How often the command's process tree is looked up again (s). Finding a tree's members scans every
+#: process on the machine (about 0.5 ms with 70 processes, more on a busy desktop), so the members are
+#: found this often and only their resident memory is read every :data:`SAMPLE_S`: measured on a
+#: 2-vCPU VM, a scan every sample took 3% of a core from the program being timed.
+REFRESH_S = 0.5
 #: Output kept of one run: its first and last bytes (written to its .out file, held in memory).
 HEAD_BYTES = 256 * 1024
 TAIL_BYTES = 1024 * 1024
@@ -143,20 +148,52 @@ def command_env(spec: dict[str, Any]) -> dict[str, str]:
 def tree_rss_bytes(pid: int, include_root: bool = True) -> int:
     """Resident bytes of process ``pid`` (unless not ``include_root``) and all its descendants
     (0 once they are gone)."""
-    import psutil
+    return ProcessTree(pid, include_root).rss_bytes()
 
-    try:
-        root = psutil.Process(pid)
-        procs = ([root] if include_root else []) + root.children(recursive=True)
-    except psutil.Error:
-        return 0
-    total = 0
-    for proc in procs:
+
+class ProcessTree:
+    """The process ``pid`` and its descendants, as the run samples them: the members are found
+    again (a scan of every process) at most every ``refresh_s``, and each sample reads the resident
+    memory of the members known, so that watching a run costs the run little CPU (:data:`REFRESH_S`).
+    A process started since the last scan is seen at the next one; one that has ended counts 0."""
+
+    def __init__(self, pid: int, include_root: bool = True, refresh_s: float = REFRESH_S,
+                 clock: Any = time.monotonic):
+        self.pid, self.include_root, self.refresh_s, self.clock = pid, include_root, refresh_s, clock
+        self.members: list[Any] = []
+        self.found_at: float | None = None
+
+    def _scan(self) -> None:
+        import psutil
+
         try:
-            total += proc.memory_info().rss
+            root = psutil.Process(self.pid)
+            self.members = ([root] if self.include_root else []) + root.children(recursive=True)
         except psutil.Error:
-            continue
-    return total
+            self.members = []
+        self.found_at = self.clock()
+
+    def processes(self) -> list[Any]:
+        """The members (``psutil.Process``), found again where the last scan is ``refresh_s`` old."""
+        if self.found_at is None or self.clock() - self.found_at >= self.refresh_s:
+            self._scan()
+        return self.members
+
+    def pids(self) -> list[int]:
+        """The members' pids, the root's first where it is included."""
+        return [proc.pid for proc in self.processes()]
+
+    def rss_bytes(self) -> int:
+        """The members' resident bytes now (a member that has ended counts 0)."""
+        import psutil
+
+        total = 0
+        for proc in self.processes():
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
 
 
 def hook_peaks(memory_dir: Path) -> dict[str, Any]:
@@ -249,7 +286,7 @@ def _guarded_times(path: Path) -> tuple[float, float] | None:
 def measure(spec: dict[str, Any], nvml: Any = None) -> dict[str, Any]:
     """Run the command once (module docstring); ``nvml`` is the NVML module to poll the tree's GPU
     memory with (default ``pynvml``, where a GPU is visible)."""
-    from profiler.kinds.command.nvml_memory import open_poller, tree_pids
+    from profiler.kinds.command.nvml_memory import open_poller
 
     memory_dir = Path(spec["memory_dir"])
     memory_dir.mkdir(parents=True, exist_ok=True)
@@ -271,10 +308,11 @@ def measure(spec: dict[str, Any], nvml: Any = None) -> dict[str, Any]:
         write_fd = -1
         reader = threading.Thread(target=_drain, args=(read_fd, output), daemon=True)
         reader.start()
+        tree = ProcessTree(proc.pid, include_root=False)  # the guard itself left out
         while proc.poll() is None:
-            peak_tree = max(peak_tree, tree_rss_bytes(proc.pid, include_root=False))
+            peak_tree = max(peak_tree, tree.rss_bytes())
             if poller is not None:
-                poller.poll([pid for pid in tree_pids(proc.pid) if pid != proc.pid])
+                poller.poll(tree.pids())
             time.sleep(SAMPLE_S)
         wall_s = time.perf_counter() - started
         reader.join(timeout=5.0)  # the guard ended everything that held the pipe: its end follows at once

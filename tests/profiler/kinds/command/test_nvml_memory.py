@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from profiler.kinds.command.nvml_memory import NvmlPoller, open_poller, tree_pids
-from profiler.kinds.command.point import measure
+from profiler.kinds.command.nvml_memory import NvmlPoller, open_poller
+from profiler.kinds.command.point import ProcessTree, measure
 from profiler.kinds.command.sweep import memory_of
 
 MiB = 2**20
@@ -88,7 +88,7 @@ def test_a_real_commands_process_tree_is_polled_and_nvml_is_the_fallback_when_th
     me = os.getpid()
 
     def processes():
-        pids = [p for p in tree_pids(me) if p != me]
+        pids = ProcessTree(me, include_root=False).pids()
         return [(pid, 256 * MiB) for pid in pids] + [(me, 8000 * MiB)]  # pytest itself: not the command's
 
     spec = {"argv": [sys.executable, "-c", code], "memory_dir": str(tmp_path / "memory"),
