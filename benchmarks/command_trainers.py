@@ -157,6 +157,37 @@ def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[fl
             halves(trainer(program["preset"]).report_times(proc.stdout, values)), reference)
 
 
+def same_run(point: dict, logged: list[dict]) -> list[float]:
+    """Each of a calibration point's samples against the program's own steady figure in the longer run it
+    came from (the run's own, read by the preset; for a program that prints nothing, its log's line for
+    that run): how far advisor's differential is from the program within one run, with no change of the
+    machine's speed between them. Empty where the runs and samples cannot be paired one to one."""
+    samples = point.get("train_sps_samples") or []
+    longs = [r for r in point.get("runs") or () if r["role"] == "long"]
+    if not samples or not longs:
+        return []
+    final = longs[-1]["total_timesteps"]
+    longs = [r for r in longs if r["total_timesteps"] == final]
+    own = [r.get("program_sps") for r in longs]
+    if not all(own):
+        own = [line["steady_sps"] for line in logged
+               if line.get("num_envs") == point["num_envs"] and line.get("total_timesteps") == final]
+    if len(own) != len(samples) or len(longs) != len(samples):
+        return []
+    return [sample / figure - 1 for sample, figure in zip(samples, own) if figure]
+
+
+def logged_lines(path: Path) -> list[dict]:
+    """The JSON lines a program logged during a calibration (none where it logs nothing)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+
+def span(gaps: list[float]) -> str:
+    return f"{min(gaps):+.1%} to {max(gaps):+.1%}" if gaps else "-"
+
+
 def reference_of(point: dict | None) -> float | None:
     """A calibration point's reference pass (ms), if it has one."""
     return ((point or {}).get("contention") or {}).get("reference_ms")
@@ -240,20 +271,22 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
         runs.append({n: own_figure(program, n, lengths[n], work) for n in program["evaluate"]})
     first, second = ({p["num_envs"]: p for p in s["points"] if p["status"] == "ok"} for s in shown)
     waits = [sum(p.get("cpu_wait_s") or 0.0 for p in s["points"]) for s in shown]
-    agree = []
+    agree, within_run = [], []
+    logged = [logged_lines(work / f"{name}-calibration.jsonl") for name in names]
     lines = [f"## {program['name']}", "",
              f"Calibrated twice (`--num-envs {','.join(map(str, program['calibrate']))}`"
              f"{' --preset ' + program['preset'] if program['preset'] else ''}, {' '.join(options)}): "
              f"{took[0]:.0f} s and {took[1]:.0f} s; their points' runs waited {waits[0]:.0f} s and {waits[1]:.0f} s "
              f"for a CPU in a slow spell, the program's own runs {OWN_WAITED.get(program['name'], 0.0):.0f} s.", "",
              "| num_envs | calibration A | calibration B | A/B | steps | A's repeats | program's own (A's runs) "
-             "| reference pass A / B, ms | measured again A / B (first → second) |",
-             "|---:|---:|---:|---:|---|---:|---:|---:|---|"]
+             "| reference pass A / B, ms | measured again A / B (first → second) | samples against the program's own "
+             "figure in the same run, A / B |",
+             "|---:|---:|---:|---:|---|---:|---:|---:|---|---|"]
     for n in program["calibrate"]:
         a, b = first.get(n), second.get(n)
         if not a or not b:
             lines.append(f"| {n} | {'-' if not a else round(a['train_sps'])} | "
-                         f"{'-' if not b else round(b['train_sps'])} | | | | | | |")
+                         f"{'-' if not b else round(b['train_sps'])} | | | | | | | |")
             continue
         ratio = a["train_sps"] / b["train_sps"] - 1
         agree.append(abs(ratio))
@@ -261,9 +294,11 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
         spread = (max(samples) - min(samples)) / statistics.median(samples) if len(samples) > 1 else 0
         basis = a["steps_basis"] + (f" ({a['iteration_steps']:,}/iter)" if a.get("iteration_steps") else "")
         own = f"{a['program_sps']:,.0f}" if a.get("program_sps") else "-"
+        gaps = [same_run(a, logged[0]), same_run(b, logged[1])]
+        within_run += gaps[0] + gaps[1]
         lines.append(f"| {n} | {a['train_sps']:,.0f} | {b['train_sps']:,.0f} | {ratio:+.1%} | {basis} | "
                      f"{spread:.1%} | {own} | {ms(reference_of(a))} / {ms(reference_of(b))} | "
-                     f"{again_text(a)} / {again_text(b)} |")
+                     f"{again_text(a)} / {again_text(b)} | {span(gaps[0])} / {span(gaps[1])} |")
     lines += ["", f"Predicted against the program's own steady-state figure in runs of about {args.own_seconds:g} s: "
                   "run 1 right after calibration A, run 2 right after calibration B (the same env steps); each "
                   "calibration's error is against the run made after it, A's also against the mean of both runs; "
@@ -319,7 +354,9 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
                    f"that calibration (worst {max(errors, default=float('nan')):.1%}; calibration A against the mean "
                    f"of both runs: worst {max(against_mean, default=float('nan')):.1%}); the two calibrations within "
                    f"{max(agree, default=float('nan')):.1%} of each other at every calibrated num_envs; the "
-                   f"program's own run 1 and run 2 within {max(repeat, default=float('nan')):.1%} of each other. "
+                   f"program's own run 1 and run 2 within {max(repeat, default=float('nan')):.1%} of each other; "
+                   f"advisor's samples against the program's own figure in the same longer run: "
+                   f"{sum(abs(g) <= 0.05 for g in within_run)} of {len(within_run)} within 5% ({span(within_run)}). "
                    f"CPU reference pass: calibration A {ms(calibration_ms[0])} ms, B {ms(calibration_ms[1])} ms (medians "
                    f"over their points), the program's runs {ms(min(run_ms, default=None))}-"
                    f"{ms(max(run_ms, default=None))} ms; of the predictions whose calibration and run had passes within "
