@@ -24,12 +24,16 @@ here = os.path.dirname(os.path.abspath(__file__))
 def limit(name):
     path = os.path.join(here, name)
     return int(open(path).read()) if os.path.exists(path) else None
+def bump(name):  # one more in the counter file, replaced whole so that a reader never sees it empty
+    counter = os.path.join(here, name)
+    count = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
+    with open(counter + ".tmp", "w") as f:
+        f.write(str(count))
+    os.replace(counter + ".tmp", counter)
+    return count
 hang, crash, jitter = limit("HANG"), limit("CRASH"), limit("JITTER")
 if jitter is not None:  # the run whose number is in the JITTER file starts a second late
-    counter = os.path.join(here, "runs.count")
-    count = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
-    with open(counter, "w") as f:
-        f.write(str(count))
+    count = bump("runs.count")
     if count == jitter:
         time.sleep(1.0)
 if crash is not None and n >= crash:
@@ -42,27 +46,18 @@ if hang is not None and n >= hang:
 rate = 1000.0
 slow = None
 if os.path.exists(os.path.join(here, "ALTERNATE")):
-    counter = os.path.join(here, "alternate.count")
-    count = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
-    with open(counter, "w") as f:
-        f.write(str(count))
+    count = bump("alternate.count")
     if count % 2 == 0:
         rate, slow = 600.0, os.path.join(here, "slow.now")
         open(slow, "w").close()
 if os.path.exists(os.path.join(here, "SLOW_FIRST")):
-    counter = os.path.join(here, "runs-%d.count" % n)
-    count = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
-    with open(counter, "w") as f:
-        f.write(str(count))
+    count = bump("runs-%d.count" % n)
     first = int(open(os.path.join(here, "SLOW_FIRST")).read())
-    if n == first and not [f for f in os.listdir(here) if f.startswith("runs-") and f != "runs-%d.count" % n]:
+    if n == first and not [f for f in os.listdir(here) if f.startswith("runs-") and f.endswith(".count") and f != "runs-%d.count" % n]:
         rate, slow = 600.0, os.path.join(here, "slow.now")
         open(slow, "w").close()
 if os.path.exists(os.path.join(here, "SLOW_RUNS")):
-    counter = os.path.join(here, "slow-runs.count")
-    count = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
-    with open(counter, "w") as f:
-        f.write(str(count))
+    count = bump("slow-runs.count")
     if count <= int(open(os.path.join(here, "SLOW_RUNS")).read()):
         rate, slow = 600.0, os.path.join(here, "slow.now")
         open(slow, "w").close()
