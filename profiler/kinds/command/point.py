@@ -19,9 +19,10 @@ by line as the output passes (lines longer than :data:`LINE_BYTES` are cut), its
 counting.
 
 Memory: the resident set of the command's process tree (the guard itself left out) is sampled
-every 50 ms (the tree's members found again every 0.5 s, :class:`ProcessTree`) and compared with the kernel's high-water mark of the largest process
-waited for; the hook's device peaks (JAX allocator, torch CUDA) come from the files it left,
-and where NVML sees a GPU, the tree's GPU memory is polled with the same 50 ms samples
+every 50 ms (the tree's members found again every 0.5 s, :class:`ProcessTree`) and compared with
+the kernel's high-water mark of the largest process waited for; the hook's device peaks (JAX
+allocator, torch CUDA) come from the files it left, and where NVML sees a GPU, the tree's GPU
+memory is polled with the same 50 ms samples
 (:mod:`profiler.kinds.command.nvml_memory`), the fallback when the hook reports no device peak.
 A command that exits with an error is an error, or out of memory when its output says so
 (:func:`profiler.child.looks_like_oom`).
@@ -143,12 +144,6 @@ def command_env(spec: dict[str, Any]) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join([str(HOOK_DIR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
-
-
-def tree_rss_bytes(pid: int, include_root: bool = True) -> int:
-    """Resident bytes of process ``pid`` (unless not ``include_root``) and all its descendants
-    (0 once they are gone)."""
-    return ProcessTree(pid, include_root).rss_bytes()
 
 
 class ProcessTree:
