@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import platform
 import subprocess
@@ -39,6 +40,13 @@ def machine() -> str:
     reporting = page_reporting()
     return (f"{hw.summary}, {hw.ram_bytes / 2**30:.0f} GiB RAM, Python {platform.python_version()}, "
             f"load average {load:.2f} at start" + (f"; {reporting}" if reporting else ""))
+
+
+def json_lines(path: Path) -> list[dict]:
+    """The JSON objects a file holds one per line (none where the file is missing); other lines skipped."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
 
 
 def write_result(name: str, title: str, body: str, path: Path | None = None) -> Path:

@@ -52,7 +52,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import write_result  # noqa: E402
+from benchmarks._common import json_lines, write_result  # noqa: E402
 
 PY = sys.executable
 #: advisor's sampler in this process, timing the reference loop beside the program's own runs.
@@ -151,7 +151,7 @@ def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[fl
     if proc.returncode != 0:
         return None, None, reference
     if program["own"] == "log":
-        line = json.loads(log.read_text().splitlines()[-1])
+        line = json_lines(log)[-1]
         return line["steady_sps"], line.get("halves_sps"), reference
     return (trainer(program["preset"]).steady_sps(proc.stdout, values),
             halves(trainer(program["preset"]).report_times(proc.stdout, values)), reference)
@@ -175,13 +175,6 @@ def same_run(point: dict, logged: list[dict]) -> list[float]:
     if len(own) != len(samples) or len(longs) != len(samples):
         return []
     return [sample / figure - 1 for sample, figure in zip(samples, own) if figure]
-
-
-def logged_lines(path: Path) -> list[dict]:
-    """The JSON lines a program logged during a calibration (none where it logs nothing)."""
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
 
 
 def span(gaps: list[float]) -> str:
@@ -272,7 +265,7 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
     first, second = ({p["num_envs"]: p for p in s["points"] if p["status"] == "ok"} for s in shown)
     waits = [sum(p.get("cpu_wait_s") or 0.0 for p in s["points"]) for s in shown]
     agree, within_run = [], []
-    logged = [logged_lines(work / f"{name}-calibration.jsonl") for name in names]
+    logged = [json_lines(work / f"{name}-calibration.jsonl") for name in names]
     lines = [f"## {program['name']}", "",
              f"Calibrated twice (`--num-envs {','.join(map(str, program['calibrate']))}`"
              f"{' --preset ' + program['preset'] if program['preset'] else ''}, {' '.join(options)}): "

@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import write_result  # noqa: E402
+from benchmarks._common import json_lines, write_result  # noqa: E402
 
 PY = sys.executable
 WAYS = ("direct", "environment", "point")
@@ -64,8 +64,8 @@ def programs(seconds: float) -> list[dict]:
 def own_figure(program: dict, stdout: str, log: Path) -> float | None:
     """The program's own steady-state env steps/s of the run just made."""
     if program["preset"] is None:
-        lines = log.read_text().splitlines() if log.exists() else []
-        return json.loads(lines[-1])["steady_sps"] if lines else None
+        lines = json_lines(log)
+        return lines[-1]["steady_sps"] if lines else None
     from profiler.trainers import trainer
 
     return trainer(program["preset"]).steady_sps(stdout, program["values"])

@@ -43,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._common import write_result  # noqa: E402
+from benchmarks._common import json_lines, write_result  # noqa: E402
 
 RAW = HERE / "results" / "reference_candidates"
 CANDIDATES = ("py", "pyf", "np", "mem", "l2", "torch", "mj")
@@ -176,8 +176,7 @@ def main() -> None:
     parser.add_argument("--reading", default="", help="a reading of the results, put at the top of the file")
     args = parser.parse_args()
     if args.summarise:
-        probe, trainer = ([json.loads(line) for line in Path(f).read_text().splitlines() if line.startswith("{")]
-                          for f in args.summarise)
+        probe, trainer = (json_lines(Path(f)) for f in args.summarise)
         print("\n".join(summary(probe, trainer[2:])))
         return
     seconds = 60.0 * args.minutes
@@ -194,7 +193,7 @@ def main() -> None:
         finally:
             child.kill()
     (RAW / "candidates.jsonl").write_text("".join(json.dumps(r) + "\n" for r in probe))
-    trainer = [json.loads(line) for line in (RAW / "trainer.jsonl").read_text().splitlines() if line.startswith("{")]
+    trainer = json_lines(RAW / "trainer.jsonl")
     trainer = trainer[2:]  # the first two iterations include the first call's set-up
     if len(trainer) < 3 or len(probe) < 3:
         sys.exit("too short a run to compare: give --minutes 1 or more")
