@@ -10,6 +10,7 @@ reports) and, later, features that follow a run's score (the episodic returns it
 from __future__ import annotations
 
 import abc
+import bisect
 from dataclasses import dataclass, field
 
 from profiler.errors import BadInput
@@ -72,14 +73,28 @@ class Trainer(abc.ABC):
     def steady_sps(self, text: str, values: dict[str, int]) -> float | None:
         """The program's own steady-state env steps/s from its output, where it prints enough to
         compute one (after its first iteration): the rate between its first and last report,
-        advisor's cross-check."""
+        advisor's cross-check. Where the output shows periodic evaluations (:meth:`evaluations`),
+        the rate between the two reports, at least half the run apart, whose window holds the
+        evaluations due over it most nearly (:func:`evaluation_window`): a window holding one more
+        or one fewer than due is faster or slower than the program trains for long."""
         times = self.report_times(text, values)
         if len(times) < 2:
             return None
-        (first_steps, first_s), (last_steps, last_s) = times[0], times[-1]
+        (first_steps, first_s), (last_steps, last_s) = evaluation_window(times, self.evaluations(text))
         if last_steps <= first_steps or last_s <= first_s:
             return None
         return (last_steps - first_steps) / (last_s - first_s)
+
+    def iteration_seen(self, text: str) -> int | None:
+        """The env steps of one iteration as the program's reports show them (the greatest common
+        divisor of the steps at each report, where it reports after every iteration and there are
+        two or more); ``None`` where they do not."""
+        return None
+
+    def evaluations(self, text: str) -> list[int]:
+        """The env steps at which the output says the program evaluated its policy, in order, where it
+        evaluates every so many steps and prints it (none by default)."""
+        return []
 
     def evaluation_period(self, argv: list[str] | tuple[str, ...], num_envs: int) -> int | None:
         """The env steps between the program's periodic evaluations at ``num_envs``, where it runs
@@ -126,3 +141,37 @@ def positive_int(preset: str, flag: str, value: str) -> int:
     if number < 1:
         raise BadInput(f"--preset {preset}: {flag} {value!r} in the command is not a positive integer")
     return number
+
+
+#: A window of the program's reports is kept for its steady figure only if it spans at least this
+#: share of the steps between the first and the last report.
+WINDOW_SHARE = 0.5
+
+
+def evaluation_window(times: list[tuple[float, float]], evaluated: list[int]) -> tuple[tuple[float, float],
+                                                                                       tuple[float, float]]:
+    """The two of ``times`` (``(env steps, seconds)`` at each report, in order) to take the program's
+    rate between. Without evaluations (``evaluated``: the env steps of each), the first and the last.
+    With them, every ``period`` env steps (the first one's step, or the gap between the first two),
+    the pair at least :data:`WINDOW_SHARE` of the whole span apart whose window holds the
+    evaluations due over it most nearly per env step (an evaluation at step ``e`` falls in the
+    window after the report at ``a`` and by the one at ``b`` when ``a < e <= b``; one too many over
+    ``n`` steps slows the rate as much as one evaluation's cost over ``n`` steps), the wider first."""
+    if not evaluated or len(times) < 3:
+        return times[0], times[-1]
+    period = evaluated[1] - evaluated[0] if len(evaluated) >= 2 else evaluated[0]
+    if period <= 0:
+        return times[0], times[-1]
+    whole = times[-1][0] - times[0][0]
+    steps = sorted(evaluated)
+    best: tuple[float, float, int, int] | None = None
+    for i, (a, _) in enumerate(times):
+        for j in range(len(times) - 1, i, -1):
+            b = times[j][0]
+            if b - a < WINDOW_SHARE * whole:
+                break
+            inside = bisect.bisect_right(steps, b) - bisect.bisect_right(steps, a)
+            score = (abs(inside - (b - a) / period) / (b - a), -(b - a))
+            if best is None or score < best[:2]:
+                best = (*score, i, j)
+    return (times[best[2]], times[best[3]]) if best is not None else (times[0], times[-1])

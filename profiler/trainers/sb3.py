@@ -13,11 +13,14 @@ train``), run unmodified.
 - Evaluation: every ``--eval-freq`` env steps (default 25,000; negative: none) the zoo's
   ``EvalCallback`` plays ``--eval-episodes`` episodes, counting ``eval_freq // n_envs`` calls of the
   vectorised env, so every ``(eval_freq // n_envs) * n_envs`` env steps; on HalfCheetah-v5 at 8 envs
-  about a tenth of the wall time.
+  about a tenth of the wall time, at 1 env about a fifth. It prints ``Eval num_timesteps=N, ...``
+  after each, which the program's own steady figure reads (an evaluation-aligned window of tables,
+  :func:`profiler.trainers.base.evaluation_window`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 from profiler.errors import BadInput
@@ -27,6 +30,8 @@ from profiler.trainers.scores import NUMBER, ScoreFormat
 HYPERPARAMS = ("-params", "--hyperparams")
 #: rl_zoo3.train's default ``--eval-freq`` (env steps).
 EVAL_FREQ = 25_000
+#: The line the zoo's ``EvalCallback`` prints after each evaluation (its default ``verbose=1``).
+EVAL_LINE = re.compile(r"^Eval num_timesteps=(\d+),", re.MULTILINE)
 ROW = re.compile(r"^\|\s*(?:[a-z_]+/)?\s*([A-Za-z_]+)\s*\|\s*([-+0-9.eE]+)\s*\|\s*$", re.MULTILINE)
 
 
@@ -108,6 +113,17 @@ class StableBaselines3(Trainer):
         so the last one counts every step collected."""
         rows = table_rows(text)
         return int(rows[-1]["total_timesteps"]) if rows else None
+
+    def iteration_seen(self, text: str) -> int | None:
+        """The zoo logs a table after every rollout (the preset refuses any other ``--log-interval``):
+        their ``total_timesteps`` are whole numbers of ``n_envs * n_steps``, the first of them one. (The
+        ``EvalCallback`` logs a table of its own, at the evaluation's step, without ``fps``.)"""
+        steps = [int(r["total_timesteps"]) for r in table_rows(text) if "fps" in r]  # not EvalCallback's
+        return math.gcd(*steps) if len(steps) >= 2 and all(s > 0 for s in steps) else None
+
+    def evaluations(self, text: str) -> list[int]:
+        """The steps of the zoo's ``EvalCallback`` lines (``Eval num_timesteps=25000, episode_reward=...``)."""
+        return [int(s) for s in EVAL_LINE.findall(text)]
 
     def report_times(self, text: str, values: dict[str, int]) -> list[tuple[float, float]]:
         """From the cumulative ``fps``: the table at ``total_timesteps`` T was logged ``T / fps``

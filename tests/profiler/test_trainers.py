@@ -127,6 +127,36 @@ def test_sb3_table_steady_rate_reads_fps_as_a_cumulative_average():
     assert trainer("sb3").steps_run(text, {}) == 6144
 
 
+def zoo_output(iteration: int, rate: float, period: int, cost_s: float, tables: int) -> str:
+    """rl_zoo3's output for a run training at ``rate`` env steps/s that evaluates every ``period`` env
+    steps for ``cost_s`` seconds: its tables (cumulative ``fps``, as integers) and its Eval lines."""
+    out, seconds, due = [], 0.0, period
+    for k in range(1, tables + 1):
+        steps = k * iteration
+        seconds += iteration / rate
+        while due <= steps:  # an evaluation inside this rollout, logged before its table
+            out.append(f"Eval num_timesteps={due}, episode_reward=-12.34 +/- 5.67")
+            seconds += cost_s
+            due += period
+        out.append(f"---\n| time/              |          |\n|    fps             | {int(steps / seconds)}     |\n"
+                   f"|    total_timesteps | {steps}     |\n---")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("iteration,tables", [(2048, 32), (2048, 45), (4096, 17), (16384, 9), (512, 400)])
+def test_sb3_steady_rate_holds_the_evaluations_due(iteration, tables):
+    """A run's own figure counts its evaluations as a long run does: one every 25,000 env steps, at 5 s each
+    over 20 s of training, is 1,000 env steps/s in the long run, whatever the run's length; the rate
+    between its first and last table is not, where they hold more or fewer than are due."""
+    text = zoo_output(iteration, 1250.0, 25_000, 5.0, tables)
+    t = trainer("sb3")
+    assert t.iteration_seen(text) == iteration and t.evaluations(text)[:2] == [25_000, 50_000]
+    assert t.steady_sps(text, {}) == pytest.approx(1000.0, rel=0.012)
+    without = "\n".join(line for line in text.splitlines() if not line.startswith("Eval"))
+    times = t.report_times(text, {})
+    assert t.steady_sps(without, {}) == pytest.approx((times[-1][0] - times[0][0]) / (times[-1][1] - times[0][1]))
+
+
 def installed_playground_trainer() -> Path | None:
     spec = importlib.util.find_spec("learning")
     path = Path(spec.submodule_search_locations[0]) / "train_jax_ppo.py" if spec and spec.submodule_search_locations else None
@@ -188,6 +218,7 @@ def test_the_sb3_evaluation_period_is_where_rl_zoo3_evaluates(tmp_path):
     evaluated = [int(s) for s in re.findall(r"Eval num_timesteps=(\d+)", proc.stdout)]
     ran = t.steps_run(proc.stdout, {})
     assert ran == 672 and evaluated == list(range(198, ran + 1, 198))
+    assert t.evaluations(proc.stdout) == evaluated and t.iteration_seen(proc.stdout) == 3 * 32
     # the zoo's own default, read from its argument parser's source, and the flag's other forms
     default = re.search(r'"--eval-freq",.*?default=(-?\d+)', inspect.getsource(rl_zoo3.train), re.S)
     assert default and t.evaluation_period(["rl_zoo3", "train"], 8) == int(default.group(1)) == 25_000

@@ -212,7 +212,8 @@ def hook_peaks(memory_dir: Path) -> dict[str, Any]:
 
 def output_figures(text: str, spec: dict[str, Any]) -> dict[str, Any]:
     """What the run's output says: ``printed_sps`` (``--sps-regex``), ``steps_run`` (``--steps-regex``,
-    else the preset's reading of its output) and ``program_sps`` (the preset's steady-state figure)."""
+    else the preset's reading of its output), ``program_sps`` (the preset's steady-state figure) and
+    ``iteration_seen`` (the env steps per iteration its reports show, where they do)."""
     found: dict[str, Any] = {}
     if spec.get("sps_regex"):
         found["printed_sps"] = printed_sps(text, spec["sps_regex"])
@@ -229,6 +230,7 @@ def output_figures(text: str, spec: dict[str, Any]) -> dict[str, Any]:
         found["steps_run"] = trainer.steps_run(text, values)
     if trainer is not None:
         found["program_sps"] = trainer.steady_sps(text, values)
+        found["iteration_seen"] = trainer.iteration_seen(text)
     return found
 
 

@@ -87,8 +87,10 @@ QUANTIZATION_FACTOR = 40.0
 #: never does, and is given up on at this many env steps.
 MAX_PROBE_STEPS = 2**31
 #: A longer run whose added evaluations (a program that evaluates every so many env steps) differ
-#: from the number due over its extra steps by more than this many is taken again, longer.
-EVAL_TOLERANCE = 0.25
+#: from the number due over its extra steps by more than this share of them (of one, where fewer
+#: than one is due) is taken again, longer: on rl_zoo3's HalfCheetah at 1 env an evaluation is about
+#: a fifth of the wall time, so this keeps its error under about 1% of the figure.
+EVAL_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def method_text(spec: CommandSweepSpec, accelerator: Accelerator) -> str:
         steps += "; where the output reports each run's steps, those"
     if w.preset and w.iteration == "reported" and trainer(w.preset).evaluation_period(w.argv, 1):
         steps += ("; the longer run taken again where its extra steps hold more or fewer of the program's periodic "
-                  f"evaluations than are due (by more than {EVAL_TOLERANCE:g})")
+                  f"evaluations than are due (by more than {EVAL_TOLERANCE:.0%} of them)")
     repeats = (f"; {spec.repeats} timing rounds per point, each later one a short and a longer run timed against "
                "each other and taken after every point's first, one round of each point in turn; env steps/s the "
                f"median of the rounds'; up to {max(2, spec.repeats)} more rounds where they differ by more than "
@@ -412,10 +414,11 @@ class CommandSweep(Sweep):
     def _aligned(self, m: _Measurement, cap: float, wall_short: float) -> int | None:
         """Where the preset knows the program's periodic evaluations (:meth:`Trainer.evaluation_period`)
         and the runs reported their steps: a longer run that adds the evaluations due over its
-        extra steps (within ``EVAL_TOLERANCE``), their cost being a staircase of its own beside the
-        iteration's (:func:`aligned_steps`), planned to take at most ``cap`` seconds more than the
-        short runs (``wall_short``) at the rate the last longer run gave. ``None`` where that run
-        adds them already, or none fits (the point's ``iteration_note`` says which)."""
+        extra steps (:func:`holds_due`), their cost being a staircase of its own beside the
+        iteration's (:func:`aligned_steps`, in whole iterations as the runs' output showed them),
+        planned to take at most ``cap`` seconds more than the short runs (``wall_short``) at the
+        rate the last longer run gave. ``None`` where that run adds them already, or none fits
+        (the point's ``iteration_note`` says which)."""
         w = self.spec.workload
         if not w.preset:
             return None
@@ -425,10 +428,12 @@ class CommandSweep(Sweep):
         if period is None or not ran or not shorts or not all(shorts) or ran <= shorts[0]:
             return None
         first = shorts[0]
-        if abs(evaluations_off(first, ran, period)) <= EVAL_TOLERANCE:
+        if holds_due(first, ran, period):
             return None
         rate = (ran - first) / max(m.runs[-1][1].result["wall_s"] - wall_short, 1e-9)
-        found = aligned_steps(first, ran, period, most=min(2 * ran, first + int(cap * rate)))
+        seen = [r.result.get("iteration_seen") for _steps, r, _role in m.runs]
+        found = aligned_steps(first, ran, period, most=min(2 * ran, first + int(cap * rate)),
+                              step=math.gcd(first, ran, *(s for s in seen if s)))
 
         def added(steps: int) -> str:
             count = steps // period - first // period
@@ -768,16 +773,21 @@ def evaluations_off(first: int, steps: int, period: int) -> float:
     return (steps // period - first // period) - (steps - first) / period
 
 
-def aligned_steps(first: int, ran: int, period: int, most: int) -> int | None:
-    """The fewest env steps past ``ran``, a whole number of the runs' iterations (``ran`` and
-    ``first`` are whole numbers of it, so their greatest common divisor is too) and at most
-    ``most``, whose extra steps over ``first`` hold the evaluations due within ``EVAL_TOLERANCE``;
-    ``None`` where none does."""
-    step = math.gcd(first, ran)
+def holds_due(first: int, steps: int, period: int) -> bool:
+    """Whether a run of ``steps`` env steps holds, over the ``first`` of a shorter one, the evaluations
+    due over its extra steps within :data:`EVAL_TOLERANCE` of them (of one, where fewer are due)."""
+    return abs(evaluations_off(first, steps, period)) <= EVAL_TOLERANCE * max(1.0, (steps - first) / period)
+
+
+def aligned_steps(first: int, ran: int, period: int, most: int, step: int | None = None) -> int | None:
+    """The fewest env steps past ``ran``, a whole number of ``step`` (the runs' iteration; by default
+    the greatest common divisor of ``ran`` and ``first``, both whole numbers of it) and at most
+    ``most``, whose extra steps over ``first`` hold the evaluations due (:func:`holds_due`); ``None``
+    where none does."""
+    step = step or math.gcd(first, ran)
     if step <= 0:
         return None
-    return next((c for c in range(ran + step, most + 1, step)
-                 if abs(evaluations_off(first, c, period)) <= EVAL_TOLERANCE), None)
+    return next((c for c in range(ran + step, most + 1, step) if holds_due(first, c, period)), None)
 
 
 class _RunFailed(Exception):
