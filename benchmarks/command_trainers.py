@@ -10,7 +10,8 @@ not counted as advisor's error; A is also compared with the mean of both runs, a
 two runs are apart shows the program's repeatability and the drift. The two calibrations' env
 steps/s at the same num_envs must agree within 5%. The program's own figure: CleanRL's ``SPS:``
 lines and rl_zoo3's ``time/fps`` table read as cumulative averages (rate between the first and
-the last report), the JAX script's own log.
+the last report; for rl_zoo3, between the two tables whose window holds its evaluations as due),
+the JAX script's own log.
 
 Beside every calibration point and every run of the program, the CPU's own speed: the median pass
 of advisor's fixed reference loop (``reference_ms``, :mod:`profiler.cpu_reference`; longer is
@@ -20,9 +21,10 @@ between them, which no calibration can foresee; the summary also counts the pred
 calibration and run had passes within 5% of each other. Like the calibrations (``calibrate
 command``'s ``--steady-wait``, 60 s), each run of the program first waits up to 60 s while that pass
 is more than 10% slower than the machine's steady pass, so that both sides are measured on a CPU
-at its steady speed where the host allows; a run of the program whose pass was still more than 10%
-slower is taken again (three runs at most, the one at the fastest pass kept); the section says how
-long the program's runs waited and how many were taken again.
+at its steady speed where the host allows; a run of the program whose pass was more than 5% from
+the median pass of the calibration before it is taken again (three runs at most, the one nearest
+kept), so that each prediction is held to the program on the CPU it was measured on; the section says
+how long the program's runs waited and how many were taken again.
 The machine's CPU record (``$ADVISOR_CPU_RECORD``, else the user's advisor home's) is kept across
 benchmark runs; the profiles go to a temporary advisor home, and a copy of each calibration's
 profile (every run's wall time, env steps, the program's own figure and the CPU's pass, and why a
@@ -61,8 +63,10 @@ PY = sys.executable
 SAMPLER = None
 #: Seconds the program's own runs waited for it, per program.
 OWN_WAITED: dict[str, float] = {}
-#: Runs of the program at most per evaluated num_envs, and how many were taken again (CPU slow), per program.
+#: Runs of the program at most per evaluated num_envs, taken again while the CPU's reference pass is
+#: further than this share from the calibration's, and how many were taken again, per program.
 OWN_TRIES = 3
+OWN_MATCH = 0.05
 OWN_RETAKEN: dict[str, int] = {}
 #: Where each calibration's profile is kept (``main`` sets it).
 KEPT = HERE / "results" / "command_trainers_profiles"
@@ -127,26 +131,23 @@ def halves(times: list[tuple[float, float]]) -> list[float] | None:
     return [(b[0] - a[0]) / (b[1] - a[1]) if b[1] > a[1] else float("nan") for a, b in parts]
 
 
-def own_figure(program: dict, num_envs: int, total: int, work: Path) -> tuple[float | None, list[float] | None,
-                                                                             float | None]:
-    """The program's own figure at ``num_envs`` (:func:`own_run`), on a CPU at its steady speed where the
-    host allows: a run whose reference pass was more than ``STEADY_SPREAD`` slower than the machine's
-    steady pass is taken again, up to ``OWN_TRIES`` runs in all, and the one at the fastest pass kept
-    (``OWN_RETAKEN`` counts the runs taken again), as advisor measures a point again that its CPU
-    slowed under."""
-    from profiler.cpu_reference import MachineSpeed, at_steady_speed
-
-    steady = MachineSpeed.load().steady_ms() if SAMPLER is not None else None
+def own_figure(program: dict, num_envs: int, total: int, work: Path,
+               match_ms: float | None) -> tuple[float | None, list[float] | None, float | None]:
+    """The program's own figure at ``num_envs`` (:func:`own_run`) on a CPU at the speed the calibration
+    before it met (``match_ms``, the median reference pass of its points): a run whose pass was more than
+    ``OWN_MATCH`` away from it is taken again, up to ``OWN_TRIES`` runs in all, and the one at the
+    nearest pass kept (``OWN_RETAKEN`` counts the runs taken again), so that a prediction is held to
+    the program on the machine it was measured on, not on the machine after a change of its speed."""
     tries = []
     for attempt in range(OWN_TRIES):
         tries.append(own_run(program, num_envs, total, work))
         reference = tries[-1][2]
-        if steady is None or reference is None or tries[-1][0] is None or at_steady_speed(reference, steady):
+        if match_ms is None or reference is None or tries[-1][0] is None or abs(reference / match_ms - 1) <= OWN_MATCH:
             break
         if attempt + 1 < OWN_TRIES:
             OWN_RETAKEN[program["name"]] = OWN_RETAKEN.get(program["name"], 0) + 1
     timed = [t for t in tries if t[0] is not None and t[2] is not None]
-    return min(timed, key=lambda t: t[2]) if timed else tries[-1]
+    return min(timed, key=lambda t: abs(t[2] / match_ms - 1)) if timed and match_ms else tries[-1]
 
 
 def own_run(program: dict, num_envs: int, total: int, work: Path) -> tuple[float | None, list[float] | None,
@@ -288,7 +289,9 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
         predicted.append(rows)
         for n in program["evaluate"]:
             lengths.setdefault(n, int(rows[n]["train_sps"] * args.own_seconds))
-        runs.append({n: own_figure(program, n, lengths[n], work) for n in program["evaluate"]})
+        passes = [reference_of(p) for p in profile["points"] if reference_of(p)]
+        match = statistics.median(passes) if passes else None
+        runs.append({n: own_figure(program, n, lengths[n], work, match) for n in program["evaluate"]})
     first, second = ({p["num_envs"]: p for p in s["points"] if p["status"] == "ok"} for s in shown)
     waits = [sum(p.get("cpu_wait_s") or 0.0 for p in s["points"]) for s in shown]
     agree, within_run = [], []
@@ -298,8 +301,8 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
              f"{' --preset ' + program['preset'] if program['preset'] else ''}, {' '.join(options)}): "
              f"{took[0]:.0f} s and {took[1]:.0f} s; their points' runs waited {waits[0]:.0f} s and {waits[1]:.0f} s "
              f"for a CPU in a slow spell, the program's own runs {OWN_WAITED.get(program['name'], 0.0):.0f} s, "
-             f"and {OWN_RETAKEN.get(program['name'], 0)} of the program's own runs were taken again (CPU slow while "
-             "they ran).", "",
+             f"and {OWN_RETAKEN.get(program['name'], 0)} of the program's own runs were taken again (a CPU reference "
+             f"pass more than {OWN_MATCH:.0%} from the calibration's).", "",
              "| num_envs | calibration A | calibration B | A/B | steps | A's repeats | program's own (A's runs) "
              "| reference pass A / B, ms | measured again A / B (first → second) | samples against the program's own "
              "figure in the same run, A / B |",
