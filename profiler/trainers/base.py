@@ -146,6 +146,8 @@ def positive_int(preset: str, flag: str, value: str) -> int:
 #: A window of the program's reports is kept for its steady figure only if it spans at least this
 #: share of the steps between the first and the last report.
 WINDOW_SHARE = 0.5
+#: Reports searched at most for that window (a long run's are thinned evenly).
+MAX_REPORTS = 400
 
 
 def evaluation_window(times: list[tuple[float, float]], evaluated: list[int]) -> tuple[tuple[float, float],
@@ -164,6 +166,8 @@ def evaluation_window(times: list[tuple[float, float]], evaluated: list[int]) ->
         return times[0], times[-1]
     whole = times[-1][0] - times[0][0]
     steps = sorted(evaluated)
+    if len(times) > MAX_REPORTS:  # a long run: every k-th report and the last, for a bounded search
+        times = times[:-1:-(-len(times) // MAX_REPORTS)] + [times[-1]]
     best: tuple[float, float, int, int] | None = None
     for i, (a, _) in enumerate(times):
         for j in range(len(times) - 1, i, -1):

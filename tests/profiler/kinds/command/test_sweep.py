@@ -85,7 +85,9 @@ def test_noisy_short_runs_never_plan_a_longer_run_past_half_the_timeout(tmp_path
     (point,) = profile.section("command").points
     assert point.status == "ok", point.error
     short_wall = (point.runs[0].wall_s + point.runs[1].wall_s) / 2
-    assert point.runs[1].wall_s - point.runs[0].wall_s > 0.5  # the injected second was seen
+    # the injected second was seen, unless the CPU's reference pass moved under the first measurement
+    # (a loaded machine) and the point was measured again at the same lengths, the second one kept
+    assert point.runs[1].wall_s - point.runs[0].wall_s > 0.5 or point.remeasured is not None
     # the plan, judged by the sleeper's known work (0.5 s plus 4000 env steps/s at 4 envs) rather than
     # by wall time, which a loaded machine stretches: without the cap it would be about 15 s
     assert 0.5 + point.runs[-1].total_timesteps / 4000 <= 0.75 * 8.0
