@@ -143,7 +143,7 @@ def zoo_output(iteration: int, rate: float, period: int, cost_s: float, tables: 
     return "\n".join(out)
 
 
-@pytest.mark.parametrize("iteration,tables", [(2048, 32), (2048, 45), (4096, 17), (16384, 9), (512, 400)])
+@pytest.mark.parametrize("iteration,tables", [(2048, 32), (2048, 45), (4096, 17), (16384, 9), (512, 400), (256, 4000)])
 def test_sb3_steady_rate_holds_the_evaluations_due(iteration, tables):
     """A run's own figure counts its evaluations as a long run does: one every 25,000 env steps, at 5 s each
     over 20 s of training, is 1,000 env steps/s in the long run, whatever the run's length; the rate
