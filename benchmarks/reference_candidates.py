@@ -20,8 +20,10 @@ thread CPU time:
 - ``mj``: MuJoCo's ``mj_step`` of HalfCheetah (µs per step).
 
 The trainer's mean iteration time and each candidate's median are taken over windows of 30, 60 and
-120 s; for each candidate, the correlation of the two (in logs), the candidate's own range, and the
-trainer's spread once divided by the candidate (what normalising by it would leave).
+120 s; for each candidate, the correlation of the two (in logs), the candidate's own range, the
+trainer's spread once divided by the candidate (what normalising by it would leave), the slope of the
+trainer's log on the candidate's (how many times the candidate's change the trainer's follows) and the
+spread left once that slope is taken out.
 
 Writes benchmarks/results/reference_candidates.md and the raw samples beside it.
 
@@ -159,12 +161,16 @@ def summary(probe: list[dict], trainer: list[dict]) -> list[str]:
                   f"The trainer's mean iteration time: {100 * (a[:, 0].max() / a[:, 0].min() - 1):.1f}% from fastest to "
                   f"slowest window, standard deviation {100 * log_t.std():.2f}% (of its log).", "",
                   "| candidate | correlation with the trainer's iteration time | candidate's own range | the trainer's "
-                  "standard deviation once divided by it |", "|---|---:|---:|---:|"]
+                  "standard deviation once divided by it | slope (the trainer's log on the candidate's) | the trainer's "
+                  "standard deviation once the slope is taken out |", "|---|---:|---:|---:|---:|---:|"]
         for i, name in enumerate(present(probe), 1):
             log_c = np.log(a[:, i])
             r = float(np.corrcoef(log_c, log_t)[0, 1])
             left = float((log_t - (log_c - log_c.mean())).std())
-            lines.append(f"| {name} | {r:+.2f} | {100 * (a[:, i].max() / a[:, i].min() - 1):.1f}% | {100 * left:.2f}% |")
+            slope = float(np.polyfit(log_c, log_t, 1)[0])
+            fitted = float((log_t - slope * log_c).std())
+            lines.append(f"| {name} | {r:+.2f} | {100 * (a[:, i].max() / a[:, i].min() - 1):.1f}% | {100 * left:.2f}% | "
+                         f"{slope:.2f} | {100 * fitted:.2f}% |")
     return lines
 
 
