@@ -159,13 +159,11 @@ def evaluation_window(times: list[tuple[float, float]], evaluated: list[int]) ->
     evaluations due over it most nearly per env step (an evaluation at step ``e`` falls in the
     window after the report at ``a`` and by the one at ``b`` when ``a < e <= b``; one too many over
     ``n`` steps slows the rate as much as one evaluation's cost over ``n`` steps), the wider first."""
-    if not evaluated or len(times) < 3:
-        return times[0], times[-1]
-    period = evaluated[1] - evaluated[0] if len(evaluated) >= 2 else evaluated[0]
-    if period <= 0:
+    steps = sorted(evaluated)
+    period = steps[1] - steps[0] if len(steps) >= 2 else steps[0] if steps else 0
+    if period <= 0 or len(times) < 3:
         return times[0], times[-1]
     whole = times[-1][0] - times[0][0]
-    steps = sorted(evaluated)
     if len(times) > MAX_REPORTS:  # a long run: every k-th report and the last, for a bounded search
         times = times[:-1:-(-len(times) // MAX_REPORTS)] + [times[-1]]
     best: tuple[float, float, int, int] | None = None
