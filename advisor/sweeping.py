@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from advisor.console import err, out, print_json, sigterm_as_interrupt
 from advisor.errors import AdvisorError, CalibrationInterrupted, ProfileFormatError
-from profiler.contention import section_speed_note
+from profiler.contention import section_speed_notes
 from profiler.serde import to_jsonable
 from profiler.store import advisor_home, load_profile_file, profile_path
 
@@ -171,8 +171,7 @@ def show_saved(profile: Any, kind: str, profile_name: str, json_output: bool, ta
     if not json_output:
         for line in extra() if extra is not None else ():
             out.print(line)
-        speed = section_speed_note(section)
-        if speed:
+        for speed in section_speed_notes(section):
             out.print(f"note: {speed}")
         out.print(f"next: {next_hint}")
     return 0

@@ -23,7 +23,7 @@ from models.memory import PeakMemoryModel, XlaOverheadModel
 from models.memory_envs import EnvsPeakBound, XlaAlongEnvs
 from models.stats import at_measurement
 from models.throughput import TrainThroughputModel
-from profiler.contention import contention_note, speed_note
+from profiler.contention import fit_notes
 
 
 def xla_memory_model(memory_source: str, platform: str | None = None) -> PeakMemoryModel | XlaOverheadModel:
@@ -207,7 +207,7 @@ def fit_vectorised(section: Any) -> VectorCurves:
         notes.append("peak memory needs two or more measured num_envs")
     records = [(f"num_envs {p.num_envs}", getattr(p, "contention", None)) for p in ok]
     if throughput is not None:
-        notes.extend(note for note in (contention_note(records), speed_note(records)) if note)
+        notes.extend(fit_notes(records))
     compile_s, compile_range, compile_basis, compile_note = training_compile(section)
     if compile_note:
         notes.append(compile_note)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.scaling import RunnerScalingModel
-from profiler.contention import contention_note, speed_note
+from profiler.contention import fit_notes
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,6 @@ def fit_workers(section: Any) -> WorkerCurves:
         notes.append("speedup and efficiency need a point at 1 env per runner")
     records = [(p.label, getattr(p, "contention", None)) for p in ok]
     if model is not None:
-        notes.extend(note for note in (contention_note(records), speed_note(records)) if note)
+        notes.extend(fit_notes(records))
     startups = [p.startup_s for p in ok if p.startup_s is not None]
     return WorkerCurves(section, model, statistics.median(startups) if startups else None, tuple(notes))

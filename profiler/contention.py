@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from profiler.cpu_reference import cpu_speed_note
+from profiler.cpu_reference import cpu_speed_note, slow_spell_note
 
 #: Other processes' mean CPU use (cores) above which a point counts as contended.
 CONTENDED_CPU_CORES = 0.25
@@ -47,7 +47,10 @@ class Contention:
     included); both are ``None`` off a GPU. ``threshold_cpu_cores`` is the threshold the point
     was judged by. ``reference_ms`` is the median thread CPU time (ms) of the fixed reference
     loop's passes timed over the window (:mod:`profiler.cpu_reference`): the CPU's own speed,
-    longer when it ran slower; ``None`` in records from before advisor timed it."""
+    longer when it ran slower; ``None`` in records from before advisor timed it. ``steady_ms`` is
+    this machine's steady pass when the point was timed (the fastest tenth of its past runs'
+    passes, :class:`~profiler.cpu_reference.MachineSpeed`), ``None`` without a record or before
+    advisor kept it."""
 
     other_cpu_cores: float
     other_cpu_cores_before: float | None = None
@@ -59,10 +62,11 @@ class Contention:
     gpu_util_percent: float | None = None
     threshold_cpu_cores: float = CONTENDED_CPU_CORES
     reference_ms: float | None = None
+    steady_ms: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("other_cpu_cores", "other_cpu_cores_before", "window_s", "load_avg_1m", "gpu_util_percent",
-                     "threshold_cpu_cores", "reference_ms"):
+                     "threshold_cpu_cores", "reference_ms", "steady_ms"):
             value = getattr(self, name)
             if value is not None and (not math.isfinite(value) or value < 0 or value > 1e6):
                 raise ValueError(f"{name} must be a non-negative number, got {value!r}")
@@ -109,12 +113,32 @@ def speed_note(points: list[tuple[str, Contention | None]]) -> str | None:
     return cpu_speed_note([(label, c.reference_ms if c is not None else None) for label, c in points])
 
 
+def slow_spell(points: list[tuple[str, Contention | None]]) -> str | None:
+    """One note line when the points of a fit were timed, at their median, in a slow spell of the
+    CPU against this machine's steady pass (:func:`profiler.cpu_reference.slow_spell_note`)."""
+    return slow_spell_note([(label, c.reference_ms, c.steady_ms) if c is not None else (label, None, None)
+                            for label, c in points])
+
+
 def section_records(section) -> list[tuple[str, Contention | None]]:
     """Label and contention record of each measured point of a profile section."""
     return [(getattr(p, "label", None) or f"num_envs {p.key}", getattr(p, "contention", None))
             for p in section.ok_points]
 
 
-def section_speed_note(section) -> str | None:
-    """:func:`speed_note` over a profile section's measured points."""
-    return speed_note(section_records(section))
+def cpu_speed_notes(points: list[tuple[str, Contention | None]]) -> list[str]:
+    """The CPU-speed notes of a fit's points: its speed changed between them (:func:`speed_note`),
+    and they fell in a slow spell together (:func:`slow_spell`)."""
+    return [note for note in (speed_note(points), slow_spell(points)) if note]
+
+
+def fit_notes(points: list[tuple[str, Contention | None]]) -> list[str]:
+    """Every note a throughput fit carries about how its points were timed: other processes
+    (:func:`contention_note`) and the CPU's own speed (:func:`cpu_speed_notes`)."""
+    busy = contention_note(points)
+    return ([busy] if busy else []) + cpu_speed_notes(points)
+
+
+def section_speed_notes(section) -> list[str]:
+    """:func:`cpu_speed_notes` over a profile section's measured points."""
+    return cpu_speed_notes(section_records(section))

@@ -29,6 +29,8 @@ core count and Python, whose interpreter sets the loop's cost). Its fastest tent
 machine's *steady* pass; a sweep that allows it waits, before each run, while the CPU's recent
 passes are more than :data:`STEADY_SPREAD` slower than that (:func:`wait_steady`), so that a slow
 spell of the host is waited out instead of measured, up to a limit after which it measures anyway.
+Each judged point keeps the steady pass it was judged against, so a sweep measured wholly in a slow
+spell, whose points agree with each other, is still said to be slow (:func:`slow_spell_note`).
 """
 
 from __future__ import annotations
@@ -93,6 +95,30 @@ def cpu_speed_note(points: list[tuple[str, float | None]]) -> str | None:
             f"{fast[0]}), which no other process here explains: a shared, virtual or power-limited host; where the "
             "program's speed rests on this CPU, figures measured here repeat to about that and not better, so "
             "calibrate again when it is steady (advisor doctor times the loop) or on a dedicated machine")
+
+
+def slow_spell_note(points: list[tuple[str, float | None, float | None]]) -> str | None:
+    """One note line when the points of a fit (``points``: label, ``reference_ms`` and the
+    machine's steady pass when it was timed, ``steady_ms``, of each) were timed, at their median,
+    on a CPU more than :data:`STEADY_SPREAD` slower than this machine's steady pass, else ``None``.
+
+    A calibration that falls wholly in a slow spell of the host has no faster point among its own
+    to compare with, so :func:`cpu_speed_note` stays silent; this machine's record of past runs
+    (:class:`MachineSpeed`) still shows the CPU's usual speed."""
+    timed = [(ms, steady) for _label, ms, steady in points if ms and steady]
+    if not timed:
+        return None
+    change = statistics.median(ms / steady for ms, steady in timed) - 1.0
+    if change <= STEADY_SPREAD:
+        return None
+    ms = statistics.median(ms for ms, _steady in timed)
+    steady = statistics.median(steady for _ms, steady in timed)
+    return (f"the CPU itself ran {change:.0%} slower than its steady speed here while this was measured "
+            f"({ms:.2f} ms per pass of a fixed reference loop timed beside each run at the median point, against "
+            f"{steady:.2f} ms, the fastest tenth of this machine's past runs): a slow spell of the host, shared by "
+            "the points, so the curve keeps its shape but its figures are this hour's, and a program that rests on "
+            "the CPU may run faster once the spell passes, by more than the loop's change (docs/measuring.md); "
+            "calibrate again when it is steady (advisor doctor times the loop) before trusting times to target")
 
 
 def steadiness(seconds: float = 2.0, chunk_s: float = 0.25) -> list[float]:

@@ -114,6 +114,8 @@ class MeasuringSession:
             steady = self.speed.steady_ms()
             if steady is None or at_steady_speed(contention.reference_ms, steady):
                 self.gave_up = False
+            if steady is not None:
+                contention = dataclasses.replace(contention, steady_ms=round(steady, 4))
             self.speed.add(contention.reference_ms)
         return contention
 

@@ -9,7 +9,7 @@ import typer
 
 from advisor import catalog, kinds
 from advisor.console import out, print_json
-from profiler.contention import contention_note, section_records, section_speed_note
+from profiler.contention import contention_note, section_records, section_speed_notes
 
 
 def validate(
@@ -34,14 +34,14 @@ def validate(
     present = kinds.in_profile(loaded, None if only is None else [only])
     results = [(kind, kind.validate(loaded.section(kind.name))) for kind in present]
     marked = {kind.name: contended(loaded.section(kind.name)) for kind, validations in results if validations}
-    speed = {kind.name: section_speed_note(loaded.section(kind.name)) for kind, validations in results if validations}
+    speed = {kind.name: section_speed_notes(loaded.section(kind.name)) for kind, validations in results if validations}
     verified = {kind.name: (kind, kind.verified_runs(loaded.section(kind.name))) for kind in present}
     verified = {name: (kind, runs) for name, (kind, runs) in verified.items() if runs}
     if json_output:
         print_json({"profile": loaded.name, "curves": [
             {"kind": kind.name, **kind.validation_json(v)} for kind, validations in results for v in validations],
             "contended": {name: {"points": points, "note": text} for name, (points, text) in marked.items()},
-            "cpu_speed": {name: text for name, text in speed.items() if text},
+            "cpu_speed": {name: notes for name, notes in speed.items() if notes},
             "verified_runs": {name: [kind.verified_json(r) for r in runs] for name, (kind, runs) in verified.items()}})
         return 0
     out.print(f"profile: [bold]{loaded.name}[/bold] ({note})")
@@ -56,8 +56,8 @@ def validate(
             out.print(summary)
         if marked.get(kind.name, (None, None))[1]:
             out.print(f"note: {marked[kind.name][1]}")
-        if speed.get(kind.name):
-            out.print(f"note: {speed[kind.name]}")
+        for line in speed.get(kind.name, ()):
+            out.print(f"note: {line}")
     for kind, runs in verified.values():
         out.print(kind.verified_table(runs))
     return 0

@@ -14,6 +14,7 @@ from advisor.units import format_bytes, format_duration, format_range, parse_int
 from advisor.vectorised import measured_cell
 from advisor.workload import RecommendRequest
 from models.num_envs_curves import fit_vectorised
+from profiler.contention import section_speed_notes
 from profiler.profile import Profile
 from profiler.serde import to_jsonable
 
@@ -64,6 +65,9 @@ def predict(loaded, name: str, *, num_envs: str) -> Answer:
     if section is None:
         raise BadInput(f"profile {name!r} has no command measurements; use one that does (see 'advisor profile list')")
     rows = predict_rows(fit_vectorised(section), list(values))
+    # the CPU's speed while the points were timed, when it moved between them or sat in a slow
+    # spell throughout: the rows are this hour's figures
+    speed = tuple(section_speed_notes(section))
 
     def table():
         table = new_table(f"{name}: predictions for its command",
@@ -78,4 +82,4 @@ def predict(loaded, name: str, *, num_envs: str) -> Answer:
                           "yes" if r["extrapolated"] else "no")
         return [table]
 
-    return Answer(rows, head=table)
+    return Answer(rows, head=table, warnings=speed)

@@ -372,6 +372,16 @@ def test_a_wait_that_runs_out_measures_anyway_and_the_next_runs_do_not_wait(tmp_
     messages = [e.message for e in events if e.phase == "measure"]
     assert sum("waiting up to 1 s" in m for m in messages) == 1
     assert any(m.startswith("the CPU is still 50% slow after 1 s; measuring anyway") for m in messages)
+    # the points agree with each other, so only the machine's record shows the spell; the profile
+    # keeps each point's steady pass beside its own, and the fit says the figures are this hour's
+    from profiler.contention import section_speed_notes
+
+    assert [(p.contention.reference_ms, p.contention.steady_ms) for p in (four, eight)] == [(3.0, 2.0)] * 2
+    [note] = section_speed_notes(profile.section("command"))
+    assert note.startswith("the CPU itself ran 50% slower than its steady speed here") and "3.00 ms" in note
+    predicted = run_cli("predict", "--profile", "sleeper", "--num-envs", "4,8")
+    assert predicted.returncode == 0, predicted.stderr
+    assert "warning: the CPU itself ran 50% slower than its steady speed here" in " ".join(predicted.stderr.split())
 
 
 def test_without_a_steady_wait_runs_start_at_once(tmp_path, monkeypatch, advisor_home):
