@@ -138,47 +138,44 @@ def slowed(profile, kind: str, fast_ms: float, slow_ms: float):
     return profile.with_section(kind, dataclasses.replace(section, points=points))
 
 
+def said_everywhere(profile, name: str, said: str) -> None:
+    """``profile`` saved as ``name``: validate (text and JSON) and recommend each carry a note with ``said``."""
+    profile = dataclasses.replace(profile, name=name, source="calibrated")
+    path = profile_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_profile(profile, path)
+    validate = run_cli("validate", "--profile", name)
+    assert validate.returncode == 0, validate.stderr
+    assert f"note: {said}" in " ".join(validate.stdout.split())
+    data = json.loads(run_cli("validate", "--profile", name, "--json").stdout)
+    [spoken] = data["cpu_speed"]["mjx"]
+    assert said in spoken
+    rec = json.loads(run_cli("recommend", "--profile", name, "--target", "10M", "--json").stdout)
+    assert any(said in n for n in rec["notes"])
+
+
 def test_fits_validate_and_recommend_say_when_the_cpu_slowed(advisor_home):
     shipped = catalog.load_shipped("epyc-2core-cpu-humanoid")
     assert not any("CPU itself" in n for n in fit_mjx(slowed(shipped, "mjx", 2.0, 2.1).section("mjx")).notes)
-    profile = dataclasses.replace(slowed(shipped, "mjx", 2.0, 2.7), name="slowed", source="calibrated")
+    profile = slowed(shipped, "mjx", 2.0, 2.7)
     [note] = [n for n in fit_mjx(profile.section("mjx")).notes if "CPU itself" in n]
     assert "35% slower" in note
-    path = profile_path("slowed")
-    path.parent.mkdir(parents=True)
-    save_profile(profile, path)
-    validate = run_cli("validate", "--profile", "slowed")
-    assert validate.returncode == 0, validate.stderr
-    assert "CPU itself ran up to 35% slower" in " ".join(validate.stdout.split())
-    data = json.loads(run_cli("validate", "--profile", "slowed", "--json").stdout)
-    [speed] = data["cpu_speed"]["mjx"]
-    assert "35% slower" in speed
-    rec = json.loads(run_cli("recommend", "--profile", "slowed", "--target", "10M", "--json").stdout)
-    assert any("CPU itself" in n for n in rec["notes"])
+    said_everywhere(profile, "slowed", "the CPU itself ran up to 35% slower")
 
 
 def test_fits_validate_and_recommend_say_when_the_whole_sweep_ran_in_a_slow_spell(advisor_home):
     shipped = catalog.load_shipped("epyc-2core-cpu-humanoid")
     section = shipped.section("mjx")
-    spell = dataclasses.replace(section, points=tuple(dataclasses.replace(p, contention=at(2.6, 2.0))
-                                                       for p in section.points))
-    steady = dataclasses.replace(section, points=tuple(dataclasses.replace(p, contention=at(2.1, 2.0))
-                                                        for p in section.points))
-    assert not any("steady speed" in n for n in fit_mjx(steady).notes)
-    [note] = [n for n in fit_mjx(spell).notes if "CPU itself" in n]
+
+    def every_point(ms: float, steady: float):
+        return dataclasses.replace(section, points=tuple(dataclasses.replace(p, contention=at(ms, steady))
+                                                         for p in section.points))
+
+    assert not any("CPU itself" in n for n in fit_mjx(every_point(2.1, 2.0)).notes)
+    [note] = [n for n in fit_mjx(every_point(2.6, 2.0)).notes if "CPU itself" in n]
     assert note.startswith("the CPU itself ran 30% slower than its steady speed here")
-    profile = dataclasses.replace(shipped.with_section("mjx", spell), name="spell", source="calibrated")
-    path = profile_path("spell")
-    path.parent.mkdir(parents=True)
-    save_profile(profile, path)
-    validate = run_cli("validate", "--profile", "spell")
-    assert validate.returncode == 0, validate.stderr
-    assert "note: the CPU itself ran 30% slower than its steady speed here" in " ".join(validate.stdout.split())
-    data = json.loads(run_cli("validate", "--profile", "spell", "--json").stdout)
-    [spoken] = data["cpu_speed"]["mjx"]
-    assert spoken.startswith("the CPU itself ran 30% slower than its steady speed here")
-    rec = json.loads(run_cli("recommend", "--profile", "spell", "--target", "10M", "--json").stdout)
-    assert any("30% slower than its steady speed" in n for n in rec["notes"])
+    said_everywhere(shipped.with_section("mjx", every_point(2.6, 2.0)), "spell",
+                    "the CPU itself ran 30% slower than its steady speed here")
 
 
 def test_doctor_times_the_cpu_and_warns_when_its_speed_changes():
