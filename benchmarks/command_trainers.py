@@ -214,6 +214,13 @@ def reference_of(point: dict | None) -> float | None:
     return ((point or {}).get("contention") or {}).get("reference_ms")
 
 
+def cpu_notes(name: str, env: dict) -> list[str]:
+    """advisor's own notes on the CPU's speed while calibration ``name`` ran (``validate --json``'s
+    ``cpu_speed``: its speed changed between the points, or they fell in a slow spell together)."""
+    done = advisor("validate", "--profile", name, "--json", env=env)
+    return json.loads(done.stdout).get("cpu_speed", {}).get("command", []) if done.returncode == 0 else []
+
+
 def again_text(point: dict) -> str:
     """A calibration point's two measurements where advisor measured it again, else ``-``."""
     found = point.get("remeasured_sps") or ()
@@ -366,6 +373,10 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
                      f"{'-' if not own1 else f'{own1:,.0f}'} | {pct(a_err)} | {b_row['train_sps']:,.0f} | "
                      f"{'-' if not own2 else f'{own2:,.0f}'} | {pct(b_err)} | {pct(apart)} | {pct(mean_err)} | "
                      f"{halves_text} | {ms(ref1)} / {ms(ref2)} |")
+    spoken = [cpu_notes(name, env) for name in names]
+    lines += ["", "advisor's own notes on the CPU's speed while each calibration ran (`validate --json`'s "
+                  "`cpu_speed`): " + "; ".join(f"{which}: {' / '.join(notes) if notes else 'none'}"
+                                               for which, notes in zip("AB", spoken))]
     # the points advisor measured again (the CPU ran slow while they were first timed): each of the two
     # figures against the program's own run after that calibration, where it ran at that size
     again = [(p["remeasured_sps"], runs[i][p["num_envs"]][0]) for i, profile in enumerate(shown)
@@ -386,7 +397,8 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
                    f"over their points), the program's runs {ms(min(run_ms, default=None))}-"
                    f"{ms(max(run_ms, default=None))} ms; of the predictions whose calibration and run had passes within "
                    f"5% of each other, {sum(e <= 0.05 for e in steady_errors)} of {len(steady_errors)} within 5%. "
-                   f"Points measured again (CPU slow while first timed): {remeasured}"
+                   f"advisor noted the CPU's speed for calibration A: {'yes' if spoken[0] else 'no'}, B: "
+                   f"{'yes' if spoken[1] else 'no'}. Points measured again (CPU slow while first timed): {remeasured}"
                    + ("; where the program ran at that size, first and second measurement against its own figure: "
                       + ", ".join(f"{x:+.1%} → {y:+.1%}" for x, y in judged) if judged else "") + ".")
     return "\n".join(lines)
