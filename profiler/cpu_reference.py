@@ -25,8 +25,8 @@ streams memory, so a steady pass does not prove a steady machine.
 
 Every judged run's median pass is also kept per machine (:class:`MachineSpeed`, in
 ``<advisor home>/cpu_speed.json`` or ``$ADVISOR_CPU_RECORD``: one list per CPU model, host name,
-core count and Python, whose interpreter sets the loop's cost). Its fastest tenth is the
-machine's *steady* pass; a sweep that allows it waits, before each run, while the CPU's recent
+core count and Python, whose interpreter sets the loop's cost, of the last :data:`WINDOW_DAYS`).
+Its fastest tenth is the machine's *steady* pass; a sweep that allows it waits, before each run, while the CPU's recent
 passes are more than :data:`STEADY_SPREAD` slower than that (:func:`wait_steady`), so that a slow
 spell of the host is waited out instead of measured, up to a limit after which it measures anyway.
 Each judged point keeps the steady pass it was judged against, so a sweep measured wholly in a slow
@@ -51,10 +51,14 @@ STEADY_SPREAD = 0.10
 #: How long one run waits, at most, for the CPU to come back to its steady speed (s): the slow
 #: spells of advisor's development VM lasted one to a few minutes.
 STEADY_WAIT_S = 60.0
-#: Median passes kept per machine, newest last ...
-HISTORY = 200
+#: Median passes kept per machine, newest last: those of the last :data:`WINDOW_DAYS` ...
+WINDOW_DAYS = 30.0
+#: ... at most this many (a few calibrations a day for the whole window) ...
+HISTORY = 2000
 #: ... and the share of them, fastest first, whose slowest is the steady pass (robust to the odd
-#: fast outlier; reachable as long as a tenth of the runs here met a steady CPU).
+#: fast outlier; reachable as long as a tenth of the window's runs met a steady CPU). A window of
+#: days and not of runs, since a night of benchmarks on advisor's development VM, all in one slow
+#: spell, filled a record of the newest 200 runs and moved its steady pass from about 1.48 to 1.68 ms.
 STEADY_QUANTILE = 0.1
 
 
@@ -149,11 +153,16 @@ def machine_key() -> str:
 class MachineSpeed:
     """This machine's median reference passes (ms) as its past runs saw them, oldest first, and its
     steady pass (:meth:`steady_ms`); :meth:`add` keeps a new one, :meth:`save` merges the new ones
-    into the file (other sweeps may have added theirs meanwhile)."""
+    into the file (other sweeps may have added theirs meanwhile).
 
-    def __init__(self, path: Path, key: str, passes: list[float]):
+    The file keeps each pass with the time it was taken (``[ms, unix seconds]``); a pass older than
+    :data:`WINDOW_DAYS` is dropped, one kept without a time (a record of an older advisor) is kept
+    until :data:`HISTORY` newer ones push it out."""
+
+    def __init__(self, path: Path, key: str, passes: list[float], times: list[float | None] | None = None):
         self.path, self.key, self.passes = path, key, list(passes)
-        self.new: list[float] = []
+        self.times = list(times) if times is not None else [None] * len(self.passes)
+        self.new: list[tuple[float, float]] = []
 
     @classmethod
     def load(cls, home: Path | None = None) -> "MachineSpeed":
@@ -164,41 +173,64 @@ class MachineSpeed:
         shared = os.environ.get("ADVISOR_CPU_RECORD")
         path = home / "cpu_speed.json" if home else Path(shared) if shared else advisor_home() / "cpu_speed.json"
         key = machine_key()
-        return cls(path, key, _read(path).get(key, []))
+        entries = _read(path).get(key, [])
+        return cls(path, key, [ms for ms, _ in entries], [at for _, at in entries])
 
     def steady_ms(self) -> float | None:
         """The steady pass (ms): the :data:`STEADY_QUANTILE` of the kept passes, fastest first
         (the fastest while fewer than ten are kept); ``None`` without any."""
-        passes = sorted(self.passes + self.new)
+        passes = sorted(self.passes + [ms for ms, _ in self.new])
         return passes[int(STEADY_QUANTILE * (len(passes) - 1))] if passes else None
 
-    def add(self, ms: float) -> None:
+    def add(self, ms: float, at: float | None = None) -> None:
+        """Keep a pass of ``ms`` taken at ``at`` (unix seconds; now if not given)."""
         if ms > 0 and ms == ms:  # a real, positive pass only
-            self.new.append(float(ms))
+            self.new.append((float(ms), time.time() if at is None else float(at)))
 
     def save(self) -> None:
-        """Add the new passes to the file's list for this machine (the newest :data:`HISTORY`)."""
+        """Add the new passes to the file's list for this machine (those of the last
+        :data:`WINDOW_DAYS`, the newest :data:`HISTORY` of them)."""
         if not self.new:
             return
         data = _read(self.path)
-        data[self.key] = (data.get(self.key, []) + self.new)[-HISTORY:]
+        kept = _recent(data.get(self.key, []) + self.new)
+        data[self.key] = kept
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1))
+        tmp.write_text(json.dumps({k: [[ms, at] if at is not None else ms for ms, at in v] for k, v in data.items()},
+                                  indent=None, separators=(",", ":")))
         os.replace(tmp, self.path)
-        self.passes, self.new = data[self.key], []
+        self.passes, self.times, self.new = [ms for ms, _ in kept], [at for _, at in kept], []
 
 
-def _read(path: Path) -> dict[str, list[float]]:
-    """The file's lists (an unreadable or foreign file counts as empty: it is only a record)."""
+def _recent(entries: list[tuple[float, float | None]], now: float | None = None) -> list[tuple[float, float | None]]:
+    """``entries`` (oldest first) less those older than :data:`WINDOW_DAYS`, the newest :data:`HISTORY`."""
+    since = (time.time() if now is None else now) - WINDOW_DAYS * 86400.0
+    return [(ms, at) for ms, at in entries if at is None or at >= since][-HISTORY:]
+
+
+def _read(path: Path) -> dict[str, list[tuple[float, float | None]]]:
+    """The file's lists of ``(ms, unix seconds or None)``, the window's only (an unreadable or
+    foreign file, or entry, counts as empty: it is only a record)."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
         return {}
-    return {k: [float(x) for x in v if isinstance(x, (int, float)) and x > 0]
+    return {k: _recent([e for e in map(_entry, v) if e is not None])
             for k, v in data.items() if isinstance(k, str) and isinstance(v, list)}
+
+
+def _entry(item: object) -> tuple[float, float | None] | None:
+    """One kept pass: ``ms`` (an older advisor's record) or ``[ms, unix seconds]``."""
+    number = (int, float)
+    if isinstance(item, number) and not isinstance(item, bool) and item > 0:
+        return float(item), None
+    if (isinstance(item, list) and len(item) == 2 and all(isinstance(x, number) and not isinstance(x, bool) for x in item)
+            and item[0] > 0):
+        return float(item[0]), float(item[1])
+    return None
 
 
 def wait_steady(recent: Callable[[], float | None], steady_ms: float, limit_s: float, *, poll_s: float = 1.0,

@@ -217,6 +217,36 @@ def test_the_machine_record_keeps_its_newest_passes_and_its_steady_pass_is_the_f
     assert MachineSpeed.load(tmp_path).steady_ms() is None  # a damaged record counts as empty
 
 
+def test_the_record_keeps_a_month_of_passes_so_a_night_in_one_slow_spell_does_not_become_the_steady_pass(tmp_path):
+    import json
+    import time
+
+    from profiler.cpu_reference import WINDOW_DAYS, MachineSpeed
+
+    now = time.time()
+    path = tmp_path / "cpu_speed.json"
+    from profiler.cpu_reference import machine_key
+
+    # a record an older advisor wrote (no times) is read, and kept until newer passes push it out
+    path.write_text(json.dumps({machine_key(): [1.5, 1.45], "other machine": [9.0, "x", True, -1.0]}))
+    legacy = MachineSpeed.load(tmp_path)
+    assert legacy.passes == [1.5, 1.45] and legacy.times == [None, None]
+    speed = legacy
+    speed.add(1.4, at=now - (WINDOW_DAYS + 1) * 86400)  # older than the window: dropped
+    for i in range(300):  # a week of steady runs ...
+        speed.add(1.45 + (i % 5) / 100, at=now - 7 * 86400 + i)
+    for i in range(250):  # ... then a night of benchmarks, all in a slow spell
+        speed.add(1.75 + (i % 5) / 100, at=now - 3600 + i)
+    speed.save()
+    record = MachineSpeed.load(tmp_path)
+    assert len(record.passes) == 2 + 300 + 250 and 1.4 not in record.passes
+    assert record.steady_ms() <= 1.48  # the night did not become the machine's usual speed
+    assert record.times[-1] == pytest.approx(now - 3600 + 249) and record.times[0] is None
+    saved = json.loads(path.read_text())
+    assert saved["other machine"] == [9.0]  # another machine's list is kept, its foreign entries not
+    assert saved[machine_key()][0] == 1.5 and saved[machine_key()][-1][0] == 1.79
+
+
 @given(st.lists(st.floats(0.1, 100.0), min_size=1, max_size=300))
 def test_the_steady_pass_lies_between_the_fastest_and_the_median(passes):
     import statistics
