@@ -178,6 +178,23 @@ def test_fits_validate_and_recommend_say_when_the_whole_sweep_ran_in_a_slow_spel
                     "the CPU itself ran 30% slower than its steady speed here")
 
 
+def test_validate_says_a_slow_spell_of_a_kind_too_small_to_validate(advisor_home):
+    # two points: leave-one-out has nothing to predict, but how they were measured still holds
+    shipped = catalog.load_shipped("epyc-2core-cpu-humanoid")
+    section = shipped.section("mjx")
+    two = tuple(dataclasses.replace(p, contention=at(2.6, 2.0), update_phases=())  # no phase model either
+                for p in section.ok_points[:2])
+    profile = dataclasses.replace(shipped.with_section("mjx", dataclasses.replace(section, points=two)),
+                                  name="two", source="calibrated")
+    path = profile_path("two")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_profile(profile, path)
+    text = " ".join(run_cli("validate", "--profile", "two").stdout.split())
+    assert "nothing to validate" in text and "note: the CPU itself ran 30% slower than its steady speed" in text
+    data = json.loads(run_cli("validate", "--profile", "two", "--json").stdout)
+    assert data["curves"] == [] and "30% slower" in data["cpu_speed"]["mjx"][0] and data["contended"]["mjx"] == {"points": [], "note": None}
+
+
 def test_doctor_times_the_cpu_and_warns_when_its_speed_changes():
     check = check_cpu_speed(0.5)
     assert check.name == "CPU speed" and check.status in ("ok", "warn") and "ms per pass" in check.detail

@@ -8,7 +8,7 @@ from advisor.answer import Answer, Written, recommendation_answer
 from advisor.catalog import resolve_profile
 from advisor.console import table as new_table
 from advisor.errors import BadInput
-from advisor.kinds.command.recommend import predict_rows, recommend_command
+from advisor.kinds.command.recommend import predict_rows, recommend_command, unsteady_note
 from advisor.kinds.command.render import options_table, recommendation_lines
 from advisor.units import format_bytes, format_duration, format_range, parse_int_list
 from advisor.vectorised import measured_cell
@@ -66,8 +66,8 @@ def predict(loaded, name: str, *, num_envs: str) -> Answer:
         raise BadInput(f"profile {name!r} has no command measurements; use one that does (see 'advisor profile list')")
     rows = predict_rows(fit_vectorised(section), list(values))
     # the CPU's speed while the points were timed, when it moved between them or sat in a slow
-    # spell throughout: the rows are this hour's figures
-    speed = tuple(section_speed_notes(section))
+    # spell throughout (the rows are this hour's figures), and points whose repeats still disagreed
+    speed = tuple(section_speed_notes(section)) + tuple(filter(None, [unsteady_note(section)]))
 
     def table():
         table = new_table(f"{name}: predictions for its command",

@@ -19,6 +19,7 @@ from advisor.vectorised import NumEnvsOption, candidate_num_envs, prediction_row
 from models.num_envs_curves import VectorCurves
 from profiler.kinds.command.placeholders import substitute, values_at
 from profiler.kinds.command.schema import CommandWorkload
+from profiler.kinds.command.sweep import spread
 from profiler.profile import Accelerator
 
 OBJECTIVES = {
@@ -122,10 +123,8 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
                                                                                      section.memory_source)
         notes.append(f"the command ran {' and '.join(section.frameworks)} (no JAX): its peak memory is {source}, "
                      "fitted along num_envs to the measured peaks")
-    unsteady = [p.num_envs for p in section.ok_points if p.unsteady]
-    if unsteady:
-        notes.append(f"num_envs {', '.join(map(str, unsteady))}: repeats still disagreed by more than the sweep "
-                     "allowed after measuring again; their intervals are wide, and a quieter calibration narrows them")
+    if unsteady := unsteady_note(section):
+        notes.append(unsteady)
     options = evaluate(curves, candidate_num_envs(curves.measured_num_envs), target_steps=target_steps,
                        budget_bytes=budget)
     usable = [o for o in options if o.fits]
@@ -152,6 +151,19 @@ def recommend_command(curves: VectorCurves, target_steps: int, *, profile: str, 
     values = values_at(chosen.num_envs, chosen.total_timesteps, num_steps=w.num_steps, minibatch_size=w.minibatch_size)
     return CommandRecommendation(**base, options=tuple(options), chosen=chosen, argv=tuple(substitute(w.argv, values)),
                                  notes=tuple(notes), reason=why)
+
+
+def unsteady_note(section) -> str | None:
+    """What the section's points marked unsteady (repeats that still disagreed after measuring
+    again) mean for its figures, or ``None`` where none was."""
+    unsteady = [p for p in section.ok_points if p.unsteady]
+    if not unsteady:
+        return None
+    widest = max(spread(list(p.train_sps_samples)) for p in unsteady)
+    return (f"num_envs {', '.join(str(p.num_envs) for p in unsteady)}: repeats still disagreed by more than the sweep "
+            f"allowed after measuring again (by up to {widest:.0%}): the machine's speed varied while they were "
+            "timed, so their intervals are wide and a figure may be off by as much again if it varies later; a "
+            "quieter calibration narrows them")
 
 
 def fixed_cost_at(curves: VectorCurves, num_envs: int) -> float | None:

@@ -2,6 +2,7 @@
 and the fixed cost of a command that prints nothing; a hang, a crash and Ctrl-C cost one point;
 --resume finishes the sweep."""
 
+import dataclasses
 import json
 import math
 import os
@@ -183,6 +184,22 @@ def test_rounds_that_still_disagree_are_marked_and_a_cpu_that_slowed_with_them_i
         assert [r.reference_ms for r in longs] == [2.0, 3.0, 2.0, 3.0]
     else:
         assert "CPU itself" not in point.error and {r.reference_ms for r in longs} == {2.0}
+    # predict and recommend say so, with how far the repeats went apart
+    from advisor.kinds.command.commands import predict
+    from advisor.kinds.command.recommend import recommend_command, unsteady_note
+    from models.num_envs_curves import fit_vectorised
+
+    note = unsteady_note(profile.section("command"))
+    widest = (max(point.train_sps_samples) - min(point.train_sps_samples)) / statistics.median(point.train_sps_samples)
+    assert note.startswith("num_envs 4: repeats still disagreed") and f"by up to {widest:.0%}" in note
+    # a fit needs two points: a steady one at 8 envs beside it, twice as fast
+    section = profile.section("command")
+    eight = dataclasses.replace(point, num_envs=8, unsteady=False, error=None, train_sps=2 * point.train_sps,
+                                train_sps_samples=(2 * point.train_sps,) * 2)
+    two = profile.with_section("command", dataclasses.replace(section, points=(point, eight)))
+    assert unsteady_note(two.section("command")) == note
+    assert note in predict(two, "sleeper", num_envs="4,6").warnings
+    assert note in recommend_command(fit_vectorised(two.section("command")), 100_000, profile="sleeper").notes
 
 
 def test_later_rounds_are_taken_after_every_point_s_first_and_resume_takes_those_due(tmp_path, advisor_home,
