@@ -221,6 +221,15 @@ def cpu_notes(name: str, env: dict) -> list[str]:
     return json.loads(done.stdout).get("cpu_speed", {}).get("command", []) if done.returncode == 0 else []
 
 
+def unsteady_text(shown: list[dict]) -> str:
+    """How many of each calibration's measured points advisor marked unsteady: ``A 4 of 4, B 3 of 4``."""
+    counts = []
+    for which, profile in zip("AB", shown):
+        ok = [p for p in profile["points"] if p["status"] == "ok"]
+        counts.append(f"{which} {sum(bool(p.get('unsteady')) for p in ok)} of {len(ok)} points")
+    return ", ".join(counts)
+
+
 def again_text(point: dict) -> str:
     """A calibration point's two measurements where advisor measured it again, else ``-``."""
     found = point.get("remeasured_sps") or ()
@@ -398,7 +407,8 @@ def evaluate(program: dict, index: int, options: list[str], args, env: dict, wor
                    f"{ms(max(run_ms, default=None))} ms; of the predictions whose calibration and run had passes within "
                    f"5% of each other, {sum(e <= 0.05 for e in steady_errors)} of {len(steady_errors)} within 5%. "
                    f"advisor noted the CPU's speed for calibration A: {'yes' if spoken[0] else 'no'}, B: "
-                   f"{'yes' if spoken[1] else 'no'}. Points measured again (CPU slow while first timed): {remeasured}"
+                   f"{'yes' if spoken[1] else 'no'}; it marked unsteady (repeats that still disagreed after measuring "
+                   f"again) {unsteady_text(shown)}. Points measured again (CPU slow while first timed): {remeasured}"
                    + ("; where the program ran at that size, first and second measurement against its own figure: "
                       + ", ".join(f"{x:+.1%} → {y:+.1%}" for x, y in judged) if judged else "") + ".")
     return "\n".join(lines)
