@@ -36,6 +36,7 @@ spell, whose points agree with each other, is still said to be slow (:func:`slow
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -224,11 +225,12 @@ def _read(path: Path) -> dict[str, list[tuple[float, float | None]]]:
 
 def _entry(item: object) -> tuple[float, float | None] | None:
     """One kept pass: ``ms`` (an older advisor's record) or ``[ms, unix seconds]``."""
-    number = (int, float)
-    if isinstance(item, number) and not isinstance(item, bool) and item > 0:
+    def finite(x: object) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+    if finite(item) and item > 0:
         return float(item), None
-    if (isinstance(item, list) and len(item) == 2 and all(isinstance(x, number) and not isinstance(x, bool) for x in item)
-            and item[0] > 0):
+    if isinstance(item, list) and len(item) == 2 and all(map(finite, item)) and item[0] > 0:
         return float(item[0]), float(item[1])
     return None
 

@@ -264,6 +264,26 @@ def test_the_record_keeps_a_month_of_passes_so_a_night_in_one_slow_spell_does_no
     assert saved[machine_key()][0] == 1.5 and saved[machine_key()][-1][0] == 1.79
 
 
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3),
+                           lambda inner: st.lists(inner, max_size=3), max_leaves=6)
+
+
+@given(kept=st.lists(st.tuples(st.floats(0.01, 100.0), st.one_of(st.none(), st.floats(0, 2e9))), max_size=20),
+       foreign=st.lists(json_values, max_size=10))
+def test_the_record_reads_back_what_it_wrote_and_drops_what_is_not_a_pass(tmp_path_factory, kept, foreign):
+    import time
+
+    from profiler.cpu_reference import WINDOW_DAYS, _read, _recent
+
+    path = tmp_path_factory.mktemp("record") / "cpu_speed.json"
+    path.write_text(json.dumps({"m": [[ms, at] if at is not None else ms for ms, at in kept] + foreign}))
+    read = _read(path)["m"]
+    since = time.time() - WINDOW_DAYS * 86400.0
+    assert read[:len(_recent(kept))] == _recent(kept)  # every kept pass of the window, in order
+    for ms, at in read:  # and nothing that is not a finite, positive pass with a finite time
+        assert ms > 0 and ms < float("inf") and (at is None or since <= at < float("inf"))
+
+
 @given(st.lists(st.floats(0.1, 100.0), min_size=1, max_size=300))
 def test_the_steady_pass_lies_between_the_fastest_and_the_median(passes):
     import statistics
