@@ -138,12 +138,16 @@ def slowed(profile, kind: str, fast_ms: float, slow_ms: float):
     return profile.with_section(kind, dataclasses.replace(section, points=points))
 
 
-def said_everywhere(profile, name: str, said: str) -> None:
-    """``profile`` saved as ``name``: validate (text and JSON) and recommend each carry a note with ``said``."""
-    profile = dataclasses.replace(profile, name=name, source="calibrated")
+def saved_as(profile, name: str) -> None:
+    """``profile`` saved in the advisor home as the calibrated profile ``name``."""
     path = profile_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_profile(profile, path)
+    save_profile(dataclasses.replace(profile, name=name, source="calibrated"), path)
+
+
+def said_everywhere(profile, name: str, said: str) -> None:
+    """``profile`` saved as ``name``: validate (text and JSON) and recommend each carry a note with ``said``."""
+    saved_as(profile, name)
     validate = run_cli("validate", "--profile", name)
     assert validate.returncode == 0, validate.stderr
     assert f"note: {said}" in " ".join(validate.stdout.split())
@@ -184,11 +188,7 @@ def test_validate_says_a_slow_spell_of_a_kind_too_small_to_validate(advisor_home
     section = shipped.section("mjx")
     two = tuple(dataclasses.replace(p, contention=at(2.6, 2.0), update_phases=())  # no phase model either
                 for p in section.ok_points[:2])
-    profile = dataclasses.replace(shipped.with_section("mjx", dataclasses.replace(section, points=two)),
-                                  name="two", source="calibrated")
-    path = profile_path("two")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_profile(profile, path)
+    saved_as(shipped.with_section("mjx", dataclasses.replace(section, points=two)), "two")
     text = " ".join(run_cli("validate", "--profile", "two").stdout.split())
     assert "nothing to validate" in text and "note: the CPU itself ran 30% slower than its steady speed" in text
     data = json.loads(run_cli("validate", "--profile", "two", "--json").stdout)
@@ -235,20 +235,16 @@ def test_the_machine_record_keeps_its_newest_passes_and_its_steady_pass_is_the_f
 
 
 def test_the_record_keeps_a_month_of_passes_so_a_night_in_one_slow_spell_does_not_become_the_steady_pass(tmp_path):
-    import json
     import time
 
-    from profiler.cpu_reference import WINDOW_DAYS, MachineSpeed
+    from profiler.cpu_reference import WINDOW_DAYS, MachineSpeed, machine_key
 
     now = time.time()
     path = tmp_path / "cpu_speed.json"
-    from profiler.cpu_reference import machine_key
-
     # a record an older advisor wrote (no times) is read, and kept until newer passes push it out
     path.write_text(json.dumps({machine_key(): [1.5, 1.45], "other machine": [9.0, "x", True, -1.0]}))
-    legacy = MachineSpeed.load(tmp_path)
-    assert legacy.passes == [1.5, 1.45] and legacy.times == [None, None]
-    speed = legacy
+    speed = MachineSpeed.load(tmp_path)
+    assert speed.passes == [1.5, 1.45] and speed.times == [None, None]
     speed.add(1.4, at=now - (WINDOW_DAYS + 1) * 86400)  # older than the window: dropped
     for i in range(300):  # a week of steady runs ...
         speed.add(1.45 + (i % 5) / 100, at=now - 7 * 86400 + i)
